@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything wasmhttpd needs to build, test and benchmark on Debian 12
+# (run as root). Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pkgs=(
+  build-essential cmake ninja-build pkg-config git
+  clang lld llvm                     # fuzzers, wasm32 guests
+  wasi-libc libclang-rt-14-dev-wasm32
+  wabt                               # wast2json, wat2wasm, wasm-interp (bench peer)
+  libjansson-dev                     # spec runner JSON
+  libuv1-dev libhttp-parser-dev libcurl4-openssl-dev
+  nodejs npm                         # jco, componentize-js; node is also a bench peer
+  nginx wrk                          # bench peers
+  python3
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+# A machine may already have a newer node than Debian's; keep it.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -ge 18 ]; then
+    missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+  fi
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm tools pinned in package.json / package-lock.json.
+if [ -f package-lock.json ] && [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi

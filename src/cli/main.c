@@ -1,0 +1,50 @@
+/*
+ * main.c — `wasmhttpd COMMAND …`: finds the subcommand and hands over.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define WH_VERSION "0.1.0"
+
+static const struct {
+    const char *name;
+    int (*main)(int, char **);
+    const char *help;
+} commands[] = {
+    {"run", cli_run_main, "run --invoke NAME MODULE.wasm [ARGS...]   call an export of a core module"},
+    {"wast", cli_wast_main, "wast FILE.wast...                         run WebAssembly spec scripts"},
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: wasmhttpd COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(to, "  %s\n", commands[i].help);
+    fprintf(to, "\n  wasmhttpd COMMAND --help   for a command's options\n"
+                "  wasmhttpd --version\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("wasmhttpd %s\n", WH_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].main(argc - 1, argv + 1);
+    fprintf(stderr, "wasmhttpd: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return 2;
+}

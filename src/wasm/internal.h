@@ -1,0 +1,297 @@
+/*
+ * internal.h — structures shared by the files of the wasm layer. Nothing
+ * outside src/wasm/ includes this.
+ *
+ * Index spaces (functions, tables, memories, globals) hold imports first,
+ * then the module's own definitions, exactly as the spec numbers them.
+ * A module owns all its memory through one arena; after wm_module_load it is
+ * never written again, so threads may share it.
+ */
+#ifndef WM_INTERNAL_H
+#define WM_INTERNAL_H
+
+#include "wm.h"
+
+#include <stdatomic.h>
+
+/* Limits of this implementation (the spec leaves them to the host). */
+#define WM_MAX_PAGES 65536u           /* 4 GiB of 32-bit memory */
+#define WM_MAX_TABLE 10000000u        /* elements in one table */
+#define WM_MAX_LOCALS 50000u          /* locals in one function */
+#define WM_MAX_FUNC_SLOTS (1u << 20)  /* frame size of one function, in slots */
+#define WM_DEFAULT_STACK_SLOTS (1u << 20)
+#define WM_DEFAULT_MAX_FRAMES 20000u
+
+/* ---- Reading the binary ----
+ * A reader walks [p, end). base is the start of the whole module, so that
+ * offsets in error messages are module-relative. */
+typedef struct {
+    const uint8_t *p, *end, *base;
+} wm__reader;
+
+static inline uint32_t wm__offset(const wm__reader *r)
+{
+    return (uint32_t)(r->p - r->base);
+}
+
+/* Each returns WH_MALFORMED with the spec's wording ("unexpected end",
+ * "integer representation too long", "integer too large",
+ * "malformed UTF-8 encoding") and the offset. */
+wh_rc wm__read_u8(wm__reader *r, uint8_t *out, wh_err_t *err);
+wh_rc wm__read_u32(wm__reader *r, uint32_t *out, wh_err_t *err);
+wh_rc wm__read_u64(wm__reader *r, uint64_t *out, wh_err_t *err);
+wh_rc wm__read_s32(wm__reader *r, int32_t *out, wh_err_t *err);
+wh_rc wm__read_s33(wm__reader *r, int64_t *out, wh_err_t *err); /* block types */
+wh_rc wm__read_s64(wm__reader *r, int64_t *out, wh_err_t *err);
+wh_rc wm__read_f32(wm__reader *r, uint32_t *out_bits, wh_err_t *err);
+wh_rc wm__read_f64(wm__reader *r, uint64_t *out_bits, wh_err_t *err);
+wh_rc wm__read_bytes(wm__reader *r, uint32_t n, const uint8_t **out, wh_err_t *err);
+/* A length-prefixed UTF-8 name, copied NUL-terminated into arena. */
+wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_len,
+                    wh_err_t *err);
+
+/* ---- Module ---- */
+
+/* A constant expression. WebAssembly 2.0 allows one instruction; op is its
+ * opcode (0x41 i32.const, 0x42 i64.const, 0x43 f32.const, 0x44 f64.const,
+ * 0xd0 ref.null, 0xd2 ref.func, 0x23 global.get) or WM__CE_V128 for
+ * v128.const. val holds the constant's bits; index the function or global. */
+#define WM__CE_V128 0xfd
+typedef struct {
+    uint8_t op;
+    uint8_t type; /* the wm_valtype it produces */
+    uint32_t index;
+    wm_slot val[2];
+} wm__constexpr;
+
+typedef struct {
+    char *module, *name;
+    uint8_t kind; /* wm_externkind */
+    uint32_t index; /* index in its own index space (func 3 = 3rd function) */
+} wm__import;
+
+typedef struct {
+    char *name;
+    uint8_t kind;
+    uint32_t index;
+} wm__export;
+
+/* One source-map entry: code position → byte offset in the module. */
+typedef struct {
+    uint32_t ip, offset;
+} wm__srcpos;
+
+/* A function of the module's index space. For imports, only type_index and
+ * type are set. The rest is filled by wm__compile_func. */
+typedef struct {
+    uint32_t type_index;
+    const wm_functype_t *type;
+    bool imported;
+    uint32_t body_offset; /* where the body starts in the module bytes */
+    /* compiled form */
+    uint32_t *code;           /* the pre-decoded code, see wm_ir.h */
+    uint32_t code_len;        /* in words */
+    uint32_t param_slots;     /* slots taken by the parameters */
+    uint32_t local_slots;     /* parameters + declared locals */
+    uint32_t frame_slots;     /* locals + the deepest operand stack */
+    uint32_t result_slots;
+    wm__srcpos *srcmap;       /* sorted by ip, for trap sites */
+    uint32_t nsrcmap;
+} wm__func;
+
+typedef struct {
+    wm_globaltype_t type;
+    bool imported;
+    wm__constexpr init; /* defined globals only */
+} wm__global;
+
+typedef struct {
+    wm_tabletype_t type;
+    bool imported;
+} wm__table;
+
+typedef struct {
+    wm_limits_t limits;
+    bool imported;
+} wm__memory;
+
+enum { WM__SEG_ACTIVE, WM__SEG_PASSIVE, WM__SEG_DECLARATIVE };
+
+typedef struct {
+    uint8_t mode;
+    uint8_t elemtype; /* WM_FUNCREF or WM_EXTERNREF */
+    uint32_t table;
+    wm__constexpr offset; /* active only */
+    uint32_t count;
+    wm__constexpr *items; /* ref.func / ref.null / global.get each */
+} wm__elem;
+
+typedef struct {
+    uint8_t mode; /* ACTIVE or PASSIVE */
+    uint32_t memory;
+    wm__constexpr offset;
+    const uint8_t *bytes; /* copied into the module's arena */
+    uint32_t len;
+} wm__data;
+
+struct wm_module {
+    wh_arena_t arena;
+    wm_config_t cfg;
+
+    wm_functype_t *types;
+    uint32_t ntypes;
+
+    wm__import *imports;
+    uint32_t nimports;
+
+    wm__func *funcs; /* index space: imports first */
+    uint32_t nfuncs, nfunc_imports;
+    wm__table *tables;
+    uint32_t ntables, ntable_imports;
+    wm__memory *mems;
+    uint32_t nmems, nmem_imports;
+    wm__global *globals;
+    uint32_t nglobals, nglobal_imports;
+
+    wm__export *exports;
+    uint32_t nexports;
+
+    bool has_start;
+    uint32_t start;
+
+    wm__elem *elems;
+    uint32_t nelems;
+    wm__data *datas;
+    uint32_t ndatas;
+    bool has_datacount;
+    uint32_t datacount;
+
+    /* ref.func x in a function body is valid only for functions "declared"
+     * outside bodies (elements, exports, globals): spec C.refs. */
+    bool *func_refs; /* nfuncs entries */
+};
+
+/* Compiles (validates and translates) the body of defined function
+ * func_index; r spans exactly the body (locals and code, after its size).
+ * Called by the decoder in code-section order, after every section before
+ * the code section is decoded (data count included). */
+wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err);
+
+/* Number of 8-byte slots a value type takes (v128 takes 2). */
+static inline uint32_t wm__slots(uint8_t t)
+{
+    return t == WM_V128 ? 2 : 1;
+}
+uint32_t wm__types_slots(const uint8_t *types, uint32_t n);
+
+/* ---- Runtime objects ---- */
+
+struct wm_func {
+    const wm_functype_t *type;
+    wm_instance_t *inst;  /* NULL for host functions */
+    const wm__func *def;  /* compiled code of a wasm function */
+    wm_host_fn host;
+    void *env;
+    uint32_t index;       /* index in its module (wasm functions) */
+};
+
+struct wm_memory {
+    uint8_t *base;        /* reserved so that growth never moves it */
+    uint64_t size;        /* current size in bytes */
+    wm_limits_t limits;   /* min is the current page count */
+    size_t reserved;      /* bytes of address space reserved */
+};
+
+struct wm_table {
+    void **elems;
+    uint32_t size, cap;
+    wm_tabletype_t type; /* type.limits.min is the current size */
+};
+
+struct wm_global {
+    wm_globaltype_t type;
+    wm_slot val[2];
+};
+
+typedef struct {
+    void **refs;
+    uint32_t len; /* 0 after elem.drop */
+} wm__elem_inst;
+
+typedef struct {
+    const uint8_t *bytes;
+    uint32_t len; /* 0 after data.drop */
+} wm__data_inst;
+
+struct wm_instance {
+    const wm_module_t *mod;
+    wm_store_t *store;
+    wm_func_t **funcs;
+    wm_table_t **tables;
+    wm_memory_t **mems;
+    wm_global_t **globals;
+    wm_memory_t *mem0; /* mems[0] or NULL */
+    wm__elem_inst *elems;
+    wm__data_inst *datas;
+};
+
+/* A call frame on the store's frame stack. */
+typedef struct {
+    const uint32_t *ret_ip; /* where the caller goes on */
+    wm_slot *fp;            /* the caller's frame base */
+    wm_func_t *func;        /* the caller */
+} wm__frame;
+
+struct wm_call {
+    wm_store_t *store;
+    wm_instance_t *inst;
+};
+
+struct wm_store {
+    wh_arena_t arena; /* small runtime objects */
+    WH_VEC(wm_memory_t *) memories; /* unmapped on free */
+    WH_VEC(wm_table_t *) tables;
+    WH_VEC(wm_instance_t *) instances;
+
+    /* execution state */
+    wm_slot *stack, *stack_end;
+    wm__frame *frames, *frames_end;
+    int64_t fuel;
+    atomic_int interrupt;
+
+    /* a suspended call (see wm_store_resume) */
+    bool suspended;
+    const uint32_t *susp_ip;
+    wm_slot *susp_fp;
+    wm__frame *susp_frame;   /* top of the frame stack */
+    wm_func_t *susp_func;    /* the wasm function that was running */
+    wm_func_t *entry_func;   /* the function wm_func_call called */
+
+    /* the last trap */
+    bool has_trap_site;
+    wm_trap_site_t trap_site;
+    char trap_msg[200];
+};
+
+/* Allocates a zeroed object in the store's arena (NULL when out of memory). */
+void *wm__store_alloc(wm_store_t *s, size_t n);
+
+/* Runs f with its arguments in s->stack (the args slots at the stack's base),
+ * leaving results there. Returns WH_OK, or a trap code with err set. */
+wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wh_err_t *err);
+/* Goes on with a suspended call. */
+wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
+
+/* Trap texts, as the spec words them (wast assert_trap compares them). */
+#define WM_TRAP_UNREACHABLE "unreachable"
+#define WM_TRAP_MEM_OOB "out of bounds memory access"
+#define WM_TRAP_TABLE_OOB "out of bounds table access"
+#define WM_TRAP_DIV_ZERO "integer divide by zero"
+#define WM_TRAP_INT_OVERFLOW "integer overflow"
+#define WM_TRAP_BAD_CONVERSION "invalid conversion to integer"
+#define WM_TRAP_UNDEF_ELEM "undefined element"
+#define WM_TRAP_UNINIT_ELEM "uninitialized element"
+#define WM_TRAP_INDIRECT_MISMATCH "indirect call type mismatch"
+#define WM_TRAP_EXHAUSTED "call stack exhausted"
+
+#endif

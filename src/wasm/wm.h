@@ -1,0 +1,262 @@
+/*
+ * wm.h — the core WebAssembly engine: load (decode + validate + compile),
+ * instantiate, call, and reach into memories, tables and globals.
+ *
+ * Objects and lifetime
+ *   wm_module_t   A decoded, validated and compiled module. Read-only after
+ *                 wm_module_load, so several threads may instantiate it at once.
+ *                 It copies what it needs: the input bytes may be freed after load.
+ *   wm_store_t    Owns every runtime object created in it (instances, functions,
+ *                 memories, tables, globals) and the execution stack. Everything
+ *                 is freed together by wm_store_free. A store is used by one
+ *                 thread at a time; only wm_store_interrupt may be called from
+ *                 another thread.
+ *   wm_instance_t, wm_func_t, wm_memory_t, wm_table_t, wm_global_t
+ *                 Borrowed pointers into their store; valid until it is freed.
+ *                 Objects of one store may be imported by instances of the same
+ *                 store only.
+ *
+ * Execution is stackless: wasm→wasm calls use the store's own stack, so deep
+ * recursion ends in WH_EXHAUSTED ("call stack exhausted"), never in a C stack
+ * overflow. A host function may return WH_SUSPEND; the call then returns
+ * WH_SUSPEND to its caller with all state saved in the store, and
+ * wm_store_resume retries that same host call later and goes on.
+ *
+ * Every function returns a wh_rc; details go to the wh_err_t passed last
+ * (may be NULL). Traps use the WebAssembly spec's wording
+ * ("integer divide by zero"), followed by where they happened.
+ */
+#ifndef WM_H
+#define WM_H
+
+#include "../base/wh_base.h"
+
+/* Value types, with their binary encodings. */
+typedef enum {
+    WM_I32 = 0x7f,
+    WM_I64 = 0x7e,
+    WM_F32 = 0x7d,
+    WM_F64 = 0x7c,
+    WM_V128 = 0x7b,
+    WM_FUNCREF = 0x70,
+    WM_EXTERNREF = 0x6f,
+} wm_valtype;
+
+/* The kinds of imports and exports, with their binary encodings. */
+typedef enum {
+    WM_EXTERN_FUNC = 0,
+    WM_EXTERN_TABLE = 1,
+    WM_EXTERN_MEMORY = 2,
+    WM_EXTERN_GLOBAL = 3,
+} wm_externkind;
+
+typedef struct wm_module wm_module_t;
+typedef struct wm_store wm_store_t;
+typedef struct wm_instance wm_instance_t;
+typedef struct wm_func wm_func_t;
+typedef struct wm_memory wm_memory_t;
+typedef struct wm_table wm_table_t;
+typedef struct wm_global wm_global_t;
+typedef struct wm_call wm_call_t;
+
+/* One stack slot: the untyped cell host functions read and write. A v128
+ * takes two consecutive slots (low half first). References are pointers:
+ * a funcref is a wm_func_t *, an externref is the host's own pointer, and
+ * NULL is the null reference of either type. */
+typedef union {
+    uint32_t i32;
+    uint64_t i64;
+    float f32;
+    double f64;
+    void *ref;
+} wm_slot;
+
+/* A typed value for wm_func_call. Floats are compared and kept as bits, so
+ * NaN payloads survive: set .i32/.i64 with the bit pattern, or .f32/.f64. */
+typedef struct {
+    uint8_t type; /* wm_valtype */
+    union {
+        uint32_t i32;
+        uint64_t i64;
+        float f32;
+        double f64;
+        void *ref;
+        uint8_t v128[16];
+    } of;
+} wm_val_t;
+
+/* A function type. The arrays are borrowed: for a host function they must
+ * live as long as the store that uses it (static tables are the norm). */
+typedef struct {
+    uint32_t nparams, nresults;
+    const uint8_t *params;  /* wm_valtype each */
+    const uint8_t *results; /* wm_valtype each */
+} wm_functype_t;
+
+bool wm_functype_eq(const wm_functype_t *a, const wm_functype_t *b);
+
+typedef struct {
+    uint64_t min, max; /* in pages for memories, elements for tables */
+    bool has_max;
+} wm_limits_t;
+
+typedef struct {
+    uint8_t elem; /* WM_FUNCREF or WM_EXTERNREF */
+    wm_limits_t limits;
+} wm_tabletype_t;
+
+typedef struct {
+    uint8_t type; /* wm_valtype */
+    bool mut;
+} wm_globaltype_t;
+
+/* An import or export of any kind. */
+typedef struct {
+    uint8_t kind; /* wm_externkind */
+    union {
+        wm_func_t *func;
+        wm_table_t *table;
+        wm_memory_t *memory;
+        wm_global_t *global;
+    } of;
+} wm_extern_t;
+
+/* ---- Modules ---- */
+
+typedef struct {
+    /* Reserved for feature switches (SIMD, proposals); zero means 2.0. */
+    uint32_t features;
+} wm_config_t;
+
+/* Decodes, validates and compiles a module. On failure *out is NULL and err
+ * names the section, function and byte offset: WH_MALFORMED for a binary that
+ * does not decode, WH_INVALID for one that does not validate. cfg may be NULL. */
+wh_rc wm_module_load(const uint8_t *bytes, size_t len, const wm_config_t *cfg, wm_module_t **out,
+                     wh_err_t *err);
+void wm_module_free(wm_module_t *m);
+
+/* Describes import or export i (0-based); NULL if i is out of range. */
+typedef struct {
+    const char *module; /* imports only; NULL for exports */
+    const char *name;
+    uint8_t kind; /* wm_externkind */
+    union {
+        const wm_functype_t *func;
+        wm_tabletype_t table;
+        wm_limits_t memory;
+        wm_globaltype_t global;
+    } type;
+} wm_externdesc_t;
+
+uint32_t wm_module_import_count(const wm_module_t *m);
+uint32_t wm_module_export_count(const wm_module_t *m);
+bool wm_module_import(const wm_module_t *m, uint32_t i, wm_externdesc_t *out);
+bool wm_module_export(const wm_module_t *m, uint32_t i, wm_externdesc_t *out);
+
+/* ---- Stores ---- */
+
+typedef struct {
+    uint32_t stack_slots; /* value stack size in 8-byte slots; 0 = default (1 Mi) */
+    uint32_t max_frames;  /* call depth limit; 0 = default (10,000... see wm_store.c) */
+} wm_store_config_t;
+
+/* cfg may be NULL for the defaults. NULL when out of memory. */
+wm_store_t *wm_store_new(const wm_store_config_t *cfg);
+void wm_store_free(wm_store_t *s);
+
+/* Fuel: each loop iteration and call costs one unit; when fuel runs out the
+ * call returns WH_OUT_OF_FUEL (a trap "out of fuel"). A negative value
+ * (the default) means unlimited. */
+void wm_store_set_fuel(wm_store_t *s, int64_t fuel);
+int64_t wm_store_fuel(const wm_store_t *s);
+/* Asks the running (or next) call in s to stop with WH_INTERRUPTED at its
+ * next loop header or call. Safe from any thread and from signal handlers. */
+void wm_store_interrupt(wm_store_t *s);
+void wm_store_clear_interrupt(wm_store_t *s);
+
+/* ---- Instances ---- */
+
+/* Instantiates m in s. imports has one entry per module import, in order.
+ * Returns WH_UNLINKABLE when an import is missing or has the wrong type
+ * ("incompatible import type"), WH_TRAP when a segment is out of bounds or
+ * the start function traps (segments written before stay written, as the
+ * spec says). On failure *out is NULL. */
+wh_rc wm_instantiate(wm_store_t *s, const wm_module_t *m, const wm_extern_t *imports,
+                     uint32_t nimports, wm_instance_t **out, wh_err_t *err);
+/* Looks up an export by name; WH_NOTFOUND if there is none. */
+wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_t *out);
+const wm_module_t *wm_instance_module(const wm_instance_t *inst);
+/* The instance's memory 0, or NULL if it has none. */
+wm_memory_t *wm_instance_memory(const wm_instance_t *inst);
+
+/* ---- Functions ---- */
+
+/* A host function receives its arguments in args[0..] (a v128 takes two
+ * slots) and writes its results over them, from args[0]; the array has room
+ * for max(params, results). It returns WH_OK, WH_TRAP (after wm_call_trap),
+ * or WH_SUSPEND to be called again with the same arguments on resume. */
+typedef wh_rc (*wm_host_fn)(wm_call_t *call, void *env, wm_slot *args);
+
+/* The caller's instance (NULL when the host function was called directly
+ * through wm_func_call) and its memory 0 (NULL if none). */
+wm_instance_t *wm_call_instance(wm_call_t *call);
+wm_memory_t *wm_call_memory(wm_call_t *call);
+wm_store_t *wm_call_store(wm_call_t *call);
+/* Records a trap message and returns WH_TRAP, for `return wm_call_trap(...)`. */
+wh_rc wm_call_trap(wm_call_t *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Creates a host function in s. type is borrowed (see wm_functype_t). */
+wm_func_t *wm_func_new_host(wm_store_t *s, const wm_functype_t *type, wm_host_fn fn, void *env);
+const wm_functype_t *wm_func_type(const wm_func_t *f);
+
+/* Calls f with nargs typed args; on WH_OK writes nresults results. The types
+ * and counts must match f's type (else WH_ARG). Returns WH_TRAP,
+ * WH_EXHAUSTED, WH_OUT_OF_FUEL or WH_INTERRUPTED with err set, or
+ * WH_SUSPEND: then the store holds the suspended call; finish it with
+ * wm_store_resume (or drop it with wm_store_abort) before calling again. */
+wh_rc wm_func_call(wm_store_t *s, wm_func_t *f, const wm_val_t *args, uint32_t nargs,
+                   wm_val_t *results, uint32_t nresults, wh_err_t *err);
+/* Resumes a suspended call: the host function that suspended is called
+ * again. Same results as wm_func_call. */
+wh_rc wm_store_resume(wm_store_t *s, wm_val_t *results, uint32_t nresults, wh_err_t *err);
+/* Abandons a suspended call. */
+void wm_store_abort(wm_store_t *s);
+bool wm_store_suspended(const wm_store_t *s);
+
+/* Where the last trap in s happened: the defined function's index in its
+ * module and the byte offset of the instruction in the module binary. */
+typedef struct {
+    uint32_t func_index;
+    uint32_t code_offset;
+} wm_trap_site_t;
+bool wm_store_trap_site(const wm_store_t *s, wm_trap_site_t *out);
+
+/* ---- Memories ---- */
+
+#define WM_PAGE_SIZE 65536u
+
+/* Creates a memory of lim.min pages, growable to lim.max (or 65536 pages). */
+wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim);
+uint8_t *wm_memory_data(const wm_memory_t *m);
+uint64_t wm_memory_size(const wm_memory_t *m); /* in bytes */
+/* Grows by delta pages; returns the old size in pages, or -1 if it cannot. */
+int64_t wm_memory_grow(wm_memory_t *m, uint64_t delta);
+wm_limits_t wm_memory_type(const wm_memory_t *m);
+
+/* ---- Tables ---- */
+
+wm_table_t *wm_table_new(wm_store_t *s, wm_tabletype_t type, void *init);
+uint32_t wm_table_size(const wm_table_t *t);
+bool wm_table_get(const wm_table_t *t, uint32_t i, void **out);
+bool wm_table_set(wm_table_t *t, uint32_t i, void *ref);
+int64_t wm_table_grow(wm_table_t *t, uint32_t delta, void *init); /* old size or -1 */
+wm_tabletype_t wm_table_type(const wm_table_t *t);
+
+/* ---- Globals ---- */
+
+wm_global_t *wm_global_new(wm_store_t *s, wm_globaltype_t type, wm_val_t init);
+wm_val_t wm_global_get(const wm_global_t *g);
+wh_rc wm_global_set(wm_global_t *g, wm_val_t v); /* WH_ARG if immutable or mistyped */
+wm_globaltype_t wm_global_type(const wm_global_t *g);
+
+#endif
