@@ -208,7 +208,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     static const void *const labels[WM_OP_COUNT] = {
         WM_IR_FIXED(LBL) WM_BINOPS(LBL) WM_UNOPS(LBL) WM_TRAPOPS(LBL) WM_TRUNCOPS(LBL)
         WM_SATOPS(LBL) WM_LOADS(LBL) WM_STORES(LBL) WM_IR_FUSED_BIN(LBL_IMM)
-        WM_IR_FUSED_BR(LBL_BR)};
+        WM_IR_FUSED_BR(LBL_BR) WM_IR_SIMD(LBL)};
 #undef LBL
 #undef LBL_IMM
 #undef LBL_BR
@@ -752,6 +752,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         H_SAT(I64_TRUNC_SAT_F64_U, f64, i64, uint64_t, -1.0, 18446744073709551616.0, 0,
               UINT64_MAX)
 #undef H_SAT
+
+#include "wm_interp_simd.h"
     }
     vmend
 

@@ -26,6 +26,7 @@
 #define WM_IR_H
 
 #include "wm_ops.h"
+#include "wm_simd.h"
 
 /* clang-format off */
 #define WM_IR_FIXED(X)                                                                     \
@@ -65,6 +66,7 @@ typedef enum {
     WM_LOADS(IR_NUM) WM_STORES(IR_NUM)
     WM_IR_FUSED_BIN(IR_IMM)
     WM_IR_FUSED_BR(IR_BR)
+    WM_IR_SIMD(IR_FIXED)
 #undef IR_FIXED
 #undef IR_NUM
 #undef IR_IMM
