@@ -291,6 +291,12 @@ static wh_rc run_action(wast_t *w, const json_t *a, results_t *res, wh_err_t *er
              field ? field : "?", modname ? " of " : "", modname ? modname : "");
     if (!type || !field)
         return wh_err(err, WH_ARG, -1, "action without type or field");
+    /* names.wast exports a name with NUL bytes; wm_instance_export takes a
+     * C string, so such a name cannot be asked for (it would find a shorter
+     * name). Fail the command rather than call the wrong function. */
+    if (json_string_length(json_object_get(a, "field")) != strlen(field))
+        return wh_err(err, WH_ARG, -1,
+                      "export name contains a NUL byte, which wm_instance_export cannot take");
     char why[200];
     wm_instance_t *inst = target(w, modname, why, sizeof why);
     if (!inst)
@@ -628,7 +634,7 @@ typedef struct {
 static void run_commands(wast_t *w, const char *json_path)
 {
     json_error_t jerr;
-    json_t *root = json_load_file(json_path, 0, &jerr);
+    json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
     w->cmd = "json";
     w->line = 0;
     if (!root) {
@@ -659,13 +665,13 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
     snprintf(dir, sizeof dir, "%s/wasmhttpd-wast-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         fprintf(stderr, "%s: cannot create a temporary directory: %s\n", wast, strerror(errno));
-        w.failed++;
+        w.failed++, w.shown++;
         goto report;
     }
     w.dir = dir;
     char *json = convert(opt, wast, dir);
     if (!json)
-        w.failed++; /* the conversion counts as one failure */
+        w.failed++, w.shown++; /* the conversion counts as one failure, already told */
     else
         run_commands(&w, json);
     wh_free(json);
