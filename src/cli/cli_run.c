@@ -297,8 +297,10 @@ int cli_run_main(int argc, char **argv)
     if (i < argc)
         file = argv[i++];
     if (!file || !name) {
-        fprintf(stderr, "error: %s\n\n", !name ? "--invoke NAME is required" : "no module given");
-        usage(stderr);
+        fprintf(stderr,
+                "error: %s\nusage: wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]"
+                " (see --help)\n",
+                !name ? "--invoke NAME is required" : "no module given");
         return EXIT_USAGE;
     }
 
