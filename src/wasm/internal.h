@@ -256,16 +256,21 @@ struct wm_store {
     /* execution state */
     wm_slot *stack, *stack_end;
     wm__frame *frames, *frames_end;
-    int64_t fuel;
+    int64_t fuel; /* negative: unlimited */
     atomic_int interrupt;
+
+    /* While a host function runs, a call it makes into wasm starts above the
+     * caller's frame: sp_top and fr_top (NULL when nothing runs). */
+    wm_slot *sp_top;
+    wm__frame *fr_top;
 
     /* a suspended call (see wm_store_resume) */
     bool suspended;
-    const uint32_t *susp_ip;
-    wm_slot *susp_fp;
-    wm__frame *susp_frame;   /* top of the frame stack */
-    wm_func_t *susp_func;    /* the wasm function that was running */
-    wm_func_t *entry_func;   /* the function wm_func_call called */
+    const uint32_t *susp_ip;  /* the call instruction to retry; NULL: a host entry */
+    wm_slot *susp_fp, *susp_base;
+    wm__frame *susp_fr, *susp_base_fr;
+    wm_func_t *susp_func;     /* the function that was running */
+    wm_func_t *entry_func;    /* the function wm_func_call called */
 
     /* the last trap */
     bool has_trap_site;
@@ -276,9 +281,9 @@ struct wm_store {
 /* Allocates a zeroed object in the store's arena (NULL when out of memory). */
 void *wm__store_alloc(wm_store_t *s, size_t n);
 
-/* Runs f with its arguments in s->stack (the args slots at the stack's base),
- * leaving results there. Returns WH_OK, or a trap code with err set. */
-wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wh_err_t *err);
+/* Runs f with its arguments in base[0..] (on the store's stack), leaving
+ * the results there. Returns WH_OK, WH_SUSPEND, or a trap code with err set. */
+wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
 /* Goes on with a suspended call. */
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 
