@@ -10,6 +10,9 @@
 
 #include <string.h>
 
+/* Empty lists point at a real byte rather than NULL, so that comparing two
+ * types with memcmp(p, q, 0) never receives a null pointer. */
+static const uint8_t t_none[1] = {0};
 static const uint8_t t_i32[] = {WM_I32};
 static const uint8_t t_i64[] = {WM_I64};
 static const uint8_t t_f32[] = {WM_F32};
@@ -21,13 +24,13 @@ static const struct {
     const char *name;
     wm_functype_t type;
 } prints[] = {
-    {"print", {0, 0, NULL, NULL}},
-    {"print_i32", {1, 0, t_i32, NULL}},
-    {"print_i64", {1, 0, t_i64, NULL}},
-    {"print_f32", {1, 0, t_f32, NULL}},
-    {"print_f64", {1, 0, t_f64, NULL}},
-    {"print_i32_f32", {2, 0, t_i32_f32, NULL}},
-    {"print_f64_f64", {2, 0, t_f64_f64, NULL}},
+    {"print", {0, 0, t_none, t_none}},
+    {"print_i32", {1, 0, t_i32, t_none}},
+    {"print_i64", {1, 0, t_i64, t_none}},
+    {"print_f32", {1, 0, t_f32, t_none}},
+    {"print_f64", {1, 0, t_f64, t_none}},
+    {"print_i32_f32", {2, 0, t_i32_f32, t_none}},
+    {"print_f64_f64", {2, 0, t_f64_f64, t_none}},
 };
 
 static wh_rc print_nothing(wm_call_t *call, void *env, wm_slot *args)
