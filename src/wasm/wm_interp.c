@@ -106,7 +106,8 @@ WM_UNOPS(DEF_UN)
 
 static void record_trap(wm_store_t *s, wm_func_t *f, const uint32_t *ip, const char *msg)
 {
-    snprintf(s->trap_msg, sizeof s->trap_msg, "%s", msg);
+    if (msg != s->trap_msg)
+        snprintf(s->trap_msg, sizeof s->trap_msg, "%s", msg);
     s->has_trap_site = false;
     if (!f || !f->def)
         return;
