@@ -261,7 +261,7 @@ static wh_rc pop(cc *c, uint8_t want, opnd *out)
     ctrl *f = top_ctrl(c);
     if (c->stack.len == f->height) {
         if (f->unreachable) {
-            *out = (opnd){.type = want, .kind = K_REG, .slot = next_slot(c)};
+            *out = (opnd){.type = T_ANY, .kind = K_REG, .slot = next_slot(c)};
             return WH_OK;
         }
         return fail(c, WH_INVALID, "type mismatch: expected %s, but the stack is empty",
@@ -271,8 +271,6 @@ static wh_rc pop(cc *c, uint8_t want, opnd *out)
     if (want != T_ANY && out->type != T_ANY && out->type != want)
         return fail(c, WH_INVALID, "type mismatch: expected %s, got %s", tname(want),
                     tname(out->type));
-    if (out->type == T_ANY)
-        out->type = want;
     return WH_OK;
 }
 
@@ -377,31 +375,30 @@ static void emit_moves(cc *c, ctrl *f)
     }
 }
 
-/* Leaves the function with the top values as results. */
+/* Leaves the function with the top values as results. This may be one path
+ * of several (br_if, br_table), so it must not change the stack entries. */
 static void emit_return(cc *c)
 {
     uint32_t n = c->fn->type->nresults;
     const uint8_t *types = c->fn->type->results;
-    uint32_t base = c->stack.len - n;
-    if (n == 1) {
-        opnd *o = &c->stack.data[base];
-        uint32_t s = src(c, o);
+    opnd *top = c->stack.data + c->stack.len - n;
+    if (n == 1 && top->kind != K_CONST) {
         begin(c, WM_OP_RETURN1);
-        slotw(c, s);
+        slotw(c, top->kind == K_LOCAL ? top->ref : top->slot);
         return;
     }
-    /* Results go to slots [0, n), which may be locals: copy locals first to
-     * their own slots (all above the results), then move up from the bottom. */
+    /* Results go to slots [0, n), which may be locals: first copy locals to
+     * the entries' own slots (all above the results), then move everything
+     * down from the bottom, which never overwrites a source not yet read. */
     for (uint32_t i = 0; i < n; i++)
-        if (c->stack.data[base + i].kind == K_LOCAL)
-            materialize(c, &c->stack.data[base + i]);
+        if (top[i].kind == K_LOCAL)
+            emit_copy(c, top[i].type, top[i].slot, top[i].ref);
     uint32_t to = 0;
     for (uint32_t i = 0; i < n; i++) {
-        opnd *o = &c->stack.data[base + i];
-        if (o->kind == K_CONST)
-            emit_const(c, o->type, to, o->k);
-        else if (o->slot != to)
-            emit_copy(c, o->type, to, o->slot);
+        if (top[i].kind == K_CONST)
+            emit_const(c, top[i].type, to, top[i].k);
+        else if (top[i].slot != to)
+            emit_copy(c, top[i].type, to, top[i].slot);
         to += wm__slots(types[i]);
     }
     begin(c, WM_OP_RETURN);
@@ -823,15 +820,28 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
  * In unreachable code the stack is rebuilt with the types (spec: pop, push). */
 static wh_rc keep_types(cc *c, const uint8_t *types, uint32_t n)
 {
-    if (!live(c)) {
+    uint32_t saved = c->stack.len;
+    if (live(c)) {
         CHK(pop_types(c, types, n));
-        push_types(c, types, n);
+        c->stack.len = saved;
         return WH_OK;
     }
-    uint32_t saved = c->stack.len;
-    CHK(pop_types(c, types, n));
-    c->stack.len = saved;
-    return WH_OK;
+    /* Unreachable: pop what is there (possibly nothing: the polymorphic
+     * bottom) and push it back, unknown types staying unknown. */
+    uint8_t tmp[16], *popped = n <= 16 ? tmp : wh_malloc(n);
+    if (!popped)
+        return c->rc = WH_NOMEM;
+    wh_rc rc = WH_OK;
+    for (uint32_t i = n; i-- > 0 && !rc;) {
+        opnd o;
+        rc = pop(c, types[i], &o);
+        popped[i] = o.type;
+    }
+    if (!rc)
+        push_types(c, popped, n);
+    if (popped != tmp)
+        wh_free(popped);
+    return rc;
 }
 
 static wh_rc op_block(cc *c, uint8_t op)
@@ -844,39 +854,40 @@ static wh_rc op_block(cc *c, uint8_t op)
         CHK(pop(c, WM_I32, &cond));
     CHK(keep_types(c, params, np));
     bool was_live = live(c);
-    uint32_t else_at = NONE;
+    uint32_t else_at = NONE, spill = NONE;
     if (was_live) {
         /* No deferred entry may cross into a block (see the file comment). */
         if (op == 0x04)
             src(c, &cond); /* a constant condition gets its slot first */
         materialize_from(c, 0);
-        if (op == 0x04)
-            else_at = emit_cond_branch(c, &cond, true);
-    }
-    CHK(push_ctrl(c, op, params, np, results, nr));
-    ctrl *f = top_ctrl(c);
-    f->else_fixup = else_at;
-    no_fuse(c);
-    if (op == 0x03) {
-        f->loop_ip = c->code.len;
-        if (was_live)
-            begin(c, WM_OP_LOOP_CHECK);
-        no_fuse(c);
     }
     if (op == 0x04 && np > 0) {
         /* The else arm needs the parameters again after the then arm has
-         * overwritten their slots: keep copies in the spill area. */
-        f->spill = SPILL | c->nspill;
-        uint32_t sp = f->spill;
-        for (uint32_t i = 0; i < np; i++) {
-            opnd *o = &c->stack.data[f->height + i];
+         * overwritten their slots: keep copies in the spill area, written
+         * before the branch so that both arms see them. */
+        spill = SPILL | c->nspill;
+        uint32_t sp = spill;
+        for (uint32_t i = c->stack.len - np; i < c->stack.len; i++) {
+            opnd *o = &c->stack.data[i];
             if (was_live)
                 emit_copy(c, o->type, sp, o->slot);
             o->kind = K_LOCAL;
             o->ref = sp;
             sp += wm__slots(o->type);
         }
-        c->nspill += sp - f->spill;
+        c->nspill += sp - spill;
+    }
+    if (was_live && op == 0x04)
+        else_at = emit_cond_branch(c, &cond, true);
+    CHK(push_ctrl(c, op, params, np, results, nr));
+    ctrl *f = top_ctrl(c);
+    f->else_fixup = else_at;
+    f->spill = spill;
+    no_fuse(c);
+    if (op == 0x03) {
+        f->loop_ip = c->code.len;
+        if (was_live)
+            begin(c, WM_OP_LOOP_CHECK);
         no_fuse(c);
     }
     return WH_OK;

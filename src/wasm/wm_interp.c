@@ -63,6 +63,23 @@ static inline double wm__fmax(double a, double b)
     return a > b ? a : b;
 }
 
+/* Rounding: libm may return a signalling NaN unchanged, but WebAssembly
+ * wants a quiet one; a + a quiets it. */
+#define ROUNDING(name, T, fn)                                                                      \
+    static inline T name(T a)                                                                      \
+    {                                                                                              \
+        return a != a ? a + a : fn(a);                                                             \
+    }
+ROUNDING(wm__ceilf, float, ceilf)
+ROUNDING(wm__floorf, float, floorf)
+ROUNDING(wm__truncf, float, truncf)
+ROUNDING(wm__nearestf, float, nearbyintf)
+ROUNDING(wm__ceil, double, ceil)
+ROUNDING(wm__floor, double, floor)
+ROUNDING(wm__trunc, double, trunc)
+ROUNDING(wm__nearest, double, nearbyint)
+#undef ROUNDING
+
 /* copysign on the bits, so that NaN payloads survive. */
 static inline float wm__copysignf(float a, float b)
 {

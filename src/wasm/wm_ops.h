@@ -102,17 +102,17 @@
     X(I64_POPCNT, 0x7b, I64, I64, i64, i64, U64(__builtin_popcountll(a)))                  \
     X(F32_ABS,    0x8b, F32, F32, i32, i32, a & 0x7fffffffu)                               \
     X(F32_NEG,    0x8c, F32, F32, i32, i32, a ^ 0x80000000u)                               \
-    X(F32_CEIL,   0x8d, F32, F32, f32, f32, ceilf(a))                                      \
-    X(F32_FLOOR,  0x8e, F32, F32, f32, f32, floorf(a))                                     \
-    X(F32_TRUNC,  0x8f, F32, F32, f32, f32, truncf(a))                                     \
-    X(F32_NEAREST,0x90, F32, F32, f32, f32, nearbyintf(a))                                 \
+    X(F32_CEIL,   0x8d, F32, F32, f32, f32, wm__ceilf(a))                                      \
+    X(F32_FLOOR,  0x8e, F32, F32, f32, f32, wm__floorf(a))                                     \
+    X(F32_TRUNC,  0x8f, F32, F32, f32, f32, wm__truncf(a))                                     \
+    X(F32_NEAREST,0x90, F32, F32, f32, f32, wm__nearestf(a))                                 \
     X(F32_SQRT,   0x91, F32, F32, f32, f32, sqrtf(a))                                      \
     X(F64_ABS,    0x99, F64, F64, i64, i64, a & 0x7fffffffffffffffull)                     \
     X(F64_NEG,    0x9a, F64, F64, i64, i64, a ^ 0x8000000000000000ull)                     \
-    X(F64_CEIL,   0x9b, F64, F64, f64, f64, ceil(a))                                       \
-    X(F64_FLOOR,  0x9c, F64, F64, f64, f64, floor(a))                                      \
-    X(F64_TRUNC,  0x9d, F64, F64, f64, f64, trunc(a))                                      \
-    X(F64_NEAREST,0x9e, F64, F64, f64, f64, nearbyint(a))                                  \
+    X(F64_CEIL,   0x9b, F64, F64, f64, f64, wm__ceil(a))                                       \
+    X(F64_FLOOR,  0x9c, F64, F64, f64, f64, wm__floor(a))                                      \
+    X(F64_TRUNC,  0x9d, F64, F64, f64, f64, wm__trunc(a))                                      \
+    X(F64_NEAREST,0x9e, F64, F64, f64, f64, wm__nearest(a))                                  \
     X(F64_SQRT,   0x9f, F64, F64, f64, f64, sqrt(a))                                       \
     X(I32_WRAP_I64,      0xa7, I64, I32, i64, i32, U32(a))                                 \
     X(I64_EXTEND_I32_S,  0xac, I32, I64, i32, i64, U64(S64(S32(a))))                       \
