@@ -38,6 +38,18 @@ typedef struct {
 
 typedef WH_VEC(named_t) namevec_t;
 
+/* A module binary written by wast2json, read before any command runs so
+ * that the scratch directory is gone by the time the engine sees the first
+ * module: an engine crash then leaves nothing behind in the temp dir. */
+typedef struct {
+    const char *name; /* borrowed from the JSON document */
+    uint8_t *bytes;
+    size_t len;
+    wh_err_t err; /* why it could not be read (bytes NULL) */
+} file_t;
+
+typedef WH_VEC(file_t) filevec_t;
+
 typedef struct {
     bool verbose;
     const char *wast2json;
@@ -49,7 +61,7 @@ typedef struct {
 typedef struct {
     const options_t *opt;
     const char *path; /* the script, as given */
-    const char *dir;  /* where its converted files are */
+    filevec_t files;  /* the converted module binaries, read in advance */
     wm_store_t *store;
     cli_spectest_t spectest;
     WH_VEC(wm_module_t *) modules; /* freed after the store */
@@ -160,24 +172,25 @@ static wm_instance_t *target(wast_t *w, const char *name, char *why, size_t n)
 
 /* ---- Modules ---- */
 
-/* Reads and loads a module file of the script. */
+/* Loads a module file of the script (from the copy read in advance). */
 static wh_rc load(wast_t *w, const char *filename, wm_module_t **out, wh_err_t *err)
 {
     *out = NULL;
-    size_t plen = strlen(w->dir) + strlen(filename) + 2;
-    char *path = wh_malloc(plen);
-    if (!path)
-        return wh_err(err, WH_NOMEM, -1, "out of memory");
-    snprintf(path, plen, "%s/%s", w->dir, filename);
-    uint8_t *bytes;
-    size_t len;
-    wh_rc rc = wh_read_file(path, &bytes, &len, err);
-    wh_free(path);
-    if (rc)
-        return rc;
+    const file_t *f = NULL;
+    for (uint32_t i = 0; i < w->files.len && !f; i++)
+        if (!strcmp(w->files.data[i].name, filename))
+            f = &w->files.data[i];
+    if (!f)
+        return wh_err(err, WH_IO, -1, "%s was not read", filename);
+    if (!f->bytes) {
+        if (err)
+            *err = f->err;
+        return f->err.code;
+    }
+    const uint8_t *bytes = f->bytes;
+    size_t len = f->len;
     wm_module_t *m = NULL;
-    rc = wm_module_load(bytes, len, NULL, &m, err);
-    wh_free(bytes);
+    wh_rc rc = wm_module_load(bytes, len, NULL, &m, err);
     if (rc)
         return rc;
     if (!wh_vec_push(&w->modules, m)) {
@@ -631,25 +644,34 @@ typedef struct {
     uint64_t passed, failed, na;
 } totals_t;
 
-static void run_commands(wast_t *w, const char *json_path)
+/* Reads every binary module file the commands name into w->files. Text
+ * modules (.wat of assert_malformed) are not read: they count as n/a. */
+static void read_files(wast_t *w, const json_t *cmds, const char *dir)
 {
-    json_error_t jerr;
-    json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
-    w->cmd = "json";
-    w->line = 0;
-    if (!root) {
-        failf(w, "cannot read %s: %s (line %d)", json_path, jerr.text, jerr.line);
-        return;
+    for (size_t i = 0; i < json_array_size(cmds); i++) {
+        const json_t *c = json_array_get(cmds, i);
+        const char *name = json_string_value(json_object_get(c, "filename"));
+        const char *mt = json_string_value(json_object_get(c, "module_type"));
+        if (!name || (mt && !strcmp(mt, "text")))
+            continue;
+        bool seen = false;
+        for (uint32_t j = 0; j < w->files.len && !seen; j++)
+            seen = !strcmp(w->files.data[j].name, name);
+        if (seen)
+            continue;
+        file_t f = {.name = name};
+        size_t plen = strlen(dir) + strlen(name) + 2;
+        char *path = wh_malloc(plen);
+        if (path) {
+            snprintf(path, plen, "%s/%s", dir, name);
+            wh_read_file(path, &f.bytes, &f.len, &f.err);
+        } else {
+            wh_err(&f.err, WH_NOMEM, -1, "out of memory");
+        }
+        wh_free(path);
+        if (!wh_vec_push(&w->files, f))
+            wh_free(f.bytes); /* load() then reports it as not read */
     }
-    const json_t *cmds = json_object_get(root, "commands");
-    if (!json_is_array(cmds))
-        failf(w, "%s has no command list", json_path);
-    w->store = wm_store_new(NULL);
-    if (!w->store)
-        failf(w, "out of memory creating a store");
-    for (size_t i = 0; w->store && i < json_array_size(cmds); i++)
-        run_command(w, json_array_get(cmds, i));
-    json_decref(root);
 }
 
 static void run_file(const options_t *opt, const char *wast, totals_t *tot)
@@ -659,6 +681,7 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
     w.opt = opt;
     w.path = wast;
     w.cmd = "wast2json";
+    json_t *root = NULL;
 
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
@@ -668,28 +691,49 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
         w.failed++, w.shown++;
         goto report;
     }
-    w.dir = dir;
     char *json = convert(opt, wast, dir);
-    if (!json)
+    if (!json) {
         w.failed++, w.shown++; /* the conversion counts as one failure, already told */
-    else
-        run_commands(&w, json);
+    } else {
+        json_error_t jerr;
+        root = json_load_file(json, JSON_ALLOW_NUL, &jerr);
+        w.cmd = "json";
+        if (!root)
+            failf(&w, "cannot read %s: %s (line %d)", json, jerr.text, jerr.line);
+        else if (!json_is_array(json_object_get(root, "commands")))
+            failf(&w, "%s has no command list", json);
+        else
+            read_files(&w, json_object_get(root, "commands"), dir);
+    }
     wh_free(json);
+    if (opt->keep)
+        fprintf(stderr, "%s: converted files kept in %s\n", wast, dir);
+    else
+        remove_dir(dir);
+
+    const json_t *cmds = json_object_get(root, "commands");
+    if (json_array_size(cmds)) {
+        w.store = wm_store_new(NULL);
+        if (!w.store)
+            failf(&w, "out of memory creating a store");
+    }
+    for (size_t i = 0; w.store && i < json_array_size(cmds); i++)
+        run_command(&w, json_array_get(cmds, i));
 
     wm_store_free(w.store);
     for (uint32_t i = 0; i < w.modules.len; i++)
         wm_module_free(w.modules.data[i]);
     wh_vec_free(&w.modules);
+    for (uint32_t i = 0; i < w.files.len; i++)
+        wh_free(w.files.data[i].bytes);
+    wh_vec_free(&w.files);
     for (uint32_t i = 0; i < w.names.len; i++)
         wh_free(w.names.data[i].name);
     wh_vec_free(&w.names);
     for (uint32_t i = 0; i < w.registered.len; i++)
         wh_free(w.registered.data[i].name);
     wh_vec_free(&w.registered);
-    if (opt->keep)
-        fprintf(stderr, "%s: converted files kept in %s\n", wast, dir);
-    else
-        remove_dir(dir);
+    json_decref(root);
 
 report:
     if (w.failed > w.shown && !opt->verbose)
