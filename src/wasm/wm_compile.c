@@ -818,7 +818,9 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
 
 /* Checks that the top of the stack has these types, leaving it as it is.
  * In unreachable code the stack is rebuilt with the types (spec: pop, push). */
-static wh_rc keep_types(cc *c, const uint8_t *types, uint32_t n)
+/* In unreachable code the spec pushes back the declared types for br_if
+ * and block parameters (retype) but what was popped for br_table. */
+static wh_rc keep_types_as(cc *c, const uint8_t *types, uint32_t n, bool retype)
 {
     uint32_t saved = c->stack.len;
     if (live(c)) {
@@ -838,10 +840,15 @@ static wh_rc keep_types(cc *c, const uint8_t *types, uint32_t n)
         popped[i] = o.type;
     }
     if (!rc)
-        push_types(c, popped, n);
+        push_types(c, retype ? types : popped, n);
     if (popped != tmp)
         wh_free(popped);
     return rc;
+}
+
+static wh_rc keep_types(cc *c, const uint8_t *types, uint32_t n)
+{
+    return keep_types_as(c, types, n, true);
 }
 
 static wh_rc op_block(cc *c, uint8_t op)
@@ -1014,7 +1021,7 @@ static wh_rc op_br_table(cc *c)
         if (k != arity)
             rc = fail(c, WH_INVALID, "type mismatch: br_table targets differ in arity");
         else
-            rc = keep_types(c, types, k);
+            rc = keep_types_as(c, types, k, false);
     }
     if (!rc && live(c)) {
         uint32_t s = src(c, &idx);
