@@ -300,8 +300,17 @@ static wh_rc run_action(wast_t *w, const json_t *a, results_t *res, wh_err_t *er
     const char *type = json_string_value(json_object_get(a, "type"));
     const char *field = json_string_value(json_object_get(a, "field"));
     const char *modname = json_string_value(json_object_get(a, "module"));
+    /* Export names may hold any bytes (names.wast): show them escaped. */
+    char shown[64];
+    size_t flen = json_string_length(json_object_get(a, "field")), o = 0;
+    for (size_t i = 0; field && i < flen && o + 5 < sizeof shown; i++) {
+        unsigned char ch = (unsigned char)field[i];
+        o += (size_t)snprintf(shown + o, sizeof shown - o, ch < 0x20 || ch == 0x7f ? "\\%02x" : "%c",
+                              ch);
+    }
+    shown[o] = 0;
     snprintf(res->what, sizeof res->what, "%s \"%s\"%s%s", type ? type : "?",
-             field ? field : "?", modname ? " of " : "", modname ? modname : "");
+             field ? shown : "?", modname ? " of " : "", modname ? modname : "");
     if (!type || !field)
         return wh_err(err, WH_ARG, -1, "action without type or field");
     /* names.wast exports a name with NUL bytes; wm_instance_export takes a
