@@ -436,7 +436,8 @@ static wh_rc read_label(cc *c, ctrl **out)
 }
 
 /* Is the instruction just emitted a comparison that a branch can absorb? */
-static bool fusable_compare(cc *c, opnd *cond, wm_irop *out_cmp, uint32_t *a, uint32_t *b)
+static bool fusable_compare(cc *c, opnd *cond, wm_irop *out_cmp, uint32_t *a, uint32_t *b,
+                            bool *imm)
 {
     if (c->last_op == NONE || cond->kind != K_REG || c->last_dst != cond->slot)
         return false;
@@ -448,9 +449,18 @@ static bool fusable_compare(cc *c, opnd *cond, wm_irop *out_cmp, uint32_t *a, ui
         break;
         WM_IR_FUSED_BR(FUSE)
 #undef FUSE
+#define FUSE_IMM(n)                                                                                \
+    case WM_OP_##n##_IMM:                                                                          \
+        *out_cmp = WM_OP_BR_##n##_IMM;                                                             \
+        break;
+        FUSE_IMM(I32_EQ) FUSE_IMM(I32_NE) FUSE_IMM(I32_LT_S) FUSE_IMM(I32_LT_U)
+        FUSE_IMM(I32_GT_S) FUSE_IMM(I32_GT_U) FUSE_IMM(I32_LE_S) FUSE_IMM(I32_LE_U)
+        FUSE_IMM(I32_GE_S) FUSE_IMM(I32_GE_U)
+#undef FUSE_IMM
     default:
         return false;
     }
+    *imm = (*out_cmp - WM_OP_BR_I32_EQ) % 4 == 2;
     *a = c->code.data[c->last_op + 2];
     *b = c->code.data[c->last_op + 3];
     return true;
@@ -462,15 +472,20 @@ static uint32_t emit_cond_branch(cc *c, opnd *cond, bool negate)
 {
     wm_irop cmp;
     uint32_t a, b;
-    if (fusable_compare(c, cond, &cmp, &a, &b)) {
+    bool imm;
+    if (fusable_compare(c, cond, &cmp, &a, &b, &imm)) {
         /* Drop the comparison and branch on its operands instead. BRN_x
-         * follows BR_x in the enum. */
+         * follows BR_x in the enum. An _IMM comparison's second operand is
+         * an immediate, which must not be taken for a slot. */
         c->code.len = c->last_op;
         if (c->srcmap.len && c->srcmap.data[c->srcmap.len - 1].ip >= c->code.len)
             c->srcmap.len--;
         begin(c, (wm_irop)(cmp + (negate ? 1 : 0)));
         slotw(c, a);
-        slotw(c, b);
+        if (imm)
+            word(c, b);
+        else
+            slotw(c, b);
     } else {
         uint32_t s = src(c, cond);
         begin(c, negate ? WM_OP_BR_UNLESS : WM_OP_BR_IF);

@@ -202,7 +202,9 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
 #if defined(__GNUC__) && !defined(WH_SWITCH_DISPATCH)
 #define LBL(n, ...) [WM_OP_##n] = &&L_##n,
 #define LBL_IMM(n) [WM_OP_##n##_IMM] = &&L_##n##_IMM,
-#define LBL_BR(n, ...) [WM_OP_BR_##n] = &&L_BR_##n, [WM_OP_BRN_##n] = &&L_BRN_##n,
+#define LBL_BR(n, ...)                                                                             \
+    [WM_OP_BR_##n] = &&L_BR_##n, [WM_OP_BRN_##n] = &&L_BRN_##n,                                    \
+    [WM_OP_BR_##n##_IMM] = &&L_BR_##n##_IMM, [WM_OP_BRN_##n##_IMM] = &&L_BRN_##n##_IMM,
     static const void *const labels[WM_OP_COUNT] = {
         WM_IR_FIXED(LBL) WM_BINOPS(LBL) WM_UNOPS(LBL) WM_TRAPOPS(LBL) WM_TRUNCOPS(LBL)
         WM_SATOPS(LBL) WM_LOADS(LBL) WM_STORES(LBL) WM_IR_FUSED_BIN(LBL_IMM)
@@ -255,25 +257,25 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             ip = code + ip[3 + (i < n ? i : n)];
             vmbreak;
         }
-#define H_BR(n, cmp, m, cast)                                                                      \
-    vmcase(BR_##n)                                                                                 \
+#define H_BR1(name, test)                                                                          \
+    vmcase(name)                                                                                   \
     {                                                                                              \
-        if (cast(S(1).m) cmp cast(S(2).m))                                                         \
-            ip = code + ip[3];                                                                     \
-        else                                                                                       \
-            ip += 4;                                                                               \
-        vmbreak;                                                                                   \
-    }                                                                                              \
-    vmcase(BRN_##n)                                                                                \
-    {                                                                                              \
-        if (!(cast(S(1).m) cmp cast(S(2).m)))                                                      \
+        if (test)                                                                                  \
             ip = code + ip[3];                                                                     \
         else                                                                                       \
             ip += 4;                                                                               \
         vmbreak;                                                                                   \
     }
+#define IMM_AS(m) ((__typeof__(fp->m))(int64_t)(int32_t)ip[2])
+#define H_BR(n, cmp, m, cast)                                                                      \
+    H_BR1(BR_##n, cast(S(1).m) cmp cast(S(2).m))                                                   \
+    H_BR1(BRN_##n, !(cast(S(1).m) cmp cast(S(2).m)))                                               \
+    H_BR1(BR_##n##_IMM, cast(S(1).m) cmp cast(IMM_AS(m)))                                          \
+    H_BR1(BRN_##n##_IMM, !(cast(S(1).m) cmp cast(IMM_AS(m))))
         WM_IR_FUSED_BR(H_BR)
 #undef H_BR
+#undef H_BR1
+#undef IMM_AS
 
         vmcase(LOOP_CHECK)
         {
@@ -298,9 +300,13 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             ip = fr->ret_ip;
             fp = fr->fp;
             func = fr->func;
-            inst = func->inst;
             code = func->def->code;
-            RELOAD_MEM();
+            /* Same instance: mem and memsize are already current, because
+             * memory.grow and host calls reload them where they happen. */
+            if (UNLIKELY(func->inst != inst)) {
+                inst = func->inst;
+                RELOAD_MEM();
+            }
             vmbreak;
         }
 

@@ -17,7 +17,8 @@
  *   BR             target                BR_IF/UNLESS  cond target
  *   BR_TABLE       index n target[n+1]   CALL          func argslot
  *   CALL_INDIRECT  type table elem argslot
- *   BR_<cmp>       a b target            (compare and branch, fused)
+ *   BR_<cmp>       a b target            (compare and branch, fused; BRN_ negated)
+ *   BR_<cmp>_IMM   a imm target          (the same against a constant)
  * A call's arguments sit in consecutive slots from argslot, which becomes the
  * callee's frame base; the callee leaves its results there.
  */
@@ -58,7 +59,7 @@ typedef enum {
 #define IR_FIXED(n) WM_OP_##n,
 #define IR_NUM(n, ...) WM_OP_##n,
 #define IR_IMM(n) WM_OP_##n##_IMM,
-#define IR_BR(n, ...) WM_OP_BR_##n, WM_OP_BRN_##n,
+#define IR_BR(n, ...) WM_OP_BR_##n, WM_OP_BRN_##n, WM_OP_BR_##n##_IMM, WM_OP_BRN_##n##_IMM,
     WM_IR_FIXED(IR_FIXED)
     WM_BINOPS(IR_NUM) WM_UNOPS(IR_NUM) WM_TRAPOPS(IR_NUM) WM_TRUNCOPS(IR_NUM) WM_SATOPS(IR_NUM)
     WM_LOADS(IR_NUM) WM_STORES(IR_NUM)
