@@ -1,10 +1,140 @@
 /*
- * wm_compile_simd.c — the 0xfd-prefixed (v128 SIMD) instructions. Not
- * implemented yet: a module that uses them is rejected with a clear error.
+ * wm_compile_simd.c — the 0xfd-prefixed (v128 SIMD) instructions: reads the
+ * sub-opcode and its immediates, validates and emits code in the layouts
+ * listed in wm_interp_simd.h. The instruction tables are in wm_simd.h.
+ *
+ * v128.const emits nothing: like the other constants it stays on the
+ * operand stack until a consumer needs it in a slot (then CONST128).
  */
 #include "wm_compile.h"
 
+static const uint8_t VV[] = {WM_V128, WM_V128, WM_V128};
+static const uint8_t IV[] = {WM_I32, WM_V128};
+
+static uint32_t log2_size(uint32_t nbytes)
+{
+    return nbytes == 16 ? 4 : cc_log2_bytes(nbytes);
+}
+
+/* A lane immediate: one byte, below the number of lanes. */
+static wh_rc read_lane(cc *c, uint32_t count, uint32_t *lane)
+{
+    uint8_t b;
+    CHK(wm__read_u8(c->r, &b, c->err));
+    if (b >= count)
+        return cc_fail(c, WH_INVALID, "invalid lane index");
+    *lane = b;
+    return WH_OK;
+}
+
+static wh_rc read_bytes16(cc *c, uint8_t out[16])
+{
+    const uint8_t *b;
+    CHK(wm__read_bytes(c->r, 16, &b, c->err));
+    memcpy(out, b, 16);
+    return WH_OK;
+}
+
+static wh_rc op_const(cc *c)
+{
+    uint8_t b[16];
+    uint64_t lo, hi;
+    CHK(read_bytes16(c, b));
+    memcpy(&lo, b, 8);
+    memcpy(&hi, b + 8, 8);
+    return cc_push_const(c, WM_V128, lo, hi);
+}
+
+static wh_rc op_shuffle(cc *c)
+{
+    uint8_t b[16];
+    uint32_t words[4];
+    CHK(read_bytes16(c, b));
+    for (int i = 0; i < 16; i++)
+        if (b[i] >= 32)
+            return cc_fail(c, WH_INVALID, "invalid lane index");
+    memcpy(words, b, 16);
+    return cc_generic(c, WM_OP_I8X16_SHUFFLE, VV, 2, WM_V128, words, 4, false);
+}
+
 wh_rc cc_simd(cc *c)
 {
-    return cc_fail(c, WH_UNSUPPORTED, "SIMD instructions are not supported yet");
+    uint32_t sub, off, lane;
+    CHK(wm__read_u32(c->r, &sub, c->err));
+    switch (sub) {
+        /* clang-format off */
+#define C_BIN(n, sub_, ...)                                                                        \
+    case sub_:                                                                                     \
+        return cc_binop(c, WM_OP_##n, WM_V128, WM_V128);
+#define C_UN(n, sub_, ...)                                                                         \
+    case sub_:                                                                                     \
+        return cc_unop(c, WM_OP_##n, WM_V128, WM_V128);
+#define C_SHIFT(n, sub_, ...)                                                                      \
+    case sub_:                                                                                     \
+        return cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_V128, WM_I32}, 2, WM_V128, NULL, 0,  \
+                          false);
+#define C_TEST(n, sub_, ...)                                                                       \
+    case sub_:                                                                                     \
+        return cc_unop(c, WM_OP_##n, WM_V128, WM_I32);
+#define C_SPLAT(n, sub_, st, ...)                                                                  \
+    case sub_:                                                                                     \
+        return cc_unop(c, WM_OP_##n, WM_##st, WM_V128);
+#define C_EXTRACT(n, sub_, st, L, ...)                                                             \
+    case sub_:                                                                                     \
+        CHK(read_lane(c, L, &lane));                                                               \
+        return cc_generic(c, WM_OP_##n, VV, 1, WM_##st, &lane, 1, false);
+#define C_REPLACE(n, sub_, st, rf, L, ...)                                                         \
+    case sub_:                                                                                     \
+        CHK(read_lane(c, L, &lane));                                                               \
+        return cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_V128, WM_##st}, 2, WM_V128, &lane, 1, \
+                          false);
+#define C_LOAD(n, sub_, nbytes, ...)                                                               \
+    case sub_:                                                                                     \
+        CHK(cc_read_memarg(c, log2_size(nbytes), &off));                                           \
+        return cc_generic(c, WM_OP_##n, IV, 1, WM_V128, &off, 1, false);
+#define C_LANE_LOAD(n, sub_, nbytes, rf, L)                                                        \
+    case sub_:                                                                                     \
+        CHK(cc_read_memarg(c, log2_size(nbytes), &off));                                           \
+        CHK(read_lane(c, L, &lane));                                                               \
+        return cc_generic(c, WM_OP_##n, IV, 2, WM_V128, (const uint32_t[]){off, lane}, 2, false);
+#define C_LANE_STORE(n, sub_, nbytes, rf, L)                                                       \
+    case sub_:                                                                                     \
+        CHK(cc_read_memarg(c, log2_size(nbytes), &off));                                           \
+        CHK(read_lane(c, L, &lane));                                                               \
+        return cc_generic(c, WM_OP_##n, IV, 2, 0, (const uint32_t[]){off, lane}, 2, false);
+        WM_SIMD_V2V(WM_SIMD_ALL, C_BIN)
+        WM_SIMD_V2(WM_SIMD_ALL, C_BIN)
+        WM_SIMD_V1V(WM_SIMD_ALL, C_UN)
+        WM_SIMD_V1(WM_SIMD_ALL, C_UN)
+        WM_SIMD_SHIFT(WM_SIMD_ALL, C_SHIFT)
+        WM_SIMD_TEST(WM_SIMD_ALL, C_TEST)
+        WM_SIMD_SPLAT(WM_SIMD_ALL, C_SPLAT)
+        WM_SIMD_EXTRACT(WM_SIMD_ALL, C_EXTRACT)
+        WM_SIMD_REPLACE(WM_SIMD_ALL, C_REPLACE)
+        WM_SIMD_LOADS(WM_SIMD_ALL, C_LOAD)
+        WM_SIMD_LANE_LOADS(WM_SIMD_ALL, C_LANE_LOAD)
+        WM_SIMD_LANE_STORES(WM_SIMD_ALL, C_LANE_STORE)
+#undef C_BIN
+#undef C_UN
+#undef C_SHIFT
+#undef C_TEST
+#undef C_SPLAT
+#undef C_EXTRACT
+#undef C_REPLACE
+#undef C_LOAD
+#undef C_LANE_LOAD
+#undef C_LANE_STORE
+        /* clang-format on */
+    case 11: /* v128.store */
+        CHK(cc_read_memarg(c, 4, &off));
+        return cc_generic(c, WM_OP_V128_STORE, IV, 2, 0, &off, 1, false);
+    case 12:
+        return op_const(c);
+    case 13:
+        return op_shuffle(c);
+    case 82: /* v128.bitselect */
+        return cc_generic(c, WM_OP_V128_BITSELECT, VV, 3, WM_V128, NULL, 0, false);
+    default:
+        return cc_fail(c, WH_MALFORMED, "illegal opcode 0xfd %u", sub);
+    }
 }
