@@ -33,5 +33,12 @@ run_build release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_build asan -DCMAKE_BUILD_TYPE=Debug -DWH_SANITIZE=address,undefined
 run_build switch -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWH_SWITCH_DISPATCH=ON
 
+# SIMD spec files are not registered as tests (v128 SIMD is a separate
+# issue); say how many were left out rather than hide them.
+simd_list=build-test-release/tests/spec/simd-not-run.txt
+if [ -f "$simd_list" ]; then
+  echo "spec: $(grep -c . "$simd_list") SIMD files not yet run (v128 SIMD is a separate issue)"
+fi
+
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ] && [ "$total_pass" -gt 0 ]
