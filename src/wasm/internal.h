@@ -65,13 +65,15 @@ typedef struct {
 } wm__constexpr;
 
 typedef struct {
-    char *module, *name;
+    char *module, *name; /* NUL-terminated, but may hold NUL bytes: see the lengths */
+    uint32_t module_len, name_len;
     uint8_t kind; /* wm_externkind */
     uint32_t index; /* index in its own index space (func 3 = 3rd function) */
 } wm__import;
 
 typedef struct {
     char *name;
+    uint32_t name_len; /* names may hold NUL bytes */
     uint8_t kind;
     uint32_t index;
 } wm__export;

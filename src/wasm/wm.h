@@ -139,6 +139,7 @@ void wm_module_free(wm_module_t *m);
 typedef struct {
     const char *module; /* imports only; NULL for exports */
     const char *name;
+    size_t module_len, name_len; /* names may hold NUL bytes (the spec allows any UTF-8) */
     uint8_t kind; /* wm_externkind */
     union {
         const wm_functype_t *func;
@@ -183,8 +184,11 @@ void wm_store_clear_interrupt(wm_store_t *s);
  * spec says). On failure *out is NULL. */
 wh_rc wm_instantiate(wm_store_t *s, const wm_module_t *m, const wm_extern_t *imports,
                      uint32_t nimports, wm_instance_t **out, wh_err_t *err);
-/* Looks up an export by name; WH_NOTFOUND if there is none. */
+/* Looks up an export by name; WH_NOTFOUND if there is none. The _n form
+ * takes a length, for names that hold NUL bytes. */
 wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_t *out);
+wh_rc wm_instance_export_n(const wm_instance_t *inst, const char *name, size_t len,
+                           wm_extern_t *out);
 const wm_module_t *wm_instance_module(const wm_instance_t *inst);
 /* The instance's memory 0, or NULL if it has none. */
 wm_memory_t *wm_instance_memory(const wm_instance_t *inst);

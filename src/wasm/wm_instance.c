@@ -236,10 +236,16 @@ wh_rc wm_instantiate(wm_store_t *s, const wm_module_t *m, const wm_extern_t *imp
 
 wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_t *out)
 {
+    return wm_instance_export_n(inst, name, strlen(name), out);
+}
+
+wh_rc wm_instance_export_n(const wm_instance_t *inst, const char *name, size_t len,
+                           wm_extern_t *out)
+{
     const wm_module_t *m = inst->mod;
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wm__export *ex = &m->exports[i];
-        if (strcmp(ex->name, name))
+        if (ex->name_len != len || memcmp(ex->name, name, len))
             continue;
         out->kind = ex->kind;
         switch (ex->kind) {
