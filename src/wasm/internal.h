@@ -290,15 +290,15 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 
 /* Trap texts, as the spec words them (wast assert_trap compares them). */
-#define WM_TRAP_UNREACHABLE "unreachable"
-#define WM_TRAP_MEM_OOB "out of bounds memory access"
-#define WM_TRAP_TABLE_OOB "out of bounds table access"
-#define WM_TRAP_DIV_ZERO "integer divide by zero"
-#define WM_TRAP_INT_OVERFLOW "integer overflow"
-#define WM_TRAP_BAD_CONVERSION "invalid conversion to integer"
-#define WM_TRAP_UNDEF_ELEM "undefined element"
-#define WM_TRAP_UNINIT_ELEM "uninitialized element"
-#define WM_TRAP_INDIRECT_MISMATCH "indirect call type mismatch"
-#define WM_TRAP_EXHAUSTED "call stack exhausted"
+#define WM_MSG_UNREACHABLE "unreachable"
+#define WM_MSG_MEM_OOB "out of bounds memory access"
+#define WM_MSG_TABLE_OOB "out of bounds table access"
+#define WM_MSG_DIV_ZERO "integer divide by zero"
+#define WM_MSG_INT_OVERFLOW "integer overflow"
+#define WM_MSG_BAD_CONVERSION "invalid conversion to integer"
+#define WM_MSG_UNDEF_ELEM "undefined element"
+#define WM_MSG_UNINIT_ELEM "uninitialized element"
+#define WM_MSG_INDIRECT_MISMATCH "indirect call type mismatch"
+#define WM_MSG_EXHAUSTED "call stack exhausted"
 
 #endif

@@ -178,7 +178,7 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
             uint32_t off = eval_offset(inst, &e->offset);
             if ((uint64_t)off + ei->len > t->size)
                 return wh_err(err, WH_TRAP, -1,
-                              WM_TRAP_TABLE_OOB ": element segment %u (%u items at %u) in a "
+                              WM_MSG_TABLE_OOB ": element segment %u (%u items at %u) in a "
                                                 "table of %u",
                               i, ei->len, off, t->size);
             if (ei->len)
@@ -195,7 +195,7 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
         uint32_t off = eval_offset(inst, &d->offset);
         if ((uint64_t)off + di->len > mem->size)
             return wh_err(err, WH_TRAP, -1,
-                          WM_TRAP_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
+                          WM_MSG_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
                                           "%llu bytes",
                           i, di->len, off, (unsigned long long)mem->size);
         if (di->len)

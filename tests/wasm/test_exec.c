@@ -115,10 +115,13 @@ TH_TEST(exec_traps_name_kind_and_site)
     TH_HAS(e.msg, "integer divide by zero");
     wm_trap_site_t site;
     TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_DIV_ZERO);
     TH_EQ(site.func_index, 2); /* "div" is the third function */
     TH_OK(site.code_offset > 0);
     TH_EQ(call_i32(&f, "div", 2, (int32_t[]){INT32_MIN, -1}, &r, &e), WH_TRAP);
     TH_HAS(e.msg, "integer overflow");
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_INT_OVERFLOW);
     TH_EQ(CALL(&f, "div", &r, -7, 2), WH_OK);
     TH_EQ(r, -3);
     teardown(&f);
@@ -274,6 +277,10 @@ TH_TEST(exec_host_trap_message)
     TH_EQ(r, 5);
     TH_EQ(call_i32(&f, "sum", 2, (int32_t[]){666, 1}, &r, &e), WH_TRAP);
     TH_HAS(e.msg, "the host refuses 666");
+    wm_trap_site_t site;
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_HOST);
+    TH_EQ(site.func_index, 3); /* "sum", the caller of the host function */
     teardown(&f);
 }
 
