@@ -13,6 +13,7 @@
 #include "wm.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 /* Limits of this implementation (the spec leaves them to the host). */
 #define WM_MAX_PAGES 65536u           /* 4 GiB of 32-bit memory */
@@ -178,6 +179,9 @@ struct wm_module {
  * Called by the decoder in code-section order, after every section before
  * the code section is decoded (data count included). */
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err);
+
+/* Prints the compiled code of function index (wm_dump.c), for debugging. */
+void wm__dump_func(const wm_module_t *m, uint32_t index, FILE *out);
 
 /* Number of 8-byte slots a value type takes (v128 takes 2). */
 static inline uint32_t wm__slots(uint8_t t)
