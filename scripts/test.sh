@@ -33,5 +33,13 @@ run_build release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_build asan -DCMAKE_BUILD_TYPE=Debug -DWH_SANITIZE=address,undefined
 run_build switch -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWH_SWITCH_DISPATCH=ON -DWH_SIMD_SCALAR=ON
 
+# The spec suite once more, through the command a user runs, for the table
+# of assertions per file (ctest above already counted each file as a test).
+spec_dir=${WH_SPEC_DIR:-../shared/spec-tests}/core
+if [ -x build-test-release/wasmhttpd ] && [ -d "$spec_dir" ]; then
+  echo "== spec suite, assertions per file =="
+  build-test-release/wasmhttpd wast "$spec_dir"/*.wast 2>/dev/null | sed "s|^$spec_dir/||"
+fi
+
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ] && [ "$total_pass" -gt 0 ]

@@ -222,7 +222,7 @@ static wh_rc link_module(wast_t *w, const wm_module_t *m, wm_instance_t **out, w
         bool found = false;
         const named_t *reg = name_find(&w->registered, d.module);
         if (reg && reg->inst) {
-            found = wm_instance_export(reg->inst, d.name, &imports[i]) == WH_OK;
+            found = wm_instance_export_n(reg->inst, d.name, d.name_len, &imports[i]) == WH_OK;
         } else if (!reg && !strcmp(d.module, "spectest")) {
             if (!w->spectest.n)
                 rc = cli_spectest_init(&w->spectest, w->store, err);
@@ -313,18 +313,12 @@ static wh_rc run_action(wast_t *w, const json_t *a, results_t *res, wh_err_t *er
              field ? shown : "?", modname ? " of " : "", modname ? modname : "");
     if (!type || !field)
         return wh_err(err, WH_ARG, -1, "action without type or field");
-    /* names.wast exports a name with NUL bytes; wm_instance_export takes a
-     * C string, so such a name cannot be asked for (it would find a shorter
-     * name). Fail the command rather than call the wrong function. */
-    if (json_string_length(json_object_get(a, "field")) != strlen(field))
-        return wh_err(err, WH_ARG, -1,
-                      "export name contains a NUL byte, which wm_instance_export cannot take");
     char why[200];
     wm_instance_t *inst = target(w, modname, why, sizeof why);
     if (!inst)
         return wh_err(err, WH_NOTFOUND, -1, "%s", why);
     wm_extern_t ext;
-    if (wm_instance_export(inst, field, &ext) != WH_OK)
+    if (wm_instance_export_n(inst, field, flen, &ext) != WH_OK)
         return wh_err(err, WH_NOTFOUND, -1, "no export \"%s\"", field);
 
     if (!strcmp(type, "get")) {

@@ -13,6 +13,7 @@
 #include "wm.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 /* Limits of this implementation (the spec leaves them to the host). */
 #define WM_MAX_PAGES 65536u           /* 4 GiB of 32-bit memory */
@@ -65,13 +66,15 @@ typedef struct {
 } wm__constexpr;
 
 typedef struct {
-    char *module, *name;
+    char *module, *name; /* NUL-terminated, but may hold NUL bytes: see the lengths */
+    uint32_t module_len, name_len;
     uint8_t kind; /* wm_externkind */
     uint32_t index; /* index in its own index space (func 3 = 3rd function) */
 } wm__import;
 
 typedef struct {
     char *name;
+    uint32_t name_len; /* names may hold NUL bytes */
     uint8_t kind;
     uint32_t index;
 } wm__export;
@@ -176,6 +179,9 @@ struct wm_module {
  * Called by the decoder in code-section order, after every section before
  * the code section is decoded (data count included). */
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err);
+
+/* Prints the compiled code of function index (wm_dump.c), for debugging. */
+void wm__dump_func(const wm_module_t *m, uint32_t index, FILE *out);
 
 /* Number of 8-byte slots a value type takes (v128 takes 2). */
 static inline uint32_t wm__slots(uint8_t t)
@@ -288,15 +294,15 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 
 /* Trap texts, as the spec words them (wast assert_trap compares them). */
-#define WM_TRAP_UNREACHABLE "unreachable"
-#define WM_TRAP_MEM_OOB "out of bounds memory access"
-#define WM_TRAP_TABLE_OOB "out of bounds table access"
-#define WM_TRAP_DIV_ZERO "integer divide by zero"
-#define WM_TRAP_INT_OVERFLOW "integer overflow"
-#define WM_TRAP_BAD_CONVERSION "invalid conversion to integer"
-#define WM_TRAP_UNDEF_ELEM "undefined element"
-#define WM_TRAP_UNINIT_ELEM "uninitialized element"
-#define WM_TRAP_INDIRECT_MISMATCH "indirect call type mismatch"
-#define WM_TRAP_EXHAUSTED "call stack exhausted"
+#define WM_MSG_UNREACHABLE "unreachable"
+#define WM_MSG_MEM_OOB "out of bounds memory access"
+#define WM_MSG_TABLE_OOB "out of bounds table access"
+#define WM_MSG_DIV_ZERO "integer divide by zero"
+#define WM_MSG_INT_OVERFLOW "integer overflow"
+#define WM_MSG_BAD_CONVERSION "invalid conversion to integer"
+#define WM_MSG_UNDEF_ELEM "undefined element"
+#define WM_MSG_UNINIT_ELEM "uninitialized element"
+#define WM_MSG_INDIRECT_MISMATCH "indirect call type mismatch"
+#define WM_MSG_EXHAUSTED "call stack exhausted"
 
 #endif

@@ -80,7 +80,7 @@ wh_rc wm_func_call(wm_store_t *s, wm_func_t *f, const wm_val_t *args, uint32_t n
     if (rneed > need)
         need = rneed;
     if (base + need > s->stack_end)
-        return wh_err(err, WH_EXHAUSTED, -1, WM_TRAP_EXHAUSTED);
+        return wh_err(err, WH_EXHAUSTED, -1, WM_MSG_EXHAUSTED);
     wm_slot *p = base;
     for (uint32_t i = 0; i < nargs; i++)
         p += put_val(p, &args[i]);

@@ -121,10 +121,37 @@ WM_UNOPS(DEF_UN)
 
 /* ---- trap sites ---- */
 
-static void record_trap(wm_store_t *s, wm_func_t *f, const uint32_t *ip, const char *msg)
+const char *wm_trap_text(wm_trapkind kind)
 {
+    static const char *const text[] = {
+        [WM_TRAP_NONE] = "no trap",
+        [WM_TRAP_UNREACHABLE] = WM_MSG_UNREACHABLE,
+        [WM_TRAP_MEMORY_OOB] = WM_MSG_MEM_OOB,
+        [WM_TRAP_TABLE_OOB] = WM_MSG_TABLE_OOB,
+        [WM_TRAP_DIV_ZERO] = WM_MSG_DIV_ZERO,
+        [WM_TRAP_INT_OVERFLOW] = WM_MSG_INT_OVERFLOW,
+        [WM_TRAP_BAD_CONVERSION] = WM_MSG_BAD_CONVERSION,
+        [WM_TRAP_UNDEFINED_ELEMENT] = WM_MSG_UNDEF_ELEM,
+        [WM_TRAP_NULL_ELEMENT] = WM_MSG_UNINIT_ELEM,
+        [WM_TRAP_INDIRECT_MISMATCH] = WM_MSG_INDIRECT_MISMATCH,
+        [WM_TRAP_STACK_EXHAUSTED] = WM_MSG_EXHAUSTED,
+        [WM_TRAP_OUT_OF_FUEL] = "out of fuel",
+        [WM_TRAP_INTERRUPTED] = "interrupted",
+        [WM_TRAP_HOST] = "host trap",
+    };
+    return (unsigned)kind < WH_ARRAY_LEN(text) ? text[kind] : "unknown trap";
+}
+
+/* msg NULL: the kind's own text; else the host's message, already in place
+ * or to be copied. */
+static void record_trap(wm_store_t *s, wm_func_t *f, const uint32_t *ip, wm_trapkind kind,
+                        const char *msg)
+{
+    if (!msg)
+        msg = wm_trap_text(kind);
     if (msg != s->trap_msg)
         snprintf(s->trap_msg, sizeof s->trap_msg, "%s", msg);
+    s->trap_site = (wm_trap_site_t){.kind = kind};
     s->has_trap_site = false;
     if (!f || !f->def)
         return;
@@ -141,6 +168,7 @@ static void record_trap(wm_store_t *s, wm_func_t *f, const uint32_t *ip, const c
         }
     }
     s->has_trap_site = true;
+    s->trap_site.kind = kind;
     s->trap_site.func_index = f->index;
     s->trap_site.code_offset = off;
 }
@@ -168,7 +196,7 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
 #define vmbreak goto dispatch
 #define vmend                                                                                      \
     default:                                                                                       \
-        TRAP("internal error: bad opcode");                                                        \
+        TRAP(WM_TRAP_UNREACHABLE); /* never emitted: the compiler knows every opcode */                                                        \
         }
 #endif
 
@@ -177,9 +205,9 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
         ip += (n);                                                                                 \
         vmbreak;                                                                                   \
     } while (0)
-#define TRAP(msg)                                                                                  \
+#define TRAP(kind)                                                                                 \
     do {                                                                                           \
-        trap_msg = (msg);                                                                          \
+        trap_kind = (kind);                                                                        \
         goto trap;                                                                                 \
     } while (0)
 #define S(i) fp[ip[i]]
@@ -193,7 +221,7 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
 #define EA(addr_slot, off, n)                                                                      \
     uint64_t ea = (uint64_t)fp[addr_slot].i32 + (off);                                             \
     if (UNLIKELY(ea + (n) > memsize))                                                              \
-        TRAP(WM_TRAP_MEM_OOB);
+        TRAP(WM_TRAP_MEMORY_OOB);
 
 /* Runs from ip in func's frame fp until the frame at base_fr returns. */
 static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp, wm__frame *fr,
@@ -217,7 +245,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     const uint32_t *code = func->def->code;
     uint8_t *mem;
     uint64_t memsize;
-    const char *trap_msg = NULL;
+    wm_trapkind trap_kind = WM_TRAP_NONE;
     wh_rc rc = WH_OK;
     bool metered = s->fuel >= 0;
     int64_t fuel = metered ? s->fuel : INT64_MAX;
@@ -322,10 +350,10 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             wm_table_t *t = inst->tables[ip[2]];
             uint32_t i = S(3).i32;
             if (UNLIKELY(i >= t->size))
-                TRAP(WM_TRAP_UNDEF_ELEM);
+                TRAP(WM_TRAP_UNDEFINED_ELEMENT);
             callee = t->elems[i];
             if (UNLIKELY(!callee))
-                TRAP(WM_TRAP_UNINIT_ELEM);
+                TRAP(WM_TRAP_NULL_ELEMENT);
             const wm_functype_t *want = &inst->mod->types[ip[1]];
             if (UNLIKELY(callee->type != want && !wm_functype_eq(callee->type, want)))
                 TRAP(WM_TRAP_INDIRECT_MISMATCH);
@@ -351,8 +379,10 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                 if (UNLIKELY(rc != WH_OK)) {
                     if (rc == WH_SUSPEND) {
                         if (save_sp != NULL) {
-                            trap_msg = "a host function suspended inside a nested call";
-                            goto trap;
+                            rc = WH_TRAP;
+                            record_trap(s, func, ip, WM_TRAP_HOST,
+                                        "a host function suspended inside a nested call");
+                            goto save_fuel;
                         }
                         s->suspended = true;
                         s->susp_ip = ip;
@@ -362,7 +392,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                         s->susp_func = func;
                         goto save_fuel;
                     }
-                    record_trap(s, func, ip, s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));
+                    record_trap(s, func, ip, WM_TRAP_HOST,
+                                s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));
                     goto save_fuel;
                 }
                 RELOAD_MEM();
@@ -372,7 +403,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             const wm__func *d = callee->def;
             if (UNLIKELY(fr == s->frames_end || args + d->frame_slots > s->stack_end)) {
                 rc = WH_EXHAUSTED;
-                record_trap(s, func, ip, WM_TRAP_EXHAUSTED);
+                record_trap(s, func, ip, WM_TRAP_STACK_EXHAUSTED, NULL);
                 goto save_fuel;
             }
             fr->ret_ip = next_ip;
@@ -493,7 +524,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         {
             uint64_t d = S(1).i32, n = S(3).i32;
             if (UNLIKELY(d + n > memsize))
-                TRAP(WM_TRAP_MEM_OOB);
+                TRAP(WM_TRAP_MEMORY_OOB);
             memset(mem + d, (int)(uint8_t)S(2).i32, n);
             NEXT(4);
         }
@@ -501,7 +532,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         {
             uint64_t d = S(1).i32, from = S(2).i32, n = S(3).i32;
             if (UNLIKELY(d + n > memsize || from + n > memsize))
-                TRAP(WM_TRAP_MEM_OOB);
+                TRAP(WM_TRAP_MEMORY_OOB);
             memmove(mem + d, mem + from, n);
             NEXT(4);
         }
@@ -510,7 +541,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             wm__data_inst *seg = &inst->datas[ip[1]];
             uint64_t d = S(2).i32, from = S(3).i32, n = S(4).i32;
             if (UNLIKELY(d + n > memsize || from + n > seg->len))
-                TRAP(WM_TRAP_MEM_OOB);
+                TRAP(WM_TRAP_MEMORY_OOB);
             if (n)
                 memcpy(mem + d, seg->bytes + from, n);
             NEXT(5);
@@ -759,16 +790,16 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
 
 trap:
     rc = WH_TRAP;
-    record_trap(s, func, ip, trap_msg);
+    record_trap(s, func, ip, trap_kind, NULL);
     goto save_fuel;
 out_of_fuel:
     rc = WH_OUT_OF_FUEL;
     fuel = 0;
-    record_trap(s, func, ip, "out of fuel");
+    record_trap(s, func, ip, WM_TRAP_OUT_OF_FUEL, NULL);
     goto save_fuel;
 interrupted:
     rc = WH_INTERRUPTED;
-    record_trap(s, func, ip, "interrupted");
+    record_trap(s, func, ip, WM_TRAP_INTERRUPTED, NULL);
     goto save_fuel;
 done:
     rc = WH_OK;
@@ -783,6 +814,7 @@ save_fuel:
 wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
 {
     s->has_trap_site = false;
+    s->trap_site = (wm_trap_site_t){0};
     s->trap_msg[0] = 0;
     if (f->host) {
         wm_call_t call = {s, NULL};
@@ -795,6 +827,7 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
             s->susp_func = f;
             s->susp_base = base;
         } else if (rc != WH_OK) {
+            s->trap_site.kind = WM_TRAP_HOST;
             return wh_err(err, rc, -1, "%s", s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));
         }
         return rc;
@@ -802,7 +835,7 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
     const wm__func *d = f->def;
     wm__frame *fr = s->fr_top ? s->fr_top : s->frames;
     if (base + d->frame_slots > s->stack_end || fr >= s->frames_end)
-        return wh_err(err, WH_EXHAUSTED, -1, WM_TRAP_EXHAUSTED);
+        return wh_err(err, WH_EXHAUSTED, -1, WM_MSG_EXHAUSTED);
     memset(base + d->param_slots, 0, (size_t)(d->local_slots - d->param_slots) * sizeof *base);
     s->susp_base = base;
     return run(s, f, d->code, base, fr, fr, err);

@@ -23,7 +23,9 @@ static bool setup(fixture *f, const char *name, const wm_extern_t *imports, uint
     size_t len;
     wh_err_t e;
     snprintf(path, sizeof path, "%s/%s.wasm", WH_TEST_WAT_DIR, name);
+    wm_store_t *store = f->store; /* setup_host made it already, with the imports */
     memset(f, 0, sizeof *f);
+    f->store = store;
     if (!TH_EQ(wh_read_file(path, &f->bytes, &len, &e), WH_OK))
         return false;
     if (!TH_EQ(wm_module_load(f->bytes, len, NULL, &f->mod, &e), WH_OK)) {
@@ -76,7 +78,7 @@ static wh_rc call_i32(fixture *f, const char *name, int n, const int32_t *args, 
 
 TH_TEST(exec_recursion_and_loops)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "loops", NULL, 0))
         return;
     int64_t r = 0;
@@ -89,7 +91,7 @@ TH_TEST(exec_recursion_and_loops)
 
 TH_TEST(exec_deep_recursion_is_exhaustion_not_crash)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
@@ -104,7 +106,7 @@ TH_TEST(exec_deep_recursion_is_exhaustion_not_crash)
 
 TH_TEST(exec_traps_name_kind_and_site)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
@@ -113,10 +115,13 @@ TH_TEST(exec_traps_name_kind_and_site)
     TH_HAS(e.msg, "integer divide by zero");
     wm_trap_site_t site;
     TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_DIV_ZERO);
     TH_EQ(site.func_index, 2); /* "div" is the third function */
     TH_OK(site.code_offset > 0);
     TH_EQ(call_i32(&f, "div", 2, (int32_t[]){INT32_MIN, -1}, &r, &e), WH_TRAP);
     TH_HAS(e.msg, "integer overflow");
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_INT_OVERFLOW);
     TH_EQ(CALL(&f, "div", &r, -7, 2), WH_OK);
     TH_EQ(r, -3);
     teardown(&f);
@@ -124,7 +129,7 @@ TH_TEST(exec_traps_name_kind_and_site)
 
 TH_TEST(exec_memory_bounds_at_the_edges)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "loops", NULL, 0))
         return;
     int64_t r;
@@ -144,7 +149,7 @@ TH_TEST(exec_memory_bounds_at_the_edges)
 
 TH_TEST(exec_fuel_stops_a_loop)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
@@ -170,7 +175,7 @@ static void *interrupt_later(void *arg)
 
 TH_TEST(exec_interrupt_from_another_thread)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "loops", NULL, 0))
         return;
     pthread_t t;
@@ -214,7 +219,6 @@ static const wm_functype_t t_get = {1, 1, p_i32, p_i32}, t_add = {2, 1, p_i32x2,
 
 static bool setup_host(fixture *f, host_state *hs)
 {
-    memset(f, 0, sizeof *f);
     f->store = wm_store_new(NULL);
     wm_extern_t imp[2] = {
         {.kind = WM_EXTERN_FUNC, .of.func = wm_func_new_host(f->store, &t_get, host_get, hs)},
@@ -225,7 +229,7 @@ static bool setup_host(fixture *f, host_state *hs)
 TH_TEST(exec_host_suspends_n_times_then_answers)
 {
     host_state hs = {.pending = 3};
-    fixture f;
+    fixture f = {0};
     if (!setup_host(&f, &hs))
         return;
     wm_val_t arg = {.type = WM_I32, .of.i32 = 20}, res = {0};
@@ -248,7 +252,7 @@ TH_TEST(exec_host_suspends_n_times_then_answers)
 TH_TEST(exec_host_suspends_deep_in_wasm_recursion)
 {
     host_state hs = {.pending = 2};
-    fixture f;
+    fixture f = {0};
     if (!setup_host(&f, &hs))
         return;
     wm_val_t arg = {.type = WM_I32, .of.i32 = 5000}, res = {0};
@@ -264,7 +268,7 @@ TH_TEST(exec_host_suspends_deep_in_wasm_recursion)
 TH_TEST(exec_host_trap_message)
 {
     host_state hs = {0};
-    fixture f;
+    fixture f = {0};
     if (!setup_host(&f, &hs))
         return;
     int64_t r;
@@ -273,12 +277,16 @@ TH_TEST(exec_host_trap_message)
     TH_EQ(r, 5);
     TH_EQ(call_i32(&f, "sum", 2, (int32_t[]){666, 1}, &r, &e), WH_TRAP);
     TH_HAS(e.msg, "the host refuses 666");
+    wm_trap_site_t site;
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_HOST);
+    TH_EQ(site.func_index, 3); /* "sum", the caller of the host function */
     teardown(&f);
 }
 
 TH_TEST(exec_multi_value_and_block_params)
 {
-    fixture f;
+    fixture f = {0};
     if (!setup(&f, "multi", NULL, 0))
         return;
     wm_val_t a[2] = {{.type = WM_I32, .of.i32 = 1}, {.type = WM_I32, .of.i32 = 2}}, r[2];
