@@ -21,7 +21,7 @@ static const opinfo ops[WM_OP_COUNT] = {
 #define BR(n, ...)                                                                                 \
     [WM_OP_BR_##n] = {"BR_" #n, 3}, [WM_OP_BRN_##n] = {"BRN_" #n, 3},                              \
     [WM_OP_BR_##n##_IMM] = {"BR_" #n "_IMM", 3}, [WM_OP_BRN_##n##_IMM] = {"BRN_" #n "_IMM", 3},
-#define SIMD(n, ...) [WM_OP_##n] = {#n, -1},
+#define SIMD(n, k) [WM_OP_##n] = {#n, k},
     WM_IR_FIXED(FIX) WM_BINOPS(N3) WM_UNOPS(N2) WM_TRAPOPS(N3) WM_TRUNCOPS(N2) WM_SATOPS(N2)
     WM_LOADS(N3) WM_STORES(N3) WM_IR_FUSED_BIN(IMM) WM_IR_FUSED_BR(BR) WM_IR_SIMD(SIMD)
 #undef FIX

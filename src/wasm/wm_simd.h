@@ -7,8 +7,8 @@
  *
  * Each table is called as TABLE(A, X) and writes its entries as
  * A(X, NAME, subopcode, ...): A is an adapter that passes X all fields
- * (WM_SIMD_ALL) or only the name (WM_SIMD_NAME), so that one table serves
- * macros of different arity.
+ * (WM_SIMD_ALL) or only the name and operand count (WM_SIMD_W<n>), so that
+ * one table serves macros of different arity.
  *
  * Lane expressions are C expressions over wm_v128 operands (wm_v128.h):
  * a and b are the v128 operands, i the result lane, n a shift count, x a
@@ -27,7 +27,6 @@
 #include "wm_v128.h"
 
 #define WM_SIMD_ALL(X, ...) X(__VA_ARGS__)
-#define WM_SIMD_NAME(X, n, ...) X(n)
 
 /* Comparison lanes are all ones or all zeros. */
 #define WM_CMP(T, e) ((T) - (e))
@@ -343,16 +342,18 @@
 
 /* Written out by hand: v128.store (11), i8x16.shuffle (13), v128.bitselect
  * (82). v128.const (12) is a compile-time constant and has no opcode. */
-#define WM_SIMD_OTHER(A, X) A(X, V128_STORE) A(X, I8X16_SHUFFLE) A(X, V128_BITSELECT)
 
-#define WM_SIMD_TABLES(A, X)                                                                       \
-    WM_SIMD_V2V(A, X) WM_SIMD_V2(A, X) WM_SIMD_V1V(A, X) WM_SIMD_V1(A, X)                         \
-    WM_SIMD_SHIFT(A, X) WM_SIMD_TEST(A, X) WM_SIMD_SPLAT(A, X) WM_SIMD_EXTRACT(A, X)              \
-    WM_SIMD_REPLACE(A, X) WM_SIMD_LOADS(A, X) WM_SIMD_LANE_LOADS(A, X)                            \
-    WM_SIMD_LANE_STORES(A, X) WM_SIMD_OTHER(A, X)
-
-/* The internal opcodes: X(NAME) for each. */
-#define WM_IR_SIMD(X) WM_SIMD_TABLES(WM_SIMD_NAME, X)
+/* The internal opcodes: X(NAME, operand words) for each, as WM_IR_FIXED. */
+#define WM_SIMD_W2(X, n, ...) X(n, 2)
+#define WM_SIMD_W3(X, n, ...) X(n, 3)
+#define WM_SIMD_W4(X, n, ...) X(n, 4)
+#define WM_SIMD_W5(X, n, ...) X(n, 5)
+#define WM_IR_SIMD(X)                                                                              \
+    WM_SIMD_V2V(WM_SIMD_W3, X) WM_SIMD_V2(WM_SIMD_W3, X) WM_SIMD_V1V(WM_SIMD_W2, X)               \
+    WM_SIMD_V1(WM_SIMD_W2, X) WM_SIMD_SHIFT(WM_SIMD_W3, X) WM_SIMD_TEST(WM_SIMD_W2, X)            \
+    WM_SIMD_SPLAT(WM_SIMD_W2, X) WM_SIMD_EXTRACT(WM_SIMD_W3, X) WM_SIMD_REPLACE(WM_SIMD_W4, X)    \
+    WM_SIMD_LOADS(WM_SIMD_W3, X) WM_SIMD_LANE_LOADS(WM_SIMD_W5, X)                                \
+    WM_SIMD_LANE_STORES(WM_SIMD_W4, X) X(V128_STORE, 3) X(I8X16_SHUFFLE, 7) X(V128_BITSELECT, 4)
 
 /* clang-format on */
 
