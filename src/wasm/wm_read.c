@@ -235,7 +235,8 @@ bool wm_functype_eq(const wm_functype_t *a, const wm_functype_t *b)
 {
     if (a == b)
         return true;
+    /* Host types may leave an empty array NULL: memcmp must not see it. */
     return a->nparams == b->nparams && a->nresults == b->nresults &&
-           !memcmp(a->params, b->params, a->nparams) &&
-           !memcmp(a->results, b->results, a->nresults);
+           (!a->nparams || !memcmp(a->params, b->params, a->nparams)) &&
+           (!a->nresults || !memcmp(a->results, b->results, a->nresults));
 }
