@@ -61,6 +61,14 @@ static const bad_case cases[] = {
         0x80),
     MOD("custom name longer than section", WH_MALFORMED, "", 0x00, 0x02, 0x05, 'a', 'b', 'c', 'd',
         'e'),
+    /* The spec checks a size against the bytes left from where the size
+     * starts, so these pass that check yet end past the module (fuzzer finds). */
+    MOD("custom section past the end", WH_MALFORMED, "unexpected end", 0x00, 0x03, 0x01, 'a'),
+    MOD("custom name past the end", WH_MALFORMED, "unexpected end", 0x00, 0x03, 0x02, 'a'),
+    MOD("body past the end", WH_MALFORMED, "section size mismatch", 0x01, 0x04, 0x01, 0x60, 0x00,
+        0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x04, 0x01, 0x03, 0x00, 0x0b),
+    MOD("type section past the end", WH_MALFORMED, "section size mismatch", 0x01, 0x05, 0x01,
+        0x60, 0x00, 0x00),
     /* types and imports */
     MOD("function type form", WH_MALFORMED, "integer representation too long", 0x01, 0x05, 0x01,
         0xe0, 0x7f, 0x00, 0x00),
