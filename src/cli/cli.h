@@ -1,11 +1,48 @@
 /*
- * cli.h — the subcommands of the wasmhttpd binary. Each takes the arguments
- * after its name (argv[0] is the subcommand) and returns the process exit code.
+ * cli.h — the subcommands of the wasmhttpd binary, and the number helpers
+ * they share. Each subcommand takes the arguments after its name (argv[0] is
+ * the subcommand) and returns the process exit code.
  */
 #ifndef CLI_H
 #define CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 int cli_wast_main(int argc, char **argv);
 int cli_run_main(int argc, char **argv);
+
+/* ---- Numbers (cli_num.c) ---- */
+
+/* Room for any float cli_fmt_f32/f64 writes: Display-style output never uses
+ * an exponent, so f64's largest finite value takes 309 digits and its
+ * smallest subnormal "0." plus 323 zeros and a digit. */
+#define CLI_FLOAT_BUF 400
+
+/* Parses an integer of `bits` bits (32 or 64): a decimal or 0x-prefixed hex
+ * magnitude with an optional sign. Without '-' it may be anything up to
+ * 2^bits-1 (so both signed and unsigned readings work); with '-' down to
+ * -2^(bits-1). The result is the two's complement bit pattern. False when s
+ * is not such a number or is out of range. */
+bool cli_parse_int(const char *s, unsigned bits, uint64_t *out);
+
+/* Parses a float as C's strtof/strtod do (decimal, hex, "nan", "inf",
+ * "infinity", any case, with sign), rounding once to the target type. The
+ * whole string must be the number. Writes the IEEE bits. */
+bool cli_parse_f32(const char *s, uint32_t *out_bits);
+bool cli_parse_f64(const char *s, uint64_t *out_bits);
+
+/* Strict unsigned decimal (the spec JSON's value encoding): digits only, at
+ * most UINT64_MAX. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* Formats a float the way Rust's Display does, which is what `wasmtime run
+ * --invoke` prints: the shortest decimal that reads back to the same bits,
+ * written out in full without an exponent ("1.5", "100", "0.001", "-0"),
+ * "NaN" for every NaN (sign and payload are dropped), "inf" and "-inf".
+ * buf should hold CLI_FLOAT_BUF bytes. */
+void cli_fmt_f32(uint32_t bits, char *buf, size_t n);
+void cli_fmt_f64(uint64_t bits, char *buf, size_t n);
 
 #endif

@@ -65,13 +65,15 @@ typedef struct {
 } wm__constexpr;
 
 typedef struct {
-    char *module, *name;
+    char *module, *name; /* NUL-terminated, but may hold NUL bytes: see the lengths */
+    uint32_t module_len, name_len;
     uint8_t kind; /* wm_externkind */
     uint32_t index; /* index in its own index space (func 3 = 3rd function) */
 } wm__import;
 
 typedef struct {
     char *name;
+    uint32_t name_len; /* names may hold NUL bytes */
     uint8_t kind;
     uint32_t index;
 } wm__export;
@@ -256,16 +258,21 @@ struct wm_store {
     /* execution state */
     wm_slot *stack, *stack_end;
     wm__frame *frames, *frames_end;
-    int64_t fuel;
+    int64_t fuel; /* negative: unlimited */
     atomic_int interrupt;
+
+    /* While a host function runs, a call it makes into wasm starts above the
+     * caller's frame: sp_top and fr_top (NULL when nothing runs). */
+    wm_slot *sp_top;
+    wm__frame *fr_top;
 
     /* a suspended call (see wm_store_resume) */
     bool suspended;
-    const uint32_t *susp_ip;
-    wm_slot *susp_fp;
-    wm__frame *susp_frame;   /* top of the frame stack */
-    wm_func_t *susp_func;    /* the wasm function that was running */
-    wm_func_t *entry_func;   /* the function wm_func_call called */
+    const uint32_t *susp_ip;  /* the call instruction to retry; NULL: a host entry */
+    wm_slot *susp_fp, *susp_base;
+    wm__frame *susp_fr, *susp_base_fr;
+    wm_func_t *susp_func;     /* the function that was running */
+    wm_func_t *entry_func;    /* the function wm_func_call called */
 
     /* the last trap */
     bool has_trap_site;
@@ -276,22 +283,22 @@ struct wm_store {
 /* Allocates a zeroed object in the store's arena (NULL when out of memory). */
 void *wm__store_alloc(wm_store_t *s, size_t n);
 
-/* Runs f with its arguments in s->stack (the args slots at the stack's base),
- * leaving results there. Returns WH_OK, or a trap code with err set. */
-wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wh_err_t *err);
+/* Runs f with its arguments in base[0..] (on the store's stack), leaving
+ * the results there. Returns WH_OK, WH_SUSPEND, or a trap code with err set. */
+wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
 /* Goes on with a suspended call. */
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 
 /* Trap texts, as the spec words them (wast assert_trap compares them). */
-#define WM_TRAP_UNREACHABLE "unreachable"
-#define WM_TRAP_MEM_OOB "out of bounds memory access"
-#define WM_TRAP_TABLE_OOB "out of bounds table access"
-#define WM_TRAP_DIV_ZERO "integer divide by zero"
-#define WM_TRAP_INT_OVERFLOW "integer overflow"
-#define WM_TRAP_BAD_CONVERSION "invalid conversion to integer"
-#define WM_TRAP_UNDEF_ELEM "undefined element"
-#define WM_TRAP_UNINIT_ELEM "uninitialized element"
-#define WM_TRAP_INDIRECT_MISMATCH "indirect call type mismatch"
-#define WM_TRAP_EXHAUSTED "call stack exhausted"
+#define WM_MSG_UNREACHABLE "unreachable"
+#define WM_MSG_MEM_OOB "out of bounds memory access"
+#define WM_MSG_TABLE_OOB "out of bounds table access"
+#define WM_MSG_DIV_ZERO "integer divide by zero"
+#define WM_MSG_INT_OVERFLOW "integer overflow"
+#define WM_MSG_BAD_CONVERSION "invalid conversion to integer"
+#define WM_MSG_UNDEF_ELEM "undefined element"
+#define WM_MSG_UNINIT_ELEM "uninitialized element"
+#define WM_MSG_INDIRECT_MISMATCH "indirect call type mismatch"
+#define WM_MSG_EXHAUSTED "call stack exhausted"
 
 #endif

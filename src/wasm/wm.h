@@ -139,6 +139,7 @@ void wm_module_free(wm_module_t *m);
 typedef struct {
     const char *module; /* imports only; NULL for exports */
     const char *name;
+    size_t module_len, name_len; /* names may hold NUL bytes (the spec allows any UTF-8) */
     uint8_t kind; /* wm_externkind */
     union {
         const wm_functype_t *func;
@@ -183,8 +184,11 @@ void wm_store_clear_interrupt(wm_store_t *s);
  * spec says). On failure *out is NULL. */
 wh_rc wm_instantiate(wm_store_t *s, const wm_module_t *m, const wm_extern_t *imports,
                      uint32_t nimports, wm_instance_t **out, wh_err_t *err);
-/* Looks up an export by name; WH_NOTFOUND if there is none. */
+/* Looks up an export by name; WH_NOTFOUND if there is none. The _n form
+ * takes a length, for names that hold NUL bytes. */
 wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_t *out);
+wh_rc wm_instance_export_n(const wm_instance_t *inst, const char *name, size_t len,
+                           wm_extern_t *out);
 const wm_module_t *wm_instance_module(const wm_instance_t *inst);
 /* The instance's memory 0, or NULL if it has none. */
 wm_memory_t *wm_instance_memory(const wm_instance_t *inst);
@@ -223,9 +227,32 @@ wh_rc wm_store_resume(wm_store_t *s, wm_val_t *results, uint32_t nresults, wh_er
 void wm_store_abort(wm_store_t *s);
 bool wm_store_suspended(const wm_store_t *s);
 
-/* Where the last trap in s happened: the defined function's index in its
- * module and the byte offset of the instruction in the module binary. */
+/* What stopped a call. */
+typedef enum {
+    WM_TRAP_NONE,
+    WM_TRAP_UNREACHABLE,
+    WM_TRAP_MEMORY_OOB,        /* "out of bounds memory access" */
+    WM_TRAP_TABLE_OOB,         /* "out of bounds table access" */
+    WM_TRAP_DIV_ZERO,          /* "integer divide by zero" */
+    WM_TRAP_INT_OVERFLOW,      /* "integer overflow" */
+    WM_TRAP_BAD_CONVERSION,    /* "invalid conversion to integer" */
+    WM_TRAP_UNDEFINED_ELEMENT, /* call_indirect past the end of the table */
+    WM_TRAP_NULL_ELEMENT,      /* call_indirect of a null entry ("uninitialized element") */
+    WM_TRAP_INDIRECT_MISMATCH, /* "indirect call type mismatch" */
+    WM_TRAP_STACK_EXHAUSTED,   /* "call stack exhausted" */
+    WM_TRAP_OUT_OF_FUEL,
+    WM_TRAP_INTERRUPTED,
+    WM_TRAP_HOST,              /* a host function returned WH_TRAP */
+} wm_trapkind;
+
+/* The spec's wording for a trap kind ("integer divide by zero"). */
+const char *wm_trap_text(wm_trapkind kind);
+
+/* The last trap in s: its kind, and where it happened (the function's index
+ * in its module and the byte offset of the instruction in the module
+ * binary; both 0 for a trap outside wasm code). */
 typedef struct {
+    wm_trapkind kind;
     uint32_t func_index;
     uint32_t code_offset;
 } wm_trap_site_t;

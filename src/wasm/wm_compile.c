@@ -1,12 +1,773 @@
-/* wm_compile.c — placeholder: function bodies are accepted unvalidated until
- * the validator/compiler lands. */
+/*
+ * wm_compile.c — validates a function body and translates it, in the same
+ * pass, into the register-style code of wm_ir.h.
+ *
+ * Validation follows the algorithm of the spec's appendix (operand and
+ * control stacks, polymorphic stack after unreachable code). Translation
+ * gives every operand-stack position a fixed frame slot. Three things keep
+ * the code short:
+ *   - local.get and constants emit nothing: the stack entry remembers where
+ *     the value is (a local's slot, or the constant) and the consumer reads it
+ *     from there. Such deferred entries are written to their own slots
+ *     ("materialized") before anything could change them: a local.set of
+ *     that local, and the entry into any block (so no deferred entry ever
+ *     crosses a control-flow merge).
+ *   - local.set after an instruction rewrites that instruction's destination
+ *     to the local, instead of copying.
+ *   - a comparison followed by br_if or if becomes one compare-and-branch.
+ * Code in unreachable positions is validated but not emitted.
+ */
+#include "wm_compile.h"
 #include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const uint8_t one_type[][1] = {{WM_I32},  {WM_I64},     {WM_F32},      {WM_F64},
+                                      {WM_V128}, {WM_FUNCREF}, {WM_EXTERNREF}};
+
+const char *cc_tname(uint8_t t)
+{
+    switch (t) {
+    case WM_I32:
+        return "i32";
+    case WM_I64:
+        return "i64";
+    case WM_F32:
+        return "f32";
+    case WM_F64:
+        return "f64";
+    case WM_V128:
+        return "v128";
+    case WM_FUNCREF:
+        return "funcref";
+    case WM_EXTERNREF:
+        return "externref";
+    default:
+        return "any";
+    }
+}
+
+bool cc_is_ref(uint8_t t)
+{
+    return t == WM_FUNCREF || t == WM_EXTERNREF;
+}
+
+bool cc_is_valtype(uint8_t t)
+{
+    return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64 || t == WM_V128 || cc_is_ref(t);
+}
+
+wh_rc cc_fail(cc *c, wh_rc rc, const char *fmt, ...)
+{
+    char msg[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return wh_err(c->err, rc, c->op_offset, "%s (func %u, byte 0x%x)", msg, c->func_index,
+                  c->op_offset);
+}
+
+/* ---- emission ---- */
+
+ctrl *cc_top_ctrl(cc *c)
+{
+    return &c->ctrls.data[c->ctrls.len - 1];
+}
+
+bool cc_live(cc *c)
+{
+    ctrl *f = cc_top_ctrl(c);
+    return !f->unreachable && !f->dead;
+}
+
+void cc_word(cc *c, uint32_t w)
+{
+    if (!wh_vec_push(&c->code, w))
+        c->rc = WH_NOMEM;
+}
+
+/* A word that names a slot: spill slots are renumbered at the end. */
+void cc_slotw(cc *c, uint32_t s)
+{
+    if ((s & SPILL) && !wh_vec_push(&c->spill_refs, c->code.len))
+        c->rc = WH_NOMEM;
+    cc_word(c, s);
+}
+
+void cc_begin(cc *c, wm_irop op)
+{
+    if (c->srcmap.len == 0 || c->srcmap.data[c->srcmap.len - 1].offset != c->op_offset) {
+        wm__srcpos sp = {c->code.len, c->op_offset};
+        if (!wh_vec_push(&c->srcmap, sp))
+            c->rc = WH_NOMEM;
+    }
+    c->last_op = c->code.len;
+    c->last_dst = NONE;
+    cc_word(c, op);
+}
+
+/* The destination operand of the instruction just begun. */
+void cc_dst(cc *c, uint32_t s)
+{
+    c->last_dst = s;
+    c->last_dstpos = c->code.len;
+    cc_slotw(c, s);
+}
+
+void cc_no_fuse(cc *c)
+{
+    c->last_op = NONE;
+    c->last_dst = NONE;
+}
+
+void cc_emit_copy(cc *c, uint8_t type, uint32_t to, uint32_t from)
+{
+    cc_begin(c, wm__slots(type) == 2 ? WM_OP_COPY2 : WM_OP_COPY);
+    cc_dst(c, to);
+    cc_slotw(c, from);
+}
+
+void cc_emit_const(cc *c, uint8_t type, uint32_t to, const uint64_t k[2])
+{
+    if (type == WM_V128) {
+        cc_begin(c, WM_OP_CONST128);
+        cc_dst(c, to);
+        cc_word(c, (uint32_t)k[0]);
+        cc_word(c, (uint32_t)(k[0] >> 32));
+        cc_word(c, (uint32_t)k[1]);
+        cc_word(c, (uint32_t)(k[1] >> 32));
+    } else if (type == WM_I32 || type == WM_F32) {
+        cc_begin(c, WM_OP_CONST32);
+        cc_dst(c, to);
+        cc_word(c, (uint32_t)k[0]);
+    } else {
+        cc_begin(c, WM_OP_CONST64);
+        cc_dst(c, to);
+        cc_word(c, (uint32_t)k[0]);
+        cc_word(c, (uint32_t)(k[0] >> 32));
+    }
+}
+
+/* Puts a deferred entry into its own slot. */
+void cc_materialize(cc *c, opnd *o)
+{
+    if (o->kind == K_REG)
+        return;
+    if (cc_live(c)) {
+        if (o->kind == K_LOCAL)
+            cc_emit_copy(c, o->type, o->slot, o->ref);
+        else
+            cc_emit_const(c, o->type, o->slot, o->k);
+    }
+    o->kind = K_REG;
+}
+
+void cc_materialize_from(cc *c, uint32_t height)
+{
+    for (uint32_t i = height; i < c->stack.len; i++)
+        cc_materialize(c, &c->stack.data[i]);
+}
+
+/* The slot an instruction reads an operand from. */
+uint32_t cc_src(cc *c, opnd *o)
+{
+    if (o->kind == K_CONST)
+        cc_materialize(c, o);
+    return o->kind == K_LOCAL ? o->ref : o->slot;
+}
+
+/* ---- the operand stack ---- */
+
+uint32_t cc_next_slot(cc *c)
+{
+    if (c->stack.len == 0)
+        return c->local_slots;
+    opnd *t = &c->stack.data[c->stack.len - 1];
+    return t->slot + wm__slots(t->type);
+}
+
+opnd *cc_push(cc *c, uint8_t type)
+{
+    opnd o = {.type = type, .kind = K_REG, .slot = cc_next_slot(c)};
+    uint32_t end = o.slot + wm__slots(type);
+    if (end > c->max_slot)
+        c->max_slot = end;
+    if (!wh_vec_push(&c->stack, o)) {
+        c->rc = WH_NOMEM;
+        static opnd sink;
+        return &sink;
+    }
+    return &c->stack.data[c->stack.len - 1];
+}
+
+wh_rc cc_pop(cc *c, uint8_t want, opnd *out)
+{
+    ctrl *f = cc_top_ctrl(c);
+    if (c->stack.len == f->height) {
+        if (f->unreachable) {
+            *out = (opnd){.type = T_ANY, .kind = K_REG, .slot = cc_next_slot(c)};
+            return WH_OK;
+        }
+        return cc_fail(c, WH_INVALID, "type mismatch: expected %s, but the stack is empty",
+                       cc_tname(want));
+    }
+    *out = c->stack.data[--c->stack.len];
+    if (want != T_ANY && out->type != T_ANY && out->type != want)
+        return cc_fail(c, WH_INVALID, "type mismatch: expected %s, got %s", cc_tname(want),
+                       cc_tname(out->type));
+    return WH_OK;
+}
+
+wh_rc cc_pop_types(cc *c, const uint8_t *types, uint32_t n)
+{
+    opnd o;
+    for (uint32_t i = n; i-- > 0;)
+        CHK(cc_pop(c, types[i], &o));
+    return WH_OK;
+}
+
+void cc_push_types(cc *c, const uint8_t *types, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        cc_push(c, types[i]);
+}
+
+/* ---- control ---- */
+
+wh_rc cc_push_ctrl(cc *c, uint8_t op, const uint8_t *params, uint32_t np, const uint8_t *results,
+                   uint32_t nr)
+{
+    ctrl *parent = c->ctrls.len ? cc_top_ctrl(c) : NULL;
+    ctrl f = {.op = op,
+              .dead = parent && (parent->unreachable || parent->dead),
+              .nparams = np,
+              .nresults = nr,
+              .params = params,
+              .results = results,
+              .height = c->stack.len - np,
+              .fixups = NONE,
+              .loop_ip = NONE,
+              .else_fixup = NONE,
+              .spill = NONE};
+    f.slot = f.height < c->stack.len ? c->stack.data[f.height].slot : cc_next_slot(c);
+    if (!wh_vec_push(&c->ctrls, f))
+        return c->rc = WH_NOMEM;
+    return WH_OK;
+}
+
+const uint8_t *cc_label_types(const ctrl *f, uint32_t *n)
+{
+    if (f->op == 0x03) {
+        *n = f->nparams;
+        return f->params;
+    }
+    *n = f->nresults;
+    return f->results;
+}
+
+/* Appends a branch-target word: known for loops, chained for forward labels. */
+void cc_target(cc *c, ctrl *f)
+{
+    if (f->op == 0x03) {
+        cc_word(c, f->loop_ip);
+    } else {
+        uint32_t at = c->code.len;
+        cc_word(c, f->fixups);
+        f->fixups = at;
+    }
+}
+
+void cc_bind_chain(cc *c, uint32_t chain, uint32_t to)
+{
+    while (chain != NONE && c->rc == WH_OK) {
+        uint32_t next = c->code.data[chain];
+        c->code.data[chain] = to;
+        chain = next;
+    }
+}
+
+/* Does branching to f need to move values, given the top of the stack? */
+bool cc_needs_moves(cc *c, ctrl *f)
+{
+    if (f->op == 0 && c->ctrls.data == f)
+        return true; /* a branch to the function is a return */
+    uint32_t n;
+    const uint8_t *types = cc_label_types(f, &n);
+    uint32_t base = c->stack.len - n, to = f->slot;
+    for (uint32_t i = 0; i < n; i++) {
+        opnd *o = &c->stack.data[base + i];
+        if (o->kind != K_REG || o->slot != to)
+            return true;
+        to += wm__slots(types[i]);
+    }
+    return false;
+}
+
+/* Moves the values a branch to f carries into f's slots. */
+void cc_emit_moves(cc *c, ctrl *f)
+{
+    uint32_t n;
+    const uint8_t *types = cc_label_types(f, &n);
+    uint32_t base = c->stack.len - n, to = f->slot;
+    for (uint32_t i = 0; i < n; i++) {
+        opnd *o = &c->stack.data[base + i];
+        if (o->kind == K_CONST)
+            cc_emit_const(c, o->type, to, o->k);
+        else if ((o->kind == K_LOCAL ? o->ref : o->slot) != to)
+            cc_emit_copy(c, o->type, to, o->kind == K_LOCAL ? o->ref : o->slot);
+        to += wm__slots(types[i]);
+    }
+}
+
+/* Leaves the function with the top values as results. This may be one path
+ * of several (br_if, br_table), so it must not change the stack entries. */
+void cc_emit_return(cc *c)
+{
+    uint32_t n = c->fn->type->nresults;
+    const uint8_t *types = c->fn->type->results;
+    opnd *top = c->stack.data + c->stack.len - n;
+    if (n == 1 && top->kind != K_CONST) {
+        cc_begin(c, WM_OP_RETURN1);
+        cc_slotw(c, top->kind == K_LOCAL ? top->ref : top->slot);
+        return;
+    }
+    /* Results go to slots [0, n), which may be locals: first copy locals to
+     * the entries' own slots (all above the results), then move everything
+     * down from the bottom, which never overwrites a source not yet read. */
+    for (uint32_t i = 0; i < n; i++)
+        if (top[i].kind == K_LOCAL)
+            cc_emit_copy(c, top[i].type, top[i].slot, top[i].ref);
+    uint32_t to = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (top[i].kind == K_CONST)
+            cc_emit_const(c, top[i].type, to, top[i].k);
+        else if (top[i].slot != to)
+            cc_emit_copy(c, top[i].type, to, top[i].slot);
+        to += wm__slots(types[i]);
+    }
+    cc_begin(c, WM_OP_RETURN);
+}
+
+/* An unconditional branch to f, values already checked. */
+void cc_emit_br(cc *c, ctrl *f)
+{
+    if (f == c->ctrls.data) {
+        cc_emit_return(c);
+        return;
+    }
+    cc_emit_moves(c, f);
+    cc_begin(c, WM_OP_BR);
+    cc_target(c, f);
+}
+
+wh_rc cc_unreachable_now(cc *c)
+{
+    ctrl *f = cc_top_ctrl(c);
+    c->stack.len = f->height;
+    f->unreachable = true;
+    cc_no_fuse(c);
+    return WH_OK;
+}
+
+wh_rc cc_read_label(cc *c, ctrl **out)
+{
+    uint32_t depth;
+    CHK(wm__read_u32(c->r, &depth, c->err));
+    if (depth >= c->ctrls.len)
+        return cc_fail(c, WH_INVALID, "unknown label %u", depth);
+    *out = &c->ctrls.data[c->ctrls.len - 1 - depth];
+    return WH_OK;
+}
+
+/* Is the instruction just emitted a comparison that a branch can absorb? */
+bool cc_fusable_compare(cc *c, opnd *cond, wm_irop *out_cmp, uint32_t *a, uint32_t *b, bool *imm)
+{
+    if (c->last_op == NONE || cond->kind != K_REG || c->last_dst != cond->slot)
+        return false;
+    uint32_t op = c->code.data[c->last_op];
+    switch (op) {
+#define FUSE(n, ...)                                                                               \
+    case WM_OP_##n:                                                                                \
+        *out_cmp = WM_OP_BR_##n;                                                                   \
+        break;
+        WM_IR_FUSED_BR(FUSE)
+#undef FUSE
+#define FUSE_IMM(n)                                                                                \
+    case WM_OP_##n##_IMM:                                                                          \
+        *out_cmp = WM_OP_BR_##n##_IMM;                                                             \
+        break;
+        FUSE_IMM(I32_EQ)
+        FUSE_IMM(I32_NE) FUSE_IMM(I32_LT_S) FUSE_IMM(I32_LT_U) FUSE_IMM(I32_GT_S) FUSE_IMM(I32_GT_U)
+            FUSE_IMM(I32_LE_S) FUSE_IMM(I32_LE_U) FUSE_IMM(I32_GE_S) FUSE_IMM(I32_GE_U)
+#undef FUSE_IMM
+                default : return false;
+    }
+    *imm = (*out_cmp - WM_OP_BR_I32_EQ) % 4 == 2;
+    *a = c->code.data[c->last_op + 2];
+    *b = c->code.data[c->last_op + 3];
+    return true;
+}
+
+/* Emits "branch to the chained target if cond is nonzero (or zero when
+ * negate)", fusing a preceding comparison. Returns the word to patch. */
+uint32_t cc_emit_cond_branch(cc *c, opnd *cond, bool negate)
+{
+    wm_irop cmp;
+    uint32_t a, b;
+    bool imm;
+    if (cc_fusable_compare(c, cond, &cmp, &a, &b, &imm)) {
+        /* Drop the comparison and branch on its operands instead. BRN_x
+         * follows BR_x in the enum. An _IMM comparison's second operand is
+         * an immediate, which must not be taken for a slot. */
+        c->code.len = c->last_op;
+        if (c->srcmap.len && c->srcmap.data[c->srcmap.len - 1].ip >= c->code.len)
+            c->srcmap.len--;
+        cc_begin(c, (wm_irop)(cmp + (negate ? 1 : 0)));
+        cc_slotw(c, a);
+        if (imm)
+            cc_word(c, b);
+        else
+            cc_slotw(c, b);
+    } else {
+        uint32_t s = cc_src(c, cond);
+        cc_begin(c, negate ? WM_OP_BR_UNLESS : WM_OP_BR_IF);
+        cc_slotw(c, s);
+    }
+    uint32_t at = c->code.len;
+    cc_word(c, NONE);
+    return at;
+}
+
+wh_rc cc_read_blocktype(cc *c, const uint8_t **params, uint32_t *np, const uint8_t **results,
+                        uint32_t *nr)
+{
+    if (c->r->p >= c->r->end)
+        return wh_err(c->err, WH_MALFORMED, wm__offset(c->r), "unexpected end");
+    uint8_t b = *c->r->p;
+    *np = *nr = 0;
+    *params = *results = NULL;
+    if (b == 0x40) {
+        c->r->p++;
+        return WH_OK;
+    }
+    if (cc_is_valtype(b)) {
+        c->r->p++;
+        for (size_t i = 0; i < WH_ARRAY_LEN(one_type); i++)
+            if (one_type[i][0] == b)
+                *results = one_type[i];
+        *nr = 1;
+        return WH_OK;
+    }
+    int64_t idx;
+    CHK(wm__read_s33(c->r, &idx, c->err));
+    if (idx < 0)
+        return cc_fail(c, WH_MALFORMED, "malformed block type");
+    if ((uint64_t)idx >= c->m->ntypes)
+        return cc_fail(c, WH_INVALID, "unknown type %lld", (long long)idx);
+    const wm_functype_t *t = &c->m->types[idx];
+    *params = t->params;
+    *np = t->nparams;
+    *results = t->results;
+    *nr = t->nresults;
+    return WH_OK;
+}
+
+wh_rc cc_check_memory(cc *c, uint32_t idx)
+{
+    if (idx >= c->m->nmems)
+        return cc_fail(c, WH_INVALID, "unknown memory %u", idx);
+    return WH_OK;
+}
+
+wh_rc cc_check_table(cc *c, uint32_t idx)
+{
+    if (idx >= c->m->ntables)
+        return cc_fail(c, WH_INVALID, "unknown table %u", idx);
+    return WH_OK;
+}
+
+wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset)
+{
+    uint32_t align;
+    CHK(wm__read_u32(c->r, &align, c->err));
+    CHK(wm__read_u32(c->r, offset, c->err));
+    CHK(cc_check_memory(c, 0));
+    if (align > natural_log2)
+        return cc_fail(c, WH_INVALID, "alignment must not be larger than natural");
+    return WH_OK;
+}
+
+wh_rc cc_zero_byte(cc *c)
+{
+    uint8_t b;
+    CHK(wm__read_u8(c->r, &b, c->err));
+    if (b != 0)
+        return cc_fail(c, WH_MALFORMED, "zero byte expected");
+    return WH_OK;
+}
+
+uint32_t cc_log2_bytes(uint32_t n)
+{
+    return n == 1 ? 0 : n == 2 ? 1 : n == 4 ? 2 : 3;
+}
+
+/* ---- generic instruction shapes ---- */
+
+wh_rc cc_binop(cc *c, wm_irop op, uint8_t in, uint8_t out)
+{
+    opnd a, b;
+    CHK(cc_pop(c, in, &b));
+    CHK(cc_pop(c, in, &a));
+    if (!cc_live(c)) {
+        cc_push(c, out);
+        return WH_OK;
+    }
+    /* i32/i64 op with a constant right operand: the immediate form. */
+    if (b.kind == K_CONST && a.kind != K_CONST) {
+        wm_irop imm = WM_OP_COUNT;
+        switch (op) {
+#define IMM(n)                                                                                     \
+    case WM_OP_##n:                                                                                \
+        imm = WM_OP_##n##_IMM;                                                                     \
+        break;
+            WM_IR_FUSED_BIN(IMM)
+#undef IMM
+        default:
+            break;
+        }
+        bool fits = in == WM_I32 || (int64_t)b.k[0] == (int64_t)(int32_t)b.k[0];
+        if (imm != WM_OP_COUNT && fits) {
+            uint32_t sa = cc_src(c, &a);
+            opnd *r = cc_push(c, out);
+            cc_begin(c, imm);
+            cc_dst(c, r->slot);
+            cc_slotw(c, sa);
+            cc_word(c, (uint32_t)b.k[0]);
+            return WH_OK;
+        }
+    }
+    uint32_t sa = cc_src(c, &a), sb = cc_src(c, &b);
+    opnd *r = cc_push(c, out);
+    cc_begin(c, op);
+    cc_dst(c, r->slot);
+    cc_slotw(c, sa);
+    cc_slotw(c, sb);
+    return WH_OK;
+}
+
+wh_rc cc_unop(cc *c, wm_irop op, uint8_t in, uint8_t out)
+{
+    opnd a;
+    CHK(cc_pop(c, in, &a));
+    if (!cc_live(c)) {
+        cc_push(c, out);
+        return WH_OK;
+    }
+    uint32_t sa = cc_src(c, &a);
+    opnd *r = cc_push(c, out);
+    cc_begin(c, op);
+    cc_dst(c, r->slot);
+    cc_slotw(c, sa);
+    return WH_OK;
+}
+
+/* Pops n operands of the given types (listed bottom first) and emits
+ * OP [dst] operands... [imms]. */
+wh_rc cc_generic(cc *c, wm_irop op, const uint8_t *in, uint32_t nin, uint8_t out,
+                 const uint32_t *imms, uint32_t nimm, bool imms_first)
+{
+    opnd ops[5];
+    for (uint32_t i = nin; i-- > 0;)
+        CHK(cc_pop(c, in[i], &ops[i]));
+    if (!cc_live(c)) {
+        if (out)
+            cc_push(c, out);
+        return WH_OK;
+    }
+    uint32_t s[5];
+    for (uint32_t i = 0; i < nin; i++)
+        s[i] = cc_src(c, &ops[i]);
+    opnd *r = out ? cc_push(c, out) : NULL;
+    cc_begin(c, op);
+    if (r)
+        cc_dst(c, r->slot);
+    if (imms_first)
+        for (uint32_t i = 0; i < nimm; i++)
+            cc_word(c, imms[i]);
+    for (uint32_t i = 0; i < nin; i++)
+        cc_slotw(c, s[i]);
+    if (!imms_first)
+        for (uint32_t i = 0; i < nimm; i++)
+            cc_word(c, imms[i]);
+    return WH_OK;
+}
+
+wh_rc cc_push_const(cc *c, uint8_t type, uint64_t lo, uint64_t hi)
+{
+    opnd *o = cc_push(c, type);
+    o->kind = K_CONST;
+    o->k[0] = lo;
+    o->k[1] = hi;
+    return WH_OK;
+}
+
+/* ---- locals and globals ---- */
+
+wh_rc cc_local_index(cc *c, uint32_t *idx)
+{
+    CHK(wm__read_u32(c->r, idx, c->err));
+    if (*idx >= c->nlocals)
+        return cc_fail(c, WH_INVALID, "unknown local %u", *idx);
+    return WH_OK;
+}
+
+/* Writes the top value into local idx (tee keeps it on the stack). */
+wh_rc cc_local_set(cc *c, uint32_t idx, bool tee)
+{
+    uint8_t t = c->ltype[idx];
+    uint32_t ls = c->lslot[idx];
+    opnd v;
+    CHK(cc_pop(c, t, &v));
+    if (cc_live(c)) {
+        bool refs = false;
+        for (uint32_t i = 0; i < c->stack.len; i++)
+            refs |= c->stack.data[i].kind == K_LOCAL && c->stack.data[i].ref == ls;
+        if (!refs && v.kind == K_REG && c->last_dst == v.slot && c->last_dst != NONE) {
+            c->code.data[c->last_dstpos] = ls; /* the producer writes the local */
+            c->last_dst = NONE;
+        } else {
+            for (uint32_t i = 0; i < c->stack.len; i++)
+                if (c->stack.data[i].kind == K_LOCAL && c->stack.data[i].ref == ls)
+                    cc_materialize(c, &c->stack.data[i]);
+            if (v.kind == K_CONST)
+                cc_emit_const(c, t, ls, v.k);
+            else if (cc_src(c, &v) != ls)
+                cc_emit_copy(c, t, ls, cc_src(c, &v));
+        }
+    }
+    if (tee) {
+        opnd *o = cc_push(c, t);
+        o->kind = K_LOCAL;
+        o->ref = ls;
+    }
+    return WH_OK;
+}
+
+wh_rc cc_global_index(cc *c, uint32_t *idx)
+{
+    CHK(wm__read_u32(c->r, idx, c->err));
+    if (*idx >= c->m->nglobals)
+        return cc_fail(c, WH_INVALID, "unknown global %u", *idx);
+    return WH_OK;
+}
+
+/* ---- the instruction loop ---- */
+
+static wh_rc read_locals(cc *c)
+{
+    const wm_functype_t *ft = c->fn->type;
+    uint32_t ngroups;
+    CHK(wm__read_u32(c->r, &ngroups, c->err));
+    uint64_t total = ft->nparams;
+    const uint8_t *save = c->r->p;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n;
+        uint8_t t;
+        CHK(wm__read_u32(c->r, &n, c->err));
+        CHK(wm__read_u8(c->r, &t, c->err));
+        total += n;
+        if (total > WM_MAX_LOCALS)
+            return cc_fail(c, WH_MALFORMED, "too many locals");
+        if (!cc_is_valtype(t))
+            return cc_fail(c, WH_MALFORMED, "malformed value type 0x%02x", t);
+    }
+    c->nlocals = (uint32_t)total;
+    c->ltype = wh_malloc(total + 1);
+    c->lslot = wh_malloc((total + 1) * sizeof(uint32_t));
+    if (!c->ltype || !c->lslot)
+        return c->rc = WH_NOMEM;
+    uint32_t k = 0, slot = 0;
+    for (uint32_t i = 0; i < ft->nparams; i++, k++) {
+        c->ltype[k] = ft->params[i];
+        c->lslot[k] = slot;
+        slot += wm__slots(ft->params[i]);
+    }
+    c->fn->param_slots = slot;
+    c->r->p = save;
+    for (uint32_t i = 0; i < ngroups; i++) {
+        uint32_t n;
+        uint8_t t;
+        wm__read_u32(c->r, &n, NULL);
+        wm__read_u8(c->r, &t, NULL);
+        for (uint32_t j = 0; j < n; j++, k++) {
+            c->ltype[k] = t;
+            c->lslot[k] = slot;
+            slot += wm__slots(t);
+        }
+    }
+    c->local_slots = slot;
+    c->max_slot = slot;
+    return WH_OK;
+}
+
+static void cc_free(cc *c)
+{
+    wh_free(c->ltype);
+    wh_free(c->lslot);
+    wh_vec_free(&c->stack);
+    wh_vec_free(&c->ctrls);
+    wh_vec_free(&c->code);
+    wh_vec_free(&c->srcmap);
+    wh_vec_free(&c->spill_refs);
+}
 
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err)
 {
-    (void)m;
-    (void)func_index;
-    (void)err;
-    r->p = r->end;
-    return WH_OK;
+    cc c = {.m = m,
+            .fn = &m->funcs[func_index],
+            .r = r,
+            .err = err,
+            .func_index = func_index,
+            .last_op = NONE,
+            .last_dst = NONE,
+            .op_offset = wm__offset(r)};
+    wm__func *fn = c.fn;
+    fn->body_offset = wm__offset(r);
+    wh_rc rc = read_locals(&c);
+    if (!rc) {
+        const wm_functype_t *ft = fn->type;
+        rc = cc_push_ctrl(&c, 0, NULL, 0, ft->results, ft->nresults);
+    }
+    if (!rc)
+        rc = cc_body(&c);
+    if (!rc && c.rc)
+        rc = wh_err(err, c.rc, c.op_offset, "out of memory compiling func %u", func_index);
+    if (!rc) {
+        fn->local_slots = c.local_slots;
+        fn->result_slots = wm__types_slots(fn->type->results, fn->type->nresults);
+        uint32_t frame = c.max_slot;
+        if (frame < fn->result_slots)
+            frame = fn->result_slots;
+        for (uint32_t i = 0; i < c.spill_refs.len; i++)
+            c.code.data[c.spill_refs.data[i]] =
+                frame + (c.code.data[c.spill_refs.data[i]] & ~SPILL);
+        fn->frame_slots = frame + c.nspill;
+        if (fn->frame_slots > WM_MAX_FUNC_SLOTS)
+            rc = cc_fail(&c, WH_INVALID, "function frame too large");
+    }
+    if (!rc) {
+        size_t cb = (size_t)c.code.len * sizeof(uint32_t);
+        size_t sb = (size_t)c.srcmap.len * sizeof(wm__srcpos);
+        fn->code = wh_arena_dup(&m->arena, c.code.data, cb);
+        fn->srcmap = wh_arena_dup(&m->arena, c.srcmap.data, sb);
+        fn->code_len = c.code.len;
+        fn->nsrcmap = c.srcmap.len;
+        if (!fn->code || (sb && !fn->srcmap))
+            rc = wh_err(err, WH_NOMEM, -1, "out of memory compiling func %u", func_index);
+    }
+    cc_free(&c);
+    return rc;
 }

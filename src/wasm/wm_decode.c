@@ -442,8 +442,8 @@ static wh_rc sec_import(dec *d)
     for (uint32_t i = 0; i < n; i++) {
         wm__import *imp = &m->imports[i];
         uint8_t kind;
-        TRY(rd_name(d, &imp->module, NULL));
-        TRY(rd_name(d, &imp->name, NULL));
+        TRY(rd_name(d, &imp->module, &imp->module_len));
+        TRY(rd_name(d, &imp->name, &imp->name_len));
         at = here(d);
         TRY(rd_u8(d, &kind));
         imp->kind = kind;
@@ -604,6 +604,7 @@ static wh_rc sec_export(dec *d)
         uint32_t at = here(d), x, len;
         uint8_t kind;
         TRY(rd_name(d, &ex->name, &len));
+        ex->name_len = len;
         names[i] = (name_ref){ex->name, len, at};
         at = here(d);
         TRY(rd_u8(d, &kind));

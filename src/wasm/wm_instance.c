@@ -178,7 +178,7 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
             uint32_t off = eval_offset(inst, &e->offset);
             if ((uint64_t)off + ei->len > t->size)
                 return wh_err(err, WH_TRAP, -1,
-                              WM_TRAP_TABLE_OOB ": element segment %u (%u items at %u) in a "
+                              WM_MSG_TABLE_OOB ": element segment %u (%u items at %u) in a "
                                                 "table of %u",
                               i, ei->len, off, t->size);
             if (ei->len)
@@ -195,7 +195,7 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
         uint32_t off = eval_offset(inst, &d->offset);
         if ((uint64_t)off + di->len > mem->size)
             return wh_err(err, WH_TRAP, -1,
-                          WM_TRAP_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
+                          WM_MSG_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
                                           "%llu bytes",
                           i, di->len, off, (unsigned long long)mem->size);
         if (di->len)
@@ -236,10 +236,16 @@ wh_rc wm_instantiate(wm_store_t *s, const wm_module_t *m, const wm_extern_t *imp
 
 wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_t *out)
 {
+    return wm_instance_export_n(inst, name, strlen(name), out);
+}
+
+wh_rc wm_instance_export_n(const wm_instance_t *inst, const char *name, size_t len,
+                           wm_extern_t *out)
+{
     const wm_module_t *m = inst->mod;
     for (uint32_t i = 0; i < m->nexports; i++) {
         const wm__export *ex = &m->exports[i];
-        if (strcmp(ex->name, name))
+        if (ex->name_len != len || memcmp(ex->name, name, len))
             continue;
         out->kind = ex->kind;
         switch (ex->kind) {

@@ -50,6 +50,8 @@ bool wm_module_import(const wm_module_t *m, uint32_t i, wm_externdesc_t *out)
     const wm__import *imp = &m->imports[i];
     out->module = imp->module;
     out->name = imp->name;
+    out->module_len = imp->module_len;
+    out->name_len = imp->name_len;
     describe(m, imp->kind, imp->index, out);
     return true;
 }
@@ -61,6 +63,8 @@ bool wm_module_export(const wm_module_t *m, uint32_t i, wm_externdesc_t *out)
     const wm__export *ex = &m->exports[i];
     out->module = NULL;
     out->name = ex->name;
+    out->module_len = 0;
+    out->name_len = ex->name_len;
     describe(m, ex->kind, ex->index, out);
     return true;
 }

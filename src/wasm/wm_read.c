@@ -235,7 +235,7 @@ bool wm_functype_eq(const wm_functype_t *a, const wm_functype_t *b)
 {
     if (a == b)
         return true;
-    /* Host types may leave an empty array NULL: memcmp must not see it. */
+    /* memcmp must not see the NULL arrays of empty lists. */
     return a->nparams == b->nparams && a->nresults == b->nresults &&
            (!a->nparams || !memcmp(a->params, b->params, a->nparams)) &&
            (!a->nresults || !memcmp(a->results, b->results, a->nresults));

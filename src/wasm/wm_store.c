@@ -84,7 +84,7 @@ void wm_store_clear_interrupt(wm_store_t *s)
 
 bool wm_store_trap_site(const wm_store_t *s, wm_trap_site_t *out)
 {
-    if (!s->has_trap_site)
+    if (s->trap_site.kind == WM_TRAP_NONE)
         return false;
     if (out)
         *out = s->trap_site;

@@ -1,0 +1,77 @@
+/*
+ * wm_ir.h — the interpreter's pre-decoded code.
+ *
+ * The compiler turns WebAssembly's stack code into register-style code over
+ * the frame's slots: every operand names a slot (an index from the frame
+ * base fp), so the interpreter never moves a stack pointer. Slots [0,
+ * local_slots) hold parameters and locals; above them, each operand-stack
+ * position has a fixed slot known at compile time. Code is an array of
+ * 32-bit words: the opcode, then its operands. Branch targets are word
+ * indices into the function's code.
+ *
+ * Operand layouts (d = destination slot, a/b/c = source slots):
+ *   binary op      OP d a b              unary op      OP d a
+ *   binary op, imm OP d a imm            load          OP d addr offset
+ *   store          OP addr value offset  CONST32       d value
+ *   CONST64        d lo hi               COPY          d a
+ *   BR             target                BR_IF/UNLESS  cond target
+ *   BR_TABLE       index n target[n+1]   CALL          func argslot
+ *   CALL_INDIRECT  type table elem argslot
+ *   BR_<cmp>       a b target            (compare and branch, fused; BRN_ negated)
+ *   BR_<cmp>_IMM   a imm target          (the same against a constant)
+ * A call's arguments sit in consecutive slots from argslot, which becomes the
+ * callee's frame base; the callee leaves its results there.
+ */
+#ifndef WM_IR_H
+#define WM_IR_H
+
+#include "wm_ops.h"
+#include "wm_simd.h"
+
+/* clang-format off */
+#define WM_IR_FIXED(X)                                                                     \
+    X(UNREACHABLE) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN) X(CALL)              \
+    X(CALL_INDIRECT) X(LOOP_CHECK) X(COPY) X(COPY2) X(CONST32) X(CONST64) X(CONST128)     \
+    X(SELECT) X(SELECT2) X(GLOBAL_GET) X(GLOBAL_SET) X(GLOBAL_GET2) X(GLOBAL_SET2)        \
+    X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_FILL) X(MEMORY_COPY) X(MEMORY_INIT)            \
+    X(DATA_DROP) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL)      \
+    X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_IS_NULL) X(REF_FUNC)                   \
+    X(RETURN1)
+
+/* Fused forms the compiler emits for common pairs: an i32 binary op with a
+ * constant right operand, and compare-and-branch. */
+#define WM_IR_FUSED_BIN(X)                                                                 \
+    X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL)           \
+    X(I32_SHR_S) X(I32_SHR_U) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S)     \
+    X(I32_GT_U) X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                           \
+    X(I64_ADD) X(I64_SUB) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) X(I64_SHR_U)
+
+#define WM_IR_FUSED_BR(X)                                                                  \
+    X(I32_EQ, ==, i32, ) X(I32_NE, !=, i32, ) X(I32_LT_S, <, i32, S32)                    \
+    X(I32_LT_U, <, i32, ) X(I32_GT_S, >, i32, S32) X(I32_GT_U, >, i32, )                  \
+    X(I32_LE_S, <=, i32, S32) X(I32_LE_U, <=, i32, ) X(I32_GE_S, >=, i32, S32)            \
+    X(I32_GE_U, >=, i32, ) X(I64_EQ, ==, i64, ) X(I64_NE, !=, i64, )                      \
+    X(I64_LT_S, <, i64, S64) X(I64_LT_U, <, i64, ) X(I64_GT_S, >, i64, S64)               \
+    X(I64_GT_U, >, i64, ) X(I64_LE_S, <=, i64, S64) X(I64_LE_U, <=, i64, )                \
+    X(I64_GE_S, >=, i64, S64) X(I64_GE_U, >=, i64, )
+/* clang-format on */
+
+typedef enum {
+#define IR_FIXED(n) WM_OP_##n,
+#define IR_NUM(n, ...) WM_OP_##n,
+#define IR_IMM(n) WM_OP_##n##_IMM,
+#define IR_BR(n, ...) WM_OP_BR_##n, WM_OP_BRN_##n, WM_OP_BR_##n##_IMM, WM_OP_BRN_##n##_IMM,
+    WM_IR_FIXED(IR_FIXED)
+    WM_BINOPS(IR_NUM) WM_UNOPS(IR_NUM) WM_TRAPOPS(IR_NUM) WM_TRUNCOPS(IR_NUM) WM_SATOPS(IR_NUM)
+    WM_LOADS(IR_NUM) WM_STORES(IR_NUM)
+    WM_IR_FUSED_BIN(IR_IMM)
+    WM_IR_FUSED_BR(IR_BR)
+    WM_IR_SIMD(IR_FIXED)
+#undef IR_FIXED
+#undef IR_NUM
+#undef IR_IMM
+#undef IR_BR
+    WM_OP_COUNT
+} wm_irop;
+
+#endif

@@ -1,0 +1,314 @@
+/* Tests for execution: calls, traps with their sites, stack exhaustion,
+ * fuel, interruption from another thread, host functions that suspend, and
+ * the compiler's value-moving paths (multi-value, if with parameters,
+ * br_table with values, local.tee). Modules come from tests/wasm/wat/. */
+#include "th.h"
+#include "wasm/wm.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+typedef struct {
+    uint8_t *bytes;
+    wm_module_t *mod;
+    wm_store_t *store;
+    wm_instance_t *inst;
+} fixture;
+
+static bool setup(fixture *f, const char *name, const wm_extern_t *imports, uint32_t n)
+{
+    char path[512];
+    size_t len;
+    wh_err_t e;
+    snprintf(path, sizeof path, "%s/%s.wasm", WH_TEST_WAT_DIR, name);
+    wm_store_t *store = f->store; /* setup_host made it already, with the imports */
+    memset(f, 0, sizeof *f);
+    f->store = store;
+    if (!TH_EQ(wh_read_file(path, &f->bytes, &len, &e), WH_OK))
+        return false;
+    if (!TH_EQ(wm_module_load(f->bytes, len, NULL, &f->mod, &e), WH_OK)) {
+        fprintf(stderr, "  load: %s\n", e.msg);
+        return false;
+    }
+    if (!f->store)
+        f->store = wm_store_new(NULL);
+    if (!TH_EQ(wm_instantiate(f->store, f->mod, imports, n, &f->inst, &e), WH_OK)) {
+        fprintf(stderr, "  instantiate: %s\n", e.msg);
+        return false;
+    }
+    return true;
+}
+
+static void teardown(fixture *f)
+{
+    wm_store_free(f->store);
+    wm_module_free(f->mod);
+    wh_free(f->bytes);
+}
+
+static wm_func_t *export_func(fixture *f, const char *name)
+{
+    wm_extern_t ex;
+    if (wm_instance_export(f->inst, name, &ex) != WH_OK || ex.kind != WM_EXTERN_FUNC)
+        return NULL;
+    return ex.of.func;
+}
+
+/* Calls an export with i32 arguments; returns the rc, the first result in *out. */
+static wh_rc call_i32(fixture *f, const char *name, int n, const int32_t *args, int64_t *out,
+                      wh_err_t *err)
+{
+    wm_func_t *fn = export_func(f, name);
+    if (!fn)
+        return WH_NOTFOUND;
+    wm_val_t a[4], r[2] = {0};
+    for (int i = 0; i < n; i++)
+        a[i] = (wm_val_t){.type = WM_I32, .of.i32 = (uint32_t)args[i]};
+    wh_rc rc = wm_func_call(f->store, fn, a, (uint32_t)n, r, wm_func_type(fn)->nresults, err);
+    if (rc == WH_OK && out)
+        *out = r[0].type == WM_I64 ? (int64_t)r[0].of.i64 : (int64_t)(int32_t)r[0].of.i32;
+    return rc;
+}
+
+#define CALL(f, name, out, ...)                                                                    \
+    call_i32((f), (name), (int)(sizeof((int32_t[]){__VA_ARGS__}) / sizeof(int32_t)),               \
+             (int32_t[]){__VA_ARGS__}, (out), NULL)
+
+TH_TEST(exec_recursion_and_loops)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    int64_t r = 0;
+    TH_EQ(CALL(&f, "down", &r, 1000), WH_OK);
+    TH_EQ(r, 1000);
+    TH_EQ(CALL(&f, "count", &r, 12345), WH_OK);
+    TH_EQ(r, 12345);
+    teardown(&f);
+}
+
+TH_TEST(exec_deep_recursion_is_exhaustion_not_crash)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    wh_err_t e;
+    int64_t r;
+    TH_EQ(call_i32(&f, "down", 1, (int32_t[]){100000000}, &r, &e), WH_EXHAUSTED);
+    TH_HAS(e.msg, "call stack exhausted");
+    /* the store is usable again afterwards */
+    TH_EQ(CALL(&f, "down", &r, 10), WH_OK);
+    TH_EQ(r, 10);
+    teardown(&f);
+}
+
+TH_TEST(exec_traps_name_kind_and_site)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    wh_err_t e;
+    int64_t r;
+    TH_EQ(call_i32(&f, "div", 2, (int32_t[]){1, 0}, &r, &e), WH_TRAP);
+    TH_HAS(e.msg, "integer divide by zero");
+    wm_trap_site_t site;
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_DIV_ZERO);
+    TH_EQ(site.func_index, 2); /* "div" is the third function */
+    TH_OK(site.code_offset > 0);
+    TH_EQ(call_i32(&f, "div", 2, (int32_t[]){INT32_MIN, -1}, &r, &e), WH_TRAP);
+    TH_HAS(e.msg, "integer overflow");
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_INT_OVERFLOW);
+    TH_EQ(CALL(&f, "div", &r, -7, 2), WH_OK);
+    TH_EQ(r, -3);
+    teardown(&f);
+}
+
+TH_TEST(exec_memory_bounds_at_the_edges)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    int64_t r;
+    TH_EQ(CALL(&f, "load", &r, 65532), WH_OK);       /* last 4 bytes of page 1 */
+    TH_EQ(CALL(&f, "load", &r, 65533), WH_TRAP);     /* one byte past */
+    TH_EQ(CALL(&f, "load", &r, -1), WH_TRAP);        /* 0xffffffff + 4 must not wrap */
+    TH_EQ(CALL(&f, "load8", &r, 0), WH_OK);          /* offset 65535: the last byte */
+    TH_EQ(CALL(&f, "load8", &r, 1), WH_TRAP);
+    TH_EQ(CALL(&f, "load8", &r, -1), WH_TRAP);       /* 0xffffffff + 65535 > 4 GiB */
+    TH_EQ(CALL(&f, "grow", &r, 1), WH_OK);
+    TH_EQ(r, 1);                                     /* old size in pages */
+    TH_EQ(CALL(&f, "load", &r, 65533), WH_OK);       /* now in bounds */
+    TH_EQ(CALL(&f, "grow", &r, 3), WH_OK);
+    TH_EQ(r, -1);                                    /* past the maximum of 4 */
+    teardown(&f);
+}
+
+TH_TEST(exec_fuel_stops_a_loop)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    wh_err_t e;
+    wm_store_set_fuel(f.store, 1000);
+    TH_EQ(call_i32(&f, "spin", 0, NULL, NULL, &e), WH_OUT_OF_FUEL);
+    TH_HAS(e.msg, "out of fuel");
+    TH_EQ(wm_store_fuel(f.store), 0);
+    wm_store_set_fuel(f.store, 100000);
+    int64_t r;
+    TH_EQ(CALL(&f, "count", &r, 100), WH_OK);
+    int64_t left = wm_store_fuel(f.store);
+    TH_OK(left < 100000 && left > 100000 - 1000);
+    wm_store_set_fuel(f.store, -1);
+    teardown(&f);
+}
+
+static void *interrupt_later(void *arg)
+{
+    usleep(50 * 1000);
+    wm_store_interrupt(arg);
+    return NULL;
+}
+
+TH_TEST(exec_interrupt_from_another_thread)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    pthread_t t;
+    pthread_create(&t, NULL, interrupt_later, f.store);
+    wh_err_t e;
+    TH_EQ(call_i32(&f, "spin", 0, NULL, NULL, &e), WH_INTERRUPTED);
+    pthread_join(t, NULL);
+    wm_store_clear_interrupt(f.store);
+    int64_t r;
+    TH_EQ(CALL(&f, "count", &r, 10), WH_OK);
+    teardown(&f);
+}
+
+/* A host function that suspends `pending` times before answering x * 2. */
+typedef struct {
+    int pending, calls;
+} host_state;
+
+static wh_rc host_get(wm_call_t *call, void *env, wm_slot *args)
+{
+    host_state *hs = env;
+    hs->calls++;
+    if (hs->pending > 0) {
+        hs->pending--;
+        return WH_SUSPEND;
+    }
+    args[0].i32 = args[0].i32 * 2;
+    return WH_OK;
+}
+
+static wh_rc host_add(wm_call_t *call, void *env, wm_slot *args)
+{
+    if (args[0].i32 == 666)
+        return wm_call_trap(call, "the host refuses %u", args[0].i32);
+    args[0].i32 = args[0].i32 + args[1].i32;
+    return WH_OK;
+}
+
+static const uint8_t p_i32[] = {WM_I32}, p_i32x2[] = {WM_I32, WM_I32};
+static const wm_functype_t t_get = {1, 1, p_i32, p_i32}, t_add = {2, 1, p_i32x2, p_i32};
+
+static bool setup_host(fixture *f, host_state *hs)
+{
+    f->store = wm_store_new(NULL);
+    wm_extern_t imp[2] = {
+        {.kind = WM_EXTERN_FUNC, .of.func = wm_func_new_host(f->store, &t_get, host_get, hs)},
+        {.kind = WM_EXTERN_FUNC, .of.func = wm_func_new_host(f->store, &t_add, host_add, NULL)}};
+    return setup(f, "host", imp, 2);
+}
+
+TH_TEST(exec_host_suspends_n_times_then_answers)
+{
+    host_state hs = {.pending = 3};
+    fixture f = {0};
+    if (!setup_host(&f, &hs))
+        return;
+    wm_val_t arg = {.type = WM_I32, .of.i32 = 20}, res = {0};
+    wh_err_t e;
+    wh_rc rc = wm_func_call(f.store, export_func(&f, "twice"), &arg, 1, &res, 1, &e);
+    int suspensions = 0;
+    while (rc == WH_SUSPEND && suspensions < 10) {
+        suspensions++;
+        TH_OK(wm_store_suspended(f.store));
+        rc = wm_store_resume(f.store, &res, 1, &e);
+    }
+    TH_EQ(rc, WH_OK);
+    TH_EQ(suspensions, 3);
+    TH_EQ(hs.calls, 5);             /* 3 retries + 2 answers */
+    TH_EQ(res.of.i32, 20 * 2 + 21 * 2);
+    TH_OK(!wm_store_suspended(f.store));
+    teardown(&f);
+}
+
+TH_TEST(exec_host_suspends_deep_in_wasm_recursion)
+{
+    host_state hs = {.pending = 2};
+    fixture f = {0};
+    if (!setup_host(&f, &hs))
+        return;
+    wm_val_t arg = {.type = WM_I32, .of.i32 = 5000}, res = {0};
+    wh_err_t e;
+    wh_rc rc = wm_func_call(f.store, export_func(&f, "deep"), &arg, 1, &res, 1, &e);
+    while (rc == WH_SUSPEND)
+        rc = wm_store_resume(f.store, &res, 1, &e);
+    TH_EQ(rc, WH_OK);
+    TH_EQ(res.of.i32, 5000 + 200);
+    teardown(&f);
+}
+
+TH_TEST(exec_host_trap_message)
+{
+    host_state hs = {0};
+    fixture f = {0};
+    if (!setup_host(&f, &hs))
+        return;
+    int64_t r;
+    wh_err_t e;
+    TH_EQ(CALL(&f, "sum", &r, 2, 3), WH_OK);
+    TH_EQ(r, 5);
+    TH_EQ(call_i32(&f, "sum", 2, (int32_t[]){666, 1}, &r, &e), WH_TRAP);
+    TH_HAS(e.msg, "the host refuses 666");
+    wm_trap_site_t site;
+    TH_OK(wm_store_trap_site(f.store, &site));
+    TH_EQ(site.kind, WM_TRAP_HOST);
+    TH_EQ(site.func_index, 3); /* "sum", the caller of the host function */
+    teardown(&f);
+}
+
+TH_TEST(exec_multi_value_and_block_params)
+{
+    fixture f = {0};
+    if (!setup(&f, "multi", NULL, 0))
+        return;
+    wm_val_t a[2] = {{.type = WM_I32, .of.i32 = 1}, {.type = WM_I32, .of.i32 = 2}}, r[2];
+    TH_EQ(wm_func_call(f.store, export_func(&f, "swap"), a, 2, r, 2, NULL), WH_OK);
+    TH_EQ(r[0].of.i32, 2);
+    TH_EQ(r[1].of.i32, 1);
+    int64_t v;
+    TH_EQ(CALL(&f, "ifparams", &v, 5, 1), WH_OK);
+    TH_EQ(v, 15);
+    TH_EQ(CALL(&f, "ifparams", &v, 5, 0), WH_OK);
+    TH_EQ(v, -15);
+    TH_EQ(CALL(&f, "table", &v, 0), WH_OK);
+    TH_EQ(v, 7);
+    TH_EQ(CALL(&f, "table", &v, 1), WH_OK);
+    TH_EQ(v, 1007);
+    TH_EQ(CALL(&f, "table", &v, 2), WH_OK);
+    TH_EQ(v, 1107);
+    TH_EQ(CALL(&f, "table", &v, 99), WH_OK);
+    TH_EQ(v, 1107);
+    TH_EQ(CALL(&f, "tee", &v, 30), WH_OK);
+    TH_EQ(v, 35);
+    TH_EQ(CALL(&f, "loopsum", &v, 100000), WH_OK);
+    TH_EQ(v, 100000LL * 100001 / 2);
+    teardown(&f);
+}
