@@ -51,7 +51,10 @@ fi
 for k in "${kernels[@]}"; do
     src=bench/kernels/$k.c
     [ -f "$src" ] || die "no kernel $src"
-    clang --target=wasm32 -O2 -ffreestanding -nostdlib -Wall -Wextra -Werror \
+    # A kernel may ask for more wasm features on a "// cflags: ..." line.
+    cflags=$(sed -n 's|^// cflags: ||p' "$src")
+    # shellcheck disable=SC2086
+    clang --target=wasm32 -O2 $cflags -ffreestanding -nostdlib -Wall -Wextra -Werror \
         -Wl,--no-entry -Wl,--export=run -Wl,--export=empty -Wl,--strip-all \
         -o "$OUT/$k.wasm" "$src" "$builtins" || die "clang failed on $src"
     node bench/drop_export.mjs "$OUT/$k.wasm" "$OUT/$k.base.wasm" run || die "drop_export failed"
