@@ -16,7 +16,7 @@
 
 #define SV_GET(v, i) memcpy(&(v), &fp[ip[i]], 16)
 #define SV_PUT(i, v) memcpy(&fp[ip[i]], &(v), 16)
-#define SV_LANES(rf, L, expr)                                                                       \
+#define SV_LANES(rf, L, expr)                                                                      \
     for (int i = 0; i < (L); i++)                                                                  \
         r.rf[i] = (__typeof__(r.rf[0]))(expr);
 
@@ -26,94 +26,100 @@
 #define SV_VEC(rf, L, expr, vm, vexpr) SV_LANES(rf, L, expr)
 #endif
 
-#define HS_V2(n, sub, rf, L, expr)                                                                  \
+#define HS_V2(n, sub, rf, L, expr)                                                                 \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 a, b, r;                                                                           \
-        SV_GET(a, 2);                                                                               \
-        SV_GET(b, 3);                                                                               \
-        SV_LANES(rf, L, expr)                                                                       \
-        SV_PUT(1, r);                                                                               \
+        SV_GET(a, 2);                                                                              \
+        SV_GET(b, 3);                                                                              \
+        SV_LANES(rf, L, expr)                                                                      \
+        SV_PUT(1, r);                                                                              \
         NEXT(4);                                                                                   \
     }
-#define HS_V2V(n, sub, rf, L, expr, vm, vexpr)                                                      \
+#define HS_V2V(n, sub, rf, L, expr, vm, vexpr)                                                     \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 a, b, r;                                                                           \
-        SV_GET(a, 2);                                                                               \
-        SV_GET(b, 3);                                                                               \
-        SV_VEC(rf, L, expr, vm, vexpr)                                                              \
-        SV_PUT(1, r);                                                                               \
+        SV_GET(a, 2);                                                                              \
+        SV_GET(b, 3);                                                                              \
+        SV_VEC(rf, L, expr, vm, vexpr)                                                             \
+        SV_PUT(1, r);                                                                              \
         NEXT(4);                                                                                   \
     }
-#define HS_V1(n, sub, rf, L, expr)                                                                  \
+#define HS_V1(n, sub, rf, L, expr)                                                                 \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 a, r;                                                                              \
-        SV_GET(a, 2);                                                                               \
-        SV_LANES(rf, L, expr)                                                                       \
-        SV_PUT(1, r);                                                                               \
+        SV_GET(a, 2);                                                                              \
+        SV_LANES(rf, L, expr)                                                                      \
+        SV_PUT(1, r);                                                                              \
         NEXT(3);                                                                                   \
     }
-#define HS_V1V(n, sub, rf, L, expr, vm, vexpr)                                                      \
+#define HS_V1V(n, sub, rf, L, expr, vm, vexpr)                                                     \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 a, r;                                                                              \
-        SV_GET(a, 2);                                                                               \
-        SV_VEC(rf, L, expr, vm, vexpr)                                                              \
-        SV_PUT(1, r);                                                                               \
+        SV_GET(a, 2);                                                                              \
+        SV_VEC(rf, L, expr, vm, vexpr)                                                             \
+        SV_PUT(1, r);                                                                              \
         NEXT(3);                                                                                   \
     }
-#define HS_SHIFT(n_, sub, rf, L, expr, vm, vexpr)                                                   \
+#define HS_SHIFT(n_, sub, rf, L, expr, vm, vexpr)                                                  \
     vmcase(n_)                                                                                     \
     {                                                                                              \
         wm_v128 a, r;                                                                              \
-        SV_GET(a, 2);                                                                               \
+        SV_GET(a, 2);                                                                              \
         int n = (int)(S(3).i32 & (128 / (L) - 1));                                                 \
-        SV_VEC(rf, L, expr, vm, vexpr)                                                              \
-        SV_PUT(1, r);                                                                               \
+        SV_VEC(rf, L, expr, vm, vexpr)                                                             \
+        SV_PUT(1, r);                                                                              \
         NEXT(4);                                                                                   \
     }
-#define HS_TEST(n, sub, L, init, step)                                                              \
+#if WM_V128_SSE2
+#define SV_FOLD(L, init, step, vexpr) uint32_t r = (vexpr);
+#else
+#define SV_FOLD(L, init, step, vexpr)                                                              \
+    uint32_t r = (init);                                                                           \
+    for (int i = 0; i < (L); i++)                                                                  \
+        step;
+#endif
+#define HS_TEST(n, sub, L, init, step, vexpr)                                                      \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 a;                                                                                 \
-        SV_GET(a, 2);                                                                               \
-        uint32_t r = (init);                                                                       \
-        for (int i = 0; i < (L); i++)                                                              \
-            step;                                                                                  \
+        SV_GET(a, 2);                                                                              \
+        SV_FOLD(L, init, step, vexpr)                                                              \
         S(1).i64 = r;                                                                              \
         NEXT(3);                                                                                   \
     }
-#define HS_SPLAT(n, sub, st, rf, L, expr)                                                           \
+#define HS_SPLAT(n, sub, st, rf, L, expr)                                                          \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_slot x = S(2);                                                                          \
         wm_v128 r;                                                                                 \
-        SV_LANES(rf, L, expr)                                                                       \
-        SV_PUT(1, r);                                                                               \
+        SV_LANES(rf, L, expr)                                                                      \
+        SV_PUT(1, r);                                                                              \
         NEXT(3);                                                                                   \
     }
-#define HS_EXTRACT(n, sub, st, L, expr)                                                             \
+#define HS_EXTRACT(n, sub, st, L, expr)                                                            \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 a;                                                                                 \
-        SV_GET(a, 2);                                                                               \
+        SV_GET(a, 2);                                                                              \
         uint32_t l = ip[3];                                                                        \
         S(1).i64 = (expr);                                                                         \
         NEXT(4);                                                                                   \
     }
-#define HS_REPLACE(n, sub, st, rf, L, expr)                                                         \
+#define HS_REPLACE(n, sub, st, rf, L, expr)                                                        \
     vmcase(n)                                                                                      \
     {                                                                                              \
         wm_v128 r;                                                                                 \
-        SV_GET(r, 2);                                                                               \
+        SV_GET(r, 2);                                                                              \
         wm_slot x = S(3);                                                                          \
         r.rf[ip[4]] = (__typeof__(r.rf[0]))(expr);                                                 \
-        SV_PUT(1, r);                                                                               \
+        SV_PUT(1, r);                                                                              \
         NEXT(5);                                                                                   \
     }
-#define HS_LOAD(n, sub, nbytes, rf, L, expr)                                                        \
+#define HS_LOAD(n, sub, nbytes, rf, L, expr)                                                       \
     vmcase(n)                                                                                      \
     {                                                                                              \
         EA(ip[2], ip[3], nbytes);                                                                  \
@@ -121,26 +127,26 @@
         if ((nbytes) < 16)                                                                         \
             memset(&t, 0, 16);                                                                     \
         memcpy(&t, mem + ea, nbytes);                                                              \
-        SV_LANES(rf, L, expr)                                                                       \
-        SV_PUT(1, r);                                                                               \
+        SV_LANES(rf, L, expr)                                                                      \
+        SV_PUT(1, r);                                                                              \
         NEXT(4);                                                                                   \
     }
-#define HS_LANE_LOAD(n, sub, nbytes, rf, L)                                                         \
+#define HS_LANE_LOAD(n, sub, nbytes, rf, L)                                                        \
     vmcase(n)                                                                                      \
     {                                                                                              \
         EA(ip[2], ip[4], nbytes);                                                                  \
         wm_v128 r;                                                                                 \
-        SV_GET(r, 3);                                                                               \
+        SV_GET(r, 3);                                                                              \
         memcpy(&r.rf[ip[5]], mem + ea, nbytes);                                                    \
-        SV_PUT(1, r);                                                                               \
+        SV_PUT(1, r);                                                                              \
         NEXT(6);                                                                                   \
     }
-#define HS_LANE_STORE(n, sub, nbytes, rf, L)                                                        \
+#define HS_LANE_STORE(n, sub, nbytes, rf, L)                                                       \
     vmcase(n)                                                                                      \
     {                                                                                              \
         EA(ip[1], ip[3], nbytes);                                                                  \
         wm_v128 a;                                                                                 \
-        SV_GET(a, 2);                                                                               \
+        SV_GET(a, 2);                                                                              \
         memcpy(mem + ea, &a.rf[ip[4]], nbytes);                                                    \
         NEXT(5);                                                                                   \
     }
@@ -194,14 +200,15 @@ vmcase(V128_BITSELECT)
 }
 vmcase(I8X16_SHUFFLE)
 {
-    /* Lane indices (validated < 32) are the bytes of words 4..7; 0..15 pick
-     * from a, 16..31 from b. */
-    wm_v128 ab[2], r, idx;
-    SV_GET(ab[0], 2);
-    SV_GET(ab[1], 3);
-    memcpy(&idx, ip + 4, 16);
+    /* Lane indices (validated < 32) are the bytes of words 4..7 and index
+     * the 32 bytes of a then b. */
+    uint8_t ab[32], idx[16];
+    wm_v128 r;
+    memcpy(ab, &fp[ip[2]], 16);
+    memcpy(ab + 16, &fp[ip[3]], 16);
+    memcpy(idx, ip + 4, 16);
     for (int i = 0; i < 16; i++)
-        r.u8[i] = ab[idx.u8[i] >> 4 & 1].u8[idx.u8[i] & 15];
+        r.u8[i] = ab[idx[i] & 31];
     SV_PUT(1, r);
     NEXT(8);
 }
@@ -210,3 +217,4 @@ vmcase(I8X16_SHUFFLE)
 #undef SV_PUT
 #undef SV_LANES
 #undef SV_VEC
+#undef SV_FOLD
