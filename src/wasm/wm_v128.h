@@ -196,7 +196,7 @@ static inline uint32_t wm__tsat_u32(double x)
 #define WM__SSE_OR(T, sse, lanes) return (T)(sse);
 #else
 #define WM__SSE_OR(T, sse, lanes)                                                                  \
-    T r;                                                                                           \
+    T r = {0};                                                                                     \
     for (int i = 0; i < (int)(sizeof r / sizeof r[0]); i++)                                        \
         r[i] = (lanes);                                                                            \
     return r;
@@ -243,7 +243,7 @@ static inline wm_vs16 wm__vext_s8(wm_vs8 a, int hi)
     __m128i x = hi ? _mm_unpackhi_epi8(WM__M(a), WM__M(a)) : _mm_unpacklo_epi8(WM__M(a), WM__M(a));
     return (wm_vs16)_mm_srai_epi16(x, 8);
 #else
-    wm_vs16 r;
+    wm_vs16 r = {0};
     for (int i = 0; i < 8; i++)
         r[i] = a[i + 8 * hi];
     return r;
@@ -255,7 +255,7 @@ static inline wm_vu16 wm__vext_u8(wm_vu8 a, int hi)
     __m128i z = _mm_setzero_si128();
     return (wm_vu16)(hi ? _mm_unpackhi_epi8(WM__M(a), z) : _mm_unpacklo_epi8(WM__M(a), z));
 #else
-    wm_vu16 r;
+    wm_vu16 r = {0};
     for (int i = 0; i < 8; i++)
         r[i] = a[i + 8 * hi];
     return r;
@@ -268,7 +268,7 @@ static inline wm_vs32 wm__vext_s16(wm_vs16 a, int hi)
         hi ? _mm_unpackhi_epi16(WM__M(a), WM__M(a)) : _mm_unpacklo_epi16(WM__M(a), WM__M(a));
     return (wm_vs32)_mm_srai_epi32(x, 16);
 #else
-    wm_vs32 r;
+    wm_vs32 r = {0};
     for (int i = 0; i < 4; i++)
         r[i] = a[i + 4 * hi];
     return r;
@@ -280,7 +280,7 @@ static inline wm_vu32 wm__vext_u16(wm_vu16 a, int hi)
     __m128i z = _mm_setzero_si128();
     return (wm_vu32)(hi ? _mm_unpackhi_epi16(WM__M(a), z) : _mm_unpacklo_epi16(WM__M(a), z));
 #else
-    wm_vu32 r;
+    wm_vu32 r = {0};
     for (int i = 0; i < 4; i++)
         r[i] = a[i + 4 * hi];
     return r;
@@ -292,7 +292,7 @@ static inline wm_vs64 wm__vext_s32(wm_vs32 a, int hi)
     __m128i sign = _mm_srai_epi32(WM__M(a), 31);
     return (wm_vs64)(hi ? _mm_unpackhi_epi32(WM__M(a), sign) : _mm_unpacklo_epi32(WM__M(a), sign));
 #else
-    wm_vs64 r;
+    wm_vs64 r = {0};
     for (int i = 0; i < 2; i++)
         r[i] = a[i + 2 * hi];
     return r;
@@ -304,7 +304,7 @@ static inline wm_vu64 wm__vext_u32(wm_vu32 a, int hi)
     __m128i z = _mm_setzero_si128();
     return (wm_vu64)(hi ? _mm_unpackhi_epi32(WM__M(a), z) : _mm_unpacklo_epi32(WM__M(a), z));
 #else
-    wm_vu64 r;
+    wm_vu64 r = {0};
     for (int i = 0; i < 2; i++)
         r[i] = a[i + 2 * hi];
     return r;
