@@ -293,6 +293,11 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
 /* Goes on with a suspended call. */
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 
+/* The word the interpreter dispatches on for an opcode (a handler's
+ * offset with computed goto, the opcode itself with the switch), and back. */
+uint32_t wm__interp_handler(uint32_t op);
+uint32_t wm__interp_opcode(uint32_t word);
+
 /* Trap texts, as the spec words them (wast assert_trap compares them). */
 #define WM_MSG_UNREACHABLE "unreachable"
 #define WM_MSG_MEM_OOB "out of bounds memory access"

@@ -106,6 +106,8 @@ void cc_begin(cc *c, wm_irop op)
     }
     c->last_op = c->code.len;
     c->last_dst = NONE;
+    if (!wh_vec_push(&c->oppos, c->code.len))
+        c->rc = WH_NOMEM;
     cc_word(c, op);
 }
 
@@ -423,6 +425,7 @@ uint32_t cc_emit_cond_branch(cc *c, opnd *cond, bool negate)
          * follows BR_x in the enum. An _IMM comparison's second operand is
          * an immediate, which must not be taken for a slot. */
         c->code.len = c->last_op;
+        c->oppos.len--; /* it was the last instruction begun */
         if (c->srcmap.len && c->srcmap.data[c->srcmap.len - 1].ip >= c->code.len)
             c->srcmap.len--;
         cc_begin(c, (wm_irop)(cmp + (negate ? 1 : 0)));
@@ -722,6 +725,7 @@ static void cc_free(cc *c)
     wh_vec_free(&c->code);
     wh_vec_free(&c->srcmap);
     wh_vec_free(&c->spill_refs);
+    wh_vec_free(&c->oppos);
 }
 
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err)
@@ -761,6 +765,9 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
     if (!rc) {
         size_t cb = (size_t)c.code.len * sizeof(uint32_t);
         size_t sb = (size_t)c.srcmap.len * sizeof(wm__srcpos);
+        /* Threaded code: each opcode becomes its handler's address. */
+        for (uint32_t i = 0; i < c.oppos.len; i++)
+            c.code.data[c.oppos.data[i]] = wm__interp_handler(c.code.data[c.oppos.data[i]]);
         fn->code = wh_arena_dup(&m->arena, c.code.data, cb);
         fn->srcmap = wh_arena_dup(&m->arena, c.srcmap.data, sb);
         fn->code_len = c.code.len;

@@ -55,6 +55,7 @@ typedef struct {
     WH_VEC(uint32_t) code;
     WH_VEC(wm__srcpos) srcmap;
     WH_VEC(uint32_t) spill_refs;
+    WH_VEC(uint32_t) oppos; /* where each instruction starts, for threading */
     uint32_t max_slot, nspill;
 
     uint32_t op_offset;   /* byte offset of the instruction being compiled */

@@ -32,7 +32,7 @@
 /* X(NAME, operand words); BR_TABLE's count excludes its target list. */
 #define WM_IR_FIXED(X)                                                                     \
     X(UNREACHABLE, 0) X(BR, 1) X(BR_IF, 2) X(BR_UNLESS, 2) X(BR_TABLE, 2) X(RETURN, 0)    \
-    X(CALL, 2) X(CALL_INDIRECT, 4) X(LOOP_CHECK, 0) X(COPY, 2) X(COPY2, 2) X(CONST32, 2)  \
+    X(CALL, 2) X(CALL_INDIRECT, 4) X(COPY, 2) X(COPY2, 2) X(CONST32, 2)  \
     X(CONST64, 3) X(CONST128, 5) X(SELECT, 4) X(SELECT2, 4) X(GLOBAL_GET, 2)              \
     X(GLOBAL_SET, 2) X(GLOBAL_GET2, 2) X(GLOBAL_SET2, 2) X(MEMORY_SIZE, 1)                \
     X(MEMORY_GROW, 2) X(MEMORY_FILL, 3) X(MEMORY_COPY, 3) X(MEMORY_INIT, 4)               \
