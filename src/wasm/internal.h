@@ -100,6 +100,8 @@ typedef struct {
     uint32_t result_slots;
     wm__srcpos *srcmap;       /* sorted by ip, for trap sites */
     uint32_t nsrcmap;
+    uint64_t *consts;         /* copied to the frame's constant area on entry */
+    uint32_t nconsts, const_base;
 } wm__func;
 
 typedef struct {

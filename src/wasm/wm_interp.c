@@ -420,6 +420,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             fr++;
             fp = args;
             memset(fp + d->param_slots, 0, (size_t)(d->local_slots - d->param_slots) * sizeof *fp);
+            if (d->nconsts)
+                memcpy(fp + d->const_base, d->consts, (size_t)d->nconsts * sizeof *fp);
             func = callee;
             code = d->code;
             ip = code;
@@ -841,6 +843,8 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
     if (base + d->frame_slots > s->stack_end || fr >= s->frames_end)
         return wh_err(err, WH_EXHAUSTED, -1, WM_MSG_EXHAUSTED);
     memset(base + d->param_slots, 0, (size_t)(d->local_slots - d->param_slots) * sizeof *base);
+    if (d->nconsts)
+        memcpy(base + d->const_base, d->consts, (size_t)d->nconsts * sizeof *base);
     s->susp_base = base;
     return run(s, f, d->code, base, fr, fr, err, NULL);
 }
