@@ -170,6 +170,12 @@ struct wm_module {
     uint32_t ndatas;
     bool has_datacount;
     uint32_t datacount;
+    /* Where a body first uses a data index (memory.init, data.drop) while
+     * there is no data count section: its byte offset + 1, or 0. The
+     * compiler sets it and goes on; at the end the decoder decides as the
+     * spec's decoder does: with data segments the module is malformed
+     * ("data count section required"), without them the index is unknown. */
+    uint32_t data_use_without_count;
 
     /* ref.func x in a function body is valid only for functions "declared"
      * outside bodies (elements, exports, globals): spec C.refs. */

@@ -39,7 +39,6 @@ typedef struct {
     uint32_t max_mems;
     uint32_t ndefined_funcs; /* from the function section */
     bool seen_code, seen_data;
-    bool in_body; /* errors come from the compiler: leave its text alone */
 } dec;
 
 #define TRY(x)                                                                                     \
@@ -768,14 +767,16 @@ static wh_rc sec_datacount(dec *d)
  * decoder would have read on through the module. To report what it would
  * (the spec tests check that text), the body is compiled once more over the
  * rest of the module; this happens only on that error path. */
-static wh_rc compile_body(dec *d, uint32_t idx, const uint8_t *body, const uint8_t *body_end)
+static wh_rc compile_body(dec *d, uint32_t idx, const uint8_t *body, uint32_t size)
 {
     wm_module_t *m = d->m;
+    /* A size checked as the spec does (from where the size starts) may still
+     * reach a few bytes past the module: the reader stops at its end. */
+    bool truncated = size > (size_t)(d->r.end - body);
+    const uint8_t *body_end = truncated ? d->r.end : body + size;
     wm__reader br = {body, body_end, d->r.base};
-    wh_rc rc;
-    d->in_body = true;
-    rc = wm__compile_func(m, idx, &br, d->err);
-    if (rc == WH_OK && br.p != body_end)
+    wh_rc rc = wm__compile_func(m, idx, &br, d->err);
+    if (rc == WH_OK && (truncated || br.p != body_end))
         return malformed(d, off_of(d, br.p), "section size mismatch: body of function %u ends early",
                          idx);
     if (rc == WH_MALFORMED && !strncmp(d->err->msg, "unexpected end", 14)) {
@@ -792,7 +793,6 @@ static wh_rc compile_body(dec *d, uint32_t idx, const uint8_t *body, const uint8
             snprintf(d->err->msg, sizeof d->err->msg,
                      "unexpected end of section or function (function %u)", idx);
     }
-    d->in_body = false;
     return rc;
 }
 
@@ -811,7 +811,7 @@ static wh_rc sec_code(dec *d)
         TRY(rd_len(d, &size));
         const uint8_t *body = d->r.p;
         m->funcs[idx].body_offset = here(d);
-        TRY(compile_body(d, idx, body, body + size));
+        TRY(compile_body(d, idx, body, size));
         d->r.p = body + size;
     }
     return WH_OK;
@@ -858,18 +858,20 @@ fail:
     return rc;
 }
 
-static wh_rc sec_custom(dec *d, const uint8_t *end)
+static wh_rc sec_custom(dec *d, const uint8_t *end, bool truncated)
 {
     /* Only the name is checked (well-formed UTF-8 within the section); the
      * contents are skipped. */
-    wm__reader saved = d->r;
+    const uint8_t *module_end = d->r.end;
     char *name;
     wh_rc rc;
     d->r.end = end;
     rc = rd_name(d, &name, NULL);
-    d->r.end = saved.end;
+    d->r.end = module_end;
     if (rc)
         return rc;
+    if (truncated)
+        return malformed(d, off_of(d, module_end), "unexpected end");
     d->r.p = end;
     return WH_OK;
 }
@@ -883,7 +885,7 @@ static wh_rc ensure_func_refs(dec *d)
     return WH_OK;
 }
 
-static wh_rc section(dec *d, uint8_t id, const uint8_t *end)
+static wh_rc section(dec *d, uint8_t id, const uint8_t *end, bool truncated)
 {
     if (sec_rank[id] > sec_rank[SEC_FUNC]) {
         wh_rc rc = ensure_func_refs(d);
@@ -892,7 +894,7 @@ static wh_rc section(dec *d, uint8_t id, const uint8_t *end)
     }
     switch (id) {
     case SEC_CUSTOM:
-        return sec_custom(d, end);
+        return sec_custom(d, end, truncated);
     case SEC_TYPE:
         return sec_type(d);
     case SEC_IMPORT:
@@ -929,8 +931,6 @@ static wh_rc section(dec *d, uint8_t id, const uint8_t *end)
 static void annotate(dec *d, uint8_t id)
 {
     wh_err_t *e = d->err;
-    if (d->in_body)
-        return;
     if (e->code == WH_MALFORMED && !strcmp(e->msg, "unexpected end"))
         snprintf(e->msg, sizeof e->msg, "unexpected end of section or function");
     size_t n = strlen(e->msg);
@@ -966,12 +966,16 @@ static wh_rc decode(dec *d)
         }
         d->r.p++;
         TRY(rd_len(d, &size));
-        const uint8_t *end = d->r.p + size;
-        if ((rc = section(d, id, end))) {
+        /* rd_len counts from where the size starts, as the spec's decoder
+         * does, so the section may claim a few bytes more than remain; it
+         * is then read up to the module's end and fails one way or another. */
+        bool truncated = size > (size_t)(d->r.end - d->r.p);
+        const uint8_t *end = truncated ? d->r.end : d->r.p + size;
+        if ((rc = section(d, id, end, truncated))) {
             annotate(d, id);
             return rc;
         }
-        if (d->r.p != end)
+        if (truncated || d->r.p != end)
             return malformed(d, here(d), "section size mismatch (%s section)", sec_names[id]);
     }
 
@@ -982,6 +986,12 @@ static wh_rc decode(dec *d)
     if (!d->seen_data && m->has_datacount && m->datacount)
         return malformed(d, here(d), "data count and data section have inconsistent lengths (%u and 0)",
                          m->datacount);
+    if (m->data_use_without_count) {
+        uint32_t at = m->data_use_without_count - 1;
+        if (m->ndatas)
+            return malformed(d, at, "data count section required (code section)");
+        return invalid(d, at, "unknown data segment: the module has none (code section)");
+    }
     return WH_OK;
 fail:
     return rc;

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Builds the seed corpus of the wasm_decode fuzz target from the core spec
+# tests: every .wasm that wast2json writes for them (valid, invalid and
+# malformed modules alike) goes to fuzz/corpus/wasm_decode/ under a name
+# made of its spec file and number.
+#   fuzz/seed.sh [SPEC_CORE_DIR]   default: ../shared/spec-tests/core beside the repository
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+spec=${1:-$root/../shared/spec-tests/core}
+out=$root/fuzz/corpus/wasm_decode
+command -v wast2json >/dev/null || { echo "wast2json not found (Debian package wabt)" >&2; exit 1; }
+[ -d "$spec" ] || { echo "no spec tests in $spec" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$out"
+for f in "$spec"/*.wast; do
+  name=$(basename "$f" .wast)
+  mkdir -p "$tmp/$name"
+  # A file that wast2json cannot fully convert still leaves useful modules.
+  (cd "$tmp/$name" && wast2json "$f" -o "$name.json" >/dev/null 2>&1) || true
+  for w in "$tmp/$name"/*.wasm; do
+    [ -e "$w" ] && cp "$w" "$out/$(basename "$w")"
+  done
+done
+echo "$(ls "$out" | wc -l) seeds in $out"
