@@ -33,7 +33,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm tools pinned in package.json / package-lock.json.
-if [ -f package-lock.json ] && [ ! -d node_modules ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+# npm tools pinned in package.json / package-lock.json. `npm install` rather
+# than `npm ci`: npm 11's ci rejects this lock file for the optional
+# per-platform packages it leaves out, while install follows it as written.
+if [ -f package-lock.json ] && [ ! -x node_modules/.bin/jco ]; then
+  npm install --no-audit --no-fund --loglevel=error
 fi

@@ -14,16 +14,16 @@ typedef struct {
 } opinfo;
 
 static const opinfo ops[WM_OP_COUNT] = {
-#define FIX(n, k) [WM_OP_##n] = {#n, k},
+#define FIX(n, k)  [WM_OP_##n] = {#n, k},
 #define N3(n, ...) [WM_OP_##n] = {#n, 3},
 #define N2(n, ...) [WM_OP_##n] = {#n, 2},
-#define IMM(n) [WM_OP_##n##_IMM] = {#n "_IMM", 3},
+#define IMM(n)     [WM_OP_##n##_IMM] = {#n "_IMM", 3},
 #define BR(n, ...)                                                                                 \
     [WM_OP_BR_##n] = {"BR_" #n, 3}, [WM_OP_BRN_##n] = {"BRN_" #n, 3},                              \
     [WM_OP_BR_##n##_IMM] = {"BR_" #n "_IMM", 3}, [WM_OP_BRN_##n##_IMM] = {"BRN_" #n "_IMM", 3},
 #define SIMD(n, k) [WM_OP_##n] = {#n, k},
     WM_IR_FIXED(FIX) WM_BINOPS(N3) WM_UNOPS(N2) WM_TRAPOPS(N3) WM_TRUNCOPS(N2) WM_SATOPS(N2)
-    WM_LOADS(N3) WM_STORES(N3) WM_IR_FUSED_BIN(IMM) WM_IR_FUSED_BR(BR) WM_IR_SIMD(SIMD)
+        WM_LOADS(N3) WM_STORES(N3) WM_IR_FUSED_BIN(IMM) WM_IR_FUSED_BR(BR) WM_IR_SIMD(SIMD)
 #undef FIX
 #undef N3
 #undef N2
@@ -42,7 +42,7 @@ void wm__dump_func(const wm_module_t *m, uint32_t index, FILE *out)
     fprintf(out, "func %u: %u words, locals $0..$%u, frame %u slots\n", index, f->code_len,
             f->local_slots ? f->local_slots - 1 : 0, f->frame_slots);
     for (uint32_t ip = 0; ip < f->code_len;) {
-        uint32_t op = f->code[ip];
+        uint32_t op = wm__interp_opcode(f->code[ip]);
         const opinfo *oi = op < WM_OP_COUNT ? &ops[op] : NULL;
         if (!oi || !oi->name || oi->nops < 0) {
             fprintf(out, "  %5u  op %u (cannot show further)\n", ip, op);

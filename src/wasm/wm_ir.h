@@ -32,7 +32,7 @@
 /* X(NAME, operand words); BR_TABLE's count excludes its target list. */
 #define WM_IR_FIXED(X)                                                                     \
     X(UNREACHABLE, 0) X(BR, 1) X(BR_IF, 2) X(BR_UNLESS, 2) X(BR_TABLE, 2) X(RETURN, 0)    \
-    X(CALL, 2) X(CALL_INDIRECT, 4) X(LOOP_CHECK, 0) X(COPY, 2) X(COPY2, 2) X(CONST32, 2)  \
+    X(CALL, 2) X(CALL_INDIRECT, 4) X(COPY, 2) X(COPY2, 2) X(CONST32, 2)  \
     X(CONST64, 3) X(CONST128, 5) X(SELECT, 4) X(SELECT2, 4) X(GLOBAL_GET, 2)              \
     X(GLOBAL_SET, 2) X(GLOBAL_GET2, 2) X(GLOBAL_SET2, 2) X(MEMORY_SIZE, 1)                \
     X(MEMORY_GROW, 2) X(MEMORY_FILL, 3) X(MEMORY_COPY, 3) X(MEMORY_INIT, 4)               \
@@ -44,9 +44,11 @@
  * constant right operand, and compare-and-branch. */
 #define WM_IR_FUSED_BIN(X)                                                                 \
     X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL)           \
-    X(I32_SHR_S) X(I32_SHR_U) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S)     \
-    X(I32_GT_U) X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                           \
-    X(I64_ADD) X(I64_SUB) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) X(I64_SHR_U)
+    X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR) X(I32_EQ) X(I32_NE) X(I32_LT_S)     \
+    X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)   \
+    X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL)           \
+    X(I64_SHR_S) X(I64_SHR_U) X(I64_ROTL) X(I64_ROTR) X(I64_EQ) X(I64_NE) X(I64_LT_S)     \
+    X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
 
 #define WM_IR_FUSED_BR(X)                                                                  \
     X(I32_EQ, ==, i32, ) X(I32_NE, !=, i32, ) X(I32_LT_S, <, i32, S32)                    \

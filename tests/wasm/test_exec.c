@@ -147,6 +147,25 @@ TH_TEST(exec_memory_bounds_at_the_edges)
     teardown(&f);
 }
 
+TH_TEST(exec_memory_bounds_at_4gib)
+{
+    fixture f = {0};
+    if (!setup(&f, "edge4g", NULL, 0))
+        return;
+    int64_t r;
+    TH_EQ(CALL(&f, "store8", NULL, -1, 0x5a), WH_OK);   /* byte 0xffffffff */
+    TH_EQ(CALL(&f, "load8", &r, -1), WH_OK);
+    TH_EQ(r, 0x5a);
+    TH_EQ(CALL(&f, "load32", &r, -4), WH_OK);           /* 0xfffffffc..0xffffffff */
+    TH_EQ((uint32_t)r, 0x5a000000u);
+    TH_EQ(CALL(&f, "load32", &r, -3), WH_TRAP);         /* one byte past 4 GiB */
+    TH_EQ(CALL(&f, "load32_off1", &r, -5), WH_OK);
+    TH_EQ(CALL(&f, "load32_off1", &r, -4), WH_TRAP);    /* offset pushes it past */
+    TH_EQ(CALL(&f, "load64_offmax", &r, 0), WH_TRAP);   /* 0 + 0xffffffff + 8 > 4 GiB */
+    TH_EQ(CALL(&f, "load64_offmax", &r, -1), WH_TRAP);  /* a 33-bit sum must not wrap */
+    teardown(&f);
+}
+
 TH_TEST(exec_fuel_stops_a_loop)
 {
     fixture f = {0};
