@@ -47,6 +47,7 @@ static void usage(FILE *to)
             "  --invoke NAME   the export to call (required)\n"
             "  --fuel N        stop with a trap after N units of fuel (loop\n"
             "                  iterations and calls); unlimited by default\n"
+            "  --dump-ir       print the compiled code of every function to stderr\n"
             "  -h, --help      this text\n"
             "\n"
             "exit status:\n"
@@ -256,6 +257,7 @@ int cli_run_main(int argc, char **argv)
 {
     const char *name = NULL, *file = NULL;
     int64_t fuel = -1;
+    bool dump_ir = false;
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -269,6 +271,10 @@ int cli_run_main(int argc, char **argv)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return EXIT_OK;
+        }
+        if (!strcmp(a, "--dump-ir")) {
+            dump_ir = true;
+            continue;
         }
         if (!strcmp(a, "--invoke") || !strcmp(a, "--fuel")) {
             if (i + 1 >= argc) {
@@ -318,6 +324,8 @@ int cli_run_main(int argc, char **argv)
         print_load_error(file, rc, &err);
         return EXIT_MODULE;
     }
+    if (dump_ir)
+        wm_module_dump(m, stderr);
 
     int status;
     wm_store_t *s = NULL;

@@ -13,6 +13,7 @@
 #include "wm.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 /* Limits of this implementation (the spec leaves them to the host). */
 #define WM_MAX_PAGES 65536u           /* 4 GiB of 32-bit memory */
@@ -99,6 +100,8 @@ typedef struct {
     uint32_t result_slots;
     wm__srcpos *srcmap;       /* sorted by ip, for trap sites */
     uint32_t nsrcmap;
+    uint64_t *consts;         /* copied to the frame's constant area on entry */
+    uint32_t nconsts, const_base;
 } wm__func;
 
 typedef struct {
@@ -167,6 +170,12 @@ struct wm_module {
     uint32_t ndatas;
     bool has_datacount;
     uint32_t datacount;
+    /* Where a body first uses a data index (memory.init, data.drop) while
+     * there is no data count section: its byte offset + 1, or 0. The
+     * compiler sets it and goes on; at the end the decoder decides as the
+     * spec's decoder does: with data segments the module is malformed
+     * ("data count section required"), without them the index is unknown. */
+    uint32_t data_use_without_count;
 
     /* ref.func x in a function body is valid only for functions "declared"
      * outside bodies (elements, exports, globals): spec C.refs. */
@@ -178,6 +187,9 @@ struct wm_module {
  * Called by the decoder in code-section order, after every section before
  * the code section is decoded (data count included). */
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err);
+
+/* Prints the compiled code of function index (wm_dump.c), for debugging. */
+void wm__dump_func(const wm_module_t *m, uint32_t index, FILE *out);
 
 /* Number of 8-byte slots a value type takes (v128 takes 2). */
 static inline uint32_t wm__slots(uint8_t t)
@@ -288,6 +300,11 @@ void *wm__store_alloc(wm_store_t *s, size_t n);
 wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
 /* Goes on with a suspended call. */
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
+
+/* The word the interpreter dispatches on for an opcode (a handler's
+ * offset with computed goto, the opcode itself with the switch), and back. */
+uint32_t wm__interp_handler(uint32_t op);
+uint32_t wm__interp_opcode(uint32_t word);
 
 /* Trap texts, as the spec words them (wast assert_trap compares them). */
 #define WM_MSG_UNREACHABLE "unreachable"

@@ -31,6 +31,8 @@
 
 #include "../base/wh_base.h"
 
+#include <stdio.h>
+
 /* Value types, with their binary encodings. */
 typedef enum {
     WM_I32 = 0x7f,
@@ -134,6 +136,9 @@ typedef struct {
 wh_rc wm_module_load(const uint8_t *bytes, size_t len, const wm_config_t *cfg, wm_module_t **out,
                      wh_err_t *err);
 void wm_module_free(wm_module_t *m);
+/* Prints the interpreter's code of every defined function, for people
+ * working on the engine (`wasmhttpd run --dump-ir`). */
+void wm_module_dump(const wm_module_t *m, FILE *out);
 
 /* Describes import or export i (0-based); NULL if i is out of range. */
 typedef struct {

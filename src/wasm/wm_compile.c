@@ -92,7 +92,7 @@ void cc_word(cc *c, uint32_t w)
 /* A word that names a slot: spill slots are renumbered at the end. */
 void cc_slotw(cc *c, uint32_t s)
 {
-    if ((s & SPILL) && !wh_vec_push(&c->spill_refs, c->code.len))
+    if ((s & (SPILL | CONSTSLOT)) && !wh_vec_push(&c->spill_refs, c->code.len))
         c->rc = WH_NOMEM;
     cc_word(c, s);
 }
@@ -106,6 +106,8 @@ void cc_begin(cc *c, wm_irop op)
     }
     c->last_op = c->code.len;
     c->last_dst = NONE;
+    if (!wh_vec_push(&c->oppos, c->code.len))
+        c->rc = WH_NOMEM;
     cc_word(c, op);
 }
 
@@ -172,10 +174,38 @@ void cc_materialize_from(cc *c, uint32_t height)
 }
 
 /* The slot an instruction reads an operand from. */
+/* The slot of a constant in the frame's constant area, which every call
+ * fills from the function's table. Only constants read inside loops go
+ * there: elsewhere an instruction that writes the constant costs the same
+ * and nothing has to be copied on entry. NONE when it does not qualify. */
+static uint32_t const_slot(cc *c, const opnd *o)
+{
+    bool in_loop = false;
+    for (uint32_t i = 0; i < c->ctrls.len && !in_loop; i++)
+        in_loop = c->ctrls.data[i].op == 0x03;
+    if (!in_loop)
+        return NONE;
+    uint32_t n = wm__slots(o->type);
+    for (uint32_t i = 0; i + n <= c->consts.len; i++)
+        if (c->consts.data[i] == o->k[0] && (n == 1 || c->consts.data[i + 1] == o->k[1]))
+            return CONSTSLOT | i;
+    if (c->consts.len + n > MAX_CONST_SLOTS)
+        return NONE;
+    uint32_t at = c->consts.len;
+    for (uint32_t i = 0; i < n; i++)
+        if (!wh_vec_push(&c->consts, o->k[i]))
+            c->rc = WH_NOMEM;
+    return CONSTSLOT | at;
+}
+
 uint32_t cc_src(cc *c, opnd *o)
 {
-    if (o->kind == K_CONST)
+    if (o->kind == K_CONST) {
+        uint32_t s = cc_live(c) ? const_slot(c, o) : NONE;
+        if (s != NONE)
+            return s;
         cc_materialize(c, o);
+    }
     return o->kind == K_LOCAL ? o->ref : o->slot;
 }
 
@@ -395,13 +425,11 @@ bool cc_fusable_compare(cc *c, opnd *cond, wm_irop *out_cmp, uint32_t *a, uint32
         break;
         WM_IR_FUSED_BR(FUSE)
 #undef FUSE
-#define FUSE_IMM(n)                                                                                \
+#define FUSE_IMM(n, ...)                                                                           \
     case WM_OP_##n##_IMM:                                                                          \
         *out_cmp = WM_OP_BR_##n##_IMM;                                                             \
         break;
-        FUSE_IMM(I32_EQ)
-        FUSE_IMM(I32_NE) FUSE_IMM(I32_LT_S) FUSE_IMM(I32_LT_U) FUSE_IMM(I32_GT_S) FUSE_IMM(I32_GT_U)
-            FUSE_IMM(I32_LE_S) FUSE_IMM(I32_LE_U) FUSE_IMM(I32_GE_S) FUSE_IMM(I32_GE_U)
+        WM_IR_FUSED_BR(FUSE_IMM)
 #undef FUSE_IMM
                 default : return false;
     }
@@ -423,6 +451,7 @@ uint32_t cc_emit_cond_branch(cc *c, opnd *cond, bool negate)
          * follows BR_x in the enum. An _IMM comparison's second operand is
          * an immediate, which must not be taken for a slot. */
         c->code.len = c->last_op;
+        c->oppos.len--; /* it was the last instruction begun */
         if (c->srcmap.len && c->srcmap.data[c->srcmap.len - 1].ip >= c->code.len)
             c->srcmap.len--;
         cc_begin(c, (wm_irop)(cmp + (negate ? 1 : 0)));
@@ -722,6 +751,8 @@ static void cc_free(cc *c)
     wh_vec_free(&c->code);
     wh_vec_free(&c->srcmap);
     wh_vec_free(&c->spill_refs);
+    wh_vec_free(&c->oppos);
+    wh_vec_free(&c->consts);
 }
 
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err)
@@ -751,21 +782,29 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
         uint32_t frame = c.max_slot;
         if (frame < fn->result_slots)
             frame = fn->result_slots;
-        for (uint32_t i = 0; i < c.spill_refs.len; i++)
-            c.code.data[c.spill_refs.data[i]] =
-                frame + (c.code.data[c.spill_refs.data[i]] & ~SPILL);
-        fn->frame_slots = frame + c.nspill;
+        /* Frame: locals, operand stack, spill area, constant area. */
+        for (uint32_t i = 0; i < c.spill_refs.len; i++) {
+            uint32_t *w = &c.code.data[c.spill_refs.data[i]];
+            *w = (*w & SPILL) ? frame + (*w & ~SPILL) : frame + c.nspill + (*w & ~CONSTSLOT);
+        }
+        fn->const_base = frame + c.nspill;
+        fn->nconsts = c.consts.len;
+        fn->frame_slots = frame + c.nspill + c.consts.len;
         if (fn->frame_slots > WM_MAX_FUNC_SLOTS)
             rc = cc_fail(&c, WH_INVALID, "function frame too large");
     }
     if (!rc) {
         size_t cb = (size_t)c.code.len * sizeof(uint32_t);
         size_t sb = (size_t)c.srcmap.len * sizeof(wm__srcpos);
+        /* Threaded code: each opcode becomes its handler's address. */
+        for (uint32_t i = 0; i < c.oppos.len; i++)
+            c.code.data[c.oppos.data[i]] = wm__interp_handler(c.code.data[c.oppos.data[i]]);
         fn->code = wh_arena_dup(&m->arena, c.code.data, cb);
+        fn->consts = wh_arena_dup(&m->arena, c.consts.data, c.consts.len * sizeof(uint64_t));
         fn->srcmap = wh_arena_dup(&m->arena, c.srcmap.data, sb);
         fn->code_len = c.code.len;
         fn->nsrcmap = c.srcmap.len;
-        if (!fn->code || (sb && !fn->srcmap))
+        if (!fn->code || (sb && !fn->srcmap) || (c.consts.len && !fn->consts))
             rc = wh_err(err, WH_NOMEM, -1, "out of memory compiling func %u", func_index);
     }
     cc_free(&c);

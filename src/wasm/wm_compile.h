@@ -13,6 +13,8 @@
 #define T_ANY 0 /* the unknown type of a polymorphic stack */
 #define NONE  UINT32_MAX
 #define SPILL 0x80000000u /* slot numbers of the spill area, fixed up at the end */
+#define CONSTSLOT 0x40000000u /* slot numbers of the constant area, likewise */
+#define MAX_CONST_SLOTS 64    /* constants a function keeps in its frame */
 
 enum { K_REG, K_LOCAL, K_CONST };
 
@@ -55,6 +57,8 @@ typedef struct {
     WH_VEC(uint32_t) code;
     WH_VEC(wm__srcpos) srcmap;
     WH_VEC(uint32_t) spill_refs;
+    WH_VEC(uint32_t) oppos; /* where each instruction starts, for threading */
+    WH_VEC(uint64_t) consts; /* the constant area's values, a slot each */
     uint32_t max_slot, nspill;
 
     uint32_t op_offset;   /* byte offset of the instruction being compiled */

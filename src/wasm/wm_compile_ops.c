@@ -84,12 +84,8 @@ static wh_rc op_block(cc *c, uint8_t op)
     f->else_fixup = else_at;
     f->spill = spill;
     cc_no_fuse(c);
-    if (op == 0x03) {
-        f->loop_ip = c->code.len;
-        if (was_live)
-            cc_begin(c, WM_OP_LOOP_CHECK);
-        cc_no_fuse(c);
-    }
+    if (op == 0x03)
+        f->loop_ip = c->code.len; /* the backward branches check fuel (wm_interp.c) */
     return WH_OK;
 }
 

@@ -39,7 +39,6 @@ typedef struct {
     uint32_t max_mems;
     uint32_t ndefined_funcs; /* from the function section */
     bool seen_code, seen_data;
-    bool in_body; /* errors come from the compiler: leave its text alone */
 } dec;
 
 #define TRY(x)                                                                                     \
@@ -776,9 +775,7 @@ static wh_rc compile_body(dec *d, uint32_t idx, const uint8_t *body, uint32_t si
     bool truncated = size > (size_t)(d->r.end - body);
     const uint8_t *body_end = truncated ? d->r.end : body + size;
     wm__reader br = {body, body_end, d->r.base};
-    wh_rc rc;
-    d->in_body = true;
-    rc = wm__compile_func(m, idx, &br, d->err);
+    wh_rc rc = wm__compile_func(m, idx, &br, d->err);
     if (rc == WH_OK && (truncated || br.p != body_end))
         return malformed(d, off_of(d, br.p), "section size mismatch: body of function %u ends early",
                          idx);
@@ -796,7 +793,6 @@ static wh_rc compile_body(dec *d, uint32_t idx, const uint8_t *body, uint32_t si
             snprintf(d->err->msg, sizeof d->err->msg,
                      "unexpected end of section or function (function %u)", idx);
     }
-    d->in_body = false;
     return rc;
 }
 
@@ -935,8 +931,6 @@ static wh_rc section(dec *d, uint8_t id, const uint8_t *end, bool truncated)
 static void annotate(dec *d, uint8_t id)
 {
     wh_err_t *e = d->err;
-    if (d->in_body)
-        return;
     if (e->code == WH_MALFORMED && !strcmp(e->msg, "unexpected end"))
         snprintf(e->msg, sizeof e->msg, "unexpected end of section or function");
     size_t n = strlen(e->msg);
@@ -992,6 +986,12 @@ static wh_rc decode(dec *d)
     if (!d->seen_data && m->has_datacount && m->datacount)
         return malformed(d, here(d), "data count and data section have inconsistent lengths (%u and 0)",
                          m->datacount);
+    if (m->data_use_without_count) {
+        uint32_t at = m->data_use_without_count - 1;
+        if (m->ndatas)
+            return malformed(d, at, "data count section required (code section)");
+        return invalid(d, at, "unknown data segment: the module has none (code section)");
+    }
     return WH_OK;
 fail:
     return rc;

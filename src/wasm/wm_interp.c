@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- float helpers with WebAssembly semantics ---- */
@@ -184,19 +184,23 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
 /* ---- the loop ---- */
 
 #if defined(__GNUC__) && !defined(WH_SWITCH_DISPATCH)
-#define vmdispatch(o) goto *labels[o];
-#define vmcase(l) L_##l:
-#define vmbreak goto *labels[*ip]
+/* Each code word holding an opcode holds its handler's offset from the
+ * first handler instead (see wm__interp_handler), which saves the table
+ * load on every dispatch. */
+#define WM_THREADED   1
+#define vmdispatch(o) goto *(void *)((char *)&&L_UNREACHABLE + (int32_t)(o));
+#define vmcase(l)     L_##l:
+#define vmbreak       goto *(void *)((char *)&&L_UNREACHABLE + (int32_t)*ip)
 #define vmend
 #else
 #define vmdispatch(o)                                                                              \
     dispatch:                                                                                      \
     switch (o) {
 #define vmcase(l) case WM_OP_##l:
-#define vmbreak goto dispatch
+#define vmbreak   goto dispatch
 #define vmend                                                                                      \
     default:                                                                                       \
-        TRAP(WM_TRAP_UNREACHABLE); /* never emitted: the compiler knows every opcode */                                                        \
+        TRAP(WM_TRAP_UNREACHABLE); /* never emitted: the compiler knows every opcode */            \
         }
 #endif
 
@@ -211,6 +215,20 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
         goto trap;                                                                                 \
     } while (0)
 #define S(i) fp[ip[i]]
+/* A branch. Going backwards closes a loop iteration: that is where fuel is
+ * spent and an interrupt is seen, so that no loop runs unchecked. */
+#define JUMP(t)                                                                                    \
+    do {                                                                                           \
+        const uint32_t *to_ = code + (t);                                                          \
+        if (to_ <= ip) {                                                                           \
+            if (UNLIKELY(--fuel < 0))                                                              \
+                goto out_of_fuel;                                                                  \
+            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed)))               \
+                goto interrupted;                                                                  \
+        }                                                                                          \
+        ip = to_;                                                                                  \
+        vmbreak;                                                                                   \
+    } while (0)
 #define RELOAD_MEM()                                                                               \
     do {                                                                                           \
         wm_memory_t *m0_ = inst->mem0;                                                             \
@@ -223,23 +241,33 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
     if (UNLIKELY(ea + (n) > memsize))                                                              \
         TRAP(WM_TRAP_MEMORY_OOB);
 
-/* Runs from ip in func's frame fp until the frame at base_fr returns. */
+/* Runs from ip in func's frame fp until the frame at base_fr returns.
+ * Called with out_offsets set, it only hands out its table of handler
+ * offsets (labels are local to this function). */
 static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp, wm__frame *fr,
-                 wm__frame *base_fr, wh_err_t *err)
+                 wm__frame *base_fr, wh_err_t *err, const int32_t **out_offsets)
 {
-#if defined(__GNUC__) && !defined(WH_SWITCH_DISPATCH)
-#define LBL(n, ...) [WM_OP_##n] = &&L_##n,
-#define LBL_IMM(n) [WM_OP_##n##_IMM] = &&L_##n##_IMM,
+#ifdef WM_THREADED
+#define LBL(n, ...) [WM_OP_##n] = &&L_##n - &&L_UNREACHABLE,
+#define LBL_IMM(n)  [WM_OP_##n##_IMM] = &&L_##n##_IMM - &&L_UNREACHABLE,
 #define LBL_BR(n, ...)                                                                             \
-    [WM_OP_BR_##n] = &&L_BR_##n, [WM_OP_BRN_##n] = &&L_BRN_##n,                                    \
-    [WM_OP_BR_##n##_IMM] = &&L_BR_##n##_IMM, [WM_OP_BRN_##n##_IMM] = &&L_BRN_##n##_IMM,
-    static const void *const labels[WM_OP_COUNT] = {
+    [WM_OP_BR_##n] = &&L_BR_##n - &&L_UNREACHABLE,                                                 \
+    [WM_OP_BRN_##n] = &&L_BRN_##n - &&L_UNREACHABLE,                                               \
+    [WM_OP_BR_##n##_IMM] = &&L_BR_##n##_IMM - &&L_UNREACHABLE,                                     \
+    [WM_OP_BRN_##n##_IMM] = &&L_BRN_##n##_IMM - &&L_UNREACHABLE,
+    static const int32_t offsets[WM_OP_COUNT] = {
         WM_IR_FIXED(LBL) WM_BINOPS(LBL) WM_UNOPS(LBL) WM_TRAPOPS(LBL) WM_TRUNCOPS(LBL)
-        WM_SATOPS(LBL) WM_LOADS(LBL) WM_STORES(LBL) WM_IR_FUSED_BIN(LBL_IMM)
-        WM_IR_FUSED_BR(LBL_BR) WM_IR_SIMD(LBL)};
+            WM_SATOPS(LBL) WM_LOADS(LBL) WM_STORES(LBL) WM_IR_FUSED_BIN(LBL_IMM)
+                WM_IR_FUSED_BR(LBL_BR) WM_IR_SIMD(LBL)};
 #undef LBL
 #undef LBL_IMM
 #undef LBL_BR
+    if (out_offsets) {
+        *out_offsets = offsets;
+        return WH_OK;
+    }
+#else
+    (void)out_offsets;
 #endif
     wm_instance_t *inst = func->inst;
     const uint32_t *code = func->def->code;
@@ -258,41 +286,30 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     {
         vmcase(UNREACHABLE) TRAP(WM_TRAP_UNREACHABLE);
 
-        vmcase(BR)
-        {
-            ip = code + ip[1];
-            vmbreak;
-        }
+        vmcase(BR) JUMP(ip[1]);
         vmcase(BR_IF)
         {
             if (S(1).i32)
-                ip = code + ip[2];
-            else
-                ip += 3;
-            vmbreak;
+                JUMP(ip[2]);
+            NEXT(3);
         }
         vmcase(BR_UNLESS)
         {
             if (!S(1).i32)
-                ip = code + ip[2];
-            else
-                ip += 3;
-            vmbreak;
+                JUMP(ip[2]);
+            NEXT(3);
         }
         vmcase(BR_TABLE)
         {
             uint32_t i = S(1).i32, n = ip[2];
-            ip = code + ip[3 + (i < n ? i : n)];
-            vmbreak;
+            JUMP(ip[3 + (i < n ? i : n)]);
         }
 #define H_BR1(name, test)                                                                          \
     vmcase(name)                                                                                   \
     {                                                                                              \
         if (test)                                                                                  \
-            ip = code + ip[3];                                                                     \
-        else                                                                                       \
-            ip += 4;                                                                               \
-        vmbreak;                                                                                   \
+            JUMP(ip[3]);                                                                           \
+        NEXT(4);                                                                                   \
     }
 #define IMM_AS(m) ((__typeof__(fp->m))(int64_t)(int32_t)ip[2])
 #define H_BR(n, cmp, m, cast)                                                                      \
@@ -304,15 +321,6 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
 #undef H_BR
 #undef H_BR1
 #undef IMM_AS
-
-        vmcase(LOOP_CHECK)
-        {
-            if (UNLIKELY(--fuel < 0))
-                goto out_of_fuel;
-            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed)))
-                goto interrupted;
-            NEXT(1);
-        }
 
         vmcase(RETURN1)
         {
@@ -412,6 +420,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             fr++;
             fp = args;
             memset(fp + d->param_slots, 0, (size_t)(d->local_slots - d->param_slots) * sizeof *fp);
+            if (d->nconsts)
+                memcpy(fp + d->const_base, d->consts, (size_t)d->nconsts * sizeof *fp);
             func = callee;
             code = d->code;
             ip = code;
@@ -652,7 +662,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     {                                                                                              \
         n##_in a_;                                                                                 \
         memcpy(&a_, &S(2), sizeof a_);                                                             \
-        __typeof__(op_##n(a_, a_)) r_ = op_##n(a_, (n##_in)(int64_t)(int32_t)ip[3]);              \
+        __typeof__(op_##n(a_, a_)) r_ = op_##n(a_, (n##_in)(int64_t)(int32_t)ip[3]);               \
         memcpy(&S(1), &r_, sizeof r_);                                                             \
         NEXT(4);                                                                                   \
     }
@@ -745,11 +755,9 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         H_TRUNC(I32_TRUNC_F32_U, f32, i32, uint32_t, -1.0f, 4294967296.0f)
         H_TRUNC(I32_TRUNC_F64_S, f64, i32, int32_t, -2147483649.0, 2147483648.0)
         H_TRUNC(I32_TRUNC_F64_U, f64, i32, uint32_t, -1.0, 4294967296.0)
-        H_TRUNC(I64_TRUNC_F32_S, f32, i64, int64_t, -9223373136366403584.0f,
-                9223372036854775808.0f)
+        H_TRUNC(I64_TRUNC_F32_S, f32, i64, int64_t, -9223373136366403584.0f, 9223372036854775808.0f)
         H_TRUNC(I64_TRUNC_F32_U, f32, i64, uint64_t, -1.0f, 18446744073709551616.0f)
-        H_TRUNC(I64_TRUNC_F64_S, f64, i64, int64_t, -9223372036854777856.0,
-                9223372036854775808.0)
+        H_TRUNC(I64_TRUNC_F64_S, f64, i64, int64_t, -9223372036854777856.0, 9223372036854775808.0)
         H_TRUNC(I64_TRUNC_F64_U, f64, i64, uint64_t, -1.0, 18446744073709551616.0)
 #undef H_TRUNC
 #define H_SAT(n, src_m, dst_m, ctype, lo, hi, minv, maxv)                                          \
@@ -778,18 +786,16 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
               9223372036854775808.0f, INT64_MIN, INT64_MAX)
         H_SAT(I64_TRUNC_SAT_F32_U, f32, i64, uint64_t, -1.0f, 18446744073709551616.0f, 0,
               UINT64_MAX)
-        H_SAT(I64_TRUNC_SAT_F64_S, f64, i64, int64_t, -9223372036854777856.0,
-              9223372036854775808.0, INT64_MIN, INT64_MAX)
-        H_SAT(I64_TRUNC_SAT_F64_U, f64, i64, uint64_t, -1.0, 18446744073709551616.0, 0,
-              UINT64_MAX)
+        H_SAT(I64_TRUNC_SAT_F64_S, f64, i64, int64_t, -9223372036854777856.0, 9223372036854775808.0,
+              INT64_MIN, INT64_MAX)
+        H_SAT(I64_TRUNC_SAT_F64_U, f64, i64, uint64_t, -1.0, 18446744073709551616.0, 0, UINT64_MAX)
 #undef H_SAT
 
 #include "wm_interp_simd.h"
     }
     vmend
 
-trap:
-    rc = WH_TRAP;
+        trap : rc = WH_TRAP;
     record_trap(s, func, ip, trap_kind, NULL);
     goto save_fuel;
 out_of_fuel:
@@ -837,8 +843,10 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
     if (base + d->frame_slots > s->stack_end || fr >= s->frames_end)
         return wh_err(err, WH_EXHAUSTED, -1, WM_MSG_EXHAUSTED);
     memset(base + d->param_slots, 0, (size_t)(d->local_slots - d->param_slots) * sizeof *base);
+    if (d->nconsts)
+        memcpy(base + d->const_base, d->consts, (size_t)d->nconsts * sizeof *base);
     s->susp_base = base;
-    return run(s, f, d->code, base, fr, fr, err);
+    return run(s, f, d->code, base, fr, fr, err, NULL);
 }
 
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err)
@@ -846,5 +854,42 @@ wh_rc wm__resume(wm_store_t *s, wh_err_t *err)
     s->suspended = false;
     if (!s->susp_ip)
         return wm__exec(s, s->susp_func, s->susp_base, err);
-    return run(s, s->susp_func, s->susp_ip, s->susp_fp, s->susp_fr, s->susp_base_fr, err);
+    return run(s, s->susp_func, s->susp_ip, s->susp_fp, s->susp_fr, s->susp_base_fr, err, NULL);
 }
+
+#ifdef WM_THREADED
+static const int32_t *handler_offsets(void)
+{
+    static _Atomic(const int32_t *) table;
+    const int32_t *t = atomic_load_explicit(&table, memory_order_relaxed);
+    if (!t) {
+        run(NULL, NULL, NULL, NULL, NULL, NULL, NULL, &t);
+        atomic_store_explicit(&table, t, memory_order_relaxed);
+    }
+    return t;
+}
+
+uint32_t wm__interp_handler(uint32_t op)
+{
+    return (uint32_t)handler_offsets()[op];
+}
+
+uint32_t wm__interp_opcode(uint32_t word)
+{
+    const int32_t *t = handler_offsets();
+    for (uint32_t op = 0; op < WM_OP_COUNT; op++)
+        if ((uint32_t)t[op] == word)
+            return op;
+    return WM_OP_COUNT;
+}
+#else
+uint32_t wm__interp_handler(uint32_t op)
+{
+    return op;
+}
+
+uint32_t wm__interp_opcode(uint32_t word)
+{
+    return word;
+}
+#endif

@@ -29,22 +29,26 @@
 #include "wm_simd.h"
 
 /* clang-format off */
+/* X(NAME, operand words); BR_TABLE's count excludes its target list. */
 #define WM_IR_FIXED(X)                                                                     \
-    X(UNREACHABLE) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RETURN) X(CALL)              \
-    X(CALL_INDIRECT) X(LOOP_CHECK) X(COPY) X(COPY2) X(CONST32) X(CONST64) X(CONST128)     \
-    X(SELECT) X(SELECT2) X(GLOBAL_GET) X(GLOBAL_SET) X(GLOBAL_GET2) X(GLOBAL_SET2)        \
-    X(MEMORY_SIZE) X(MEMORY_GROW) X(MEMORY_FILL) X(MEMORY_COPY) X(MEMORY_INIT)            \
-    X(DATA_DROP) X(TABLE_GET) X(TABLE_SET) X(TABLE_SIZE) X(TABLE_GROW) X(TABLE_FILL)      \
-    X(TABLE_COPY) X(TABLE_INIT) X(ELEM_DROP) X(REF_IS_NULL) X(REF_FUNC)                   \
-    X(RETURN1)
+    X(UNREACHABLE, 0) X(BR, 1) X(BR_IF, 2) X(BR_UNLESS, 2) X(BR_TABLE, 2) X(RETURN, 0)    \
+    X(CALL, 2) X(CALL_INDIRECT, 4) X(COPY, 2) X(COPY2, 2) X(CONST32, 2)  \
+    X(CONST64, 3) X(CONST128, 5) X(SELECT, 4) X(SELECT2, 4) X(GLOBAL_GET, 2)              \
+    X(GLOBAL_SET, 2) X(GLOBAL_GET2, 2) X(GLOBAL_SET2, 2) X(MEMORY_SIZE, 1)                \
+    X(MEMORY_GROW, 2) X(MEMORY_FILL, 3) X(MEMORY_COPY, 3) X(MEMORY_INIT, 4)               \
+    X(DATA_DROP, 1) X(TABLE_GET, 3) X(TABLE_SET, 3) X(TABLE_SIZE, 2) X(TABLE_GROW, 4)     \
+    X(TABLE_FILL, 4) X(TABLE_COPY, 5) X(TABLE_INIT, 5) X(ELEM_DROP, 1) X(REF_IS_NULL, 2)  \
+    X(REF_FUNC, 2) X(RETURN1, 1)
 
 /* Fused forms the compiler emits for common pairs: an i32 binary op with a
  * constant right operand, and compare-and-branch. */
 #define WM_IR_FUSED_BIN(X)                                                                 \
     X(I32_ADD) X(I32_SUB) X(I32_MUL) X(I32_AND) X(I32_OR) X(I32_XOR) X(I32_SHL)           \
-    X(I32_SHR_S) X(I32_SHR_U) X(I32_EQ) X(I32_NE) X(I32_LT_S) X(I32_LT_U) X(I32_GT_S)     \
-    X(I32_GT_U) X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)                           \
-    X(I64_ADD) X(I64_SUB) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL) X(I64_SHR_U)
+    X(I32_SHR_S) X(I32_SHR_U) X(I32_ROTL) X(I32_ROTR) X(I32_EQ) X(I32_NE) X(I32_LT_S)     \
+    X(I32_LT_U) X(I32_GT_S) X(I32_GT_U) X(I32_LE_S) X(I32_LE_U) X(I32_GE_S) X(I32_GE_U)   \
+    X(I64_ADD) X(I64_SUB) X(I64_MUL) X(I64_AND) X(I64_OR) X(I64_XOR) X(I64_SHL)           \
+    X(I64_SHR_S) X(I64_SHR_U) X(I64_ROTL) X(I64_ROTR) X(I64_EQ) X(I64_NE) X(I64_LT_S)     \
+    X(I64_LT_U) X(I64_GT_S) X(I64_GT_U) X(I64_LE_S) X(I64_LE_U) X(I64_GE_S) X(I64_GE_U)
 
 #define WM_IR_FUSED_BR(X)                                                                  \
     X(I32_EQ, ==, i32, ) X(I32_NE, !=, i32, ) X(I32_LT_S, <, i32, S32)                    \
@@ -57,7 +61,7 @@
 /* clang-format on */
 
 typedef enum {
-#define IR_FIXED(n) WM_OP_##n,
+#define IR_FIXED(n, ...) WM_OP_##n,
 #define IR_NUM(n, ...) WM_OP_##n,
 #define IR_IMM(n) WM_OP_##n##_IMM,
 #define IR_BR(n, ...) WM_OP_BR_##n, WM_OP_BRN_##n, WM_OP_BR_##n##_IMM, WM_OP_BRN_##n##_IMM,
