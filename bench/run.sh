@@ -106,7 +106,7 @@ interp_kernel() { # kernel -> "call_ms startup_ms checksum" or "error"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo "# wasmhttpd interpreter bench, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "# cpu: ${cpu:-unknown} ($(nproc) cores)"
+echo "# cpu: ${cpu:-unknown} ($(nproc) cores); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# wasmhttpd: $(git describe --always --dirty 2>/dev/null || echo unknown)"
 has_engine interp && echo "# wasm-interp: wabt $(wasm-interp --version)"
 has_engine node && echo "# node: $(node --version) (V8 $(node -p process.versions.v8))"
