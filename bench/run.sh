@@ -109,7 +109,7 @@ interp_kernel() { # kernel -> "call_ms startup_ms checksum" or "error"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 echo "# wasmhttpd interpreter bench, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "# cpu: ${cpu:-unknown} ($(nproc) cores)"
+echo "# cpu: ${cpu:-unknown} ($(nproc) cores); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# wasmhttpd: $(git describe --always --dirty 2>/dev/null || echo unknown)"
 has_engine interp && echo "# wasm-interp: wabt $(wasm-interp --version)"
 has_engine node && echo "# node: $(node --version) (V8 $(node -p process.versions.v8))"
@@ -172,7 +172,7 @@ for k in "${kernels[@]}"; do
     details+=("$k $ours_first $node_first $int_start")
 done
 
-# A ratio only when both sides are numbers.
+# A ratio only when both sides are numbers and every engine agreed.
 printf '%s\n' "${rows[@]}" | awk '
 function num(x) { return x ~ /^[0-9.]+$/ && x + 0 > 0 }
 BEGIN {
@@ -180,11 +180,13 @@ BEGIN {
         "wasm-interp_ms", "node_ms", "vs-interp(x faster)", "vs-node(x slower)", "native_ms", "checksum"
 }
 {
-    vi = num($2) && num($3) ? sprintf("%.2f", $3 / $2) : "-"
-    vn = num($2) && num($4) ? sprintf("%.2f", $2 / $4) : "-"
+    # A kernel that failed anywhere counts in no ratio and no mean.
+    ok = $7 == "ok"
+    vi = ok && num($2) && num($3) ? sprintf("%.2f", $3 / $2) : "-"
+    vn = ok && num($2) && num($4) ? sprintf("%.2f", $2 / $4) : "-"
     if (vi != "-") { li += log($3 / $2); ni++ }
     if (vn != "-") { ln_ += log($2 / $4); nn++ }
-    for (c = 2; c <= 5; c++) if (num($c)) { lt[c] += log($c); nt[c]++ }
+    for (c = 2; c <= 5; c++) if (ok && num($c)) { lt[c] += log($c); nt[c]++ }
     mark = $7 == "ok" ? "" : "  " $7
     printf "%-9s %13s %15s %9s %19s %17s %10s  %s%s\n", $1, $2, $3, $4, vi, vn, $5, $6, mark
 }
