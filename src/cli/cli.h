@@ -12,6 +12,7 @@
 
 int cli_wast_main(int argc, char **argv);
 int cli_run_main(int argc, char **argv);
+int cli_inspect_main(int argc, char **argv);
 
 /* ---- Numbers (cli_num.c) ---- */
 

@@ -14,6 +14,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"run", cli_run_main, "run --invoke NAME MODULE.wasm [ARGS...]   call an export of a core module"},
+    {"inspect", cli_inspect_main, "inspect COMPONENT.wasm                    imports, exports and instance model of a component"},
     {"wast", cli_wast_main, "wast FILE.wast...                         run WebAssembly spec scripts"},
 };
 

@@ -1,0 +1,43 @@
+/*
+ * component_parse.c — libFuzzer target for the component parser: any bytes
+ * go to cm_component_load; a component that loads is also walked through
+ * its import and export descriptions, as `wasmhttpd inspect` does.
+ */
+#include "component/cm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint32_t walk(const cm_externdesc_t *d, int depth)
+{
+    uint32_t n = 1;
+    if (d->kind == CM_EXTERN_FUNC && d->func)
+        n += d->func->nparams;
+    if (d->kind == CM_EXTERN_INSTANCE && depth < 8)
+        for (uint32_t i = 0; i < cm_instancetype_count(d->instance); i++) {
+            cm_externdesc_t e;
+            if (cm_instancetype_export(d->instance, i, &e))
+                n += walk(&e, depth + 1);
+        }
+    return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    cm_component_t *c = NULL;
+    wh_err_t err;
+    if (cm_component_load(data, size, &c, &err) != WH_OK)
+        return 0;
+    volatile uint32_t n = 0;
+    for (uint32_t i = 0; i < cm_component_import_count(c); i++) {
+        cm_externdesc_t d;
+        if (cm_component_import(c, i, &d))
+            n += walk(&d, 0);
+    }
+    for (uint32_t i = 0; i < cm_component_export_count(c); i++) {
+        cm_externdesc_t d;
+        if (cm_component_export(c, i, &d))
+            n += walk(&d, 0);
+    }
+    cm_component_free(c);
+    return 0;
+}

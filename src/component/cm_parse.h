@@ -1,0 +1,177 @@
+/*
+ * cm_parse.h — what the component parser's files share (cm_parse.c,
+ * cm_parse_types.c, cm_parse_util.c): the byte reader, the parse context,
+ * the static index spaces of a scope and the core-level types. Nothing
+ * outside the parser includes this.
+ *
+ * Invariant: every index space of a scope is a vector that grows as
+ * definitions are read, so an index is valid exactly when it is below the
+ * vector's length at the point it is read (each definition refers only to
+ * earlier ones). Every object that outlives the parse lives in c->arena; the
+ * vectors are wh_malloc'd and freed when their scope ends, on success or
+ * failure.
+ */
+#ifndef CM_PARSE_H
+#define CM_PARSE_H
+
+#include "internal.h"
+
+/* Nesting of components and types within each other. */
+#define CM__MAX_DEPTH 64
+/* Limits that keep a hostile binary from making huge allocations: flat
+ * values of one type, and of all the types of a component together. */
+#define CM__MAX_TYPE_FLAT 16384
+#define CM__MAX_TOTAL_FLAT (64u << 20)
+/* CanonicalABI.md: elem_size of every defvaltype is below 2^28. */
+#define CM__MAX_ELEM_SIZE (1u << 28)
+
+/* ---- Reading bytes ---- */
+typedef struct {
+    const uint8_t *start; /* the whole binary: offsets are relative to it */
+    const uint8_t *p, *end;
+} cm__rd;
+
+/* ---- Core-level static types ---- */
+
+/* An import or export of a core module, or an export of a core instance. */
+typedef struct {
+    const char *module; /* imports only */
+    const char *name;
+    uint8_t kind;       /* wm_externkind */
+    const wm_functype_t *func; /* WM_EXTERN_FUNC */
+} cm__coreitem;
+
+typedef struct {
+    uint32_t nimports, nexports;
+    cm__coreitem *imports, *exports;
+} cm__modtype;
+
+typedef struct {
+    uint32_t n;
+    cm__coreitem *exports;
+} cm__coreinst;
+
+/* An entry of a core type index space: a function type or a module type. */
+typedef struct {
+    bool is_module;
+    const wm_functype_t *func;
+    const cm__modtype *module;
+} cm__coretype;
+
+/* ---- Scopes ----
+ * A scope is a component (its definitions make runtime items) or a
+ * component or instance type (declarations only). Each has its own index
+ * spaces; outer aliases reach enclosing scopes through `outer`. */
+typedef enum { CM__SC_COMPONENT, CM__SC_COMPTYPE, CM__SC_INSTTYPE } cm__sckind;
+
+typedef struct {
+    const char **data;
+    uint32_t len, cap; /* open addressing; cap is 0 or a power of two */
+} cm__nameset;
+
+typedef struct cm__scope cm__scope;
+struct cm__scope {
+    cm__scope *outer;
+    uint8_t kind; /* cm__sckind */
+    WH_VEC(cm__typedef) types;
+    WH_VEC(cm__coretype) coretypes;
+    WH_VEC(const cm_instancetype_t *) instances;
+    WH_VEC(const cm__comptype *) components;
+    WH_VEC(const cm_functype_t *) funcs;
+    WH_VEC(cm__decl) imports;
+    WH_VEC(cm__decl) exports; /* type scopes: the declarations */
+    cm__nameset import_names, export_names;
+    uint32_t nvalues, ncoremodules_decl;
+    /* component scopes only */
+    cm__comp *comp;
+    WH_VEC(cm__def) defs;
+    WH_VEC(cm__export) cexports;
+    WH_VEC(const cm__modtype *) modules;
+    WH_VEC(uint32_t) module_ids;
+    WH_VEC(const cm__coreinst *) coreinsts;
+    WH_VEC(const wm_functype_t *) corefuncs;
+    uint32_t ncoretables, ncoremems, ncoreglobals;
+};
+
+/* A defined resource type and its place, by id. */
+typedef struct {
+    cm_component_t *c;
+    wh_err_t *err;
+    uint32_t depth;
+    uint64_t total_flat;
+    WH_VEC(cm__resdef *) resdefs; /* by resource id; NULL for abstract ones */
+    WH_VEC(uint8_t) name_rank; /* by resource id: where its name came from */
+    WH_VEC(wm_module_t *) modules;
+} cm__ctx;
+
+/* ---- cm_parse_util.c ---- */
+uint32_t cm__off(const cm__rd *r);
+wh_rc cm__fail(cm__ctx *x, wh_rc rc, uint32_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+wh_rc cm__nomem(cm__ctx *x);
+wh_rc cm__u8(cm__ctx *x, cm__rd *r, uint8_t *out);
+wh_rc cm__u32(cm__ctx *x, cm__rd *r, uint32_t *out);
+/* A vector count, checked against the bytes left (each item takes at least
+ * min_size bytes), so that no huge allocation follows a bogus count. */
+wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out);
+/* A name (u32 length, UTF-8 without NUL), copied NUL-terminated into the arena. */
+wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out);
+/* nameattributes: the name and any attributes (which are ignored). */
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, const char **out);
+/* Adds a name to a set under the spec's strong-uniqueness rule; false when an
+ * equivalent name is already there. */
+wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_dup);
+/* The same with plain string equality when exact is set (core names). */
+wh_rc cm__nameset_add_mode(cm__ctx *x, cm__nameset *s, const char *name, bool exact,
+                           bool *out_dup);
+void cm__nameset_free(cm__nameset *s);
+void *cm__alloc(cm__ctx *x, size_t n); /* zeroed, from the arena */
+void *cm__dup(cm__ctx *x, const void *p, size_t n); /* p may be NULL when n is 0 */
+void cm__scope_free(cm__scope *s);
+
+extern const char *const cm__sort_names[CM_NSORTS];
+
+/* ---- cm_parse_types.c ---- */
+/* Reads a type definition (deftype) into the scope's type space. */
+wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
+/* Reads a core:type into the scope's core type space. */
+wh_rc cm__read_core_type(cm__ctx *x, cm__rd *r, cm__scope *s);
+/* Reads an externtype and fills a declaration (whose name is set). Adds the
+ * item it declares to the scope's index spaces when add is set. */
+wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d);
+/* Adds a declared item (import or export declaration) to the index spaces. */
+wh_rc cm__add_decl_item(cm__ctx *x, cm__scope *s, const cm__decl *d, uint32_t off);
+/* A valtype: a primitive or an index of a defvaltype. */
+wh_rc cm__read_valtype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm_type_t **out);
+/* A sort (Binary.md sort, with core sorts behind 0x00) as a cm__sort. */
+wh_rc cm__read_sort(cm__ctx *x, cm__rd *r, uint8_t *out);
+/* Reads an alias (any kind) and adds its item; out_def may be NULL in type
+ * scopes. */
+wh_rc cm__read_alias(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
+/* Gives type t the name `name` (for printing), copying it if it already has
+ * another name or is a shared primitive. */
+const cm_type_t *cm__named_type(cm__ctx *x, const cm_type_t *t, const char *name);
+/* Marks the resources an import brings in as the host's. */
+void cm__mark_host(const cm__decl *d);
+/* Does the type contain a string or list (anywhere), a borrow? */
+bool cm__has_memory_type(const cm_type_t *t);
+bool cm__has_borrow(const cm_type_t *t);
+/* CanonicalABI.md flatten_functype for a sync lift or lower. */
+wh_rc cm__flatten_functype(cm__ctx *x, const cm_functype_t *ft, bool lower,
+                           const wm_functype_t **out);
+/* Names a resource as a declaration in scope kind sc does: a name from an
+ * instance type (its WIT name) wins over a component-level one (which
+ * wit-component makes up, "import-type-…"); otherwise the first name stays. */
+void cm__name_resource(cm__ctx *x, const cm_resource_t *res, const char *name, uint8_t sc);
+/* A fresh resource type. */
+cm_resource_t *cm__new_resource(cm__ctx *x, const char *name, cm__resdef **out_def);
+const char *cm__kind_name(uint8_t externkind);
+
+/* Substitution of resource types in instance types (instantiate). */
+typedef struct cm__subst cm__subst;
+cm__subst *cm__subst_new(cm__ctx *x);
+void cm__subst_free(cm__subst *sb);
+bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resource_t *to);
+wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_instancetype_t **out);
+
+#endif
