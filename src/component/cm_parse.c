@@ -679,7 +679,7 @@ static wh_rc canon_resource(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, uin
 static wh_rc section_canons(cm__ctx *x, cm__rd *r, cm__scope *s)
 {
     uint32_t n;
-    TRY(cm__count(x, r, 2, &n));
+    TRY(cm__count(x, r, 1, &n));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t off = cm__off(r);
         uint8_t op;
