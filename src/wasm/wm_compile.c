@@ -358,6 +358,10 @@ void cc_emit_return(cc *c)
 {
     uint32_t n = c->fn->type->nresults;
     const uint8_t *types = c->fn->type->results;
+    if (n == 0) {
+        cc_begin(c, WM_OP_RETURN);
+        return;
+    }
     opnd *top = c->stack.data + c->stack.len - n;
     if (n == 1 && top->kind != K_CONST && wm__slots(types[0]) == 1) { /* RETURN1 moves one slot */
         cc_begin(c, WM_OP_RETURN1);
