@@ -771,6 +771,9 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
             if (asc.desc.kind != dcl.desc.kind)
                 return cm__fail(x, WH_INVALID, toff, "export `%s`: a %s ascribed to a %s", name,
                                 cm__kind_name(asc.desc.kind), cm__kind_name(dcl.desc.kind));
+            if (asc.desc.kind == CM_EXTERN_TYPE && !asc.desc.resource != !dcl.desc.resource)
+                return cm__fail(x, WH_INVALID, toff,
+                                "export `%s`: a resource type and a value type do not match", name);
             dcl = asc;
         } else if (has_type != 0x00) {
             return cm__fail(x, WH_MALFORMED, toff, "expected 0x00 or 0x01, got 0x%02x", has_type);
