@@ -518,9 +518,9 @@ static wh_rc read_opts(cm__ctx *x, cm__rd *r, cm__scope *s, const char *what, cm
         uint32_t off = cm__off(r), idx;
         uint8_t op;
         TRY(cm__u8(x, r, &op));
-        unsigned bit = op <= 0x02 ? 1u : 1u << op;
         if (op > 0x07)
             return cm__fail(x, WH_MALFORMED, off, "unknown canonical option 0x%02x", op);
+        unsigned bit = op <= 0x02 ? 1u : 1u << op;
         if (op == 0x06 || op == 0x07)
             return cm__fail(x, WH_UNSUPPORTED, off, "canonical option `%s` of %s",
                             op == 0x06 ? "async" : "callback", what);

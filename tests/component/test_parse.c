@@ -380,6 +380,10 @@ TH_TEST(parse_hand_made_lift)
     TH_HAS(err.msg, "unknown core memory 0");
     lift_component(&o, (const uint8_t[]){0x00}, 1, unit_func, sizeof unit_func);
     TH_EQ(load_buf(&o, &err), WH_OK); /* string-encoding=utf8 */
+    /* fuzzer finding: an option byte beyond the known ones */
+    lift_component(&o, (const uint8_t[]){0x75}, 1, unit_func, sizeof unit_func);
+    TH_EQ(load_buf(&o, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "unknown canonical option 0x75");
 }
 
 TH_TEST(parse_errors_name_what_and_where)
