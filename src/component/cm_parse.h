@@ -1,6 +1,6 @@
 /*
  * cm_parse.h — what the component parser's files share (cm_parse.c,
- * cm_parse_types.c, cm_parse_util.c): the byte reader, the parse context,
+ * cm_parse_types.c, cm_parse_subst.c, cm_parse_util.c): the byte reader, the parse context,
  * the static index spaces of a scope and the core-level types. Nothing
  * outside the parser includes this.
  *
@@ -93,7 +93,7 @@ struct cm__scope {
     uint32_t ncoretables, ncoremems, ncoreglobals;
 };
 
-/* A defined resource type and its place, by id. */
+/* The state of one parse. */
 typedef struct {
     cm_component_t *c;
     wh_err_t *err;
@@ -136,8 +136,8 @@ extern const char *const cm__sort_names[CM_NSORTS];
 wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
 /* Reads a core:type into the scope's core type space. */
 wh_rc cm__read_core_type(cm__ctx *x, cm__rd *r, cm__scope *s);
-/* Reads an externtype and fills a declaration (whose name is set). Adds the
- * item it declares to the scope's index spaces when add is set. */
+/* Reads an externtype and fills a declaration (whose name is set); a
+ * `(sub resource)` bound makes a fresh resource type. */
 wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d);
 /* Adds a declared item (import or export declaration) to the index spaces. */
 wh_rc cm__add_decl_item(cm__ctx *x, cm__scope *s, const cm__decl *d, uint32_t off);
@@ -156,6 +156,9 @@ void cm__mark_host(const cm__decl *d);
 /* Does the type contain a string or list (anywhere), a borrow? */
 bool cm__has_memory_type(const cm_type_t *t);
 bool cm__has_borrow(const cm_type_t *t);
+bool cm__has_handle(const cm_type_t *t);
+/* A copy of a type made by the parser (or a primitive), to change. */
+cm_type_t *cm__copy_type(cm__ctx *x, const cm_type_t *t);
 /* CanonicalABI.md flatten_functype for a sync lift or lower. */
 wh_rc cm__flatten_functype(cm__ctx *x, const cm_functype_t *ft, bool lower,
                            const wm_functype_t **out);
@@ -167,7 +170,7 @@ void cm__name_resource(cm__ctx *x, const cm_resource_t *res, const char *name, u
 cm_resource_t *cm__new_resource(cm__ctx *x, const char *name, cm__resdef **out_def);
 const char *cm__kind_name(uint8_t externkind);
 
-/* Substitution of resource types in instance types (instantiate). */
+/* ---- cm_parse_subst.c: resource types replaced in instance types ---- */
 typedef struct cm__subst cm__subst;
 cm__subst *cm__subst_new(cm__ctx *x);
 void cm__subst_free(cm__subst *sb);
