@@ -544,10 +544,9 @@ static bool grow(wv *p, cm_val_t **arr, uint32_t *cap, uint32_t n)
 
 /* open value, value, … close — a trailing comma allowed. For a tuple the
  * types are elems (exactly n of them); for a list, every element is elem. */
-static wh_rc sequence(wv *p, const cm_type_t *ty, char close, cm_val_t *out)
+static wh_rc sequence(wv *p, const cm_type_t *ty, size_t open_at, char close, cm_val_t *out)
 {
     bool tuple = ty->kind == CM_TUPLE;
-    size_t open_at = p->pos;
     cm_val_t *vals = NULL;
     uint32_t n = 0, cap = 0;
     for (;;) {
@@ -838,7 +837,7 @@ static wh_rc value_of(wv *p, const cm_type_t *ty, tok t, cm_val_t *out)
         if (!is_punct(p, t, open))
             return expected_type(p, t, ty);
         take(p, t);
-        return sequence(p, ty, open == '[' ? ']' : ')', out);
+        return sequence(p, ty, t.start, open == '[' ? ']' : ')', out);
     }
     case CM_RECORD:
         if (!is_punct(p, t, '{'))
