@@ -231,7 +231,11 @@ void cm__wit_type(cm__out *o, const cm_type_t *t)
         put_ident(o, t->name);
         return;
     }
-    const cm_type_t *e0 = t->elems && t->n + (t->kind == CM_RESULT) > 0 ? t->elems[0] : NULL;
+    /* list and option keep their element in elems[0] whatever n says;
+     * stream and future may have none. */
+    const cm_type_t *e0 = t->elems && (t->n || t->kind == CM_LIST || t->kind == CM_OPTION)
+                              ? t->elems[0]
+                              : NULL;
     switch (t->kind) {
     case CM_LIST:
         cm__puts(o, "list<");
