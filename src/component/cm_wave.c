@@ -772,9 +772,11 @@ static wh_rc flags(wv *p, tok open, const cm_type_t *ty, cm_val_t *out)
             take(p, t);
             break;
         }
-        if (is_punct(p, t, ':'))
-            return fail(p, WH_ARG, open.start, "expected %s flags, found a record",
-                        ty->name ? ty->name : "");
+        if (is_punct(p, t, ':')) {
+            char name[96];
+            return fail(p, WH_ARG, open.start, "expected %s (flags), found a record",
+                        cm__wit_type_str(ty, name, sizeof name));
+        }
         return expected(p, t, "\",\" or \"}\"");
     }
     out->of.flags = bits;

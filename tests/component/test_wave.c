@@ -536,6 +536,7 @@ TH_TEST(wave_flags)
     TH_BAD(f, "{delete}", "perms has no flag \"delete\" (flags: read, write, exec)");
     TH_BAD(f, "{:}", "expected a flag name or \"}\", found \":\"");
     TH_BAD(f, "{read write}", "expected \",\" or \"}\"");
+    TH_BAD(f, "{read: true}", "at 0: expected perms (flags), found a record");
     TH_BAD(f, "[read]", "expected perms");
     /* 32 flags use every bit. */
     char wit[400] = "flags {", val[400] = "{";
