@@ -201,9 +201,11 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
         c->keep_alive = 0;
     if (c->expect_continue) {
         /* The client waits for word before it sends its body. If the
-         * embedder wants the body, the 100 goes out before this head; if
-         * not, the body may never come, so the connection ends here. */
-        if (!c->body_paused) {
+         * embedder may still want the body (a response that starts now and
+         * is not paused), the 100 goes out before this head; if not (paused,
+         * or hx_resp_send, which ends at once), the body may never come, so
+         * the connection ends after this response. */
+        if (!c->body_paused && forced_len < 0) {
             hx__send_continue(c);
         } else {
             c->expect_continue = 0;
