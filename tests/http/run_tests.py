@@ -161,8 +161,11 @@ def closed(sock, wait=TIMEOUT):
 def stats(port):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
     c.request("GET", "/stats")
-    text = c.getresponse().read().decode()
+    r = c.getresponse()
+    text = r.read().decode()
     c.close()
+    if r.status != 200:  # e.g. 503 while closed connections are still counted
+        return {"connections": -1, "requests": -1, "aborts": -1}
     return {k: int(v) for k, v in (ln.split() for ln in text.splitlines())}
 
 
