@@ -283,6 +283,8 @@ wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)
         return WH_IO;
     if (len == 0)
         return WH_OK;
+    if (len > UINT32_MAX)
+        return WH_ARG; /* one uv_buf_t; callers write in pieces anyway */
     char hex[24];
     uv_buf_t b[3];
     switch (c->framing) {
@@ -360,6 +362,8 @@ wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t
         return WH_ARG;
     if (c->closed || c->closing)
         return WH_IO;
+    if (len > UINT32_MAX)
+        return WH_ARG;
     wh_rc rc = write_head(c, status, headers, n, (int64_t)len);
     if (rc != WH_OK)
         return rc;
