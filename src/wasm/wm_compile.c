@@ -768,10 +768,12 @@ static void cc_free(cc *c)
 
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err)
 {
-    static int noopt = -1; /* read once; a debugging aid, not a setting */
+    static atomic_int noopt_env = -1; /* read once; a debugging aid, not a setting */
+    int noopt = atomic_load_explicit(&noopt_env, memory_order_relaxed);
     if (noopt < 0) {
         const char *e = getenv("WH_COMPILER_NOOPT");
-        noopt = e ? atoi(e) : 0;
+        noopt = e ? atoi(e) & 0xff : 0;
+        atomic_store_explicit(&noopt_env, noopt, memory_order_relaxed);
     }
     cc c = {.m = m,
             .fn = &m->funcs[func_index],
