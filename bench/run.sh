@@ -118,6 +118,11 @@ has_engine interp && echo "# wasm-interp: wabt $(wasm-interp --version)"
 has_engine node && echo "# node: $(node --version) (V8 $(node -p process.versions.v8))"
 echo "# clang: $(clang --version | head -1); gcc: $(gcc -dumpfullversion)"
 echo "# times in ms: best of $REPS calls (see bench/README.md for how each engine is timed)"
+if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$(nproc)" 'BEGIN { exit !(l >= n / 2) }'; then
+    # Best-of-N favours short runs on a busy machine: node's 20 ms calls find a
+    # quiet moment more easily than wasm-interp's 4 s ones.
+    echo "# WARNING: the machine is busy (load average >= half the cores); the figures are noisy"
+fi
 echo
 
 status=0
