@@ -73,7 +73,7 @@ static void put_le(uint8_t *p, uint64_t v, uint32_t n)
         p[i] = (uint8_t)v;
 }
 
-wh_rc cm__alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
+wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
 {
     if (!cx->opts->realloc)
         return cm__trap(cx, "the function has no realloc option");
@@ -228,7 +228,7 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
     uint8_t *p;
     wh_rc rc;
     if (enc == CM_UTF8) {
-        if ((rc = cm__alloc(cx, 1, (uint32_t)n, &ptr)) || (rc = mem_at(cx, ptr, n, 1, &p)))
+        if ((rc = cm__guest_alloc(cx, 1, (uint32_t)n, &ptr)) || (rc = mem_at(cx, ptr, n, 1, &p)))
             return rc;
         if (n)
             memcpy(p, s, n);
@@ -237,7 +237,7 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
         return WH_OK;
     }
     if (enc == CM_LATIN1_UTF16 && latin1) {
-        if ((rc = cm__alloc(cx, 2, (uint32_t)units, &ptr)) || (rc = mem_at(cx, ptr, units, 1, &p)))
+        if ((rc = cm__guest_alloc(cx, 2, (uint32_t)units, &ptr)) || (rc = mem_at(cx, ptr, units, 1, &p)))
             return rc;
         size_t o = 0;
         for (size_t i = 0; i < n;) {
@@ -249,7 +249,7 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
         *out_len = (uint32_t)units;
         return WH_OK;
     }
-    if ((rc = cm__alloc(cx, 2, (uint32_t)(2 * units), &ptr)) ||
+    if ((rc = cm__guest_alloc(cx, 2, (uint32_t)(2 * units), &ptr)) ||
         (rc = mem_at(cx, ptr, 2 * units, 2, &p)))
         return rc;
     size_t o = 0;
@@ -615,7 +615,7 @@ static wh_rc store_list(cm__cx *cx, const cm_type_t *et, const cm_val_t *v, uint
     if (bytes > UINT32_MAX)
         return cm__trap(cx, "a list of %llu bytes does not fit", (unsigned long long)bytes);
     uint32_t ptr;
-    wh_rc rc = cm__alloc(cx, et->align, (uint32_t)bytes, &ptr);
+    wh_rc rc = cm__guest_alloc(cx, et->align, (uint32_t)bytes, &ptr);
     for (uint32_t i = 0; i < v->of.list.n && !rc; i++)
         rc = cm__lower_mem(cx, et, &v->of.list.v[i], ptr + i * et->size);
     *out_ptr = ptr;

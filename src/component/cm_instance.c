@@ -203,7 +203,7 @@ static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args
         uint32_t ptr = 0;
         rc = params_tuple(arena, ft, &tuple);
         if (!rc)
-            rc = cm__alloc(&cx, tuple.align, tuple.size, &ptr);
+            rc = cm__guest_alloc(&cx, tuple.align, tuple.size, &ptr);
         if (!rc)
             rc = cm__lower_mem(&cx, &tuple, &tv, ptr);
         flat[0].i64 = ptr;

@@ -112,7 +112,7 @@ wh_rc cm__lower_flat(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, wm_slot 
                      uint32_t nvals, uint32_t *i);
 wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t ptr);
 /* Calls realloc(0, 0, align, size) in the guest; traps if the result does not fit. */
-wh_rc cm__alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out);
+wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out);
 
 /* Handles (cm_instance.c). */
 wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own,
