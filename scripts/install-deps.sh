@@ -13,6 +13,7 @@ pkgs=(
   libuv1-dev libhttp-parser-dev libcurl4-openssl-dev
   nodejs npm                         # jco, componentize-js; node is also a bench peer
   nginx wrk                          # bench peers
+  curl                               # HTTP tests
   python3
 )
 missing=()

@@ -6,6 +6,7 @@
  * 0.2.0 links to a host providing 0.2.12).
  */
 #include "cm_linker.h"
+#include "cm_wit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -225,4 +226,74 @@ bool cm__functype_eq(const cm_functype_t *a, const cm_functype_t *b, char *why, 
         return false;
     }
     return true;
+}
+
+/* ---- definitions written in WIT ---- */
+
+static const cm_type_t *scope_type(void *ctx, const char *name, size_t len)
+{
+    const cm__iface *f = ctx;
+    for (uint32_t i = 0; i < f->types.len; i++)
+        if (strlen(f->types.data[i].name) == len && !memcmp(f->types.data[i].name, name, len))
+            return f->types.data[i].type;
+    return NULL;
+}
+
+static const cm_resource_t *scope_resource(void *ctx, const char *name, size_t len)
+{
+    const cm__iface *f = ctx;
+    for (uint32_t i = 0; i < f->resources.len; i++) {
+        const cm__lres *r = f->resources.data[i];
+        if (strlen(r->res.name) == len && !memcmp(r->res.name, name, len))
+            return &r->res;
+    }
+    return NULL;
+}
+
+wh_rc cm_linker_define_func(cm_linker_t *l, const char *iface, const char *name, const char *sig,
+                            cm_host_fn fn, void *env, wh_err_t *err)
+{
+    cm__iface *f = get_iface(l, iface, err);
+    if (!f)
+        return WH_NOMEM;
+    cm__wit_scope scope = {f, scope_type, scope_resource};
+    cm_functype_t *ft;
+    wh_rc rc = cm__wit_parse_func(sig, strlen(sig), &scope, &l->arena, &ft, err);
+    if (rc) {
+        if (err) {
+            /* Say which definition failed, keeping the parser's detail. */
+            char msg[sizeof err->msg + 128];
+            int n = snprintf(msg, sizeof msg, "%s#%s: %s", iface, name, err->msg);
+            if (n > 0) {
+                size_t k = (size_t)n < sizeof err->msg ? (size_t)n : sizeof err->msg - 1;
+                memcpy(err->msg, msg, k);
+                err->msg[k] = 0;
+            }
+        }
+        return rc;
+    }
+    return cm_linker_define_func_type(l, iface, name, ft, fn, env, err);
+}
+
+wh_rc cm_linker_define_type(cm_linker_t *l, const char *iface, const char *name, const char *def,
+                            wh_err_t *err)
+{
+    cm__iface *f = get_iface(l, iface, err);
+    if (!f)
+        return WH_NOMEM;
+    cm__wit_scope scope = {f, scope_type, scope_resource};
+    const cm_type_t *t;
+    bool is_resource = false;
+    wh_rc rc = cm__wit_parse_typedef(name, def, strlen(def), &scope, &l->arena, &t, &is_resource,
+                                     err);
+    if (rc)
+        return rc;
+    if (is_resource)
+        return cm_linker_define_resource(l, iface, name, NULL, NULL, err);
+    if (scope_type(f, name, strlen(name)))
+        return wh_err(err, WH_ARG, -1, "type %s#%s is defined twice", iface, name);
+    cm__ltype lt = {.name = dup(l, name), .type = t};
+    if (!lt.name || !wh_vec_push(&f->types, lt))
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    return WH_OK;
 }

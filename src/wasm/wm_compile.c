@@ -22,6 +22,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const uint8_t one_type[][1] = {{WM_I32},  {WM_I64},     {WM_F32},      {WM_F64},
@@ -92,7 +93,8 @@ void cc_word(cc *c, uint32_t w)
 /* A word that names a slot: spill slots are renumbered at the end. */
 void cc_slotw(cc *c, uint32_t s)
 {
-    if ((s & (SPILL | CONSTSLOT)) && !wh_vec_push(&c->spill_refs, c->code.len))
+    if ((s >= c->local_slots || (s & (SPILL | CONSTSLOT | ABSSLOT))) &&
+        !wh_vec_push(&c->relocs, c->code.len))
         c->rc = WH_NOMEM;
     cc_word(c, s);
 }
@@ -201,7 +203,7 @@ static uint32_t const_slot(cc *c, const opnd *o)
 uint32_t cc_src(cc *c, opnd *o)
 {
     if (o->kind == K_CONST) {
-        uint32_t s = cc_live(c) ? const_slot(c, o) : NONE;
+        uint32_t s = cc_live(c) && !(c->noopt & CC_NO_CONSTSLOT) ? const_slot(c, o) : NONE;
         if (s != NONE)
             return s;
         cc_materialize(c, o);
@@ -377,9 +379,9 @@ void cc_emit_return(cc *c)
     uint32_t to = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (top[i].kind == K_CONST)
-            cc_emit_const(c, top[i].type, to, top[i].k);
-        else if (top[i].slot != to)
-            cc_emit_copy(c, top[i].type, to, top[i].slot);
+            cc_emit_const(c, top[i].type, to | ABSSLOT, top[i].k);
+        else /* always: the operand stack may yet move up (see the end) */
+            cc_emit_copy(c, top[i].type, to | ABSSLOT, top[i].slot);
         to += wm__slots(types[i]);
     }
     cc_begin(c, WM_OP_RETURN);
@@ -451,12 +453,14 @@ uint32_t cc_emit_cond_branch(cc *c, opnd *cond, bool negate)
     wm_irop cmp;
     uint32_t a, b;
     bool imm;
-    if (cc_fusable_compare(c, cond, &cmp, &a, &b, &imm)) {
+    if (!(c->noopt & CC_NO_BRFUSE) && cc_fusable_compare(c, cond, &cmp, &a, &b, &imm)) {
         /* Drop the comparison and branch on its operands instead. BRN_x
          * follows BR_x in the enum. An _IMM comparison's second operand is
          * an immediate, which must not be taken for a slot. */
         c->code.len = c->last_op;
         c->oppos.len--; /* it was the last instruction begun */
+        while (c->relocs.len && c->relocs.data[c->relocs.len - 1] >= c->code.len)
+            c->relocs.len--;
         if (c->srcmap.len && c->srcmap.data[c->srcmap.len - 1].ip >= c->code.len)
             c->srcmap.len--;
         cc_begin(c, (wm_irop)(cmp + (negate ? 1 : 0)));
@@ -572,7 +576,8 @@ wh_rc cc_binop(cc *c, wm_irop op, uint8_t in, uint8_t out)
         default:
             break;
         }
-        bool fits = in == WM_I32 || (int64_t)b.k[0] == (int64_t)(int32_t)b.k[0];
+        bool fits = !(c->noopt & CC_NO_IMM) &&
+                    (in == WM_I32 || (int64_t)b.k[0] == (int64_t)(int32_t)b.k[0]);
         if (imm != WM_OP_COUNT && fits) {
             uint32_t sa = cc_src(c, &a);
             opnd *r = cc_push(c, out);
@@ -669,7 +674,8 @@ wh_rc cc_local_set(cc *c, uint32_t idx, bool tee)
         bool refs = false;
         for (uint32_t i = 0; i < c->stack.len; i++)
             refs |= c->stack.data[i].kind == K_LOCAL && c->stack.data[i].ref == ls;
-        if (!refs && v.kind == K_REG && c->last_dst == v.slot && c->last_dst != NONE) {
+        if (!refs && v.kind == K_REG && c->last_dst == v.slot && c->last_dst != NONE &&
+            !(c->noopt & CC_NO_SETFUSE)) {
             c->code.data[c->last_dstpos] = ls; /* the producer writes the local */
             c->last_dst = NONE;
         } else {
@@ -755,18 +761,26 @@ static void cc_free(cc *c)
     wh_vec_free(&c->ctrls);
     wh_vec_free(&c->code);
     wh_vec_free(&c->srcmap);
-    wh_vec_free(&c->spill_refs);
+    wh_vec_free(&c->relocs);
     wh_vec_free(&c->oppos);
     wh_vec_free(&c->consts);
 }
 
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err)
 {
+    static atomic_int noopt_env = -1; /* read once; a debugging aid, not a setting */
+    int noopt = atomic_load_explicit(&noopt_env, memory_order_relaxed);
+    if (noopt < 0) {
+        const char *e = getenv("WH_COMPILER_NOOPT");
+        noopt = e ? atoi(e) & 0xff : 0;
+        atomic_store_explicit(&noopt_env, noopt, memory_order_relaxed);
+    }
     cc c = {.m = m,
             .fn = &m->funcs[func_index],
             .r = r,
             .err = err,
             .func_index = func_index,
+            .noopt = (unsigned)noopt,
             .last_op = NONE,
             .last_dst = NONE,
             .op_offset = wm__offset(r)};
@@ -787,14 +801,24 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
         uint32_t frame = c.max_slot;
         if (frame < fn->result_slots)
             frame = fn->result_slots;
-        /* Frame: locals, operand stack, spill area, constant area. */
-        for (uint32_t i = 0; i < c.spill_refs.len; i++) {
-            uint32_t *w = &c.code.data[c.spill_refs.data[i]];
-            *w = (*w & SPILL) ? frame + (*w & ~SPILL) : frame + c.nspill + (*w & ~CONSTSLOT);
+        /* Frame: locals, spill area, constant area, operand stack. The
+         * operand stack must come last: a callee's frame starts inside it
+         * (at its arguments) and may cover everything above. */
+        uint32_t shift = c.nspill + c.consts.len;
+        for (uint32_t i = 0; i < c.relocs.len; i++) {
+            uint32_t *w = &c.code.data[c.relocs.data[i]];
+            if (*w & ABSSLOT)
+                *w &= ~ABSSLOT;
+            else if (*w & SPILL)
+                *w = c.local_slots + (*w & ~SPILL);
+            else if (*w & CONSTSLOT)
+                *w = c.local_slots + c.nspill + (*w & ~CONSTSLOT);
+            else if (*w >= c.local_slots) /* (a destination rewritten to a local stays) */
+                *w += shift;
         }
-        fn->const_base = frame + c.nspill;
+        fn->const_base = c.local_slots + c.nspill;
         fn->nconsts = c.consts.len;
-        fn->frame_slots = frame + c.nspill + c.consts.len;
+        fn->frame_slots = frame + shift;
         if (fn->frame_slots > WM_MAX_FUNC_SLOTS)
             rc = cc_fail(&c, WH_INVALID, "function frame too large");
     }
@@ -802,7 +826,7 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
         size_t cb = (size_t)c.code.len * sizeof(uint32_t);
         size_t sb = (size_t)c.srcmap.len * sizeof(wm__srcpos);
         /* A branch to a return is that return (both fit in a BR's words). */
-        for (uint32_t i = 0; i < c.oppos.len; i++) {
+        for (uint32_t i = 0; i < c.oppos.len && !(c.noopt & CC_NO_BRRET); i++) {
             uint32_t at = c.oppos.data[i];
             if (c.code.data[at] != WM_OP_BR)
                 continue;

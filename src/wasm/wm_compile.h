@@ -14,6 +14,7 @@
 #define NONE  UINT32_MAX
 #define SPILL 0x80000000u /* slot numbers of the spill area, fixed up at the end */
 #define CONSTSLOT 0x40000000u /* slot numbers of the constant area, likewise */
+#define ABSSLOT 0x20000000u   /* a frame position that is not renumbered (results) */
 #define MAX_CONST_SLOTS 64    /* constants a function keeps in its frame */
 
 enum { K_REG, K_LOCAL, K_CONST };
@@ -40,8 +41,20 @@ typedef struct {
     uint32_t spill;      /* if with parameters: where they are kept for else */
 } ctrl;
 
+/* Optimisations that WH_COMPILER_NOOPT (a bit mask in the environment) turns
+ * off, for tracking down a miscompilation: each must be semantically inert. */
+enum {
+    CC_NO_IMM = 1,       /* immediate operand forms */
+    CC_NO_CONSTSLOT = 2, /* the frame's constant area */
+    CC_NO_SETFUSE = 4,   /* local.set rewriting the producer's destination */
+    CC_NO_BRFUSE = 8,    /* compare-and-branch */
+    CC_NO_BRRET = 16,    /* a branch to a return becoming the return */
+    CC_NO_DEFER = 32,    /* local.get read in place */
+};
+
 typedef struct {
     wm_module_t *m;
+    unsigned noopt;
     wm__func *fn;
     wm__reader *r;
     wh_err_t *err;
@@ -56,7 +69,7 @@ typedef struct {
     WH_VEC(ctrl) ctrls;
     WH_VEC(uint32_t) code;
     WH_VEC(wm__srcpos) srcmap;
-    WH_VEC(uint32_t) spill_refs;
+    WH_VEC(uint32_t) relocs; /* slot words to renumber at the end (see wm__compile_func) */
     WH_VEC(uint32_t) oppos; /* where each instruction starts, for threading */
     WH_VEC(uint64_t) consts; /* the constant area's values, a slot each */
     uint32_t max_slot, nspill;

@@ -483,6 +483,8 @@ wh_rc cc_body(cc *c)
             opnd *o = cc_push(c, c->ltype[idx]);
             o->kind = K_LOCAL;
             o->ref = c->lslot[idx];
+            if (c->noopt & CC_NO_DEFER)
+                cc_materialize(c, o);
             break;
         }
         case 0x21:

@@ -329,5 +329,13 @@ TH_TEST(exec_multi_value_and_block_params)
     TH_EQ(v, 35);
     TH_EQ(CALL(&f, "loopsum", &v, 100000), WH_OK);
     TH_EQ(v, 100000LL * 100001 / 2);
+    /* sum over i < 10 of (1000 - i) - 1 */
+    TH_EQ(call_i32(&f, "constcall", 0, NULL, &v, NULL), WH_OK);
+    TH_EQ(v, 10 * 999 - 45);
+    wm_val_t r3[3];
+    TH_EQ(wm_func_call(f.store, export_func(&f, "three"), NULL, 0, r3, 3, NULL), WH_OK);
+    TH_EQ(r3[0].of.i32, 7);
+    TH_EQ(r3[1].of.i32, 3000);
+    TH_EQ(r3[2].of.i32, 11);
     teardown(&f);
 }

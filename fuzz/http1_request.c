@@ -1,0 +1,118 @@
+/*
+ * http1_request.c — libFuzzer target for the HTTP/1.1 connection protocol:
+ * any bytes become the input of one client connection, driven without a
+ * socket (a detached connection). The first byte picks how the embedder
+ * behaves (answer at once, stream a chunked echo with trailers, hold the
+ * request and end it later, pause and resume the body, abort mid-body), the
+ * second how the input is cut into reads; the rest is the connection's
+ * input, followed by the client's EOF.
+ */
+#include "http/internal.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct {
+    int mode;
+    hx_req_t *held;
+    size_t out;
+} fz_t;
+
+static void sink(void *ud, const char *data, size_t len)
+{
+    ((fz_t *)ud)->out += len;
+}
+
+static void on_request(hx_req_t *req, void *ud)
+{
+    fz_t *f = ud;
+    size_t n, tl;
+    const hx_header_t *h = hx_req_headers(req, &n);
+    hx_req_target(req, &tl);
+    (void)hx_req_method(req);
+    (void)hx_req_header(req, "content-type", NULL);
+    switch (f->mode) {
+    case 0:
+        /* Request fields go back as response fields: the server must
+         * refuse the ones that could split the head. */
+        hx_resp_send(req, 200 + (int)(tl % 300), h, n > 4 ? 4 : n, "body", 4);
+        break;
+    case 1: hx_resp_start(req, 200, h, n > 2 ? 2 : n); break;
+    case 3: hx_req_pause_body(req); /* fall through */
+    case 2: f->held = req; break;
+    default: break;
+    }
+}
+
+static void on_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
+{
+    fz_t *f = ud;
+    if (f->mode == 1)
+        hx_resp_write(req, data, len);
+    else if (f->mode == 4 && len > 3)
+        hx_resp_abort(req);
+}
+
+static void on_body_end(hx_req_t *req, const hx_header_t *t, size_t n, void *ud)
+{
+    fz_t *f = ud;
+    if (f->mode == 1 || f->mode == 4)
+        hx_resp_end(req, t, n);
+}
+
+static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
+{
+    fz_t *f = ud;
+    if (f->held == req)
+        f->held = NULL;
+}
+
+static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort};
+
+/* What the embedder does between two reads: let held requests move on. */
+static void later(fz_t *f, hx_conn_t *c, unsigned tick)
+{
+    if (!f->held)
+        return;
+    if (f->mode == 3) {
+        hx_req_resume_body(f->held);
+        if (tick % 3 == 0)
+            hx_req_pause_body(f->held);
+    } else if (tick % 2 == 0) {
+        hx_req_t *r = f->held;
+        f->held = NULL;
+        hx_resp_start(r, 200, NULL, 0);
+        hx_resp_write(r, "late", 4);
+        hx_resp_end(r, NULL, 0);
+    }
+    hx__conn_run(c);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 2)
+        return 0;
+    fz_t f = {.mode = data[0] % 5};
+    size_t piece = (size_t)(data[1] % 64) + 1;
+    data += 2;
+    size -= 2;
+    hx_config_t cfg = {.max_header_bytes = 512, .max_headers = 16, .max_body_bytes = 4096,
+                       .read_buffer = 256, .write_buffer = 128};
+    hx_server_t *srv = hx__server_new_detached(&cfg, &handler, &f);
+    hx_conn_t *c = srv ? hx__conn_new_detached(srv, sink, &f) : NULL;
+    if (c) {
+        unsigned tick = 0;
+        size_t off = 0;
+        while (off < size && !c->closed && tick < 100000) {
+            size_t n = size - off < piece ? size - off : piece;
+            hx__conn_feed(c, (const char *)data + off, n);
+            off += n;
+            later(&f, c, ++tick);
+        }
+        for (int i = 0; i < 4 && !c->closed; i++)
+            later(&f, c, ++tick);
+        hx__conn_feed(c, NULL, 0);
+    }
+    hx__conn_free_detached(c);
+    hx__server_free_detached(srv);
+    return 0;
+}

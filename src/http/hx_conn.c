@@ -1,0 +1,913 @@
+/*
+ * hx_conn.c — one HTTP/1.1 connection: bytes in through http-parser, the
+ * request handed to the embedder, bytes out through one ordered queue.
+ *
+ * Invariants:
+ * - One request at a time. The parser is paused at the end of each request's
+ *   headers (so on_request runs outside the parser) and at the end of each
+ *   message (so a pipelined request waits until the response before it has
+ *   ended). Bytes read meanwhile wait in `in`, at most read_buffer of them;
+ *   then reading stops and TCP pushes back on the client.
+ * - The embedder's calls never re-enter the parser: whatever they make
+ *   possible (the next request, a resumed body) is scheduled and runs from
+ *   the loop (hx__schedule), or from the conn_process loop already on the
+ *   stack (the `again` flag).
+ * - Output is one queue: out[cur] collects bytes while out[cur ^ 1] is in a
+ *   uv_write; when nothing is in flight, bytes go straight to uv_try_write.
+ * - A connection ends in one of two ways: hx__begin_close (flush what is
+ *   queued, shut down our side, read and drop until EOF or a short linger,
+ *   so the client reads our last answer instead of a reset) or hx__conn_kill
+ *   (close now). A request the embedder still holds then gets on_abort,
+ *   from the close callback, never from inside one of the embedder's calls.
+ */
+#include "http/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define LINGER_MS 2000
+
+/* Whether a comma-separated header value holds token (case-insensitive). */
+static bool value_has_token(const char *v, size_t len, const char *token)
+{
+    size_t tl = strlen(token), i = 0;
+    while (i < len) {
+        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t s = i;
+        while (i < len && v[i] != ',')
+            i++;
+        size_t e = i;
+        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+            e--;
+        if (e - s == tl && strncasecmp(v + s, token, tl) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Never written; not const only because uv_buf_t's base is not. */
+char hx__crlf[3] = "\r\n";
+
+static void update_io(hx_conn_t *c);
+
+/* ---- Timer ---- */
+
+static void on_timer(uv_timer_t *t);
+
+static uint64_t timeout_of(const hx_conn_t *c, hx__timer_kind kind)
+{
+    const hx_config_t *cfg = &c->srv->cfg;
+    switch (kind) {
+    case HX_T_HEADER: return cfg->header_timeout;
+    case HX_T_IDLE: return cfg->idle_timeout;
+    case HX_T_BODY: return cfg->body_timeout;
+    case HX_T_WRITE: return cfg->write_timeout;
+    case HX_T_LINGER: return LINGER_MS;
+    case HX_T_NONE: break;
+    }
+    return 0;
+}
+
+/* Switches the connection's one timer to a new purpose with a fresh
+ * deadline. The same purpose again keeps the deadline (a header deadline
+ * is not extended by more header bytes). */
+static void set_timer(hx_conn_t *c, hx__timer_kind kind)
+{
+    if (kind == c->tkind || c->closed)
+        return;
+    c->tkind = kind;
+    uint64_t ms = timeout_of(c, kind);
+    c->deadline = hx__now(c->srv) + ms;
+    if (c->sink)
+        return;
+    if (kind == HX_T_NONE)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+/* Pushes the deadline of the running purpose forward. The timer is not
+ * restarted: when it fires early it re-arms for the rest, which keeps a
+ * busy connection off the timer heap. */
+static void touch_timer(hx_conn_t *c, hx__timer_kind kind)
+{
+    if (c->tkind == kind)
+        c->deadline = hx__now(c->srv) + timeout_of(c, kind);
+}
+
+/* The purpose the timer should have now, from the connection's state. */
+static void update_timer(hx_conn_t *c)
+{
+    if (c->closed || c->shut)
+        return;
+    hx__timer_kind k;
+    if (c->head_done && !c->msg_done && !(c->owned && c->body_paused) &&
+        (c->owned || c->resp == HX_R_DONE) && !c->closing)
+        k = HX_T_BODY;
+    else if (pending_out(c) > 0)
+        k = HX_T_WRITE;
+    else if (c->in_request && !c->head_done)
+        k = HX_T_HEADER;
+    else if (!c->in_request && !c->owned && c->resp == HX_R_NONE)
+        k = c->fresh ? HX_T_HEADER : HX_T_IDLE;
+    else
+        k = HX_T_NONE;
+    set_timer(c, k);
+}
+
+/* ---- Output ---- */
+
+static void on_write(uv_write_t *w, int status);
+
+static void out_kick(hx_conn_t *c)
+{
+    hx__buf *b = &c->out[c->cur];
+    if (c->writing || b->len == 0 || c->closed)
+        return;
+    c->cur ^= 1;
+    c->writing = 1;
+    c->wlen = b->len;
+    uv_buf_t ub = uv_buf_init(b->data, b->len);
+    if (uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &ub, 1, on_write) != 0) {
+        c->writing = 0;
+        hx__conn_kill(c, HX_ABORT_WRITE_ERROR);
+    }
+}
+
+/* Appends the rest of bufs after skipping `skip` bytes of them. */
+static bool out_keep(hx__buf *acc, const uv_buf_t *bufs, unsigned n, size_t skip)
+{
+    for (unsigned i = 0; i < n; i++) {
+        size_t len = bufs[i].len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        if (!buf_add(acc, bufs[i].base + skip, len - skip))
+            return false;
+        skip = 0;
+    }
+    return true;
+}
+
+void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n)
+{
+    if (c->closed || c->shut)
+        return;
+    hx__buf *acc = &c->out[c->cur];
+    if (c->sink) {
+        if (acc->len)
+            c->sink(c->sink_ud, acc->data, acc->len);
+        acc->len = 0;
+        for (unsigned i = 0; i < n; i++)
+            if (bufs[i].len)
+                c->sink(c->sink_ud, bufs[i].base, bufs[i].len);
+        return;
+    }
+    size_t total = acc->len, done = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += bufs[i].len;
+    if (total == 0)
+        return;
+    if (!c->writing) {
+        /* Nothing in flight: try the socket first, so the usual response
+         * costs one writev and no copy. */
+        uv_buf_t iov[8];
+        unsigned k = 0;
+        if (acc->len)
+            iov[k++] = uv_buf_init(acc->data, acc->len);
+        for (unsigned i = 0; i < n && k < WH_ARRAY_LEN(iov); i++)
+            if (bufs[i].len)
+                iov[k++] = bufs[i];
+        int r = uv_try_write((uv_stream_t *)&c->tcp, iov, k);
+        if (r < 0 && r != UV_EAGAIN) {
+            hx__conn_kill(c, HX_ABORT_WRITE_ERROR);
+            return;
+        }
+        done = r > 0 ? (size_t)r : 0;
+        if (done == total) {
+            acc->len = 0;
+            return;
+        }
+    }
+    bool ok;
+    if (done >= acc->len) {
+        size_t skip = done - acc->len;
+        acc->len = 0;
+        ok = out_keep(acc, bufs, n, skip);
+    } else {
+        memmove(acc->data, acc->data + done, acc->len - done);
+        acc->len -= (uint32_t)done;
+        ok = out_keep(acc, bufs, n, 0);
+    }
+    if (!ok) {
+        hx__conn_kill(c, HX_ABORT_NOMEM);
+        return;
+    }
+    out_kick(c);
+}
+
+void hx__out_flush(hx_conn_t *c)
+{
+    hx__out_write(c, NULL, 0);
+}
+
+static void do_shutdown(hx_conn_t *c);
+
+static void on_write(uv_write_t *w, int status)
+{
+    hx_conn_t *c = w->data;
+    c->writing = 0;
+    c->wlen = 0;
+    hx__buf *done = &c->out[c->cur ^ 1];
+    done->len = 0;
+    if (c->closed)
+        return;
+    if (status < 0) {
+        hx__conn_kill(c, HX_ABORT_WRITE_ERROR);
+        return;
+    }
+    /* A big response may have grown a buffer; don't keep it per connection. */
+    if (done->cap > 4 * c->srv->cfg.write_buffer)
+        wh_vec_free(done);
+    touch_timer(c, HX_T_WRITE);
+    out_kick(c);
+    if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
+        c->want_writable = 0;
+        if (c->srv->h->on_writable)
+            c->srv->h->on_writable(&c->req, c->srv->ud);
+        if (c->closed)
+            return;
+    }
+    if (c->closing && !c->writing && c->out[c->cur].len == 0)
+        do_shutdown(c);
+    update_timer(c);
+}
+
+/* ---- Closing ---- */
+
+void hx__conn_kill(hx_conn_t *c, hx_abort_reason why)
+{
+    if (c->closed)
+        return;
+    c->closed = 1;
+    c->abort_why = why;
+    if (c->in_parse)
+        http_parser_pause(&c->parser, 1);
+    if (!c->sink)
+        hx__conn_close_handles(c);
+}
+
+void hx__conn_finish(hx_conn_t *c)
+{
+    if (c->owned) {
+        c->owned = 0;
+        if (c->srv->h->on_abort)
+            c->srv->h->on_abort(&c->req, c->abort_why, c->srv->ud);
+    }
+}
+
+static void on_shutdown(uv_shutdown_t *s, int status)
+{
+    hx_conn_t *c = s->data;
+    if (c->closed)
+        return;
+    if (status < 0 || c->peer_eof)
+        hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
+}
+
+/* Our last byte is written: send FIN, then read and drop what the client
+ * still sends until its EOF, so that unread input does not turn our close
+ * into a reset that could destroy the answer before the client reads it. */
+static void do_shutdown(hx_conn_t *c)
+{
+    if (c->shut || c->closed)
+        return;
+    if (c->sink || c->peer_eof) {
+        hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
+        return;
+    }
+    c->shut = 1;
+    c->in_off = c->in_len = 0;
+    if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
+        return;
+    }
+    c->tkind = HX_T_NONE;
+    set_timer(c, HX_T_LINGER);
+    update_io(c);
+}
+
+void hx__begin_close(hx_conn_t *c)
+{
+    if (c->closed || c->closing)
+        return;
+    c->closing = 1;
+    c->keep_alive = 0;
+    if (c->in_parse)
+        http_parser_pause(&c->parser, 1);
+    if (!c->writing && c->out[c->cur].len == 0)
+        do_shutdown(c);
+    else
+        update_timer(c);
+}
+
+/* The server answers the client itself and closes. */
+void hx__send_error(hx_conn_t *c, int status)
+{
+    if (c->closed || c->closing)
+        return;
+    const char *reason = hx__reason(status);
+    char head[256];
+    size_t blen = strlen(reason) + 1;
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: text/plain\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                     status, reason, hx__date(c->srv), blen);
+    uv_buf_t b[3] = {uv_buf_init(head, (unsigned)n), uv_buf_init((char *)reason, (unsigned)blen - 1),
+                     uv_buf_init(hx__crlf + 1, 1)};
+    c->resp = HX_R_DONE;
+    c->expect_continue = 0;
+    hx__out_write(c, b, c->is_head ? 1 : 3);
+    hx__begin_close(c);
+}
+
+/* The request failed on the server's side: tell the embedder, then answer
+ * `status` if no response started (0: just close). Called only from the
+ * loop's own callbacks, never from inside an embedder call. */
+static void fail_req(hx_conn_t *c, hx_abort_reason why, int status)
+{
+    if (c->closed)
+        return;
+    bool started = c->resp != HX_R_NONE;
+    if (c->owned) {
+        c->owned = 0;
+        if (c->srv->h->on_abort)
+            c->srv->h->on_abort(&c->req, why, c->srv->ud);
+        if (c->closed)
+            return;
+    }
+    if (!started && status)
+        hx__send_error(c, status);
+    else
+        hx__conn_kill(c, why);
+}
+
+/* ---- Parser callbacks ---- */
+
+static int stop(hx_conn_t *c, int status, hx_abort_reason why)
+{
+    c->err_status = status;
+    c->err_why = why;
+    return -1;
+}
+
+static int on_message_begin(http_parser *p)
+{
+    hx_conn_t *c = p->data;
+    c->in_request = 1;
+    c->hbuf.len = 0;
+    c->hrefs.len = 0;
+    c->hlast_value = 0;
+    c->url_len = 0;
+    set_timer(c, HX_T_HEADER);
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    hx_conn_t *c = p->data;
+    c->url_len += len;
+    if (c->url_len > c->srv->cfg.max_header_bytes)
+        return stop(c, 414, HX_ABORT_BAD_BODY);
+    if (!buf_add(&c->hbuf, at, len))
+        return stop(c, 500, HX_ABORT_NOMEM);
+    return 0;
+}
+
+/* Header names and values of the headers or the trailers, collected in
+ * hbuf; the limit counts this block's bytes. */
+static int header_bytes(hx_conn_t *c, const char *at, size_t len)
+{
+    if (c->hbuf.len + len > c->srv->cfg.max_header_bytes)
+        return stop(c, 431, HX_ABORT_BAD_BODY);
+    if (!buf_add(&c->hbuf, at, len))
+        return stop(c, 500, HX_ABORT_NOMEM);
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    hx_conn_t *c = p->data;
+    if (c->hrefs.len == 0 || c->hlast_value) {
+        if (c->hrefs.len >= c->srv->cfg.max_headers)
+            return stop(c, 431, HX_ABORT_BAD_BODY);
+        hx__href r = {.name_off = c->hbuf.len};
+        if (!wh_vec_push(&c->hrefs, r))
+            return stop(c, 500, HX_ABORT_NOMEM);
+        c->hlast_value = 0;
+    }
+    c->hrefs.data[c->hrefs.len - 1].name_len += (uint32_t)len;
+    return header_bytes(c, at, len);
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    hx_conn_t *c = p->data;
+    if (c->hrefs.len == 0)
+        return stop(c, 400, HX_ABORT_BAD_BODY);
+    hx__href *r = &c->hrefs.data[c->hrefs.len - 1];
+    if (!c->hlast_value) {
+        r->value_off = c->hbuf.len;
+        c->hlast_value = 1;
+    }
+    r->value_len += (uint32_t)len;
+    return header_bytes(c, at, len);
+}
+
+/* Copies the collected block into the request arena: the bytes once, then
+ * the fields pointing into them. Empties the collector for the trailers. */
+static hx_header_t *freeze_block(hx_conn_t *c, size_t *out_n, const char **out_base)
+{
+    size_t n = c->hrefs.len;
+    char *base = wh_arena_dup(&c->arena, c->hbuf.data ? c->hbuf.data : "", c->hbuf.len);
+    hx_header_t *h = wh_arena_alloc(&c->arena, (n ? n : 1) * sizeof *h);
+    if (!base || !h)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        hx__href r = c->hrefs.data[i];
+        h[i] = (hx_header_t){base + r.name_off, r.name_len, base + r.value_off, r.value_len};
+    }
+    *out_n = n;
+    if (out_base)
+        *out_base = base;
+    c->hbuf.len = 0;
+    c->hrefs.len = 0;
+    c->hlast_value = 0;
+    return h;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    hx_conn_t *c = p->data;
+    hx_req_t *r = &c->req;
+    const char *base;
+    size_t n;
+    hx_header_t *h = freeze_block(c, &n, &base);
+    if (!h)
+        return stop(c, 500, HX_ABORT_NOMEM);
+    r->conn = c;
+    r->target = base;
+    r->target_len = c->url_len;
+    r->headers = h;
+    r->nheaders = n;
+    if (p->method == HTTP_CONNECT)
+        return stop(c, 501, HX_ABORT_BAD_BODY);
+    if (p->flags & F_CHUNKED)
+        r->content_length = -1;
+    else if (p->flags & F_CONTENTLENGTH)
+        r->content_length = (int64_t)p->content_length;
+    else
+        r->content_length = 0;
+    if (r->content_length > 0 && (uint64_t)r->content_length > c->srv->cfg.max_body_bytes)
+        return stop(c, 413, HX_ABORT_BODY_TOO_LARGE);
+    bool http11 = p->http_major == 1 && p->http_minor >= 1;
+    bool has_host = false;
+    for (size_t i = 0; i < n; i++) {
+        if (name_is(h[i].name, h[i].name_len, "host")) {
+            has_host = true;
+        } else if (name_is(h[i].name, h[i].name_len, "expect") && http11) {
+            if (!value_has_token(h[i].value, h[i].value_len, "100-continue"))
+                return stop(c, 417, HX_ABORT_BAD_BODY);
+            c->expect_continue = r->content_length != 0;
+        }
+    }
+    /* RFC 9112 3.2: a 1.1 request without Host is answered with 400. */
+    if (http11 && !has_host)
+        return stop(c, 400, HX_ABORT_BAD_BODY);
+    c->is_head = p->method == HTTP_HEAD;
+    c->keep_alive = c->keep_alive && http_should_keep_alive(p) && !c->srv->stopping;
+    c->head_done = 1;
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    hx_conn_t *c = p->data;
+    c->body_seen += len;
+    if (c->body_seen > c->srv->cfg.max_body_bytes)
+        return stop(c, 413, HX_ABORT_BODY_TOO_LARGE);
+    touch_timer(c, HX_T_BODY);
+    if (c->owned && c->srv->h->on_body) {
+        c->srv->h->on_body(&c->req, (const uint8_t *)at, len, c->srv->ud);
+        if (c->closed || c->closing)
+            return -1;
+        if (c->owned && c->body_paused)
+            http_parser_pause(p, 1);
+    }
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    hx_conn_t *c = p->data;
+    c->msg_done = 1;
+    if (c->owned && !c->body_end_sent) {
+        size_t n = 0;
+        const hx_header_t *t = NULL;
+        if (c->hrefs.len) {
+            t = freeze_block(c, &n, NULL);
+            if (!t)
+                return stop(c, 500, HX_ABORT_NOMEM);
+        }
+        c->body_end_sent = 1;
+        if (c->srv->h->on_body_end)
+            c->srv->h->on_body_end(&c->req, t, n, c->srv->ud);
+        if (c->closed || c->closing)
+            return -1;
+    }
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- The connection's state machine ---- */
+
+void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
+{
+    c->srv = srv;
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    memset(&c->req, 0, sizeof c->req);
+    c->req.conn = c;
+    if (!c->arena.chunk_size)
+        wh_arena_init(&c->arena, 4096);
+    c->in_off = c->in_len = 0;
+    c->hbuf.len = c->out[0].len = c->out[1].len = 0;
+    c->hrefs.len = 0;
+    c->cur = 0;
+    c->wlen = 0;
+    c->body_seen = c->resp_left = 0;
+    c->resp = HX_R_NONE;
+    c->framing = HX_FRAME_NONE;
+    c->tkind = HX_T_NONE;
+    c->err_status = 0;
+    c->open_handles = 0;
+    c->prev = c->next = c->rprev = c->rnext = NULL;
+    c->in_request = c->owned = c->head_done = c->dispatched = c->msg_done = 0;
+    c->body_end_sent = c->body_paused = c->expect_continue = c->is_head = 0;
+    c->in_parse = c->in_process = c->again = c->scheduled = c->writing = 0;
+    c->want_writable = c->reading = c->peer_eof = c->closing = c->shut = c->closed = 0;
+    c->hlast_value = 0;
+    c->keep_alive = 1;
+    c->fresh = 1;
+    c->sink = NULL;
+    c->sink_ud = NULL;
+}
+
+void hx__conn_release(hx_conn_t *c)
+{
+    wh_arena_free(&c->arena);
+    c->arena.chunk_size = 0;
+    wh_free(c->in);
+    c->in = NULL;
+    c->in_cap = 0;
+    wh_vec_free(&c->hbuf);
+    wh_vec_free(&c->hrefs);
+    wh_vec_free(&c->out[0]);
+    wh_vec_free(&c->out[1]);
+}
+
+/* The request is over on both sides: make room for the next one. */
+static void next_request(hx_conn_t *c)
+{
+    wh_arena_reset(&c->arena);
+    memset(&c->req, 0, sizeof c->req);
+    c->req.conn = c;
+    c->in_request = c->owned = c->head_done = c->dispatched = c->msg_done = 0;
+    c->body_end_sent = c->body_paused = c->expect_continue = c->is_head = 0;
+    c->want_writable = 0;
+    c->fresh = 0;
+    c->resp = HX_R_NONE;
+    c->framing = HX_FRAME_NONE;
+    c->body_seen = c->resp_left = 0;
+    c->hbuf.len = 0;
+    c->hrefs.len = 0;
+    c->hlast_value = 0;
+    c->url_len = 0;
+}
+
+void hx__send_continue(hx_conn_t *c)
+{
+    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    c->expect_continue = 0;
+    uv_buf_t b = uv_buf_init((char *)cont, sizeof cont - 1);
+    hx__out_write(c, &b, 1);
+}
+
+static void parse_error(hx_conn_t *c)
+{
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    int status = c->err_status;
+    hx_abort_reason why = c->err_why;
+    if (!status) {
+        status = e == HPE_HEADER_OVERFLOW ? 431 : 400;
+        why = HX_ABORT_BAD_BODY;
+    }
+    fail_req(c, why, status);
+}
+
+static void parse(hx_conn_t *c)
+{
+    size_t avail = c->in_len - c->in_off;
+    c->err_status = 0;
+    c->in_parse = 1;
+    size_t n = http_parser_execute(&c->parser, &parser_settings, c->in + c->in_off, avail);
+    c->in_parse = 0;
+    if (c->closed)
+        return;
+    c->in_off += n;
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e == HPE_PAUSED) {
+        http_parser_pause(&c->parser, 0);
+    } else if (e != HPE_OK) {
+        if (!c->closing)
+            parse_error(c);
+        return;
+    }
+    if (c->in_off == c->in_len)
+        c->in_off = c->in_len = 0;
+}
+
+/* The input ran out and the client has shut down its side. */
+static void input_ended(hx_conn_t *c)
+{
+    if (!c->in_request && c->resp == HX_R_NONE) {
+        hx__begin_close(c); /* between requests: a normal end */
+    } else if (!c->head_done) {
+        hx__conn_kill(c, HX_ABORT_CLIENT_GONE); /* half a request head: nothing to answer */
+    } else if (!c->msg_done) {
+        if (c->owned)
+            fail_req(c, HX_ABORT_CLIENT_GONE, 0);
+        else
+            hx__begin_close(c); /* we answered already; the rest of the body never came */
+    }
+    /* else: the request is complete and its response still to come. */
+}
+
+static void step(hx_conn_t *c)
+{
+    const hx_handler_t *h = c->srv->h;
+    for (;;) {
+        if (c->closed || c->closing)
+            return;
+        if (c->resp == HX_R_DONE) {
+            if (!c->keep_alive) {
+                hx__begin_close(c);
+                return;
+            }
+            if (c->msg_done) {
+                next_request(c);
+                continue;
+            }
+        }
+        if (c->head_done && !c->dispatched) {
+            c->dispatched = 1;
+            c->owned = 1;
+            h->on_request(&c->req, c->srv->ud);
+            continue;
+        }
+        if (c->msg_done)
+            return; /* the response is still being made */
+        if (c->head_done) {
+            if (c->owned && c->body_paused)
+                return;
+            if (c->expect_continue && c->owned && c->resp == HX_R_NONE)
+                hx__send_continue(c);
+        }
+        if (c->in_off == c->in_len) {
+            if (c->peer_eof)
+                input_ended(c);
+            return;
+        }
+        parse(c);
+    }
+}
+
+void hx__conn_process(hx_conn_t *c)
+{
+    if (c->closed)
+        return;
+    if (c->in_process) {
+        c->again = 1;
+        return;
+    }
+    c->in_process = 1;
+    do {
+        c->again = 0;
+        step(c);
+    } while (c->again && !c->closed);
+    c->in_process = 0;
+    if (!c->closed) {
+        update_io(c);
+        update_timer(c);
+    }
+}
+
+/* ---- Socket glue ---- */
+
+static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
+{
+    hx_conn_t *c = hd->data;
+    if (c->in_off > 0) {
+        memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+        c->in_len -= c->in_off;
+        c->in_off = 0;
+    }
+    *buf = uv_buf_init(c->in + c->in_len, (unsigned)(c->in_cap - c->in_len));
+}
+
+static void conn_input(hx_conn_t *c, size_t n)
+{
+    if (c->closed)
+        return;
+    if (c->shut) {
+        c->in_off = c->in_len = 0; /* lingering: drop */
+        return;
+    }
+    c->in_len += n;
+    touch_timer(c, HX_T_BODY);
+    hx__conn_process(c);
+}
+
+static void conn_eof(hx_conn_t *c, int status)
+{
+    if (c->closed)
+        return;
+    if (status != UV_EOF || c->shut) {
+        if (status != UV_EOF && c->owned)
+            fail_req(c, HX_ABORT_CLIENT_GONE, 0);
+        else
+            hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
+        return;
+    }
+    c->peer_eof = 1;
+    hx__conn_process(c);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    hx_conn_t *c = s->data;
+    if (nread > 0)
+        conn_input(c, (size_t)nread);
+    else if (nread < 0)
+        conn_eof(c, (int)nread);
+}
+
+/* Reads while there is room in `in` (or while lingering), so that a
+ * connection waiting for its embedder still notices the client leaving,
+ * and stops when `in` is full. */
+static void update_io(hx_conn_t *c)
+{
+    if (c->closed || c->sink)
+        return;
+    bool want = !c->peer_eof && (c->shut || c->in_len - c->in_off < c->in_cap);
+    if (want && !c->reading) {
+        if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+            c->reading = 1;
+        else
+            hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
+    } else if (!want && c->reading) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        c->reading = 0;
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    hx_conn_t *c = t->data;
+    if (c->closed)
+        return;
+    uint64_t now = hx__now(c->srv);
+    if (now < c->deadline) {
+        uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
+        return;
+    }
+    hx__timer_kind k = c->tkind;
+    c->tkind = HX_T_NONE;
+    switch (k) {
+    case HX_T_HEADER:
+        /* Something of a request arrived: it gets 408. Nothing at all: a
+         * silent close, as for an idle keep-alive connection. */
+        if (c->in_request)
+            fail_req(c, HX_ABORT_TIMEOUT, 408);
+        else
+            hx__conn_kill(c, HX_ABORT_TIMEOUT);
+        break;
+    case HX_T_BODY: fail_req(c, HX_ABORT_TIMEOUT, 408); break;
+    case HX_T_WRITE:
+    case HX_T_IDLE:
+    case HX_T_LINGER:
+    case HX_T_NONE: hx__conn_kill(c, HX_ABORT_TIMEOUT); break;
+    }
+}
+
+void hx__conn_start(hx_conn_t *c)
+{
+    c->tcp.data = c;
+    c->timer.data = c;
+    c->wreq.data = c;
+    c->sreq.data = c;
+    update_io(c);
+    update_timer(c);
+}
+
+void hx__conn_shutdown(hx_conn_t *c, bool hard)
+{
+    if (c->closed)
+        return;
+    if (hard) {
+        hx__conn_kill(c, HX_ABORT_SHUTDOWN);
+        return;
+    }
+    c->keep_alive = 0;
+    if (!c->in_request && !c->owned)
+        hx__begin_close(c);
+}
+
+/* ---- Detached mode ---- */
+
+hx_conn_t *hx__conn_new_detached(hx_server_t *srv, hx__sink_fn sink, void *sink_ud)
+{
+    hx_conn_t *c = wh_calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    hx__conn_init(c, srv);
+    c->in_cap = srv->cfg.read_buffer;
+    c->in = wh_malloc(c->in_cap);
+    if (!c->in) {
+        wh_free(c);
+        return NULL;
+    }
+    c->sink = sink;
+    c->sink_ud = sink_ud;
+    return c;
+}
+
+void hx__conn_run(hx_conn_t *c)
+{
+    while (c->scheduled && !c->closed) {
+        c->scheduled = 0;
+        hx__conn_process(c);
+    }
+}
+
+bool hx__conn_feed(hx_conn_t *c, const char *data, size_t len)
+{
+    hx__conn_run(c);
+    if (len == 0) {
+        if (!c->closed)
+            conn_eof(c, UV_EOF);
+        hx__conn_run(c);
+        return !c->closed;
+    }
+    while (len > 0 && !c->closed) {
+        if (c->in_off > 0) {
+            memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+            c->in_len -= c->in_off;
+            c->in_off = 0;
+        }
+        size_t room = c->in_cap - c->in_len;
+        if (room == 0)
+            break; /* the connection waits for its embedder: a real one would stop reading */
+        size_t n = len < room ? len : room;
+        memcpy(c->in + c->in_len, data, n);
+        data += n;
+        len -= n;
+        conn_input(c, n);
+        hx__conn_run(c);
+    }
+    return !c->closed;
+}
+
+void hx__conn_free_detached(hx_conn_t *c)
+{
+    if (!c)
+        return;
+    c->closed = 1;
+    hx__conn_finish(c);
+    hx__conn_release(c);
+    wh_free(c);
+}

@@ -1,0 +1,218 @@
+/*
+ * internal.h — what the files of src/http/ share: the server and
+ * connection structures and the entry points between the socket glue
+ * (hx_server.c) and the per-connection protocol (hx_conn.c).
+ *
+ * A connection can run without a socket ("detached"): its input is fed from
+ * a buffer and its output goes to a sink function. The fuzz target and the
+ * unit tests drive the protocol that way; nothing else differs.
+ */
+#ifndef HX_INTERNAL_H
+#define HX_INTERNAL_H
+
+#include "http/hx.h"
+
+#include <http_parser.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct hx_conn hx_conn_t;
+typedef void (*hx__sink_fn)(void *sink_ud, const char *data, size_t len);
+
+/* What the connection's single timer is waiting for. */
+typedef enum {
+    HX_T_NONE,
+    HX_T_HEADER, /* headers of a request must complete */
+    HX_T_IDLE,   /* keep-alive wait for the next request */
+    HX_T_BODY,   /* the next body bytes must come */
+    HX_T_WRITE,  /* queued output must make progress */
+    HX_T_LINGER, /* after our shutdown(WR), read and drop until EOF */
+} hx__timer_kind;
+
+/* Where the response of the current request is. */
+typedef enum {
+    HX_R_NONE,    /* not started */
+    HX_R_HEAD,    /* head written, body going out */
+    HX_R_DONE,    /* ended (or server answered itself) */
+} hx__resp_state;
+
+typedef enum {
+    HX_FRAME_LENGTH,  /* Content-Length */
+    HX_FRAME_CHUNKED, /* Transfer-Encoding: chunked */
+    HX_FRAME_CLOSE,   /* body ends with the connection (HTTP/1.0) */
+    HX_FRAME_NONE,    /* no body: HEAD, 204, 304 */
+} hx__framing;
+
+/* An output buffer; two per connection: one handed to uv_write, one
+ * collecting what comes meanwhile. Reused across requests. */
+typedef WH_VEC(char) hx__buf;
+
+/* A header being collected: offsets into hbuf, fixed up into hx_header_t
+ * once the block is complete (hbuf may move while it grows). */
+typedef struct {
+    uint32_t name_off, name_len, value_off, value_len;
+} hx__href;
+
+struct hx_req {
+    hx_conn_t *conn;
+    void *data;
+    const hx_header_t *headers;
+    size_t nheaders;
+    const char *target;
+    size_t target_len;
+    int64_t content_length;
+};
+
+struct hx_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_write_t wreq;
+    uv_shutdown_t sreq;
+    hx_server_t *srv;
+    hx_conn_t *prev, *next;           /* the server's list of live connections */
+    hx_conn_t *rprev, *rnext;         /* the server's list of connections to process */
+    int open_handles;                 /* closed handles still to report back */
+    struct sockaddr_storage peer;
+
+    http_parser parser;
+    hx_req_t req;
+    wh_arena_t arena; /* the current request's; reset between requests */
+
+    /* Input: bytes read and not yet parsed are in[in_off, in_len). */
+    char *in;
+    size_t in_off, in_len, in_cap;
+
+    /* Header block under construction (request headers, then trailers). */
+    hx__buf hbuf;
+    WH_VEC(hx__href) hrefs;
+    bool hlast_value;  /* last header callback was a value (a new name starts a field) */
+    size_t url_len;
+
+    /* Output: out[cur] collects, out[cur ^ 1] is in flight when writing. */
+    hx__buf out[2];
+    int cur;
+    size_t wlen; /* bytes in flight */
+
+    /* The current request. */
+    uint64_t body_seen;   /* request body bytes parsed so far */
+    uint64_t resp_left;   /* Content-Length bytes still owed */
+    hx__resp_state resp;
+    hx__framing framing;
+    hx__timer_kind tkind;
+    uint64_t deadline;
+    int err_status;             /* the answer a parser callback chose when it stopped */
+    hx_abort_reason err_why;    /* and the reason for the embedder */
+    hx_abort_reason abort_why;  /* on_abort reason when the connection is killed */
+
+    unsigned in_request : 1;     /* bytes of a request arrived */
+    unsigned owned : 1;          /* the embedder holds req */
+    unsigned head_done : 1;      /* headers complete, on_request due or done */
+    unsigned dispatched : 1;     /* on_request was called */
+    unsigned msg_done : 1;       /* the request (body included) is parsed */
+    unsigned body_end_sent : 1;  /* on_body_end was called */
+    unsigned body_paused : 1;    /* the embedder paused the body */
+    unsigned expect_continue : 1;/* 100 Continue owed when the body is wanted */
+    unsigned keep_alive : 1;     /* this connection may serve another request */
+    unsigned is_head : 1;
+    unsigned in_parse : 1;       /* inside http_parser_execute */
+    unsigned in_process : 1;     /* inside conn_process */
+    unsigned again : 1;          /* conn_process must run once more */
+    unsigned scheduled : 1;      /* on the server's ready list */
+    unsigned writing : 1;        /* a uv_write is in flight */
+    unsigned want_writable : 1;  /* on_writable is owed when the queue drains */
+    unsigned reading : 1;        /* uv_read_start is active */
+    unsigned peer_eof : 1;       /* the client shut down its side */
+    unsigned closing : 1;        /* close after the queued output is written */
+    unsigned shut : 1;           /* our side is shut down (lingering) */
+    unsigned closed : 1;         /* handles are closing; no more I/O */
+    unsigned fresh : 1;          /* no request yet on this connection */
+
+    /* Detached mode (no socket): output goes here. */
+    hx__sink_fn sink;
+    void *sink_ud;
+};
+
+struct hx_server {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    uv_idle_t idle;
+    uv_timer_t grace;
+    hx_config_t cfg;
+    const hx_handler_t *h;
+    void *ud;
+    int port;
+    hx_conn_t *conns;            /* live connections */
+    hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
+    hx_conn_t *spare;            /* closed connections kept for reuse (via next) */
+    uint32_t nconns, nspare, nready;
+    int open_handles;            /* listener, idle, grace */
+    bool listening, stopping, detached, closing_handles;
+    void (*done)(hx_server_t *, void *);
+    void *done_ud;
+    /* The Date header, rendered once per second. */
+    char date[40];
+    int64_t date_sec;
+};
+
+/* hx_conn.c */
+void hx__conn_init(hx_conn_t *c, hx_server_t *srv);     /* fresh state, buffers kept */
+void hx__conn_release(hx_conn_t *c);                    /* frees the buffers */
+void hx__conn_start(hx_conn_t *c);                      /* after accept: read, timer */
+void hx__conn_process(hx_conn_t *c);
+void hx__conn_shutdown(hx_conn_t *c, bool hard);        /* server shutdown */
+void hx__conn_finish(hx_conn_t *c);                     /* handles closed: last on_abort */
+
+void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n); /* queue, in order */
+void hx__out_flush(hx_conn_t *c);
+void hx__conn_kill(hx_conn_t *c, hx_abort_reason why);  /* close now */
+void hx__begin_close(hx_conn_t *c);                     /* flush, FIN, linger, close */
+void hx__send_error(hx_conn_t *c, int status);          /* answer and close */
+void hx__send_continue(hx_conn_t *c);                   /* 100 Continue */
+
+extern char hx__crlf[3];
+
+/* hx_resp.c */
+const char *hx__reason(int status);
+
+/* hx_server.c */
+void hx__schedule(hx_conn_t *c);
+void hx__conn_close_handles(hx_conn_t *c);
+const char *hx__date(hx_server_t *srv);
+uint64_t hx__now(hx_server_t *srv);
+
+/* Detached mode, for the fuzz target and unit tests: a server without a
+ * loop or listener, and connections fed from buffers. */
+hx_server_t *hx__server_new_detached(const hx_config_t *cfg, const hx_handler_t *h, void *ud);
+void hx__server_free_detached(hx_server_t *srv);
+hx_conn_t *hx__conn_new_detached(hx_server_t *srv, hx__sink_fn sink, void *sink_ud);
+/* Feeds bytes (len 0: the client's EOF) and runs the connection until it
+ * waits for more input. Returns false once the connection is closed. */
+bool hx__conn_feed(hx_conn_t *c, const char *data, size_t len);
+/* Runs scheduled work (after the embedder resumed a body or ended a
+ * response outside a callback). */
+void hx__conn_run(hx_conn_t *c);
+/* Ends a detached connection (on_abort if the embedder still holds its
+ * request) and frees it. */
+void hx__conn_free_detached(hx_conn_t *c);
+
+static inline size_t pending_out(const hx_conn_t *c)
+{
+    return (c->writing ? c->wlen : 0) + c->out[c->cur].len;
+}
+
+static inline bool buf_add(hx__buf *b, const char *s, size_t n)
+{
+    if (n > UINT32_MAX - b->len || !wh_vec_reserve(b, (uint32_t)n))
+        return false;
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += (uint32_t)n;
+    return true;
+}
+
+static inline bool name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+#endif
