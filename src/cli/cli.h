@@ -14,6 +14,21 @@ int cli_wast_main(int argc, char **argv);
 int cli_run_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
 
+/* Exit statuses of `run` (see its --help). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_TRAP = 1,   /* the call (or the start function) trapped */
+    CLI_EXIT_USAGE = 2,  /* bad options, argument count or argument syntax */
+    CLI_EXIT_FILE = 3,   /* the file cannot be read */
+    CLI_EXIT_MODULE = 4, /* malformed or invalid module or component */
+    CLI_EXIT_LINK = 5,   /* unsatisfied imports, or cannot be instantiated */
+    CLI_EXIT_EXPORT = 6, /* no such export, or it is not a function */
+};
+
+/* `run` for a component: --invoke 'NAME(WAVE ARGS)' (cli_run_component.c). */
+int cli_run_component(const char *file, const uint8_t *bytes, size_t len, const char *invoke,
+                      int64_t fuel);
+
 /* ---- Numbers (cli_num.c) ---- */
 
 /* Room for any float cli_fmt_f32/f64 writes: Display-style output never uses

@@ -7,6 +7,7 @@
  * scripts can tell a trap from a bad module or a bad command line.
  */
 #include "cli.h"
+#include "component/cm.h"
 #include "wasm/wm.h"
 
 #include <inttypes.h>
@@ -14,13 +15,13 @@
 #include <string.h>
 
 enum {
-    EXIT_OK = 0,
-    EXIT_TRAP = 1,     /* the call (or the start function) trapped */
-    EXIT_USAGE = 2,    /* bad options, argument count or argument syntax */
-    EXIT_FILE = 3,     /* the module file cannot be read */
-    EXIT_MODULE = 4,   /* malformed or invalid module */
-    EXIT_LINK = 5,     /* the module has imports, or cannot be instantiated */
-    EXIT_EXPORT = 6,   /* no such export, or it is not a function */
+    EXIT_OK = CLI_EXIT_OK,
+    EXIT_TRAP = CLI_EXIT_TRAP,
+    EXIT_USAGE = CLI_EXIT_USAGE,
+    EXIT_FILE = CLI_EXIT_FILE,
+    EXIT_MODULE = CLI_EXIT_MODULE,
+    EXIT_LINK = CLI_EXIT_LINK,
+    EXIT_EXPORT = CLI_EXIT_EXPORT,
 };
 
 static void usage(FILE *to)
@@ -302,7 +303,7 @@ int cli_run_main(int argc, char **argv)
     }
     if (i < argc)
         file = argv[i++];
-    if (!file || !name) {
+    if (!file) {
         fprintf(stderr,
                 "error: %s\nusage: wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]"
                 " (see --help)\n",
@@ -316,6 +317,16 @@ int cli_run_main(int argc, char **argv)
     if (wh_read_file(file, &bytes, &len, &err)) {
         fprintf(stderr, "error: %s\n", err.msg);
         return EXIT_FILE;
+    }
+    if (cm_is_component(bytes, len)) {
+        int st = cli_run_component(file, bytes, len, name, fuel);
+        wh_free(bytes);
+        return st;
+    }
+    if (!name) {
+        wh_free(bytes);
+        fprintf(stderr, "error: --invoke NAME is required for a core module (see --help)\n");
+        return EXIT_USAGE;
     }
     wm_module_t *m = NULL;
     wh_rc rc = wm_module_load(bytes, len, NULL, &m, &err);
