@@ -401,8 +401,9 @@ async function main() {
             const args = f.params.map(([, t], k) => { if (k) rd.expect(','); return rd.value(t); });
             rd.eat(','); if (rd.peek() !== undefined) rd.fail('trailing text');
             const log = [];
+            const host = echoHost(log);
             const inst = await mod.instantiate(getCoreModule, {
-                'wasmhttpd:test/host-echo@0.1.0': echoHost(log),
+                'wasmhttpd:test/host-echo': host, 'wasmhttpd:test/host-echo@0.1.0': host,
             });
             const target = ifaceId ? inst[ifaceId] : inst;
             const fn = target && target[camel(fname)];
