@@ -3,11 +3,13 @@
 // async`, run on node) and prints the result the way `wasmhttpd run
 // --invoke` must: WAVE, as wasmtime prints it.
 //
-//   node ref.mjs WIT_FILE TRANSPILED_JS 'iface#func(args)' ['iface#func(args)' …]
+//   node ref.mjs [--reuse] WIT_FILE TRANSPILED_JS 'iface#func(args)' …
 //
-// Each expression gets a fresh instance and prints one line: the result in
-// WAVE, nothing for a function without a result, or `error: …` for a trap or
-// an instantiation failure (then the exit status is 1). Arguments are WAVE
+// Each expression prints one line: the result in WAVE, an empty line for a
+// function without a result, or `error: …` for a trap or an instantiation
+// failure (then the exit status is 1). Each expression gets a fresh
+// instance; with --reuse, calls share one until a call fails (for guests
+// whose exports keep no state and that are slow to instantiate). Arguments are WAVE
 // text, parsed by the parameter types read from WIT_FILE (our own test
 // package; the WIT reader below knows just what that file uses). The
 // component's imports of wasmhttpd:test/host-echo are served by a JS echo
@@ -314,7 +316,7 @@ function fmtFloat(v, f32) {
 }
 function fmtChar(c) {
     if ('\\"\'\t\r\n'.includes(c)) return { '\\': '\\\\', '"': '\\"', "'": "\\'", '\t': '\\t', '\r': '\\r', '\n': '\\n' }[c];
-    if (/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Mn}\p{Me}]/u.test(c)) return `\\u{${c.codePointAt(0).toString(16)}}`;
+    if (/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Mn}\p{Me}]|[^\P{Zs} ]/u.test(c)) return `\\u{${c.codePointAt(0).toString(16)}}`;
     return c;
 }
 const fmtName = (n) => (KEYWORDS.has(n) ? '%' + n : n);
@@ -375,9 +377,12 @@ function echoHost(log) {
 // -------------------------------------------------------------- main ----
 
 async function main() {
-    const [witFile, jsFile, ...exprs] = process.argv.slice(2);
+    const argv = process.argv.slice(2);
+    const reuse = argv[0] === '--reuse';
+    if (reuse) argv.shift();
+    const [witFile, jsFile, ...exprs] = argv;
     if (!exprs.length) {
-        console.error("usage: node ref.mjs WIT_FILE TRANSPILED_JS 'iface#func(args)' …");
+        console.error("usage: node ref.mjs [--reuse] WIT_FILE TRANSPILED_JS 'iface#func(args)' …");
         process.exit(2);
     }
     const wit = readWit(readFileSync(witFile, 'utf8'));
@@ -388,7 +393,7 @@ async function main() {
         if (!cores.has(name)) cores.set(name, WebAssembly.compile(readFileSync(join(dir, name))));
         return cores.get(name);
     };
-    let status = 0;
+    let status = 0, inst = null;
     for (const expr of exprs) {
         try {
             const [full, argText] = splitCall(expr);
@@ -400,11 +405,12 @@ async function main() {
             const rd = new Reader(argText);
             const args = f.params.map(([, t], k) => { if (k) rd.expect(','); return rd.value(t); });
             rd.eat(','); if (rd.peek() !== undefined) rd.fail('trailing text');
-            const log = [];
-            const host = echoHost(log);
-            const inst = await mod.instantiate(getCoreModule, {
-                'wasmhttpd:test/host-echo': host, 'wasmhttpd:test/host-echo@0.1.0': host,
-            });
+            if (!inst || !reuse) {
+                const host = echoHost([]);
+                inst = await mod.instantiate(getCoreModule, {
+                    'wasmhttpd:test/host-echo': host, 'wasmhttpd:test/host-echo@0.1.0': host,
+                });
+            }
             const target = ifaceId ? inst[ifaceId] : inst;
             const fn = target && target[camel(fname)];
             if (typeof fn !== 'function') throw new Error(`the component has no export ${full}`);
@@ -416,10 +422,11 @@ async function main() {
                 if (f.result && f.result.kind === 'result' && e && 'payload' in e) r = { tag: 'err', val: e.payload };
                 else throw e;
             }
-            if (f.result) console.log(wave(r, f.result));
+            console.log(f.result ? wave(r, f.result) : '');
         } catch (e) {
-            console.log(`error: ${e && e.message ? e.message : e}`);
+            console.log(`error: ${String(e && e.message ? e.message : e).replace(/\n/g, ' ')}`);
             status = 1;
+            inst = null;
         }
     }
     process.exit(status);

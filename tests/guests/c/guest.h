@@ -50,16 +50,16 @@ typedef struct {
 
 /* The allocator the host calls to lower strings and lists into this memory
  * (CanonicalABI.md Realloc). malloc's alignment (16) covers every align the
- * ABI asks for. */
+ * ABI asks for. Zero bytes still get a real allocation, so that whatever the
+ * host hands over can be freed. */
 EXPORT("cabi_realloc")
 void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size);
 #ifndef GUEST_CUSTOM_REALLOC
 void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size)
 {
     (void)old_size;
-    if (new_size == 0)
-        return (void *)align;
-    void *p = realloc(ptr, new_size);
+    (void)align;
+    void *p = realloc(ptr, new_size ? new_size : 1);
     if (!p)
         __builtin_trap();
     return p;
@@ -327,6 +327,14 @@ static inline gstr gstr_lit(const char *s)
     gstr g = text_to(&t);
     text_free(&t);
     return g;
+}
+
+/* Frees what the host lowered: an empty string or list may come with any
+ * pointer (a host need not call cabi_realloc for zero bytes). */
+static inline void gstr_free(gstr s)
+{
+    if (s.len)
+        free((void *)s.ptr);
 }
 
 /* The string's bytes in memory, whatever the encoding: what a guest must

@@ -125,7 +125,7 @@ EXPORT(TT "echo-string") void *echo_string(const void *p, uint32_t len)
 }
 EXPORT(POST "echo-string") void echo_string_post(gstr *r)
 {
-    free((void *)r->ptr);
+    gstr_free(*r);
 }
 
 EXPORT(TT "echo-bytes") void *echo_bytes(const void *p, uint32_t len)
@@ -134,7 +134,7 @@ EXPORT(TT "echo-bytes") void *echo_bytes(const void *p, uint32_t len)
 }
 EXPORT(POST "echo-bytes") void echo_bytes_post(gstr *r)
 {
-    free((void *)r->ptr);
+    gstr_free(*r);
 }
 
 EXPORT(TT "echo-strings") void *echo_strings(const gstr *p, uint32_t len)
@@ -145,8 +145,8 @@ EXPORT(POST "echo-strings") void echo_strings_post(gstr *r)
 {
     const gstr *l = r->ptr;
     for (uint32_t i = 0; i < r->len; i++)
-        free((void *)l[i].ptr);
-    free((void *)l);
+        gstr_free(l[i]);
+    gstr_free(*r);
 }
 
 EXPORT(TT "echo-points") void *echo_points(const point *p, uint32_t len)
@@ -178,10 +178,10 @@ void *echo_person(const void *name, uint32_t name_len, int32_t age, const void *
 }
 EXPORT(POST "echo-person") void echo_person_post(person *r)
 {
-    free((void *)r->name.ptr);
+    gstr_free(r->name);
     echo_strings_post(&r->tags);
     if (r->nick.disc)
-        free((void *)r->nick.s.ptr);
+        gstr_free(r->nick.s);
 }
 
 EXPORT(TT "echo-mixed")
@@ -426,7 +426,7 @@ EXPORT(TT "upper") void *upper(const void *p, uint32_t len)
 }
 EXPORT(POST "upper") void upper_post(gstr *r)
 {
-    free((void *)r->ptr);
+    gstr_free(*r);
 }
 
 EXPORT(TT "reverse") void *reverse(const void *p, uint32_t len)
