@@ -206,6 +206,10 @@ void cm_linker_free(cm_linker_t *l);
  * "func(self: borrow<fields>, name: string) -> list<list<u8>>". */
 wh_rc cm_linker_define_func(cm_linker_t *l, const char *iface, const char *name, const char *sig,
                             cm_host_fn fn, void *env, wh_err_t *err);
+/* The same with a type built in C (it must outlive the linker). */
+wh_rc cm_linker_define_func_type(cm_linker_t *l, const char *iface, const char *name,
+                                 const cm_functype_t *type, cm_host_fn fn, void *env,
+                                 wh_err_t *err);
 /* Defines a named type of an interface, in WIT syntax: "record { a: u32 }",
  * "variant { none, some(string) }", "resource", "list<u8>". */
 wh_rc cm_linker_define_type(cm_linker_t *l, const char *iface, const char *name, const char *def,

@@ -358,6 +358,10 @@ void cc_emit_return(cc *c)
 {
     uint32_t n = c->fn->type->nresults;
     const uint8_t *types = c->fn->type->results;
+    if (n == 0) {
+        cc_begin(c, WM_OP_RETURN);
+        return;
+    }
     opnd *top = c->stack.data + c->stack.len - n;
     if (n == 1 && top->kind != K_CONST && wm__slots(types[0]) == 1) { /* RETURN1 moves one slot */
         cc_begin(c, WM_OP_RETURN1);
@@ -431,7 +435,8 @@ bool cc_fusable_compare(cc *c, opnd *cond, wm_irop *out_cmp, uint32_t *a, uint32
         break;
         WM_IR_FUSED_BR(FUSE_IMM)
 #undef FUSE_IMM
-                default : return false;
+    default:
+        return false;
     }
     *imm = (*out_cmp - WM_OP_BR_I32_EQ) % 4 == 2;
     *a = c->code.data[c->last_op + 2];
@@ -796,6 +801,18 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
     if (!rc) {
         size_t cb = (size_t)c.code.len * sizeof(uint32_t);
         size_t sb = (size_t)c.srcmap.len * sizeof(wm__srcpos);
+        /* A branch to a return is that return (both fit in a BR's words). */
+        for (uint32_t i = 0; i < c.oppos.len; i++) {
+            uint32_t at = c.oppos.data[i];
+            if (c.code.data[at] != WM_OP_BR)
+                continue;
+            uint32_t to = c.code.data[at + 1];
+            if (to < c.code.len &&
+                (c.code.data[to] == WM_OP_RETURN1 || c.code.data[to] == WM_OP_RETURN)) {
+                c.code.data[at] = c.code.data[to];
+                c.code.data[at + 1] = c.code.data[to] == WM_OP_RETURN1 ? c.code.data[to + 1] : 0;
+            }
+        }
         /* Threaded code: each opcode becomes its handler's address. */
         for (uint32_t i = 0; i < c.oppos.len; i++)
             c.code.data[c.oppos.data[i]] = wm__interp_handler(c.code.data[c.oppos.data[i]]);

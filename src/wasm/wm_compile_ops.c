@@ -93,7 +93,7 @@ static wh_rc op_else(cc *c)
 {
     ctrl *f = cc_top_ctrl(c);
     if (f->op != 0x04)
-        return cc_fail(c, WH_MALFORMED, "else without matching if");
+        return cc_fail(c, WH_MALFORMED, "END opcode expected (else without a matching if)");
     uint32_t saved = c->stack.len;
     CHK(cc_pop_types(c, f->results, f->nresults));
     if (c->stack.len != f->height)
@@ -333,13 +333,18 @@ static wh_rc op_misc(cc *c)
         CHK(wm__read_u32(c->r, &a, c->err));
         if (sub == 8)
             CHK(cc_zero_byte(c));
-        if (!c->m->has_datacount)
-            return cc_fail(c, WH_MALFORMED, "data count section required");
-        if (a >= c->m->datacount)
+        if (sub == 8)
+            CHK(cc_check_memory(c, 0));
+        if (!c->m->has_datacount) {
+            /* Malformed or invalid depends on whether data segments follow:
+             * the decoder decides at the end (spec 5.5.13). */
+            if (!c->m->data_use_without_count)
+                c->m->data_use_without_count = c->op_offset + 1;
+        } else if (a >= c->m->datacount) {
             return cc_fail(c, WH_INVALID, "unknown data segment %u", a);
+        }
         if (sub == 9)
             return cc_generic(c, WM_OP_DATA_DROP, NULL, 0, 0, &a, 1, true);
-        CHK(cc_check_memory(c, 0));
         return cc_generic(c, WM_OP_MEMORY_INIT, I3, 3, 0, &a, 1, true);
     case 10: /* memory.copy */
         CHK(cc_zero_byte(c));
@@ -603,8 +608,8 @@ wh_rc cc_body(cc *c)
             CHK(cc_pop(c, T_ANY, &o));
             if (o.type != T_ANY && !cc_is_ref(o.type))
                 return cc_fail(c, WH_INVALID, "type mismatch: ref.is_null needs a reference");
-            c->stack.len++; /* put it back for cc_generic() */
-            c->stack.data[c->stack.len - 1] = o;
+            if (!wh_vec_push(&c->stack, o)) /* put it back for cc_generic() */
+                return c->rc = WH_NOMEM;
             CHK(cc_generic(c, WM_OP_REF_IS_NULL, &o.type, 1, WM_I32, NULL, 0, true));
             break;
         }

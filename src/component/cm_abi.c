@@ -1,0 +1,810 @@
+/*
+ * cm_abi.c — the canonical ABI's lifting and lowering (CanonicalABI.md:
+ * load / store, lift_flat / lower_flat): turns a guest's core values and
+ * linear memory into host values (cm_val_t) and back.
+ *
+ * Every guest pointer is checked against the memory's size and the type's
+ * alignment before use, every discriminant, char and string is validated,
+ * and a violation is a trap with a message, never a host crash. Host-side
+ * values are allocated in the context's arena; guest-side memory comes from
+ * the guest's realloc. Strings are UTF-8 on the host side in every
+ * encoding.
+ *
+ * Flat values are wm_slot cells. Variant payloads travel in the "joined"
+ * core types of all cases; because a slot is a union whose members all start
+ * at its first byte, reading a case's own member of a joined slot performs
+ * exactly the spec's coercions (i64 → i32 wraps, i32/i64 → f32/f64
+ * reinterpret), and lowering zeroes every slot first so that a narrower
+ * value written into a wider slot is zero-extended.
+ */
+#include "cm_rt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_STRING_BYTES ((1u << 28) - 1) /* CanonicalABI.md MAX_STRING_BYTE_LENGTH */
+#define UTF16_TAG (1u << 31)
+#define MAX_LIST_ITEMS (1u << 26) /* host-side elements of one list */
+
+wh_rc cm__trap(cm__cx *cx, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return wh_err(cx->err, WH_TRAP, -1, "canonical ABI: %s", msg);
+}
+
+static uint32_t align_to(uint32_t n, uint32_t a)
+{
+    return (n + a - 1) / a * a;
+}
+
+/* ---- memory access ---- */
+
+static wh_rc mem_at(cm__cx *cx, uint64_t ptr, uint64_t n, uint32_t align, uint8_t **out)
+{
+    wm_memory_t *m = cx->opts->memory;
+    if (!m)
+        return cm__trap(cx, "the function has no memory option");
+    if (align > 1 && ptr % align)
+        return cm__trap(cx, "pointer %llu is not aligned to %u", (unsigned long long)ptr, align);
+    uint64_t size = wm_memory_size(m);
+    if (ptr > size || n > size - ptr)
+        return cm__trap(cx, "out of bounds: %llu bytes at %llu in a memory of %llu",
+                        (unsigned long long)n, (unsigned long long)ptr, (unsigned long long)size);
+    *out = wm_memory_data(m) + ptr;
+    return WH_OK;
+}
+
+static uint64_t get_le(const uint8_t *p, uint32_t n)
+{
+    uint64_t v = 0;
+    for (uint32_t i = n; i-- > 0;)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static void put_le(uint8_t *p, uint64_t v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+wh_rc cm__alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
+{
+    if (!cx->opts->realloc)
+        return cm__trap(cx, "the function has no realloc option");
+    wm_val_t args[4] = {{.type = WM_I32, .of.i32 = 0},
+                        {.type = WM_I32, .of.i32 = 0},
+                        {.type = WM_I32, .of.i32 = align},
+                        {.type = WM_I32, .of.i32 = size}};
+    wm_val_t res;
+    wh_rc rc = wm_func_call(cm_instance_store(cx->inst), cx->opts->realloc, args, 4, &res, 1,
+                            cx->err);
+    if (rc)
+        return rc;
+    uint8_t *p;
+    if ((rc = mem_at(cx, res.of.i32, size, align, &p)))
+        return rc;
+    *out = res.of.i32;
+    return WH_OK;
+}
+
+/* ---- strings ---- */
+
+/* Decodes one UTF-8 sequence; returns its length or 0 if invalid. */
+static uint32_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
+{
+    uint8_t c = s[0];
+    uint32_t len, v;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if ((c & 0xe0) == 0xc0)
+        len = 2, v = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        len = 3, v = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        len = 4, v = c & 0x07;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (uint32_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (s[k] & 0x3f);
+    }
+    if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+        v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+static uint32_t utf8_encode(uint32_t cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xc0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xe0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        out[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    out[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *out)
+{
+    uint8_t enc = cx->opts->encoding;
+    bool utf16 = enc == CM_UTF16 || (enc == CM_LATIN1_UTF16 && (tagged & UTF16_TAG));
+    uint64_t units = enc == CM_LATIN1_UTF16 ? (tagged & ~UTF16_TAG) : tagged;
+    uint64_t bytes = utf16 ? 2 * units : units;
+    if (bytes > MAX_STRING_BYTES)
+        return cm__trap(cx, "string of %llu bytes is too long", (unsigned long long)bytes);
+    uint8_t *p;
+    wh_rc rc = mem_at(cx, ptr, bytes, utf16 ? 2 : 1, &p);
+    if (rc)
+        return rc;
+    out->kind = CM_STRING;
+    if (enc == CM_UTF8) {
+        for (size_t i = 0; i < bytes;) {
+            uint32_t cp, n = utf8_decode(p + i, bytes - i, &cp);
+            if (!n)
+                return cm__trap(cx, "invalid UTF-8 at byte %zu of a string", i);
+            i += n;
+        }
+        char *s = wh_arena_dup(cx->arena, p, bytes);
+        if (!s && bytes)
+            return wh_err(cx->err, WH_NOMEM, -1, "out of memory");
+        out->of.str.ptr = s;
+        out->of.str.len = bytes;
+        return WH_OK;
+    }
+    /* UTF-16 takes at most 3 UTF-8 bytes per unit, Latin-1 2 per byte. */
+    char *s = wh_arena_alloc(cx->arena, utf16 ? units * 3 : units * 2);
+    if (!s && units)
+        return wh_err(cx->err, WH_NOMEM, -1, "out of memory");
+    size_t o = 0;
+    if (!utf16) {
+        for (uint64_t i = 0; i < units; i++)
+            o += utf8_encode(p[i], s + o);
+    } else {
+        for (uint64_t i = 0; i < units; i++) {
+            uint32_t u = p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
+            if (u >= 0xd800 && u <= 0xdbff && i + 1 < units) {
+                uint32_t lo = p[2 * i + 2] | (uint32_t)p[2 * i + 3] << 8;
+                if (lo >= 0xdc00 && lo <= 0xdfff) {
+                    u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                    i++;
+                }
+            }
+            if (u >= 0xd800 && u <= 0xdfff)
+                return cm__trap(cx, "unpaired UTF-16 surrogate at unit %llu of a string",
+                                (unsigned long long)i);
+            o += utf8_encode(u, s + o);
+        }
+    }
+    out->of.str.ptr = s;
+    out->of.str.len = o;
+    return WH_OK;
+}
+
+/* Writes a host string into guest memory in the guest's encoding. */
+static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint32_t *out_len)
+{
+    const uint8_t *s = (const uint8_t *)v->of.str.ptr;
+    size_t n = v->of.str.len;
+    if (n > MAX_STRING_BYTES)
+        return cm__trap(cx, "string of %zu bytes is too long", n);
+    size_t units = 0;
+    bool latin1 = true;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp, k = utf8_decode(s + i, n - i, &cp);
+        if (!k)
+            return wh_err(cx->err, WH_ARG, -1, "a host string is not valid UTF-8");
+        units += cp >= 0x10000 ? 2 : 1;
+        latin1 &= cp < 0x100;
+        i += k;
+    }
+    uint8_t enc = cx->opts->encoding;
+    uint32_t ptr;
+    uint8_t *p;
+    wh_rc rc;
+    if (enc == CM_UTF8) {
+        if ((rc = cm__alloc(cx, 1, (uint32_t)n, &ptr)) || (rc = mem_at(cx, ptr, n, 1, &p)))
+            return rc;
+        if (n)
+            memcpy(p, s, n);
+        *out_ptr = ptr;
+        *out_len = (uint32_t)n;
+        return WH_OK;
+    }
+    if (enc == CM_LATIN1_UTF16 && latin1) {
+        if ((rc = cm__alloc(cx, 2, (uint32_t)units, &ptr)) || (rc = mem_at(cx, ptr, units, 1, &p)))
+            return rc;
+        size_t o = 0;
+        for (size_t i = 0; i < n;) {
+            uint32_t cp;
+            i += utf8_decode(s + i, n - i, &cp);
+            p[o++] = (uint8_t)cp;
+        }
+        *out_ptr = ptr;
+        *out_len = (uint32_t)units;
+        return WH_OK;
+    }
+    if ((rc = cm__alloc(cx, 2, (uint32_t)(2 * units), &ptr)) ||
+        (rc = mem_at(cx, ptr, 2 * units, 2, &p)))
+        return rc;
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        i += utf8_decode(s + i, n - i, &cp);
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            put_le(p + o, 0xd800 + (cp >> 10), 2);
+            put_le(p + o + 2, 0xdc00 + (cp & 0x3ff), 2);
+            o += 4;
+        } else {
+            put_le(p + o, cp, 2);
+            o += 2;
+        }
+    }
+    *out_ptr = ptr;
+    *out_len = (uint32_t)units | (enc == CM_LATIN1_UTF16 ? UTF16_TAG : 0);
+    return WH_OK;
+}
+
+/* ---- shared pieces of variants ---- */
+
+static uint32_t case_count(const cm_type_t *t)
+{
+    return t->kind == CM_OPTION || t->kind == CM_RESULT ? 2 : t->n;
+}
+
+static const cm_type_t *case_payload(const cm_type_t *t, uint32_t i)
+{
+    switch (t->kind) {
+    case CM_VARIANT:
+        return t->elems[i];
+    case CM_OPTION:
+        return i == 1 ? t->elems[0] : NULL;
+    case CM_RESULT:
+        return t->elems[i];
+    default: /* enum */
+        return NULL;
+    }
+}
+
+static uint32_t disc_size(uint32_t n)
+{
+    return n <= 256 ? 1 : n <= 65536 ? 2 : 4;
+}
+
+static uint32_t payload_offset(const cm_type_t *t)
+{
+    uint32_t n = case_count(t), a = 1;
+    for (uint32_t i = 0; i < n; i++) {
+        const cm_type_t *p = case_payload(t, i);
+        if (p && p->align > a)
+            a = p->align;
+    }
+    return align_to(disc_size(n), a);
+}
+
+static bool is_variantish(uint8_t k)
+{
+    return k == CM_VARIANT || k == CM_ENUM || k == CM_OPTION || k == CM_RESULT;
+}
+
+static cm_val_t *new_vals(cm__cx *cx, uint64_t n)
+{
+    if (n > MAX_LIST_ITEMS) {
+        wh_err(cx->err, WH_TRAP, -1, "canonical ABI: a list of %llu elements is too long",
+               (unsigned long long)n);
+        return NULL;
+    }
+    cm_val_t *v = wh_arena_calloc(cx->arena, (size_t)(n ? n : 1) * sizeof *v);
+    if (!v)
+        wh_err(cx->err, WH_NOMEM, -1, "out of memory");
+    return v;
+}
+
+/* ---- handles ---- */
+
+static wh_rc lift_handle(cm__cx *cx, const cm_type_t *t, uint32_t index, cm_val_t *out)
+{
+    uint32_t rtype = cx->inst->res_bind[t->res->id];
+    uint32_t rep;
+    wh_rc rc = cm__handle_take(cx->inst, index, rtype, t->kind == CM_OWN, &rep, cx->err);
+    if (rc)
+        return rc;
+    out->of.handle.rep = rep;
+    out->of.handle.type = t->res;
+    return WH_OK;
+}
+
+static wh_rc lower_handle(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t *out)
+{
+    uint32_t rtype = cx->inst->res_bind[t->res->id];
+    return cm__handle_new(cx->inst, rtype, v->of.handle.rep, t->kind == CM_OWN,
+                          cx->borrow_scope, out, cx->err);
+}
+
+static wh_rc check_char(cm__cx *cx, uint32_t c)
+{
+    if (c >= 0x110000 || (c >= 0xd800 && c <= 0xdfff))
+        return cm__trap(cx, "0x%x is not a Unicode scalar value", c);
+    return WH_OK;
+}
+
+static float canon_f32(float f)
+{
+    if (f != f) {
+        uint32_t bits = 0x7fc00000u;
+        memcpy(&f, &bits, 4);
+    }
+    return f;
+}
+
+static double canon_f64(double d)
+{
+    if (d != d) {
+        uint64_t bits = 0x7ff8000000000000ull;
+        memcpy(&d, &bits, 8);
+    }
+    return d;
+}
+
+/* ---- lifting from memory (load) ---- */
+
+static wh_rc load_list(cm__cx *cx, const cm_type_t *et, uint32_t ptr, uint32_t len, cm_val_t *out)
+{
+    uint64_t bytes = (uint64_t)len * et->size;
+    uint8_t *p;
+    wh_rc rc = mem_at(cx, ptr, bytes, et->align, &p);
+    if (rc)
+        return rc;
+    out->kind = CM_LIST;
+    out->of.list.n = len;
+    if (!(out->of.list.v = new_vals(cx, len)))
+        return cx->err ? cx->err->code : WH_NOMEM;
+    for (uint32_t i = 0; i < len; i++)
+        if ((rc = cm__lift_mem(cx, et, ptr + i * et->size, &out->of.list.v[i])))
+            return rc;
+    return WH_OK;
+}
+
+wh_rc cm__lift_mem(cm__cx *cx, const cm_type_t *t, uint32_t ptr, cm_val_t *out)
+{
+    uint8_t *p;
+    wh_rc rc = mem_at(cx, ptr, t->size, t->align, &p);
+    if (rc)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->kind = t->kind;
+    switch (t->kind) {
+    case CM_BOOL:
+        out->of.b = p[0] != 0;
+        return WH_OK;
+    case CM_S8:
+        out->of.s = (int8_t)p[0];
+        return WH_OK;
+    case CM_U8:
+        out->of.u = p[0];
+        return WH_OK;
+    case CM_S16:
+        out->of.s = (int16_t)get_le(p, 2);
+        return WH_OK;
+    case CM_U16:
+        out->of.u = get_le(p, 2);
+        return WH_OK;
+    case CM_S32:
+        out->of.s = (int32_t)get_le(p, 4);
+        return WH_OK;
+    case CM_U32:
+        out->of.u = get_le(p, 4);
+        return WH_OK;
+    case CM_S64:
+        out->of.s = (int64_t)get_le(p, 8);
+        return WH_OK;
+    case CM_U64:
+        out->of.u = get_le(p, 8);
+        return WH_OK;
+    case CM_F32: {
+        uint32_t bits = (uint32_t)get_le(p, 4);
+        memcpy(&out->of.f32, &bits, 4);
+        out->of.f32 = canon_f32(out->of.f32);
+        return WH_OK;
+    }
+    case CM_F64: {
+        uint64_t bits = get_le(p, 8);
+        memcpy(&out->of.f64, &bits, 8);
+        out->of.f64 = canon_f64(out->of.f64);
+        return WH_OK;
+    }
+    case CM_CHAR:
+        out->of.ch = (uint32_t)get_le(p, 4);
+        return check_char(cx, out->of.ch);
+    case CM_STRING:
+        return load_string(cx, (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
+    case CM_LIST:
+        return load_list(cx, t->elems[0], (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4),
+                         out);
+    case CM_RECORD:
+    case CM_TUPLE: {
+        if (!(out->of.list.v = new_vals(cx, t->n)))
+            return cx->err ? cx->err->code : WH_NOMEM;
+        out->of.list.n = t->n;
+        uint32_t off = 0;
+        for (uint32_t i = 0; i < t->n; i++) {
+            const cm_type_t *f = t->elems[i];
+            off = align_to(off, f->align);
+            if ((rc = cm__lift_mem(cx, f, ptr + off, &out->of.list.v[i])))
+                return rc;
+            off += f->size;
+        }
+        return WH_OK;
+    }
+    case CM_VARIANT:
+    case CM_ENUM:
+    case CM_OPTION:
+    case CM_RESULT: {
+        uint32_t n = case_count(t);
+        uint32_t tag = (uint32_t)get_le(p, disc_size(n));
+        if (tag >= n)
+            return cm__trap(cx, "discriminant %u out of range (%u cases)", tag, n);
+        out->of.var.tag = tag;
+        const cm_type_t *pt = case_payload(t, tag);
+        if (!pt)
+            return WH_OK;
+        if (!(out->of.var.v = new_vals(cx, 1)))
+            return cx->err ? cx->err->code : WH_NOMEM;
+        return cm__lift_mem(cx, pt, ptr + payload_offset(t), out->of.var.v);
+    }
+    case CM_FLAGS:
+        out->of.flags = (uint32_t)get_le(p, t->size);
+        if (t->n < 32)
+            out->of.flags &= (1u << t->n) - 1;
+        return WH_OK;
+    case CM_OWN:
+    case CM_BORROW:
+        return lift_handle(cx, t, (uint32_t)get_le(p, 4), out);
+    default:
+        return cm__trap(cx, "values of this type are not supported yet");
+    }
+}
+
+/* ---- lifting from core values (lift_flat) ---- */
+
+wh_rc cm__lift_flat(cm__cx *cx, const cm_type_t *t, const wm_slot *vals, uint32_t nvals,
+                    uint32_t *i, cm_val_t *out)
+{
+    if (*i + t->nflat > nvals)
+        return cm__trap(cx, "too few core values for a %s", t->name ? t->name : "value");
+    const wm_slot *v = &vals[*i];
+    memset(out, 0, sizeof *out);
+    out->kind = t->kind;
+    wh_rc rc = WH_OK;
+    switch (t->kind) {
+    case CM_BOOL:
+        out->of.b = v->i32 != 0;
+        break;
+    case CM_S8:
+        out->of.s = (int8_t)v->i32;
+        break;
+    case CM_U8:
+        out->of.u = (uint8_t)v->i32;
+        break;
+    case CM_S16:
+        out->of.s = (int16_t)v->i32;
+        break;
+    case CM_U16:
+        out->of.u = (uint16_t)v->i32;
+        break;
+    case CM_S32:
+        out->of.s = (int32_t)v->i32;
+        break;
+    case CM_U32:
+        out->of.u = v->i32;
+        break;
+    case CM_S64:
+        out->of.s = (int64_t)v->i64;
+        break;
+    case CM_U64:
+        out->of.u = v->i64;
+        break;
+    case CM_F32:
+        out->of.f32 = canon_f32(v->f32);
+        break;
+    case CM_F64:
+        out->of.f64 = canon_f64(v->f64);
+        break;
+    case CM_CHAR:
+        out->of.ch = v->i32;
+        rc = check_char(cx, v->i32);
+        break;
+    case CM_STRING:
+        rc = load_string(cx, v[0].i32, v[1].i32, out);
+        break;
+    case CM_LIST:
+        rc = load_list(cx, t->elems[0], v[0].i32, v[1].i32, out);
+        break;
+    case CM_RECORD:
+    case CM_TUPLE: {
+        if (!(out->of.list.v = new_vals(cx, t->n)))
+            return cx->err ? cx->err->code : WH_NOMEM;
+        out->of.list.n = t->n;
+        uint32_t k = *i;
+        for (uint32_t f = 0; f < t->n && !rc; f++)
+            rc = cm__lift_flat(cx, t->elems[f], vals, nvals, &k, &out->of.list.v[f]);
+        break;
+    }
+    case CM_VARIANT:
+    case CM_ENUM:
+    case CM_OPTION:
+    case CM_RESULT: {
+        uint32_t n = case_count(t), tag = v->i32;
+        if (tag >= n)
+            return cm__trap(cx, "discriminant %u out of range (%u cases)", tag, n);
+        out->of.var.tag = tag;
+        const cm_type_t *pt = case_payload(t, tag);
+        if (pt) {
+            if (!(out->of.var.v = new_vals(cx, 1)))
+                return cx->err ? cx->err->code : WH_NOMEM;
+            uint32_t k = *i + 1;
+            rc = cm__lift_flat(cx, pt, vals, nvals, &k, out->of.var.v);
+        }
+        break;
+    }
+    case CM_FLAGS:
+        out->of.flags = t->n < 32 ? v->i32 & ((1u << t->n) - 1) : v->i32;
+        break;
+    case CM_OWN:
+    case CM_BORROW:
+        rc = lift_handle(cx, t, v->i32, out);
+        break;
+    default:
+        return cm__trap(cx, "values of this type are not supported yet");
+    }
+    *i += t->nflat;
+    return rc;
+}
+
+/* ---- lowering into memory (store) ---- */
+
+static wh_rc check_kind(cm__cx *cx, const cm_type_t *t, const cm_val_t *v)
+{
+    bool ok = v->kind == t->kind || (t->kind == CM_TUPLE && v->kind == CM_RECORD) ||
+              (t->kind == CM_RECORD && v->kind == CM_TUPLE);
+    if (!ok)
+        return wh_err(cx->err, WH_ARG, -1, "a host value of kind %u where kind %u was expected",
+                      v->kind, t->kind);
+    if ((t->kind == CM_RECORD || t->kind == CM_TUPLE) && v->of.list.n != t->n)
+        return wh_err(cx->err, WH_ARG, -1, "a host value with %u fields where %u were expected",
+                      v->of.list.n, t->n);
+    if (is_variantish(t->kind)) {
+        if (v->of.var.tag >= case_count(t))
+            return wh_err(cx->err, WH_ARG, -1, "a host value with case %u of %u", v->of.var.tag,
+                          case_count(t));
+        if (case_payload(t, v->of.var.tag) && !v->of.var.v)
+            return wh_err(cx->err, WH_ARG, -1, "a host value lacks its case's payload");
+    }
+    return WH_OK;
+}
+
+static wh_rc store_list(cm__cx *cx, const cm_type_t *et, const cm_val_t *v, uint32_t *out_ptr)
+{
+    uint64_t bytes = (uint64_t)v->of.list.n * et->size;
+    if (bytes > UINT32_MAX)
+        return cm__trap(cx, "a list of %llu bytes does not fit", (unsigned long long)bytes);
+    uint32_t ptr;
+    wh_rc rc = cm__alloc(cx, et->align, (uint32_t)bytes, &ptr);
+    for (uint32_t i = 0; i < v->of.list.n && !rc; i++)
+        rc = cm__lower_mem(cx, et, &v->of.list.v[i], ptr + i * et->size);
+    *out_ptr = ptr;
+    return rc;
+}
+
+wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t ptr)
+{
+    wh_rc rc = check_kind(cx, t, v);
+    uint8_t *p;
+    if (rc || (rc = mem_at(cx, ptr, t->size, t->align, &p)))
+        return rc;
+    switch (t->kind) {
+    case CM_BOOL:
+        p[0] = v->of.b ? 1 : 0;
+        return WH_OK;
+    case CM_S8:
+    case CM_U8:
+    case CM_S16:
+    case CM_U16:
+    case CM_S32:
+    case CM_U32:
+    case CM_S64:
+    case CM_U64:
+        put_le(p, v->of.u, t->size);
+        return WH_OK;
+    case CM_F32: {
+        float f = canon_f32(v->of.f32);
+        uint32_t bits;
+        memcpy(&bits, &f, 4);
+        put_le(p, bits, 4);
+        return WH_OK;
+    }
+    case CM_F64: {
+        double d = canon_f64(v->of.f64);
+        uint64_t bits;
+        memcpy(&bits, &d, 8);
+        put_le(p, bits, 8);
+        return WH_OK;
+    }
+    case CM_CHAR:
+        if ((rc = check_char(cx, v->of.ch)))
+            return rc;
+        put_le(p, v->of.ch, 4);
+        return WH_OK;
+    case CM_STRING:
+    case CM_LIST: {
+        uint32_t sp, sl;
+        if (t->kind == CM_STRING)
+            rc = store_string(cx, v, &sp, &sl);
+        else
+            rc = store_list(cx, t->elems[0], v, &sp), sl = v->of.list.n;
+        /* realloc may have grown the memory: look up the place again */
+        if (rc || (rc = mem_at(cx, ptr, 8, 4, &p)))
+            return rc;
+        put_le(p, sp, 4);
+        put_le(p + 4, sl, 4);
+        return WH_OK;
+    }
+    case CM_RECORD:
+    case CM_TUPLE: {
+        uint32_t off = 0;
+        for (uint32_t i = 0; i < t->n && !rc; i++) {
+            const cm_type_t *f = t->elems[i];
+            off = align_to(off, f->align);
+            rc = cm__lower_mem(cx, f, &v->of.list.v[i], ptr + off);
+            off += f->size;
+        }
+        return rc;
+    }
+    case CM_VARIANT:
+    case CM_ENUM:
+    case CM_OPTION:
+    case CM_RESULT: {
+        put_le(p, v->of.var.tag, disc_size(case_count(t)));
+        const cm_type_t *pt = case_payload(t, v->of.var.tag);
+        return pt ? cm__lower_mem(cx, pt, v->of.var.v, ptr + payload_offset(t)) : WH_OK;
+    }
+    case CM_FLAGS:
+        put_le(p, v->of.flags, t->size);
+        return WH_OK;
+    case CM_OWN:
+    case CM_BORROW: {
+        uint32_t h;
+        if ((rc = lower_handle(cx, t, v, &h)) || (rc = mem_at(cx, ptr, 4, 4, &p)))
+            return rc;
+        put_le(p, h, 4);
+        return WH_OK;
+    }
+    default:
+        return cm__trap(cx, "values of this type are not supported yet");
+    }
+}
+
+/* ---- lowering into core values (lower_flat) ---- */
+
+static wh_rc lower_flat_into(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, wm_slot *s)
+{
+    wh_rc rc = check_kind(cx, t, v);
+    if (rc)
+        return rc;
+    switch (t->kind) {
+    case CM_BOOL:
+        s->i32 = v->of.b ? 1 : 0;
+        return WH_OK;
+    case CM_S8:
+    case CM_U8:
+    case CM_S16:
+    case CM_U16:
+    case CM_S32:
+    case CM_U32: {
+        /* core i32 carries the value's bits; signed values are sign-extended to 32 */
+        uint64_t mask = t->size == 4 ? 0xffffffffu : (1u << (t->size * 8)) - 1;
+        uint32_t bits = (uint32_t)(v->of.u & mask);
+        if ((t->kind == CM_S8 || t->kind == CM_S16) && (bits >> (t->size * 8 - 1)))
+            bits |= ~(uint32_t)mask;
+        s->i32 = bits;
+        return WH_OK;
+    }
+    case CM_S64:
+    case CM_U64:
+        s->i64 = v->of.u;
+        return WH_OK;
+    case CM_F32:
+        s->f32 = canon_f32(v->of.f32);
+        return WH_OK;
+    case CM_F64:
+        s->f64 = canon_f64(v->of.f64);
+        return WH_OK;
+    case CM_CHAR:
+        s->i32 = v->of.ch;
+        return check_char(cx, v->of.ch);
+    case CM_STRING: {
+        uint32_t sp, sl;
+        if ((rc = store_string(cx, v, &sp, &sl)))
+            return rc;
+        s[0].i32 = sp;
+        s[1].i32 = sl;
+        return WH_OK;
+    }
+    case CM_LIST: {
+        uint32_t sp;
+        if ((rc = store_list(cx, t->elems[0], v, &sp)))
+            return rc;
+        s[0].i32 = sp;
+        s[1].i32 = v->of.list.n;
+        return WH_OK;
+    }
+    case CM_RECORD:
+    case CM_TUPLE: {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < t->n && !rc; i++) {
+            rc = lower_flat_into(cx, t->elems[i], &v->of.list.v[i], s + k);
+            k += t->elems[i]->nflat;
+        }
+        return rc;
+    }
+    case CM_VARIANT:
+    case CM_ENUM:
+    case CM_OPTION:
+    case CM_RESULT: {
+        s[0].i32 = v->of.var.tag;
+        const cm_type_t *pt = case_payload(t, v->of.var.tag);
+        return pt ? lower_flat_into(cx, pt, v->of.var.v, s + 1) : WH_OK;
+    }
+    case CM_FLAGS:
+        s->i32 = v->of.flags;
+        return WH_OK;
+    case CM_OWN:
+    case CM_BORROW: {
+        uint32_t h;
+        if ((rc = lower_handle(cx, t, v, &h)))
+            return rc;
+        s->i32 = h;
+        return WH_OK;
+    }
+    default:
+        return cm__trap(cx, "values of this type are not supported yet");
+    }
+}
+
+wh_rc cm__lower_flat(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, wm_slot *vals,
+                     uint32_t nvals, uint32_t *i)
+{
+    if (*i + t->nflat > nvals)
+        return wh_err(cx->err, WH_ARG, -1, "too few core values for a lowered value");
+    /* Zero first: narrower payloads in joined slots must be zero-extended. */
+    memset(vals + *i, 0, t->nflat * sizeof *vals);
+    wh_rc rc = lower_flat_into(cx, t, v, vals + *i);
+    *i += t->nflat;
+    return rc;
+}

@@ -1,0 +1,438 @@
+/*
+ * cm_instance.c — instantiating a component: replays the parsed definitions
+ * in order over runtime index spaces (one scope per component, nested ones
+ * included), resolving the root's imports against the linker, and creating
+ * core instances, lifted functions, lowered trampolines and resource
+ * built-ins. Also the resource handle table.
+ *
+ * Invariant: a scope's arrays hold, for every index defined so far, the
+ * runtime item of that index; a definition only reads earlier indices.
+ */
+#include "cm_linker.h"
+#include "cm_rt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        wh_rc rc_ = (x);                                                                           \
+        if (rc_)                                                                                   \
+            return rc_;                                                                            \
+    } while (0)
+
+void *cm__ialloc(cm_instance_t *inst, size_t n)
+{
+    return wh_arena_calloc(&inst->arena, n ? n : 1);
+}
+
+/* ---- handles ---- */
+
+wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope_,
+                     uint32_t *out, wh_err_t *err)
+{
+    if (inst->handles.len == 0 && !wh_vec_push(&inst->handles, (cm__handle){0}))
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    uint32_t i = inst->free_handle;
+    if (i) {
+        inst->free_handle = inst->handles.data[i].next_free;
+    } else {
+        if (inst->handles.len >= (1u << 28))
+            return wh_err(err, WH_TRAP, -1, "too many resource handles");
+        if (!wh_vec_push(&inst->handles, (cm__handle){0}))
+            return wh_err(err, WH_NOMEM, -1, "out of memory");
+        i = inst->handles.len - 1;
+    }
+    inst->handles.data[i] = (cm__handle){
+        .rep = rep, .rtype = rtype, .used = true, .own = own, .borrow_scope = scope_};
+    if (!own && scope_ < WH_ARRAY_LEN(inst->call_arenas))
+        inst->nborrows[scope_]++;
+    *out = i;
+    return WH_OK;
+}
+
+static cm__handle *handle_get(cm_instance_t *inst, uint32_t i, uint32_t rtype, wh_err_t *err)
+{
+    if (i == 0 || i >= inst->handles.len || !inst->handles.data[i].used) {
+        wh_err(err, WH_TRAP, -1, "canonical ABI: %u is not a live resource handle", i);
+        return NULL;
+    }
+    cm__handle *h = &inst->handles.data[i];
+    if (rtype != UINT32_MAX && h->rtype != rtype) {
+        wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is a %s, not a %s", i,
+               inst->rres.data[h->rtype].name, inst->rres.data[rtype].name);
+        return NULL;
+    }
+    return h;
+}
+
+static void handle_free(cm_instance_t *inst, uint32_t i)
+{
+    cm__handle *h = &inst->handles.data[i];
+    if (!h->own && h->borrow_scope < WH_ARRAY_LEN(inst->call_arenas))
+        inst->nborrows[h->borrow_scope]--;
+    h->used = false;
+    h->next_free = inst->free_handle;
+    inst->free_handle = i;
+}
+
+wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool own,
+                      uint32_t *out_rep, wh_err_t *err)
+{
+    cm__handle *h = handle_get(inst, index, rtype, err);
+    if (!h)
+        return WH_TRAP;
+    if (own) {
+        if (!h->own)
+            return wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is borrowed, not owned",
+                          index);
+        if (h->lend_count)
+            return wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is still lent out", index);
+        *out_rep = h->rep;
+        handle_free(inst, index);
+        return WH_OK;
+    }
+    *out_rep = h->rep;
+    return WH_OK;
+}
+
+/* Drops a handle the way resource.drop does: an own handle's resource is
+ * destroyed. */
+static wh_rc handle_drop(cm_instance_t *inst, uint32_t index, uint32_t rtype, wh_err_t *err)
+{
+    cm__handle *h = handle_get(inst, index, rtype, err);
+    if (!h)
+        return WH_TRAP;
+    if (h->own && h->lend_count)
+        return wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is still lent out", index);
+    bool own = h->own;
+    uint32_t rep = h->rep;
+    cm__rres *rt = &inst->rres.data[h->rtype];
+    handle_free(inst, index);
+    if (!own)
+        return WH_OK;
+    if (rt->host_dtor)
+        rt->host_dtor(rt->host_env, rep);
+    if (rt->guest_dtor) {
+        wm_val_t arg = {.type = WM_I32, .of.i32 = rep};
+        return wm_func_call(inst->store, rt->guest_dtor, &arg, 1, NULL, 0, err);
+    }
+    return WH_OK;
+}
+
+/* ---- calls across the boundary ---- */
+
+void *cm_call_alloc(cm_call_t *call, size_t n)
+{
+    return wh_arena_alloc(call->arena, n);
+}
+
+cm_instance_t *cm_call_instance(cm_call_t *call)
+{
+    return call->inst;
+}
+
+wh_rc cm_call_trap(cm_call_t *call, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(call->trap, sizeof call->trap, fmt, ap);
+    va_end(ap);
+    return WH_TRAP;
+}
+
+static uint32_t params_flat(const cm_functype_t *ft)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        n += ft->params[i]->nflat;
+    return n;
+}
+
+/* The parameters as one tuple, for when they spill to memory. */
+static wh_rc params_tuple(wh_arena_t *a, const cm_functype_t *ft, cm_type_t *out)
+{
+    *out = (cm_type_t){.kind = CM_TUPLE, .n = ft->nparams, .elems = ft->params};
+    return cm__layout(out, a);
+}
+
+static wh_rc call_host(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
+                       wh_arena_t *arena, wh_err_t *err)
+{
+    cm_call_t call = {.inst = inst, .arena = arena};
+    memset(result, 0, sizeof *result);
+    wh_rc rc = f->fn(&call, f->env, args, result);
+    if (rc == WH_TRAP)
+        return wh_err(err, WH_TRAP, -1, "%s", call.trap[0] ? call.trap : "host function trapped");
+    if (rc && rc != WH_SUSPEND)
+        return wh_err(err, rc, -1, "%s: %s", f->name ? f->name : "host function",
+                      call.trap[0] ? call.trap : wh_rc_name(rc));
+    return rc;
+}
+
+static void slots_to_vals(const uint8_t *types, uint32_t n, const wm_slot *s, wm_val_t *v)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        v[i].type = types[i];
+        v[i].of.i64 = s[i].i64;
+    }
+}
+
+/* Calls a lifted (guest) function with host values. */
+static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args,
+                         cm_val_t *result, wh_arena_t *arena, wh_err_t *err)
+{
+    const cm_functype_t *ft = f->type;
+    uint32_t depth = inst->depth + 1;
+    if (depth >= WH_ARRAY_LEN(inst->call_arenas))
+        return wh_err(err, WH_TRAP, -1, "calls between host and guest nested too deeply");
+    cm__cx cx = {.inst = inst, .opts = &f->opts, .arena = arena, .err = err, .borrow_scope = depth};
+    const wm_functype_t *ct = wm_func_type(f->core);
+    wm_slot flat[CM_MAX_FLAT_PARAMS];
+    wm_val_t cargs[CM_MAX_FLAT_PARAMS], cres[2];
+    uint32_t nflat = params_flat(ft);
+    inst->depth = depth;
+    wh_rc rc = WH_OK;
+    if (nflat <= CM_MAX_FLAT_PARAMS) {
+        uint32_t i = 0;
+        for (uint32_t k = 0; k < ft->nparams && !rc; k++)
+            rc = cm__lower_flat(&cx, ft->params[k], &args[k], flat, nflat, &i);
+    } else {
+        cm_type_t tuple;
+        cm_val_t tv = {.kind = CM_TUPLE, .of.list = {(cm_val_t *)args, ft->nparams}};
+        uint32_t ptr = 0;
+        rc = params_tuple(arena, ft, &tuple);
+        if (!rc)
+            rc = cm__alloc(&cx, tuple.align, tuple.size, &ptr);
+        if (!rc)
+            rc = cm__lower_mem(&cx, &tuple, &tv, ptr);
+        flat[0].i64 = ptr;
+        nflat = 1;
+    }
+    if (!rc && nflat != ct->nparams)
+        rc = wh_err(err, WH_INVALID, -1, "lifted function takes %u core values, not %u",
+                    ct->nparams, nflat);
+    if (!rc) {
+        slots_to_vals(ct->params, nflat, flat, cargs);
+        rc = wm_func_call(inst->store, f->core, cargs, nflat, cres, ct->nresults, err);
+    }
+    if (!rc && ft->result) {
+        if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
+            wm_slot rs[1];
+            rs[0].i64 = cres[0].of.i64;
+            uint32_t i = 0;
+            rc = cm__lift_flat(&cx, ft->result, rs, 1, &i, result);
+        } else {
+            rc = cm__lift_mem(&cx, ft->result, cres[0].of.i32, result);
+        }
+    }
+    if (!rc && inst->nborrows[depth])
+        rc = wh_err(err, WH_TRAP, -1,
+                    "canonical ABI: %u borrowed handle(s) outlived the call that lent them",
+                    inst->nborrows[depth]);
+    if (!rc && f->opts.post_return)
+        rc = wm_func_call(inst->store, f->opts.post_return, cres, ct->nresults, NULL, 0, err);
+    inst->nborrows[depth] = 0;
+    inst->depth = depth - 1;
+    if (rc == WH_SUSPEND)
+        rc = wh_err(err, WH_UNSUPPORTED, -1, "suspending inside a component call is not "
+                                             "supported yet");
+    if (rc && rc != WH_SUSPEND)
+        inst->poisoned = rc == WH_TRAP || rc == WH_EXHAUSTED;
+    return rc;
+}
+
+wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
+              wh_arena_t *arena, wh_err_t *err)
+{
+    cm_val_t none;
+    if (!result)
+        result = &none;
+    memset(result, 0, sizeof *result);
+    if (inst->poisoned)
+        return wh_err(err, WH_TRAP, -1, "the instance trapped before and cannot be used again");
+    if (f->kind == CM__FN_HOST)
+        return call_host(inst, f, args, result, arena, err);
+    return call_lifted(inst, f, args, result, arena, err);
+}
+
+/* A lowered function: what the guest's core code calls. */
+typedef struct {
+    cm_instance_t *inst;
+    cm_func_t *callee;
+    cm__ropts opts;
+    uint32_t nparams_core;
+} cm__lower;
+
+static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
+{
+    cm__lower *lo = env;
+    cm_instance_t *inst = lo->inst;
+    const cm_functype_t *ft = lo->callee->type;
+    uint32_t depth = inst->depth + 1;
+    if (depth >= WH_ARRAY_LEN(inst->call_arenas))
+        return wm_call_trap(wc, "calls between host and guest nested too deeply");
+    wh_arena_t *arena = &inst->call_arenas[depth];
+    wh_err_t err = {0};
+    cm__cx cx = {.inst = inst, .opts = &lo->opts, .arena = arena, .err = &err,
+                 .borrow_scope = depth};
+    wh_rc rc = WH_OK;
+    cm_val_t *vals = inst->pending == lo ? inst->pending_args : NULL;
+    if (!vals) {
+        vals = wh_arena_calloc(arena, (ft->nparams ? ft->nparams : 1) * sizeof *vals);
+        if (!vals)
+            return wm_call_trap(wc, "out of memory");
+        uint32_t nflat = params_flat(ft);
+        if (nflat <= CM_MAX_FLAT_PARAMS) {
+            uint32_t i = 0;
+            for (uint32_t k = 0; k < ft->nparams && !rc; k++)
+                rc = cm__lift_flat(&cx, ft->params[k], args, lo->nparams_core, &i, &vals[k]);
+        } else {
+            cm_type_t tuple;
+            cm_val_t tv;
+            rc = params_tuple(arena, ft, &tuple);
+            if (!rc)
+                rc = cm__lift_mem(&cx, &tuple, args[0].i32, &tv);
+            if (!rc)
+                memcpy(vals, tv.of.list.v, ft->nparams * sizeof *vals);
+        }
+    }
+    cm_val_t result = {0};
+    if (!rc) {
+        uint32_t retptr = args[lo->nparams_core - 1].i32; /* read before results overwrite it */
+        inst->depth = depth;
+        rc = lo->callee->kind == CM__FN_HOST
+                 ? call_host(inst, lo->callee, vals, &result, arena, &err)
+                 : call_lifted(inst, lo->callee, vals, &result, arena, &err);
+        inst->depth = depth - 1;
+        if (rc == WH_SUSPEND) {
+            /* Called again on resume: keep the lifted arguments (own handles
+             * were already taken out of the table). */
+            inst->pending = lo;
+            inst->pending_args = vals;
+            return WH_SUSPEND;
+        }
+        inst->pending = NULL;
+        if (!rc && ft->result) {
+            if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
+                uint32_t i = 0;
+                rc = cm__lower_flat(&cx, ft->result, &result, args, 1, &i);
+            } else {
+                rc = cm__lower_mem(&cx, ft->result, &result, retptr);
+            }
+        }
+    }
+    wh_arena_reset(arena);
+    if (rc)
+        return wm_call_trap(wc, "%s", err.msg[0] ? err.msg : wh_rc_name(rc));
+    return WH_OK;
+}
+
+/* The core type of a lowered function (CanonicalABI.md flatten_functype,
+ * 'lower'): parameters beyond 16 flat values go by pointer, results beyond
+ * one through a return pointer argument. */
+static wm_functype_t *lowered_type(cm_instance_t *inst, const cm_functype_t *ft)
+{
+    uint32_t np = params_flat(ft), nr = ft->result ? ft->result->nflat : 0;
+    bool spill = np > CM_MAX_FLAT_PARAMS, retptr = nr > CM_MAX_FLAT_RESULTS;
+    uint32_t ncore = (spill ? 1 : np) + (retptr ? 1 : 0);
+    wm_functype_t *t = cm__ialloc(inst, sizeof *t);
+    uint8_t *p = cm__ialloc(inst, ncore + 1), *r = cm__ialloc(inst, 2);
+    if (!t || !p || !r)
+        return NULL;
+    uint32_t k = 0;
+    if (spill) {
+        p[k++] = WM_I32;
+    } else {
+        for (uint32_t i = 0; i < ft->nparams; i++)
+            for (uint32_t j = 0; j < ft->params[i]->nflat; j++)
+                p[k++] = ft->params[i]->flat[j];
+    }
+    if (retptr)
+        p[k++] = WM_I32;
+    t->nparams = k;
+    t->params = p;
+    if (!retptr && nr) {
+        r[0] = ft->result->flat[0];
+        t->nresults = 1;
+    }
+    t->results = r;
+    return t;
+}
+
+/* ---- resource built-ins ---- */
+
+typedef struct {
+    cm_instance_t *inst;
+    const cm_resource_t *res;
+} cm__resfn;
+
+static wh_rc res_new(wm_call_t *wc, void *env, wm_slot *args)
+{
+    cm__resfn *r = env;
+    wh_err_t err;
+    uint32_t h;
+    if (cm__handle_new(r->inst, r->inst->res_bind[r->res->id], args[0].i32, true, 0, &h, &err))
+        return wm_call_trap(wc, "%s", err.msg);
+    args[0].i64 = h;
+    return WH_OK;
+}
+
+static wh_rc res_rep(wm_call_t *wc, void *env, wm_slot *args)
+{
+    cm__resfn *r = env;
+    wh_err_t err;
+    cm__handle *h = handle_get(r->inst, args[0].i32, r->inst->res_bind[r->res->id], &err);
+    if (!h)
+        return wm_call_trap(wc, "%s", err.msg);
+    args[0].i64 = h->rep;
+    return WH_OK;
+}
+
+static wh_rc res_drop(wm_call_t *wc, void *env, wm_slot *args)
+{
+    cm__resfn *r = env;
+    wh_err_t err;
+    if (handle_drop(r->inst, args[0].i32, r->inst->res_bind[r->res->id], &err))
+        return wm_call_trap(wc, "%s", err.msg);
+    return WH_OK;
+}
+
+static const uint8_t t_i32[] = {WM_I32};
+static const wm_functype_t res_new_type = {1, 1, t_i32, t_i32};
+static const wm_functype_t res_drop_type = {1, 0, t_i32, t_i32};
+
+wm_func_t *cm__resource_builtin(cm_instance_t *inst, uint8_t op, const cm_resource_t *res)
+{
+    cm__resfn *r = cm__ialloc(inst, sizeof *r);
+    if (!r)
+        return NULL;
+    r->inst = inst;
+    r->res = res;
+    if (op == CM__RESOURCE_NEW)
+        return wm_func_new_host(inst->store, &res_new_type, res_new, r);
+    if (op == CM__RESOURCE_REP)
+        return wm_func_new_host(inst->store, &res_new_type, res_rep, r);
+    return wm_func_new_host(inst->store, &res_drop_type, res_drop, r);
+}
+
+wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts)
+{
+    cm__lower *lo = cm__ialloc(inst, sizeof *lo);
+    wm_functype_t *t = lo ? lowered_type(inst, callee->type) : NULL;
+    if (!t)
+        return NULL;
+    lo->inst = inst;
+    lo->callee = callee;
+    lo->opts = *opts;
+    lo->nparams_core = t->nparams;
+    return wm_func_new_host(inst->store, t, trampoline, lo);
+}
+
+cm_func_t *cm__func_new(cm_instance_t *inst)
+{
+    cm_func_t *f = cm__ialloc(inst, sizeof *f);
+    if (f)
+        f->inst = inst;
+    return f;
+}

@@ -1,0 +1,623 @@
+/*
+ * cm_instantiate.c — runs a component's instantiation plan: the parsed
+ * definitions, in order, over runtime index spaces. The root scope's
+ * imports come from the linker, a nested component's from the arguments of
+ * the `instantiate` that made it.
+ *
+ * Invariant: a scope's arrays hold, for every index defined so far, its
+ * runtime item; a definition only reads earlier indices (the parser checked
+ * them), so one pass in binary order suffices.
+ */
+#include "cm_linker.h"
+#include "cm_rt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct scope scope;
+struct scope {
+    const cm__comp *comp;
+    scope *parent;
+    cm_instance_t *inst;
+    void **items[CM_NSORTS]; /* per sort: wm_func_t *, cm__coreinst *, cm_func_t *, … */
+    /* a nested scope's imports: its instantiation's arguments in the parent */
+    const cm__named *args;
+    uint32_t nargs;
+    scope *arg_scope;
+    cm__rinst *exports;
+    wh_err_t *err;
+};
+
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        wh_rc rc_ = (x);                                                                           \
+        if (rc_)                                                                                   \
+            return rc_;                                                                            \
+    } while (0)
+
+static wh_rc nomem(scope *s)
+{
+    return wh_err(s->err, WH_NOMEM, -1, "out of memory instantiating the component");
+}
+
+static const char *sort_name(uint8_t sort)
+{
+    static const char *const names[] = {"core func",   "core table", "core memory",
+                                        "core global", "core type",  "core module",
+                                        "core instance", "func",     "value",
+                                        "type",        "component",  "instance"};
+    return sort < CM_NSORTS ? names[sort] : "item";
+}
+
+/* ---- looking up exports ---- */
+
+static bool coreinst_find(const cm__coreinst *ci, const char *name, wm_extern_t *out)
+{
+    if (ci->wi)
+        return wm_instance_export(ci->wi, name, out) == WH_OK;
+    for (uint32_t i = 0; i < ci->n; i++)
+        if (!strcmp(ci->names[i], name)) {
+            *out = ci->items[i];
+            return true;
+        }
+    return false;
+}
+
+static bool rinst_find(const cm__rinst *ri, const char *name, uint8_t *sort, void **item)
+{
+    for (uint32_t i = 0; i < ri->n; i++)
+        if (!strcmp(ri->names[i], name)) {
+            *sort = ri->sorts[i];
+            *item = ri->items[i];
+            return true;
+        }
+    return false;
+}
+
+static uint8_t core_sort_of(uint8_t kind)
+{
+    switch (kind) {
+    case WM_EXTERN_FUNC: return CM_SORT_CORE_FUNC;
+    case WM_EXTERN_TABLE: return CM_SORT_CORE_TABLE;
+    case WM_EXTERN_MEMORY: return CM_SORT_CORE_MEMORY;
+    default: return CM_SORT_CORE_GLOBAL;
+    }
+}
+
+static wm_extern_t core_item(scope *s, uint8_t sort, uint32_t index)
+{
+    wm_extern_t e = {0};
+    void *p = s->items[sort][index];
+    switch (sort) {
+    case CM_SORT_CORE_FUNC: e.kind = WM_EXTERN_FUNC, e.of.func = p; break;
+    case CM_SORT_CORE_TABLE: e.kind = WM_EXTERN_TABLE, e.of.table = p; break;
+    case CM_SORT_CORE_MEMORY: e.kind = WM_EXTERN_MEMORY, e.of.memory = p; break;
+    default: e.kind = WM_EXTERN_GLOBAL, e.of.global = p; break;
+    }
+    return e;
+}
+
+static void *extern_ptr(const wm_extern_t *e)
+{
+    switch (e->kind) {
+    case WM_EXTERN_FUNC: return e->of.func;
+    case WM_EXTERN_TABLE: return e->of.table;
+    case WM_EXTERN_MEMORY: return e->of.memory;
+    default: return e->of.global;
+    }
+}
+
+/* ---- resources ---- */
+
+static wh_rc bind_resource(scope *s, const cm_resource_t *r, uint32_t rtype)
+{
+    if (r->id >= s->inst->comp->nresources)
+        return wh_err(s->err, WH_INVALID, -1, "resource %s has no number", r->name);
+    s->inst->res_bind[r->id] = rtype;
+    return WH_OK;
+}
+
+static wh_rc new_rres(scope *s, const char *name, uint32_t *out)
+{
+    cm__rres rr = {.name = name ? name : "resource"};
+    if (!wh_vec_push(&s->inst->rres, rr))
+        return nomem(s);
+    *out = s->inst->rres.len - 1;
+    return WH_OK;
+}
+
+/* ---- options ---- */
+
+static wh_rc resolve_opts(scope *s, const cm__opts *o, cm__ropts *out)
+{
+    out->encoding = o->encoding;
+    out->memory = o->memory != CM_NONE ? s->items[CM_SORT_CORE_MEMORY][o->memory] : NULL;
+    out->realloc = o->realloc != CM_NONE ? s->items[CM_SORT_CORE_FUNC][o->realloc] : NULL;
+    out->post_return =
+        o->post_return != CM_NONE ? s->items[CM_SORT_CORE_FUNC][o->post_return] : NULL;
+    return WH_OK;
+}
+
+/* ---- imports ---- */
+
+static wh_rc host_func(scope *s, const char *iface, const cm__decl *d, cm_func_t **out)
+{
+    const cm_linker_t *l = s->inst->linker;
+    cm__iface *f = l ? cm__linker_iface(l, iface) : NULL;
+    const cm__lfunc *lf = f ? cm__linker_func(f, d->name) : NULL;
+    if (!lf) {
+        if (*iface)
+            return wh_err(s->err, WH_UNLINKABLE, -1, "%s#%s is not provided by the host", iface,
+                          d->name);
+        return wh_err(s->err, WH_UNLINKABLE, -1, "%s is not provided by the host", d->name);
+    }
+    char why[160];
+    if (!cm__functype_eq(d->desc.func, lf->type, why, sizeof why))
+        return wh_err(s->err, WH_UNLINKABLE, -1, "%s%s%s has another type than the host's: %s",
+                      iface, *iface ? "#" : "", d->name, why);
+    cm_func_t *fn = cm__func_new(s->inst);
+    if (!fn)
+        return nomem(s);
+    fn->kind = CM__FN_HOST;
+    fn->type = d->desc.func;
+    fn->fn = lf->fn;
+    fn->env = lf->env;
+    fn->name = lf->name;
+    *out = fn;
+    return WH_OK;
+}
+
+static wh_rc host_resource(scope *s, const char *iface, const cm__decl *d)
+{
+    const cm_linker_t *l = s->inst->linker;
+    cm__iface *f = l ? cm__linker_iface(l, iface) : NULL;
+    const cm__lres *lr = f ? cm__linker_resource(f, d->name) : NULL;
+    if (!lr)
+        return wh_err(s->err, WH_UNLINKABLE, -1, "%s#%s (resource) is not provided by the host",
+                      iface, d->name);
+    uint32_t rt;
+    TRY(new_rres(s, lr->res.name, &rt));
+    s->inst->rres.data[rt].host_dtor = lr->dtor;
+    s->inst->rres.data[rt].host_env = lr->env;
+    return bind_resource(s, d->desc.resource, rt);
+}
+
+/* An imported instance at the root: its functions and resources from the host. */
+static wh_rc import_instance(scope *s, const cm__decl *d, cm__rinst **out)
+{
+    const cm_instancetype_t *it = d->desc.instance;
+    cm__rinst *ri = cm__ialloc(s->inst, sizeof *ri);
+    if (!ri)
+        return nomem(s);
+    ri->names = cm__ialloc(s->inst, it->n * sizeof *ri->names);
+    ri->sorts = cm__ialloc(s->inst, it->n);
+    ri->items = cm__ialloc(s->inst, it->n * sizeof *ri->items);
+    if (!ri->names || !ri->sorts || !ri->items)
+        return nomem(s);
+    /* Resources first: functions' types refer to them. */
+    for (uint32_t i = 0; i < it->n; i++) {
+        const cm__decl *e = &it->exports[i];
+        if (e->desc.kind == CM_EXTERN_TYPE && e->desc.resource)
+            TRY(host_resource(s, d->name, e));
+    }
+    for (uint32_t i = 0; i < it->n; i++) {
+        const cm__decl *e = &it->exports[i];
+        ri->names[ri->n] = e->name;
+        if (e->desc.kind == CM_EXTERN_FUNC) {
+            cm_func_t *fn;
+            TRY(host_func(s, d->name, e, &fn));
+            ri->sorts[ri->n] = CM_SORT_FUNC;
+            ri->items[ri->n++] = fn;
+        } else if (e->desc.kind == CM_EXTERN_TYPE) {
+            ri->sorts[ri->n] = CM_SORT_TYPE;
+            ri->items[ri->n++] = (void *)e->desc.resource;
+        } else {
+            return wh_err(s->err, WH_UNSUPPORTED, -1,
+                          "%s exports %s, a kind of item the host cannot provide yet", d->name,
+                          e->name);
+        }
+    }
+    *out = ri;
+    return WH_OK;
+}
+
+static const cm__named *find_arg(scope *s, const char *name)
+{
+    for (uint32_t i = 0; i < s->nargs; i++)
+        if (!strcmp(s->args[i].name, name))
+            return &s->args[i];
+    return NULL;
+}
+
+static wh_rc do_import(scope *s, const cm__def *d)
+{
+    const cm__decl *decl = &s->comp->imports[d->u.import];
+    void **slot = &s->items[d->sort][d->index];
+    if (!s->parent) {
+        switch (decl->desc.kind) {
+        case CM_EXTERN_INSTANCE:
+            return import_instance(s, decl, (cm__rinst **)slot);
+        case CM_EXTERN_FUNC:
+            return host_func(s, "", decl, (cm_func_t **)slot);
+        case CM_EXTERN_TYPE:
+            if (decl->desc.resource)
+                return host_resource(s, "", decl);
+            return WH_OK;
+        default:
+            return wh_err(s->err, WH_UNLINKABLE, -1,
+                          "import %s: the host can only provide instances, functions and types",
+                          decl->name);
+        }
+    }
+    const cm__named *a = find_arg(s, decl->name);
+    if (!a)
+        return wh_err(s->err, WH_UNLINKABLE, -1, "nested component import %s has no argument",
+                      decl->name);
+    void *item = s->arg_scope->items[a->sort][a->index];
+    if (d->sort == CM_SORT_TYPE) {
+        /* A type import takes the argument's resource binding. */
+        const cm_resource_t *mine = decl->desc.resource, *theirs = item;
+        if (mine && theirs)
+            s->inst->res_bind[mine->id] = s->inst->res_bind[theirs->id];
+        *slot = mine ? (void *)mine : item;
+        return WH_OK;
+    }
+    *slot = item;
+    return WH_OK;
+}
+
+/* ---- definitions ---- */
+
+static wh_rc run_scope(scope *s);
+
+static wh_rc core_instantiate(scope *s, const cm__def *d)
+{
+    const cm_component_t *c = s->inst->comp;
+    const wm_module_t *m = c->modules[s->comp->module_ids[d->u.inst.of]];
+    uint32_t n = wm_module_import_count(m);
+    wm_extern_t *imports = wh_calloc(n ? n : 1, sizeof *imports);
+    if (!imports)
+        return nomem(s);
+    wh_rc rc = WH_OK;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        wm_externdesc_t id;
+        wm_module_import(m, i, &id);
+        const cm__coreinst *from = NULL;
+        for (uint32_t k = 0; k < d->u.inst.nargs; k++)
+            if (!strcmp(d->u.inst.args[k].name, id.module))
+                from = s->items[CM_SORT_CORE_INSTANCE][d->u.inst.args[k].index];
+        if (!from || !coreinst_find(from, id.name, &imports[i]))
+            rc = wh_err(s->err, WH_UNLINKABLE, -1,
+                        "core module %u imports %s.%s, which its instantiation does not supply",
+                        d->u.inst.of, id.module, id.name);
+    }
+    wm_instance_t *wi = NULL;
+    if (!rc)
+        rc = wm_instantiate(s->inst->store, m, imports, n, &wi, s->err);
+    wh_free(imports);
+    if (rc)
+        return rc;
+    cm__coreinst *ci = cm__ialloc(s->inst, sizeof *ci);
+    if (!ci)
+        return nomem(s);
+    ci->wi = wi;
+    s->items[CM_SORT_CORE_INSTANCE][d->index] = ci;
+    return WH_OK;
+}
+
+static wh_rc core_inline(scope *s, const cm__def *d)
+{
+    cm__coreinst *ci = cm__ialloc(s->inst, sizeof *ci);
+    uint32_t n = d->u.inst.nargs;
+    if (!ci || !(ci->names = cm__ialloc(s->inst, n * sizeof *ci->names)) ||
+        !(ci->items = cm__ialloc(s->inst, n * sizeof *ci->items)))
+        return nomem(s);
+    for (uint32_t i = 0; i < n; i++) {
+        ci->names[i] = d->u.inst.args[i].name;
+        ci->items[i] = core_item(s, d->u.inst.args[i].sort, d->u.inst.args[i].index);
+    }
+    ci->n = n;
+    s->items[CM_SORT_CORE_INSTANCE][d->index] = ci;
+    return WH_OK;
+}
+
+static wh_rc alias_core_export(scope *s, const cm__def *d)
+{
+    const cm__coreinst *ci = s->items[CM_SORT_CORE_INSTANCE][d->u.alias.instance];
+    wm_extern_t e;
+    if (!coreinst_find(ci, d->u.alias.name, &e) || core_sort_of(e.kind) != d->sort)
+        return wh_err(s->err, WH_INVALID, d->offset, "core instance %u has no %s export %s",
+                      d->u.alias.instance, sort_name(d->sort), d->u.alias.name);
+    s->items[d->sort][d->index] = extern_ptr(&e);
+    return WH_OK;
+}
+
+static wh_rc alias_export(scope *s, const cm__def *d)
+{
+    const cm__rinst *ri = s->items[CM_SORT_INSTANCE][d->u.alias.instance];
+    uint8_t sort;
+    void *item;
+    if (!ri || !rinst_find(ri, d->u.alias.name, &sort, &item) || sort != d->sort)
+        return wh_err(s->err, WH_INVALID, d->offset, "instance %u has no %s export %s",
+                      d->u.alias.instance, sort_name(d->sort), d->u.alias.name);
+    if (d->sort == CM_SORT_TYPE) {
+        /* The static type the parser resolved is what later definitions
+         * use; bind it to the exporter's resource when both are resources. */
+        const cm_resource_t *mine = s->comp->types[d->index].kind == CM__T_RESOURCE
+                                        ? s->comp->types[d->index].of.res
+                                        : NULL;
+        const cm_resource_t *theirs = item;
+        if (mine && theirs && mine != theirs)
+            s->inst->res_bind[mine->id] = s->inst->res_bind[theirs->id];
+        s->items[d->sort][d->index] = mine ? (void *)mine : item;
+        return WH_OK;
+    }
+    s->items[d->sort][d->index] = item;
+    return WH_OK;
+}
+
+static wh_rc alias_outer(scope *s, const cm__def *d)
+{
+    scope *o = s;
+    for (uint32_t i = 0; i < d->u.outer.count && o; i++)
+        o = o->parent;
+    if (!o)
+        return wh_err(s->err, WH_INVALID, d->offset, "outer alias beyond the outermost scope");
+    s->items[d->sort][d->index] = o->items[d->sort][d->u.outer.index];
+    return WH_OK;
+}
+
+static wh_rc canon_lift(scope *s, const cm__def *d)
+{
+    cm_func_t *f = cm__func_new(s->inst);
+    if (!f)
+        return nomem(s);
+    f->kind = CM__FN_LIFTED;
+    f->type = d->u.canon.type;
+    f->core = s->items[CM_SORT_CORE_FUNC][d->u.canon.func];
+    TRY(resolve_opts(s, &d->u.canon.opts, &f->opts));
+    s->items[CM_SORT_FUNC][d->index] = f;
+    return WH_OK;
+}
+
+static wh_rc canon_lower(scope *s, const cm__def *d)
+{
+    cm__ropts o;
+    TRY(resolve_opts(s, &d->u.canon.opts, &o));
+    wm_func_t *w = cm__lower_new(s->inst, s->items[CM_SORT_FUNC][d->u.canon.func], &o);
+    if (!w)
+        return nomem(s);
+    s->items[CM_SORT_CORE_FUNC][d->index] = w;
+    return WH_OK;
+}
+
+static wh_rc define_type(scope *s, const cm__def *d)
+{
+    const cm__typedef *t = &d->u.type;
+    if (t->kind != CM__T_RESOURCE) {
+        s->items[CM_SORT_TYPE][d->index] = (void *)t->of.val;
+        return WH_OK;
+    }
+    /* A resource defined here: a new runtime type, with its destructor. */
+    const cm__resdef *rd = (const cm__resdef *)t->of.res;
+    uint32_t rt;
+    TRY(new_rres(s, rd->r.name, &rt));
+    if (rd->dtor != CM_NONE)
+        s->inst->rres.data[rt].guest_dtor = s->items[CM_SORT_CORE_FUNC][rd->dtor];
+    TRY(bind_resource(s, &rd->r, rt));
+    s->items[CM_SORT_TYPE][d->index] = (void *)&rd->r;
+    return WH_OK;
+}
+
+static wh_rc inline_instance(scope *s, const cm__def *d)
+{
+    cm__rinst *ri = cm__ialloc(s->inst, sizeof *ri);
+    uint32_t n = d->u.inst.nargs;
+    if (!ri || !(ri->names = cm__ialloc(s->inst, n * sizeof *ri->names)) ||
+        !(ri->sorts = cm__ialloc(s->inst, n)) ||
+        !(ri->items = cm__ialloc(s->inst, n * sizeof *ri->items)))
+        return nomem(s);
+    for (uint32_t i = 0; i < n; i++) {
+        ri->names[i] = d->u.inst.args[i].name;
+        ri->sorts[i] = d->u.inst.args[i].sort;
+        ri->items[i] = s->items[d->u.inst.args[i].sort][d->u.inst.args[i].index];
+    }
+    ri->n = n;
+    s->items[CM_SORT_INSTANCE][d->index] = ri;
+    return WH_OK;
+}
+
+static wh_rc new_scope(scope *s, const cm__comp *comp, scope *parent, cm_instance_t *inst,
+                       wh_err_t *err)
+{
+    memset(s, 0, sizeof *s);
+    s->comp = comp;
+    s->parent = parent;
+    s->inst = inst;
+    s->err = err;
+    for (int k = 0; k < CM_NSORTS; k++)
+        if (!(s->items[k] = cm__ialloc(inst, comp->count[k] * sizeof(void *))))
+            return nomem(s);
+    return WH_OK;
+}
+
+static wh_rc instantiate_nested(scope *s, const cm__def *d)
+{
+    scope child;
+    const cm__comp *comp = s->items[CM_SORT_COMPONENT][d->u.inst.of];
+    TRY(new_scope(&child, comp, s, s->inst, s->err));
+    child.args = d->u.inst.args;
+    child.nargs = d->u.inst.nargs;
+    child.arg_scope = s;
+    TRY(run_scope(&child));
+    s->items[CM_SORT_INSTANCE][d->index] = child.exports;
+    return WH_OK;
+}
+
+static wh_rc make_exports(scope *s)
+{
+    const cm__comp *c = s->comp;
+    cm__rinst *ri = cm__ialloc(s->inst, sizeof *ri);
+    if (!ri || !(ri->names = cm__ialloc(s->inst, c->nexports * sizeof *ri->names)) ||
+        !(ri->sorts = cm__ialloc(s->inst, c->nexports)) ||
+        !(ri->items = cm__ialloc(s->inst, c->nexports * sizeof *ri->items)))
+        return nomem(s);
+    for (uint32_t i = 0; i < c->nexports; i++) {
+        ri->names[i] = c->exports[i].name;
+        ri->sorts[i] = c->exports[i].sort;
+        ri->items[i] = s->items[c->exports[i].sort][c->exports[i].index];
+    }
+    ri->n = c->nexports;
+    s->exports = ri;
+    return WH_OK;
+}
+
+static wh_rc run_scope(scope *s)
+{
+    for (uint32_t i = 0; i < s->comp->ndefs; i++) {
+        const cm__def *d = &s->comp->defs[i];
+        switch (d->op) {
+        case CM__CORE_MODULE:
+            break; /* loaded with the component; used by index */
+        case CM__CORE_INSTANTIATE:
+            TRY(core_instantiate(s, d));
+            break;
+        case CM__CORE_INLINE:
+            TRY(core_inline(s, d));
+            break;
+        case CM__ALIAS_CORE_EXPORT:
+            TRY(alias_core_export(s, d));
+            break;
+        case CM__ALIAS_EXPORT:
+            TRY(alias_export(s, d));
+            break;
+        case CM__ALIAS_OUTER:
+            TRY(alias_outer(s, d));
+            break;
+        case CM__CANON_LIFT:
+            TRY(canon_lift(s, d));
+            break;
+        case CM__CANON_LOWER:
+            TRY(canon_lower(s, d));
+            break;
+        case CM__RESOURCE_NEW:
+        case CM__RESOURCE_DROP:
+        case CM__RESOURCE_REP: {
+            wm_func_t *w = cm__resource_builtin(s->inst, d->op, d->u.res);
+            if (!w)
+                return nomem(s);
+            s->items[CM_SORT_CORE_FUNC][d->index] = w;
+            break;
+        }
+        case CM__TYPE:
+            TRY(define_type(s, d));
+            break;
+        case CM__COMPONENT:
+            s->items[CM_SORT_COMPONENT][d->index] = d->u.comp;
+            break;
+        case CM__INSTANTIATE:
+            TRY(instantiate_nested(s, d));
+            break;
+        case CM__INLINE:
+            TRY(inline_instance(s, d));
+            break;
+        case CM__IMPORT:
+            TRY(do_import(s, d));
+            break;
+        case CM__EXPORT: {
+            const cm__export *e = &s->comp->exports[d->u.export];
+            s->items[d->sort][d->index] = s->items[e->sort][e->index];
+            break;
+        }
+        default:
+            return wh_err(s->err, WH_UNSUPPORTED, d->offset, "definition kind %u", d->op);
+        }
+    }
+    return make_exports(s);
+}
+
+/* ---- the public API ---- */
+
+wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_config_t *cfg,
+                     cm_instance_t **out, wh_err_t *err)
+{
+    *out = NULL;
+    cm_instance_t *inst = wh_calloc(1, sizeof *inst);
+    if (!inst)
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    inst->comp = c;
+    inst->linker = l;
+    if (cfg)
+        inst->cfg = *cfg;
+    else
+        inst->cfg.fuel = -1;
+    wh_arena_init(&inst->arena, 8192);
+    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
+        wh_arena_init(&inst->call_arenas[i], 4096);
+    inst->store = wm_store_new(NULL);
+    inst->res_bind = cm__ialloc(inst, (c->nresources + 1) * sizeof *inst->res_bind);
+    if (!inst->store || !inst->res_bind) {
+        cm_instance_free(inst);
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    }
+    for (uint32_t i = 0; i < c->nresources; i++)
+        inst->res_bind[i] = UINT32_MAX;
+    scope root;
+    wh_rc rc = new_scope(&root, c->root, NULL, inst, err);
+    if (!rc)
+        rc = run_scope(&root);
+    if (rc) {
+        cm_instance_free(inst);
+        return rc;
+    }
+    inst->exports = root.exports;
+    *out = inst;
+    return WH_OK;
+}
+
+void cm_instance_free(cm_instance_t *inst)
+{
+    if (!inst)
+        return;
+    wm_store_free(inst->store);
+    wh_vec_free(&inst->rres);
+    wh_vec_free(&inst->handles);
+    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
+        wh_arena_free(&inst->call_arenas[i]);
+    wh_arena_free(&inst->arena);
+    wh_free(inst);
+}
+
+wm_store_t *cm_instance_store(cm_instance_t *inst)
+{
+    return inst->store;
+}
+
+wh_rc cm_instance_func(cm_instance_t *inst, const char *name, cm_func_t **out)
+{
+    const char *hash = strchr(name, '#');
+    const cm__rinst *ri = inst->exports;
+    uint8_t sort;
+    void *item;
+    if (hash) {
+        char iface[256];
+        size_t n = (size_t)(hash - name);
+        if (n >= sizeof iface)
+            return WH_NOTFOUND;
+        memcpy(iface, name, n);
+        iface[n] = 0;
+        if (!rinst_find(ri, iface, &sort, &item) || sort != CM_SORT_INSTANCE)
+            return WH_NOTFOUND;
+        ri = item;
+        name = hash + 1;
+    }
+    if (!rinst_find(ri, name, &sort, &item) || sort != CM_SORT_FUNC)
+        return WH_NOTFOUND;
+    *out = item;
+    return WH_OK;
+}
+
+const cm_functype_t *cm_func_type(const cm_func_t *f)
+{
+    return f->type;
+}

@@ -1,0 +1,134 @@
+/*
+ * cm_rt.h — the component layer's runtime: instances, functions, resource
+ * handles, and the canonical ABI entry points (cm_abi.c) that move values
+ * between cm_val_t and a guest's core values and linear memory.
+ */
+#ifndef CM_RT_H
+#define CM_RT_H
+
+#include "internal.h"
+
+/* A resource type at run time: what dropping the last own handle does. */
+typedef struct {
+    const char *name;
+    cm_host_dtor host_dtor; /* host resources */
+    void *host_env;
+    wm_func_t *guest_dtor;  /* guest-defined resources with a destructor */
+} cm__rres;
+
+/* One entry of an instance's handle table (CanonicalABI.md ResourceHandle). */
+typedef struct {
+    uint32_t rep;
+    uint32_t rtype;     /* index in inst->rres */
+    bool used, own;
+    uint32_t lend_count; /* borrows of this own handle still alive */
+    uint32_t borrow_scope; /* borrow handles: the call depth that created it */
+    uint32_t next_free;
+} cm__handle;
+
+/* Canonical options, resolved to the objects they name. */
+typedef struct {
+    uint8_t encoding;
+    wm_memory_t *memory;
+    wm_func_t *realloc;
+    wm_func_t *post_return;
+} cm__ropts;
+
+enum { CM__FN_LIFTED, CM__FN_HOST };
+
+struct cm_func {
+    const cm_functype_t *type;
+    uint8_t kind;
+    cm_instance_t *inst;
+    /* lifted */
+    wm_func_t *core;
+    cm__ropts opts;
+    /* host */
+    cm_host_fn fn;
+    void *env;
+    const char *name; /* for messages */
+};
+
+/* A component instance's exports at run time (also an imported instance). */
+typedef struct {
+    uint32_t n;
+    const char **names;
+    uint8_t *sorts;
+    void **items; /* cm_func_t *, cm__rinst *, const cm__comp *, or a resource binding */
+} cm__rinst;
+
+/* A core instance: a real one, or a bag of exports (inline instance). */
+typedef struct {
+    wm_instance_t *wi;
+    uint32_t n;
+    const char **names;
+    wm_extern_t *items;
+} cm__coreinst;
+
+struct cm_instance {
+    const cm_component_t *comp;
+    const cm_linker_t *linker;
+    wm_store_t *store;
+    wh_arena_t arena; /* lives as long as the instance */
+    cm__rinst *exports;
+    /* resources: static id (cm_resource_t.id) → index in rres */
+    uint32_t *res_bind;
+    WH_VEC(cm__rres) rres;
+    WH_VEC(cm__handle) handles; /* index 0 is never used */
+    uint32_t free_handle;
+    uint32_t depth; /* nesting of calls crossing the boundary */
+    wh_arena_t call_arenas[8]; /* per depth, reset when a call returns */
+    uint32_t nborrows[8]; /* borrow handles lent per call depth, still alive */
+    cm_config_t cfg;
+    bool poisoned; /* a trap left it in an unknown state */
+    /* a lowered call that suspended keeps its lifted arguments for the retry */
+    const void *pending;
+    cm_val_t *pending_args;
+};
+
+struct cm_call {
+    cm_instance_t *inst;
+    wh_arena_t *arena;
+    char trap[200];
+};
+
+/* Context of one lift or lower: the instance, the guest's memory and
+ * realloc, the string encoding, and where host-side values are allocated. */
+typedef struct {
+    cm_instance_t *inst;
+    const cm__ropts *opts;
+    wh_arena_t *arena;
+    wh_err_t *err;
+    uint32_t borrow_scope; /* borrows lowered now belong to this call */
+} cm__cx;
+
+/* Lifting: core values (flat, starting at *i) or memory → host values. */
+wh_rc cm__lift_flat(cm__cx *cx, const cm_type_t *t, const wm_slot *vals, uint32_t nvals,
+                    uint32_t *i, cm_val_t *out);
+wh_rc cm__lift_mem(cm__cx *cx, const cm_type_t *t, uint32_t ptr, cm_val_t *out);
+/* Lowering: host values → core values (flat) or memory. Flat slots written
+ * are zero-extended to 64 bits. */
+wh_rc cm__lower_flat(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, wm_slot *vals,
+                     uint32_t nvals, uint32_t *i);
+wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t ptr);
+/* Calls realloc(0, 0, align, size) in the guest; traps if the result does not fit. */
+wh_rc cm__alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out);
+
+/* Handles (cm_instance.c). */
+wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own,
+                     uint32_t scope, uint32_t *out, wh_err_t *err);
+wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool own,
+                      uint32_t *out_rep, wh_err_t *err);
+
+/* Runtime objects (cm_instance.c), allocated for the instance's lifetime. */
+void *cm__ialloc(cm_instance_t *inst, size_t n);
+cm_func_t *cm__func_new(cm_instance_t *inst);
+/* A core function the guest calls to call callee (canon lower). */
+wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts);
+/* resource.new / resource.rep / resource.drop (op is the cm__op). */
+wm_func_t *cm__resource_builtin(cm_instance_t *inst, uint8_t op, const cm_resource_t *res);
+
+/* A trap raised by the canonical ABI (bad pointer, bad UTF-8, …). */
+wh_rc cm__trap(cm__cx *cx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,229 @@
+/* Tests for the canonical ABI's lifting and lowering (cm_abi.c) against a
+ * real linear memory and realloc (tests/component/wat/abimem.wat), with
+ * expected bytes worked out from CanonicalABI.md. */
+#include "component/cm_rt.h"
+#include "th.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct {
+    cm_instance_t inst;
+    uint8_t *bytes;
+    wm_module_t *mod;
+    wm_instance_t *wi;
+    cm__ropts opts;
+    wh_arena_t arena;
+    wh_err_t err;
+    cm__cx cx;
+} env;
+
+static bool setup(env *e, uint8_t encoding)
+{
+    memset(e, 0, sizeof *e);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof path, "%s/abimem.wasm", WH_TEST_WAT_DIR);
+    if (!TH_EQ(wh_read_file(path, &e->bytes, &len, NULL), WH_OK) ||
+        !TH_EQ(wm_module_load(e->bytes, len, NULL, &e->mod, NULL), WH_OK))
+        return false;
+    e->inst.store = wm_store_new(NULL);
+    if (!TH_EQ(wm_instantiate(e->inst.store, e->mod, NULL, 0, &e->wi, NULL), WH_OK))
+        return false;
+    wm_extern_t x;
+    wm_instance_export(e->wi, "memory", &x);
+    e->opts.memory = x.of.memory;
+    wm_instance_export(e->wi, "realloc", &x);
+    e->opts.realloc = x.of.func;
+    e->opts.encoding = encoding;
+    wh_arena_init(&e->arena, 0);
+    e->cx = (cm__cx){.inst = &e->inst, .opts = &e->opts, .arena = &e->arena, .err = &e->err};
+    return true;
+}
+
+static void teardown(env *e)
+{
+    wm_store_free(e->inst.store);
+    wm_module_free(e->mod);
+    wh_free(e->bytes);
+    wh_arena_free(&e->arena);
+}
+
+static uint8_t *mem(env *e)
+{
+    return wm_memory_data(e->opts.memory);
+}
+
+static cm_type_t mk(wh_arena_t *a, uint8_t kind, uint32_t n, const cm_type_t **elems)
+{
+    cm_type_t t = {.kind = kind, .n = n, .elems = elems};
+    cm__layout(&t, a);
+    return t;
+}
+
+static cm_val_t str(const char *s)
+{
+    return (cm_val_t){.kind = CM_STRING, .of.str = {s, strlen(s)}};
+}
+
+TH_TEST(abi_string_utf8_roundtrip_through_memory)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    cm_val_t v = str("h\xc3\xa9llo"), back;
+    TH_EQ(cm__lower_mem(&e.cx, cm_prim(CM_STRING), &v, 16), WH_OK);
+    uint32_t ptr, len;
+    memcpy(&ptr, mem(&e) + 16, 4);
+    memcpy(&len, mem(&e) + 20, 4);
+    TH_EQ(len, 6); /* bytes, in UTF-8 */
+    TH_OK(!memcmp(mem(&e) + ptr, "h\xc3\xa9llo", 6));
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_STRING), 16, &back), WH_OK);
+    TH_EQ(back.of.str.len, 6);
+    TH_OK(!memcmp(back.of.str.ptr, "h\xc3\xa9llo", 6));
+    teardown(&e);
+}
+
+TH_TEST(abi_string_utf16_and_latin1)
+{
+    env e;
+    if (!setup(&e, CM_UTF16))
+        return;
+    cm_val_t v = str("a\xf0\x9f\x98\x80"), back; /* 'a' and U+1F600: 3 UTF-16 units */
+    TH_EQ(cm__lower_mem(&e.cx, cm_prim(CM_STRING), &v, 16), WH_OK);
+    uint32_t ptr, len;
+    memcpy(&ptr, mem(&e) + 16, 4);
+    memcpy(&len, mem(&e) + 20, 4);
+    TH_EQ(len, 3);
+    const uint8_t want[] = {'a', 0, 0x3d, 0xd8, 0x00, 0xde}; /* D83D DE00 little-endian */
+    TH_OK(!memcmp(mem(&e) + ptr, want, 6));
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_STRING), 16, &back), WH_OK);
+    TH_EQ(back.of.str.len, 5);
+    TH_OK(!memcmp(back.of.str.ptr, "a\xf0\x9f\x98\x80", 5));
+    /* latin1+utf16: all below U+0100 stays Latin-1, one byte each, no tag */
+    e.opts.encoding = CM_LATIN1_UTF16;
+    cm_val_t l = str("caf\xc3\xa9");
+    TH_EQ(cm__lower_mem(&e.cx, cm_prim(CM_STRING), &l, 24), WH_OK);
+    memcpy(&ptr, mem(&e) + 24, 4);
+    memcpy(&len, mem(&e) + 28, 4);
+    TH_EQ(len, 4);
+    TH_EQ(mem(&e)[ptr + 3], 0xe9);
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_STRING), 24, &back), WH_OK);
+    TH_EQ(back.of.str.len, 5);
+    /* beyond Latin-1 it is UTF-16 with the tag bit in the length */
+    TH_EQ(cm__lower_mem(&e.cx, cm_prim(CM_STRING), &v, 32), WH_OK);
+    memcpy(&len, mem(&e) + 36, 4);
+    TH_EQ(len, 3u | 0x80000000u);
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_STRING), 32, &back), WH_OK);
+    TH_EQ(back.of.str.len, 5);
+    teardown(&e);
+}
+
+TH_TEST(abi_traps_on_bad_guest_data)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    cm_val_t v;
+    /* a string pointing past the end of memory */
+    uint32_t bad[2] = {65530, 100};
+    memcpy(mem(&e) + 8, bad, 8);
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_STRING), 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "out of bounds");
+    /* invalid UTF-8 */
+    memcpy(mem(&e) + 100, "\xc0\x80", 2);
+    uint32_t s2[2] = {100, 2};
+    memcpy(mem(&e) + 8, s2, 8);
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_STRING), 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "invalid UTF-8");
+    /* misaligned u32 */
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_U32), 2, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "aligned");
+    /* a surrogate is not a char */
+    uint32_t sur = 0xd800;
+    memcpy(mem(&e) + 8, &sur, 4);
+    TH_EQ(cm__lift_mem(&e.cx, cm_prim(CM_CHAR), 8, &v), WH_TRAP);
+    /* discriminant out of range */
+    const cm_type_t *opt_elems[] = {cm_prim(CM_U8)};
+    cm_type_t opt = mk(&e.arena, CM_OPTION, 1, opt_elems);
+    mem(&e)[8] = 2;
+    TH_EQ(cm__lift_mem(&e.cx, &opt, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "discriminant");
+    /* an absurd list length is refused, not allocated */
+    const cm_type_t *u8[] = {cm_prim(CM_U8)};
+    cm_type_t l = mk(&e.arena, CM_LIST, 1, u8);
+    uint32_t big[2] = {0, 0xffffffffu};
+    memcpy(mem(&e) + 8, big, 8);
+    TH_EQ(cm__lift_mem(&e.cx, &l, 8, &v), WH_TRAP);
+    teardown(&e);
+}
+
+TH_TEST(abi_record_variant_list_roundtrip)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    wh_arena_t *a = &e.arena;
+    /* record { id: u16, name: string, tags: list<u32>, score: option<f64> } */
+    const cm_type_t *u32e[] = {cm_prim(CM_U32)};
+    cm_type_t lu32 = mk(a, CM_LIST, 1, u32e);
+    const cm_type_t *f64e[] = {cm_prim(CM_F64)};
+    cm_type_t of64 = mk(a, CM_OPTION, 1, f64e);
+    const cm_type_t *fields[] = {cm_prim(CM_U16), cm_prim(CM_STRING), &lu32, &of64};
+    cm_type_t rec = mk(a, CM_RECORD, 4, fields);
+    TH_EQ(rec.size, 40); /* u16 at 0, string at 4, list at 12, option<f64> at 24 (16 bytes) */
+    TH_EQ(rec.align, 8);
+    cm_val_t tags[3] = {{.kind = CM_U32, .of.u = 7}, {.kind = CM_U32, .of.u = 0xffffffffu},
+                        {.kind = CM_U32, .of.u = 0}};
+    cm_val_t score = {.kind = CM_F64, .of.f64 = 2.5};
+    cm_val_t fv[4] = {{.kind = CM_U16, .of.u = 65535}, str("x"),
+                      {.kind = CM_LIST, .of.list = {tags, 3}},
+                      {.kind = CM_OPTION, .of.var = {1, &score}}};
+    cm_val_t v = {.kind = CM_RECORD, .of.list = {fv, 4}}, back;
+    TH_EQ(cm__lower_mem(&e.cx, &rec, &v, 64), WH_OK);
+    TH_EQ(cm__lift_mem(&e.cx, &rec, 64, &back), WH_OK);
+    TH_EQ(back.of.list.n, 4);
+    TH_EQ(back.of.list.v[0].of.u, 65535);
+    TH_EQ(back.of.list.v[2].of.list.n, 3);
+    TH_EQ(back.of.list.v[2].of.list.v[1].of.u, 0xffffffffu);
+    TH_EQ(back.of.list.v[3].of.var.tag, 1);
+    TH_OK(back.of.list.v[3].of.var.v->of.f64 == 2.5);
+    /* flat: the same record is u16→i32, string→2, list→2, option<f64>→(i32, f64) */
+    TH_EQ(rec.nflat, 7);
+    wm_slot flat[7];
+    uint32_t i = 0;
+    TH_EQ(cm__lower_flat(&e.cx, &rec, &v, flat, 7, &i), WH_OK);
+    TH_EQ(i, 7);
+    TH_EQ(flat[0].i32, 65535);
+    TH_EQ(flat[5].i32, 1);
+    i = 0;
+    TH_EQ(cm__lift_flat(&e.cx, &rec, flat, 7, &i, &back), WH_OK);
+    TH_OK(back.of.list.v[3].of.var.v->of.f64 == 2.5);
+    teardown(&e);
+}
+
+TH_TEST(abi_variant_payload_coercion_in_flat_form)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    /* variant { a(f32), b(u64) }: flat (i32, i64); a's f32 rides in the i64 */
+    const cm_type_t *cases[] = {cm_prim(CM_F32), cm_prim(CM_U64)};
+    cm_type_t var = mk(&e.arena, CM_VARIANT, 2, cases);
+    cm_val_t pay = {.kind = CM_F32, .of.f32 = -1.5f}, v = {.kind = CM_VARIANT, .of.var = {0, &pay}};
+    wm_slot flat[2];
+    uint32_t i = 0;
+    TH_EQ(cm__lower_flat(&e.cx, &var, &v, flat, 2, &i), WH_OK);
+    TH_EQ(flat[1].i64, 0xbfc00000u); /* the f32's bits, zero-extended */
+    cm_val_t back;
+    i = 0;
+    TH_EQ(cm__lift_flat(&e.cx, &var, flat, 2, &i, &back), WH_OK);
+    TH_EQ(back.of.var.tag, 0);
+    TH_OK(back.of.var.v->of.f32 == -1.5f);
+    /* s8 lowers sign-extended to 32 bits */
+    cm_val_t m = {.kind = CM_S8, .of.s = -2};
+    i = 0;
+    TH_EQ(cm__lower_flat(&e.cx, cm_prim(CM_S8), &m, flat, 1, &i), WH_OK);
+    TH_EQ(flat[0].i32, 0xfffffffeu);
+    teardown(&e);
+}
