@@ -29,13 +29,13 @@
 #include <string.h>
 
 #define IMPORT(mod, name) __attribute__((import_module(mod), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
+#define EXPORT(name)      __attribute__((export_name(name)))
 
 #ifndef GUEST_ENC
 #define GUEST_ENC 0
 #endif
-#define ENC_UTF8 0
-#define ENC_UTF16 1
+#define ENC_UTF8         0
+#define ENC_UTF16        1
 #define ENC_LATIN1_UTF16 2
 /* latin1+utf16: the top bit of the length says the bytes are UTF-16 */
 #define UTF16_TAG 0x80000000u

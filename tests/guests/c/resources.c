@@ -15,7 +15,7 @@
 #include "guest.h"
 
 #define RX "[export]wasmhttpd:test/resources@0.1.0"
-#define R "wasmhttpd:test/resources@0.1.0#"
+#define R  "wasmhttpd:test/resources@0.1.0#"
 
 IMPORT(RX, "[resource-new]counter") int32_t counter_new(void *rep);
 IMPORT(RX, "[resource-rep]counter") void *counter_rep(int32_t handle);

@@ -19,7 +19,7 @@
  */
 #include "guest.h"
 
-#define TT "wasmhttpd:test/types-test@0.1.0#"
+#define TT   "wasmhttpd:test/types-test@0.1.0#"
 #define POST "cabi_post_wasmhttpd:test/types-test@0.1.0#"
 
 typedef struct {
@@ -762,8 +762,8 @@ int64_t sum16(uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint32_t a5, u
               uint32_t a7, uint32_t a8, uint32_t a9, uint32_t a10, uint32_t a11, uint32_t a12,
               uint32_t a13, uint32_t a14, uint32_t a15, uint32_t a16)
 {
-    return (int64_t)((uint64_t)a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 +
-                     a13 + a14 + a15 + a16);
+    return (int64_t)((uint64_t)a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11 + a12 + a13 +
+                     a14 + a15 + a16);
 }
 EXPORT(TT "divmod") void *divmod(uint32_t a, uint32_t b)
 {
