@@ -350,7 +350,7 @@ static wh_rc lower_handle(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uin
 static wh_rc check_char(cm__cx *cx, uint32_t c)
 {
     if (c >= 0x110000 || (c >= 0xd800 && c <= 0xdfff))
-        return cm__trap(cx, "0x%x is not a Unicode scalar value", c);
+        return cm__trap(cx, "0x%x is not a valid char (a Unicode scalar value)", c);
     return WH_OK;
 }
 

@@ -4,9 +4,9 @@
  * wasmtime's: floats as the shortest decimal that reads back to the same
  * value, never with an exponent (1.5, 100000000000000000000, -0, nan, inf);
  * \\ \" \' \t \n \r and other control characters escaped in chars and
- * strings; options and results always in their variant form. Unlike the
- * reference writer, record fields that are none are printed too, so the
- * text shows every field of the type.
+ * strings; options and results always in their variant form; record
+ * fields that are none left out, as the reference writer does (a record
+ * with nothing left prints as {:}).
  *
  * Whatever this prints for a type, cm_wave_parse reads back to the same
  * value (NaN payloads aside).
@@ -201,21 +201,21 @@ static void put_value(cm__out *o, const cm_val_t *v, const cm_type_t *t)
         }
         cm__puts(o, t->kind == CM_LIST ? "]" : ")");
         return;
-    case CM_RECORD:
-        if (t->n == 0) {
-            cm__puts(o, "{:}");
-            return;
-        }
-        cm__puts(o, "{");
+    case CM_RECORD: {
+        bool any = false;
         for (uint32_t i = 0; i < t->n && i < v->of.list.n; i++) {
-            if (i)
-                cm__puts(o, ", ");
+            const cm_val_t *f = &v->of.list.v[i];
+            if (t->elems[i]->kind == CM_OPTION && f->of.var.tag == 0)
+                continue; /* none: omitted, and read back as none */
+            cm__puts(o, any ? ", " : "{");
+            any = true;
             cm__puts(o, t->labels[i]);
             cm__puts(o, ": ");
-            put_value(o, &v->of.list.v[i], t->elems[i]);
+            put_value(o, f, t->elems[i]);
         }
-        cm__puts(o, "}");
+        cm__puts(o, any ? "}" : "{:}");
         return;
+    }
     case CM_FLAGS: {
         cm__puts(o, "{");
         bool first = true;
