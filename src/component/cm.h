@@ -244,6 +244,13 @@ const cm_functype_t *cm_func_type(const cm_func_t *f);
 wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
               wh_arena_t *arena, wh_err_t *err);
 
+/* Calls the function an expression "NAME(WAVE ARGS)" names (as
+ * cm_instance_func finds it) and prints its result in WAVE and a newline to
+ * out (nothing for a function without result). WH_ARG for an expression
+ * that does not parse or fit the function's type, WH_NOTFOUND for no such
+ * function, else what cm_call returns. */
+wh_rc cm_invoke(cm_instance_t *inst, const char *expr, FILE *out, wh_err_t *err);
+
 /* ---- WAVE: the WebAssembly Value Encoding (text values, as wasmtime's
  * `run --invoke` takes them) ---- */
 
