@@ -52,10 +52,9 @@ static uint32_t get_val(const wm_slot *s, uint8_t type, wm_val_t *v)
     }
 }
 
-static void read_results(wm_store_t *s, wm_val_t *results, uint32_t nresults)
+static void read_results(const wm_functype_t *t, const wm_slot *p, wm_val_t *results,
+                         uint32_t nresults)
 {
-    const wm_functype_t *t = s->entry_func->type;
-    const wm_slot *p = s->susp_base;
     for (uint32_t i = 0; i < nresults && i < t->nresults; i++)
         p += get_val(p, t->results[i], &results[i]);
 }
@@ -87,8 +86,9 @@ wh_rc wm_func_call(wm_store_t *s, wm_func_t *f, const wm_val_t *args, uint32_t n
     wm_func_t *outer_entry = s->entry_func;
     s->entry_func = f;
     wh_rc rc = wm__exec(s, f, base, err);
+    /* From this call's own base: a nested call may have run meanwhile. */
     if (rc == WH_OK)
-        read_results(s, results, nresults);
+        read_results(t, base, results, nresults);
     if (rc != WH_SUSPEND)
         s->entry_func = outer_entry;
     return rc;
@@ -103,7 +103,7 @@ wh_rc wm_store_resume(wm_store_t *s, wm_val_t *results, uint32_t nresults, wh_er
                       s->entry_func->type->nresults, nresults);
     wh_rc rc = wm__resume(s, err);
     if (rc == WH_OK)
-        read_results(s, results, nresults);
+        read_results(s->entry_func->type, s->susp_base, results, nresults);
     return rc;
 }
 

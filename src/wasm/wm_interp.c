@@ -397,6 +397,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                         s->susp_fp = fp;
                         s->susp_fr = fr;
                         s->susp_base_fr = base_fr;
+                        /* the entry function's frame base: where its results go */
+                        s->susp_base = fr > base_fr ? base_fr->fp : fp;
                         s->susp_func = func;
                         goto save_fuel;
                     }
@@ -847,7 +849,6 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
     memset(base + d->param_slots, 0, (size_t)(d->local_slots - d->param_slots) * sizeof *base);
     if (d->nconsts)
         memcpy(base + d->const_base, d->consts, (size_t)d->nconsts * sizeof *base);
-    s->susp_base = base;
     return run(s, f, d->code, base, fr, fr, err, NULL);
 }
 

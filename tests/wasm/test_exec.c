@@ -339,3 +339,32 @@ TH_TEST(exec_multi_value_and_block_params)
     TH_EQ(r3[2].of.i32, 11);
     teardown(&f);
 }
+
+/* The reentering host function: calls the module's "sq" with its argument. */
+static wh_rc host_reenter(wm_call_t *call, void *env, wm_slot *args)
+{
+    wm_func_t *sq = *(wm_func_t **)env;
+    wm_val_t a = {.type = WM_I32, .of.i32 = args[0].i32}, r;
+    wh_rc rc = wm_func_call(wm_call_store(call), sq, &a, 1, &r, 1, NULL);
+    if (rc)
+        return rc;
+    args[0].i32 = r.of.i32 + 1000;
+    return WH_OK;
+}
+
+TH_TEST(exec_host_reenters_the_module)
+{
+    fixture f = {0};
+    static wm_func_t *sq;
+    f.store = wm_store_new(NULL);
+    wm_extern_t imp = {.kind = WM_EXTERN_FUNC,
+                       .of.func = wm_func_new_host(f.store, &t_get, host_reenter, &sq)};
+    if (!setup(&f, "reenter", &imp, 1))
+        return;
+    sq = export_func(&f, "sq");
+    wm_val_t arg = {.type = WM_I32, .of.i32 = 7}, res[2] = {0};
+    TH_EQ(wm_func_call(f.store, export_func(&f, "outer"), &arg, 1, res, 2, NULL), WH_OK);
+    TH_EQ(res[0].of.i32, 8);        /* computed before the host call */
+    TH_EQ(res[1].of.i32, 49 + 1000);
+    teardown(&f);
+}
