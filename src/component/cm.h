@@ -240,9 +240,16 @@ const cm_functype_t *cm_func_type(const cm_func_t *f);
 
 /* Calls f. args has f's parameter count; *result receives the result (if
  * any), allocated in arena, which must stay alive while the result is used.
- * The guest's post-return runs before this returns. */
+ * The guest's post-return runs before this returns. WH_SUSPEND when a
+ * host function the guest called asked to wait: finish with cm_resume. */
 wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
               wh_arena_t *arena, wh_err_t *err);
+
+/* Finishes a call that returned WH_SUSPEND (a host function asked to wait):
+ * calls that host function again and goes on. The result lands where the
+ * suspended cm_call was told, in its arena. Returns what cm_call would
+ * have, possibly WH_SUSPEND again. */
+wh_rc cm_resume(cm_instance_t *inst, wh_err_t *err);
 
 /* Calls the function an expression "NAME(WAVE ARGS)" names (as
  * cm_instance_func finds it) and prints its result in WAVE and a newline to

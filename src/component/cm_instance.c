@@ -179,6 +179,49 @@ static void slots_to_vals(const uint8_t *types, uint32_t n, const wm_slot *s, wm
 }
 
 /* Calls a lifted (guest) function with host values. */
+/* The second half of a lifted call, once the core function has returned
+ * (at once, or after suspensions): lift the result, check borrows, run
+ * post-return. */
+static wh_rc finish_lifted(cm_instance_t *inst, cm_func_t *f, const wm_val_t *cres,
+                           cm_val_t *result, wh_arena_t *arena, uint32_t depth, wh_err_t *err)
+{
+    const cm_functype_t *ft = f->type;
+    const wm_functype_t *ct = wm_func_type(f->core);
+    cm__cx cx = {.inst = inst, .opts = &f->opts, .arena = arena, .err = err, .borrow_scope = depth};
+    wh_rc rc = WH_OK;
+    if (ft->result) {
+        if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
+            wm_slot rs[1];
+            rs[0].i64 = cres[0].of.i64;
+            uint32_t i = 0;
+            rc = cm__lift_flat(&cx, ft->result, rs, 1, &i, result);
+        } else {
+            rc = cm__lift_mem(&cx, ft->result, cres[0].of.i32, result);
+        }
+    }
+    if (!rc && inst->nborrows[depth])
+        rc = wh_err(err, WH_TRAP, -1,
+                    "canonical ABI: %u borrowed handle(s) outlived the call that lent them",
+                    inst->nborrows[depth]);
+    if (!rc && f->opts.post_return)
+        rc = wm_func_call(inst->store, f->opts.post_return, cres, ct->nresults, NULL, 0, err);
+    return rc;
+}
+
+/* Ends a lifted call that will not be resumed: restores the depth and
+ * marks a trapped instance unusable. */
+static wh_rc end_lifted(cm_instance_t *inst, uint32_t depth, wh_rc rc)
+{
+    inst->nborrows[depth] = 0;
+    inst->depth = depth - 1;
+    inst->susp.f = NULL;
+    if (rc)
+        inst->poisoned = rc == WH_TRAP || rc == WH_EXHAUSTED || rc == WH_OUT_OF_FUEL ||
+                         rc == WH_INTERRUPTED;
+    return rc;
+}
+
+/* Calls a lifted (guest) function with host values. */
 static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args,
                          cm_val_t *result, wh_arena_t *arena, wh_err_t *err)
 {
@@ -216,30 +259,34 @@ static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args
         slots_to_vals(ct->params, nflat, flat, cargs);
         rc = wm_func_call(inst->store, f->core, cargs, nflat, cres, ct->nresults, err);
     }
-    if (!rc && ft->result) {
-        if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
-            wm_slot rs[1];
-            rs[0].i64 = cres[0].of.i64;
-            uint32_t i = 0;
-            rc = cm__lift_flat(&cx, ft->result, rs, 1, &i, result);
-        } else {
-            rc = cm__lift_mem(&cx, ft->result, cres[0].of.i32, result);
-        }
+    if (rc == WH_SUSPEND) {
+        if (depth != 1) /* only a call the host drives from outside can wait */
+            return end_lifted(inst, depth,
+                              wh_err(err, WH_UNSUPPORTED, -1,
+                                     "a guest suspended inside a nested component call"));
+        inst->susp.f = f;
+        inst->susp.arena = arena;
+        inst->susp.result = result;
+        return WH_SUSPEND; /* depth stays: the trampolines resume at it */
     }
-    if (!rc && inst->nborrows[depth])
-        rc = wh_err(err, WH_TRAP, -1,
-                    "canonical ABI: %u borrowed handle(s) outlived the call that lent them",
-                    inst->nborrows[depth]);
-    if (!rc && f->opts.post_return)
-        rc = wm_func_call(inst->store, f->opts.post_return, cres, ct->nresults, NULL, 0, err);
-    inst->nborrows[depth] = 0;
-    inst->depth = depth - 1;
+    if (!rc)
+        rc = finish_lifted(inst, f, cres, result, arena, depth, err);
+    return end_lifted(inst, depth, rc);
+}
+
+wh_rc cm_resume(cm_instance_t *inst, wh_err_t *err)
+{
+    cm_func_t *f = inst->susp.f;
+    if (!f)
+        return wh_err(err, WH_ARG, -1, "the instance has no suspended call");
+    const wm_functype_t *ct = wm_func_type(f->core);
+    wm_val_t cres[2];
+    wh_rc rc = wm_store_resume(inst->store, cres, ct->nresults, err);
     if (rc == WH_SUSPEND)
-        rc = wh_err(err, WH_UNSUPPORTED, -1, "suspending inside a component call is not "
-                                             "supported yet");
-    if (rc && rc != WH_SUSPEND)
-        inst->poisoned = rc == WH_TRAP || rc == WH_EXHAUSTED;
-    return rc;
+        return rc;
+    if (!rc)
+        rc = finish_lifted(inst, f, cres, inst->susp.result, inst->susp.arena, 1, err);
+    return end_lifted(inst, 1, rc);
 }
 
 wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
@@ -251,6 +298,8 @@ wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t 
     memset(result, 0, sizeof *result);
     if (inst->poisoned)
         return wh_err(err, WH_TRAP, -1, "the instance trapped before and cannot be used again");
+    if (inst->susp.f)
+        return wh_err(err, WH_ARG, -1, "the instance has a suspended call: resume it first");
     if (f->kind == CM__FN_HOST)
         return call_host(inst, f, args, result, arena, err);
     return call_lifted(inst, f, args, result, arena, err);

@@ -81,6 +81,12 @@ struct cm_instance {
     uint32_t nborrows[8]; /* borrow handles lent per call depth, still alive */
     cm_config_t cfg;
     bool poisoned; /* a trap left it in an unknown state */
+    /* a call the host made that is suspended (cm_resume finishes it) */
+    struct {
+        cm_func_t *f;
+        wh_arena_t *arena;
+        cm_val_t *result;
+    } susp;
     /* a lowered call that suspended keeps its lifted arguments for the retry */
     const void *pending;
     cm_val_t *pending_args;
