@@ -191,8 +191,8 @@ int main(int argc, char **argv)
         }
     }
     if (!invoke || !file) {
-        fprintf(stderr, "error: %s\n", !invoke ? "--invoke NAME(ARGS) is required"
-                                               : "no component given");
+        fprintf(stderr, "error: %s\n",
+                !invoke ? "--invoke NAME(ARGS) is required" : "no component given");
         return usage();
     }
 
