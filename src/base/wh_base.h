@@ -108,6 +108,13 @@ void *wh_arena_dup(wh_arena_t *a, const void *p, size_t n);
 void wh_arena_reset(wh_arena_t *a);
 void wh_arena_free(wh_arena_t *a);
 
+/* ---- UTF-8 (wh_utf8.c): shortest form, no surrogates, at most U+10FFFF ---- */
+/* Decodes one scalar value from s[0..n): its length in bytes, 0 if invalid. */
+size_t wh_utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
+/* Encodes cp (a scalar value) into out (room for 4): the bytes written. */
+size_t wh_utf8_encode(uint32_t cp, char *out);
+bool wh_utf8_valid(const uint8_t *s, size_t n);
+
 /* ---- Files ---- */
 /* Reads a whole file into a new buffer (free with wh_free). */
 wh_rc wh_read_file(const char *path, uint8_t **out_data, size_t *out_len, wh_err_t *err);

@@ -67,28 +67,6 @@ static const char *kind_name(uint8_t kind)
     return kind < 4 ? names[kind] : "?";
 }
 
-static const char *type_name(uint8_t t)
-{
-    switch (t) {
-    case WM_I32:
-        return "i32";
-    case WM_I64:
-        return "i64";
-    case WM_F32:
-        return "f32";
-    case WM_F64:
-        return "f64";
-    case WM_V128:
-        return "v128";
-    case WM_FUNCREF:
-        return "funcref";
-    case WM_EXTERNREF:
-        return "externref";
-    default:
-        return "?";
-    }
-}
-
 /* A v128 argument: 0x and up to 32 hex digits, the value as a 128-bit
  * integer (lane 0 in its low bits, as wasm stores it little-endian). */
 static bool parse_v128(const char *s, uint8_t out[16])
@@ -217,7 +195,7 @@ static int invoke(wm_store_t *s, wm_instance_t *inst, const char *file, const ch
         fprintf(stderr, "error: %s takes %" PRIu32 " argument%s (", name, ft->nparams,
                 ft->nparams == 1 ? "" : "s");
         for (uint32_t i = 0; i < ft->nparams; i++)
-            fprintf(stderr, "%s%s", i ? " " : "", type_name(ft->params[i]));
+            fprintf(stderr, "%s%s", i ? " " : "", wm_valtype_name(ft->params[i]));
         fprintf(stderr, "), got %d\n", nargs);
         return EXIT_USAGE;
     }
@@ -231,7 +209,7 @@ static int invoke(wm_store_t *s, wm_instance_t *inst, const char *file, const ch
     for (int i = 0; i < nargs; i++)
         if (!parse_arg(args[i], ft->params[i], &vals[i])) {
             fprintf(stderr, "error: argument %d of %s: cannot parse \"%s\" as %s\n", i + 1, name,
-                    args[i], type_name(ft->params[i]));
+                    args[i], wm_valtype_name(ft->params[i]));
             status = EXIT_USAGE;
             goto done;
         }

@@ -32,34 +32,12 @@ static bool externref_id(const void *p, uint64_t *out)
     return true;
 }
 
-const char *cli_type_name(uint8_t t)
-{
-    switch (t) {
-    case WM_I32:
-        return "i32";
-    case WM_I64:
-        return "i64";
-    case WM_F32:
-        return "f32";
-    case WM_F64:
-        return "f64";
-    case WM_V128:
-        return "v128";
-    case WM_FUNCREF:
-        return "funcref";
-    case WM_EXTERNREF:
-        return "externref";
-    default:
-        return "?";
-    }
-}
-
 static bool type_from_name(const char *s, uint8_t *out)
 {
     static const uint8_t all[] = {WM_I32,  WM_I64,     WM_F32,      WM_F64,
                                   WM_V128, WM_FUNCREF, WM_EXTERNREF};
     for (size_t i = 0; i < sizeof all; i++)
-        if (!strcmp(s, cli_type_name(all[i]))) {
+        if (!strcmp(s, wm_valtype_name(all[i]))) {
             *out = all[i];
             return true;
         }
@@ -319,7 +297,7 @@ static void val_str(const wm_val_t *v, int lane, const uint8_t *lane_match, uint
     size_t o = 0;
     if (n)
         buf[0] = 0;
-    app(buf, n, &o, "%s:", cli_type_name(v->type));
+    app(buf, n, &o, "%s:", wm_valtype_name(v->type));
     switch (v->type) {
     case WM_I32:
         app(buf, n, &o, "%" PRId32, (int32_t)v->of.i32);

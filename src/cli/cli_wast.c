@@ -358,7 +358,7 @@ static wh_rc run_action(wast_t *w, const json_t *a, results_t *res, wh_err_t *er
         }
         if (args[i].type != ft->params[i]) {
             rc = wh_err(err, WH_ARG, -1, "argument %zu is %s, \"%s\" wants %s", i + 1,
-                        cli_type_name(args[i].type), field, cli_type_name(ft->params[i]));
+                        wm_valtype_name(args[i].type), field, wm_valtype_name(ft->params[i]));
             goto done;
         }
     }

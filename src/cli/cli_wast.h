@@ -66,6 +66,5 @@ bool cli_expect_match(const cli_expect_t *e, const wm_val_t *got);
  * "f32:1.5 (0x3fc00000)". A v128 is shown in lanes of `lane` (CLI_LANE_*). */
 void cli_value_str(const wm_val_t *v, int lane, char *buf, size_t n);
 void cli_expect_str(const cli_expect_t *e, char *buf, size_t n);
-const char *cli_type_name(uint8_t t);
 
 #endif

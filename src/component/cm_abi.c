@@ -95,60 +95,6 @@ wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
 
 /* ---- strings ---- */
 
-/* Decodes one UTF-8 sequence; returns its length or 0 if invalid. */
-static uint32_t utf8_decode(const uint8_t *s, size_t n, uint32_t *cp)
-{
-    uint8_t c = s[0];
-    uint32_t len, v;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if ((c & 0xe0) == 0xc0)
-        len = 2, v = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0)
-        len = 3, v = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0)
-        len = 4, v = c & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (uint32_t k = 1; k < len; k++) {
-        if ((s[k] & 0xc0) != 0x80)
-            return 0;
-        v = v << 6 | (s[k] & 0x3f);
-    }
-    if ((len == 2 && v < 0x80) || (len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
-        v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return len;
-}
-
-static uint32_t utf8_encode(uint32_t cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
 
 static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *out)
 {
@@ -165,7 +111,8 @@ static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *ou
     out->kind = CM_STRING;
     if (enc == CM_UTF8) {
         for (size_t i = 0; i < bytes;) {
-            uint32_t cp, n = utf8_decode(p + i, bytes - i, &cp);
+            uint32_t cp;
+            size_t n = wh_utf8_decode(p + i, bytes - i, &cp);
             if (!n)
                 return cm__trap(cx, "invalid UTF-8 at byte %zu of a string", i);
             i += n;
@@ -184,7 +131,7 @@ static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *ou
     size_t o = 0;
     if (!utf16) {
         for (uint64_t i = 0; i < units; i++)
-            o += utf8_encode(p[i], s + o);
+            o += wh_utf8_encode(p[i], s + o);
     } else {
         for (uint64_t i = 0; i < units; i++) {
             uint32_t u = p[2 * i] | (uint32_t)p[2 * i + 1] << 8;
@@ -198,7 +145,7 @@ static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *ou
             if (u >= 0xd800 && u <= 0xdfff)
                 return cm__trap(cx, "unpaired UTF-16 surrogate at unit %llu of a string",
                                 (unsigned long long)i);
-            o += utf8_encode(u, s + o);
+            o += wh_utf8_encode(u, s + o);
         }
     }
     out->of.str.ptr = s;
@@ -216,7 +163,8 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
     size_t units = 0;
     bool latin1 = true;
     for (size_t i = 0; i < n;) {
-        uint32_t cp, k = utf8_decode(s + i, n - i, &cp);
+        uint32_t cp;
+        size_t k = wh_utf8_decode(s + i, n - i, &cp);
         if (!k)
             return wh_err(cx->err, WH_ARG, -1, "a host string is not valid UTF-8");
         units += cp >= 0x10000 ? 2 : 1;
@@ -242,7 +190,7 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
         size_t o = 0;
         for (size_t i = 0; i < n;) {
             uint32_t cp;
-            i += utf8_decode(s + i, n - i, &cp);
+            i += wh_utf8_decode(s + i, n - i, &cp);
             p[o++] = (uint8_t)cp;
         }
         *out_ptr = ptr;
@@ -255,7 +203,7 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        i += utf8_decode(s + i, n - i, &cp);
+        i += wh_utf8_decode(s + i, n - i, &cp);
         if (cp >= 0x10000) {
             cp -= 0x10000;
             put_le(p + o, 0xd800 + (cp >> 10), 2);

@@ -101,43 +101,6 @@ wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out)
     return WH_OK;
 }
 
-static bool utf8_valid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t b = s[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        uint32_t cp;
-        if ((b & 0xe0) == 0xc0) {
-            len = 2;
-            cp = b & 0x1f;
-        } else if ((b & 0xf0) == 0xe0) {
-            len = 3;
-            cp = b & 0x0f;
-        } else if ((b & 0xf8) == 0xf0) {
-            len = 4;
-            cp = b & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
 
 wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out)
 {
@@ -147,7 +110,7 @@ wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out)
         return rc;
     if (len > (size_t)(r->end - r->p))
         return cm__fail(x, WH_MALFORMED, off, "name of %u bytes runs past the end", len);
-    if (!utf8_valid(r->p, len))
+    if (!wh_utf8_valid(r->p, len))
         return cm__fail(x, WH_MALFORMED, off, "malformed UTF-8 encoding");
     if (memchr(r->p, 0, len))
         return cm__fail(x, WH_UNSUPPORTED, off, "name with a NUL character");

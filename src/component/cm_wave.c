@@ -154,7 +154,7 @@ static wh_rc literal_char(wv *p, size_t i, uint32_t *cp, size_t *n)
 {
     if (p->src[i] == '\\')
         return escape(p, i, cp, n);
-    *n = cm__utf8_decode((const uint8_t *)p->src + i, p->len - i, cp);
+    *n = wh_utf8_decode((const uint8_t *)p->src + i, p->len - i, cp);
     if (*n == 0)
         return fail(p, WH_ARG, i, "invalid UTF-8");
     return WH_OK;
@@ -177,7 +177,7 @@ static wh_rc decode_string(wv *p, tok t, char *dst, size_t *out_len)
             size_t k;
             TRY(literal_char(p, i, &cp, &k));
             if (dst)
-                n += s[i] == '\\' ? cm__utf8_encode(cp, dst + n) : (memcpy(dst + n, s + i, k), k);
+                n += s[i] == '\\' ? wh_utf8_encode(cp, dst + n) : (memcpy(dst + n, s + i, k), k);
             i += k;
         }
         *out_len = n;
@@ -220,7 +220,7 @@ static wh_rc decode_string(wv *p, tok t, char *dst, size_t *out_len)
             size_t k;
             TRY(literal_char(p, i, &cp, &k));
             if (dst)
-                n += s[i] == '\\' ? cm__utf8_encode(cp, dst + n) : (memcpy(dst + n, s + i, k), k);
+                n += s[i] == '\\' ? wh_utf8_encode(cp, dst + n) : (memcpy(dst + n, s + i, k), k);
             i += k;
         }
         if (eol == last_nl)

@@ -105,7 +105,7 @@ static void put_char(cm__out *o, uint32_t cp)
         cm__printf(o, "\\u{%x}", (unsigned)cp);
         return;
     }
-    cm__put(o, buf, cm__utf8_encode(cp, buf));
+    cm__put(o, buf, wh_utf8_encode(cp, buf));
 }
 
 static void put_string(cm__out *o, const char *s, size_t n)
@@ -113,7 +113,7 @@ static void put_string(cm__out *o, const char *s, size_t n)
     cm__puts(o, "\"");
     for (size_t i = 0; i < n;) {
         uint32_t cp;
-        size_t k = cm__utf8_decode((const uint8_t *)s + i, n - i, &cp);
+        size_t k = wh_utf8_decode((const uint8_t *)s + i, n - i, &cp);
         if (k == 0) {
             /* Not UTF-8 (should not happen for a lifted string): show the
              * replacement character rather than text that will not parse. */

@@ -81,10 +81,5 @@ bool cm__wit_keyword(const char *s, size_t n);
 /* Does NUL-terminated a equal s[0..n)? */
 bool cm__name_eq(const char *a, const char *s, size_t n);
 
-/* Decodes one UTF-8 scalar value at s (n > 0 bytes available): returns its
- * length and sets *cp, or 0 for a malformed, overlong or surrogate sequence. */
-size_t cm__utf8_decode(const uint8_t *s, size_t n, uint32_t *cp);
-/* Encodes a scalar value; returns its length (1–4). */
-size_t cm__utf8_encode(uint32_t cp, char *out);
 
 #endif

@@ -96,6 +96,8 @@ typedef struct {
 } wm_functype_t;
 
 bool wm_functype_eq(const wm_functype_t *a, const wm_functype_t *b);
+/* "i32", "funcref", …; "?" for anything else. */
+const char *wm_valtype_name(uint8_t t);
 
 typedef struct {
     uint64_t min, max; /* in pages for memories, elements for tables */

@@ -30,24 +30,7 @@ static const uint8_t one_type[][1] = {{WM_I32},  {WM_I64},     {WM_F32},      {W
 
 const char *cc_tname(uint8_t t)
 {
-    switch (t) {
-    case WM_I32:
-        return "i32";
-    case WM_I64:
-        return "i64";
-    case WM_F32:
-        return "f32";
-    case WM_F64:
-        return "f64";
-    case WM_V128:
-        return "v128";
-    case WM_FUNCREF:
-        return "funcref";
-    case WM_EXTERNREF:
-        return "externref";
-    default:
-        return "any";
-    }
+    return t == T_ANY ? "any" : wm_valtype_name(t);
 }
 
 bool cc_is_ref(uint8_t t)

@@ -240,28 +240,6 @@ static wh_rc rd_globaltype(dec *d, wm_globaltype_t *g)
     return WH_OK;
 }
 
-static const char *valtype_name(uint8_t t)
-{
-    switch (t) {
-    case WM_I32:
-        return "i32";
-    case WM_I64:
-        return "i64";
-    case WM_F32:
-        return "f32";
-    case WM_F64:
-        return "f64";
-    case WM_V128:
-        return "v128";
-    case WM_FUNCREF:
-        return "funcref";
-    case WM_EXTERNREF:
-        return "externref";
-    default:
-        return "?";
-    }
-}
-
 /* ---- Constant expressions ---- */
 
 /* Whether a one-byte opcode exists in WebAssembly 2.0, to tell "illegal
@@ -370,10 +348,10 @@ static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
 end:
     if (nvals != 1)
         return invalid(d, start, "type mismatch: constant expression must produce one %s value",
-                       valtype_name(want));
+                       wm_valtype_name(want));
     if (top != want)
-        return invalid(d, start, "type mismatch: expected %s, got %s", valtype_name(want),
-                       valtype_name(top));
+        return invalid(d, start, "type mismatch: expected %s, got %s", wm_valtype_name(want),
+                       wm_valtype_name(top));
     return WH_OK;
 fail:
     return rc;
@@ -713,7 +691,7 @@ static wh_rc rd_elem(dec *d, wm__elem *e)
     }
     if (e->mode == WM__SEG_ACTIVE && m->tables[e->table].type.elem != e->elemtype)
         return invalid(d, at, "type mismatch: %s segment for a %s table",
-                       valtype_name(e->elemtype), valtype_name(m->tables[e->table].type.elem));
+                       wm_valtype_name(e->elemtype), wm_valtype_name(m->tables[e->table].type.elem));
     TRY(rd_len(d, &n));
     if (!alloc_n(d, n, sizeof *e->items, &e->items))
         return nomem(d);

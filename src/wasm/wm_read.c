@@ -160,45 +160,6 @@ wh_rc wm__read_f64(wm__reader *r, uint64_t *out_bits, wh_err_t *err)
     return WH_OK;
 }
 
-/* Checks UTF-8 as the spec defines it: shortest form, no surrogates, at
- * most U+10FFFF. */
-static bool utf8_valid(const uint8_t *s, uint32_t n)
-{
-    uint32_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        uint32_t len, cp;
-        if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (uint32_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_len,
                     wh_err_t *err)
 {
@@ -210,7 +171,7 @@ wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_
     uint32_t at = wm__offset(r);
     if ((rc = wm__read_bytes(r, n, &b, err)))
         return rc;
-    if (!utf8_valid(b, n))
+    if (!wh_utf8_valid(b, n))
         return wh_err(err, WH_MALFORMED, at, "malformed UTF-8 encoding");
     char *s = wh_arena_alloc(arena, (size_t)n + 1);
     if (!s)
@@ -239,4 +200,26 @@ bool wm_functype_eq(const wm_functype_t *a, const wm_functype_t *b)
     return a->nparams == b->nparams && a->nresults == b->nresults &&
            (!a->nparams || !memcmp(a->params, b->params, a->nparams)) &&
            (!a->nresults || !memcmp(a->results, b->results, a->nresults));
+}
+
+const char *wm_valtype_name(uint8_t t)
+{
+    switch (t) {
+    case WM_I32:
+        return "i32";
+    case WM_I64:
+        return "i64";
+    case WM_F32:
+        return "f32";
+    case WM_F64:
+        return "f64";
+    case WM_V128:
+        return "v128";
+    case WM_FUNCREF:
+        return "funcref";
+    case WM_EXTERNREF:
+        return "externref";
+    default:
+        return "?";
+    }
 }
