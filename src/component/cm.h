@@ -222,6 +222,9 @@ wh_rc cm_linker_define_resource(cm_linker_t *l, const char *iface, const char *n
 typedef struct {
     int64_t fuel;           /* per call; negative: unlimited */
     uint64_t max_memory;    /* bytes of linear memory; 0: no limit beyond the module's */
+    void *user;             /* the embedder's, for host functions (cm_instance_user);
+                               set before instantiation, since start functions may
+                               already call imports */
 } cm_config_t;
 
 /* Instantiates c with the host functions of l (which may be NULL when the
@@ -230,6 +233,8 @@ typedef struct {
 wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_config_t *cfg,
                      cm_instance_t **out, wh_err_t *err);
 void cm_instance_free(cm_instance_t *inst);
+/* The embedder's pointer from cm_config_t.user. */
+void *cm_instance_user(const cm_instance_t *inst);
 wm_store_t *cm_instance_store(cm_instance_t *inst);
 
 /* Finds an exported function: "name" at the top level, or

@@ -24,6 +24,8 @@ wh_rc cm_component_load(const uint8_t *bytes, size_t len, cm_component_t **out, 
         return wh_err(err, WH_NOMEM, -1, "out of memory loading the component");
     wh_arena_init(&c->arena, 16384);
     wh_rc rc = cm__parse(c, bytes, len, err);
+    if (!rc)
+        rc = cm__resolve(c, err);
     if (rc) {
         cm_component_free(c);
         return rc;

@@ -23,6 +23,7 @@ struct scope {
     /* a nested scope's imports: its instantiation's arguments in the parent */
     const cm__named *args;
     uint32_t nargs;
+    const uint32_t *arg_of_import; /* resolved at load (may be NULL) */
     scope *arg_scope;
     cm__rinst *exports;
     wh_err_t *err;
@@ -50,6 +51,19 @@ static const char *sort_name(uint8_t sort)
 }
 
 /* ---- looking up exports ---- */
+
+/* An export at a position cm__resolve found. */
+static bool coreinst_at(const cm__coreinst *ci, uint32_t pos, wm_extern_t *out)
+{
+    if (pos & CM__INLINE_POS) {
+        pos &= ~CM__INLINE_POS;
+        if (ci->wi || pos >= ci->n)
+            return false;
+        *out = ci->items[pos];
+        return true;
+    }
+    return ci->wi && wm_instance_export_at(ci->wi, pos, out) == WH_OK;
+}
 
 static bool coreinst_find(const cm__coreinst *ci, const char *name, wm_extern_t *out)
 {
@@ -249,7 +263,8 @@ static wh_rc do_import(scope *s, const cm__def *d)
                           decl->name);
         }
     }
-    const cm__named *a = find_arg(s, decl->name);
+    const cm__named *a = s->arg_of_import ? &s->args[s->arg_of_import[d->u.import]]
+                                          : find_arg(s, decl->name);
     if (!a)
         return wh_err(s->err, WH_UNLINKABLE, -1, "nested component import %s has no argument",
                       decl->name);
@@ -279,7 +294,13 @@ static wh_rc core_instantiate(scope *s, const cm__def *d)
     if (!imports)
         return nomem(s);
     wh_rc rc = WH_OK;
-    for (uint32_t i = 0; i < n && !rc; i++) {
+    const uint32_t *res = d->u.inst.resolved;
+    for (uint32_t i = 0; i < n && !rc && res; i++) {
+        const cm__coreinst *from = s->items[CM_SORT_CORE_INSTANCE][d->u.inst.args[res[2 * i]].index];
+        if (!coreinst_at(from, res[2 * i + 1], &imports[i]))
+            res = NULL; /* the wiring differs from what was resolved: look up by name */
+    }
+    for (uint32_t i = 0; i < n && !rc && !res; i++) {
         wm_externdesc_t id;
         wm_module_import(m, i, &id);
         const cm__coreinst *from = NULL;
@@ -325,7 +346,9 @@ static wh_rc alias_core_export(scope *s, const cm__def *d)
 {
     const cm__coreinst *ci = s->items[CM_SORT_CORE_INSTANCE][d->u.alias.instance];
     wm_extern_t e;
-    if (!coreinst_find(ci, d->u.alias.name, &e) || core_sort_of(e.kind) != d->sort)
+    bool found = d->u.alias.resolved ? coreinst_at(ci, d->u.alias.resolved - 1, &e)
+                                     : coreinst_find(ci, d->u.alias.name, &e);
+    if (!found || core_sort_of(e.kind) != d->sort)
         return wh_err(s->err, WH_INVALID, d->offset, "core instance %u has no %s export %s",
                       d->u.alias.instance, sort_name(d->sort), d->u.alias.name);
     s->items[d->sort][d->index] = extern_ptr(&e);
@@ -448,6 +471,7 @@ static wh_rc instantiate_nested(scope *s, const cm__def *d)
     TRY(new_scope(&child, comp, s, s->inst, s->err));
     child.args = d->u.inst.args;
     child.nargs = d->u.inst.nargs;
+    child.arg_of_import = d->u.inst.resolved;
     child.arg_scope = s;
     TRY(run_scope(&child));
     s->items[CM_SORT_INSTANCE][d->index] = child.exports;
@@ -586,6 +610,11 @@ void cm_instance_free(cm_instance_t *inst)
         wh_arena_free(&inst->call_arenas[i]);
     wh_arena_free(&inst->arena);
     wh_free(inst);
+}
+
+void *cm_instance_user(const cm_instance_t *inst)
+{
+    return inst->cfg.user;
 }
 
 wm_store_t *cm_instance_store(cm_instance_t *inst)

@@ -118,10 +118,17 @@ typedef struct {
             uint32_t of; /* module or component index */
             uint32_t nargs;
             cm__named *args;
+            /* filled by cm__resolve, NULL when not resolved ahead of time:
+             * CORE_INSTANTIATE: per module import, the argument it comes
+             * from and its export position there (CM__INLINE_POS set: a
+             * position in an inline instance); INSTANTIATE: per import of
+             * the nested component, the argument it takes */
+            uint32_t *resolved;
         } inst;
         struct {
             uint32_t instance;
             const char *name;
+            uint32_t resolved; /* CORE export aliases: export position + 1, or 0 */
         } alias;
         struct {
             uint32_t count, index;
@@ -180,6 +187,11 @@ struct cm_component {
 /* Parses and validates bytes into c (wm_module_load for each core module).
  * Errors name the section and byte offset. */
 wh_rc cm__parse(cm_component_t *c, const uint8_t *bytes, size_t len, wh_err_t *err);
+
+/* Resolves core export names to positions once, at load time, so that
+ * instantiating does no string lookups for them (cm_resolve.c). */
+#define CM__INLINE_POS 0x80000000u
+wh_rc cm__resolve(cm_component_t *c, wh_err_t *err);
 
 /* Computes a value type's canonical ABI layout (size, align, flat types).
  * The parser calls it for every type it makes. */

@@ -196,6 +196,11 @@ wh_rc wm_instantiate(wm_store_t *s, const wm_module_t *m, const wm_extern_t *imp
 wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_t *out);
 wh_rc wm_instance_export_n(const wm_instance_t *inst, const char *name, size_t len,
                            wm_extern_t *out);
+/* The same by position in the module's export list (wm_module_export_index
+ * finds it once, so that repeated lookups cost nothing); WH_NOTFOUND past
+ * the end. */
+wh_rc wm_instance_export_at(const wm_instance_t *inst, uint32_t i, wm_extern_t *out);
+int64_t wm_module_export_index(const wm_module_t *m, const char *name, size_t len);
 const wm_module_t *wm_instance_module(const wm_instance_t *inst);
 /* The instance's memory 0, or NULL if it has none. */
 wm_memory_t *wm_instance_memory(const wm_instance_t *inst);

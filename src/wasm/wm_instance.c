@@ -239,14 +239,28 @@ wh_rc wm_instance_export(const wm_instance_t *inst, const char *name, wm_extern_
     return wm_instance_export_n(inst, name, strlen(name), out);
 }
 
+int64_t wm_module_export_index(const wm_module_t *m, const char *name, size_t len)
+{
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].name_len == len && !memcmp(m->exports[i].name, name, len))
+            return i;
+    return -1;
+}
+
 wh_rc wm_instance_export_n(const wm_instance_t *inst, const char *name, size_t len,
                            wm_extern_t *out)
 {
+    int64_t i = wm_module_export_index(inst->mod, name, len);
+    return i < 0 ? WH_NOTFOUND : wm_instance_export_at(inst, (uint32_t)i, out);
+}
+
+wh_rc wm_instance_export_at(const wm_instance_t *inst, uint32_t i, wm_extern_t *out)
+{
     const wm_module_t *m = inst->mod;
-    for (uint32_t i = 0; i < m->nexports; i++) {
+    {
+        if (i >= m->nexports)
+            return WH_NOTFOUND;
         const wm__export *ex = &m->exports[i];
-        if (ex->name_len != len || memcmp(ex->name, name, len))
-            continue;
         out->kind = ex->kind;
         switch (ex->kind) {
         case WM_EXTERN_FUNC:
