@@ -1,0 +1,211 @@
+/*
+ * wasi_host.h — the WASI 0.2 host: what wasmhttpd gives a component for the
+ * wasi:* interfaces.
+ *
+ * So far this holds only the filesystem part (wasi:filesystem@0.2): the
+ * preopened directories and the descriptor operations as plain C over host
+ * file descriptors, so that the component bindings stay thin.
+ *
+ * Sandbox invariant: every guest path is resolved beneath the directory
+ * descriptor it is relative to. Absolute paths, `..` steps and symbolic
+ * links (absolute or relative) that would leave that directory fail with
+ * WASI_FS_ERR_NOT_PERMITTED; symlink loops fail with WASI_FS_ERR_LOOP.
+ * Linux openat2(2) with RESOLVE_BENEATH does the resolution when the kernel
+ * has it; otherwise a component-by-component walk gives the same answers.
+ *
+ * Thread-safety: the functions are safe on distinct descriptors. A preopen
+ * table is not locked; build it before workers start, then only read it.
+ */
+#ifndef WASI_HOST_H
+#define WASI_HOST_H
+
+#include "base/wh_base.h"
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* ======================= wasi:filesystem ======================= */
+
+/* clang-format off */
+/* error-code of wasi:filesystem/types, in the WIT's order (the enum value
+ * is the WIT discriminant). */
+#define WASI_FS_ERROR_MAP(X)                                                 \
+    X(ACCESS, "access")                 X(WOULD_BLOCK, "would-block")        \
+    X(ALREADY, "already")               X(BAD_DESCRIPTOR, "bad-descriptor")  \
+    X(BUSY, "busy")                     X(DEADLOCK, "deadlock")              \
+    X(QUOTA, "quota")                   X(EXIST, "exist")                    \
+    X(FILE_TOO_LARGE, "file-too-large")                                      \
+    X(ILLEGAL_BYTE_SEQUENCE, "illegal-byte-sequence")                        \
+    X(IN_PROGRESS, "in-progress")       X(INTERRUPTED, "interrupted")        \
+    X(INVALID, "invalid")               X(IO, "io")                          \
+    X(IS_DIRECTORY, "is-directory")     X(LOOP, "loop")                      \
+    X(TOO_MANY_LINKS, "too-many-links") X(MESSAGE_SIZE, "message-size")      \
+    X(NAME_TOO_LONG, "name-too-long")   X(NO_DEVICE, "no-device")            \
+    X(NO_ENTRY, "no-entry")             X(NO_LOCK, "no-lock")                \
+    X(INSUFFICIENT_MEMORY, "insufficient-memory")                            \
+    X(INSUFFICIENT_SPACE, "insufficient-space")                              \
+    X(NOT_DIRECTORY, "not-directory")   X(NOT_EMPTY, "not-empty")            \
+    X(NOT_RECOVERABLE, "not-recoverable")                                    \
+    X(UNSUPPORTED, "unsupported")       X(NO_TTY, "no-tty")                  \
+    X(NO_SUCH_DEVICE, "no-such-device") X(OVERFLOW, "overflow")              \
+    X(NOT_PERMITTED, "not-permitted")   X(PIPE, "pipe")                      \
+    X(READ_ONLY, "read-only")           X(INVALID_SEEK, "invalid-seek")      \
+    X(TEXT_FILE_BUSY, "text-file-busy") X(CROSS_DEVICE, "cross-device")
+/* clang-format on */
+
+typedef enum {
+#define WASI_FS_ERR_ENUM(name, text) WASI_FS_ERR_##name,
+    WASI_FS_ERROR_MAP(WASI_FS_ERR_ENUM)
+#undef WASI_FS_ERR_ENUM
+} wasi_fs_error_t;
+
+/* The WIT name of an error code ("not-permitted"). */
+const char *wasi_fs_error_name(wasi_fs_error_t e);
+/* Maps a host errno to the nearest error code (unknown ones to io). */
+wasi_fs_error_t wasi_fs_error_from_errno(int errnum);
+
+/* descriptor-type, in the WIT's order. */
+typedef enum {
+    WASI_FS_TYPE_UNKNOWN,
+    WASI_FS_TYPE_BLOCK_DEVICE,
+    WASI_FS_TYPE_CHARACTER_DEVICE,
+    WASI_FS_TYPE_DIRECTORY,
+    WASI_FS_TYPE_FIFO,
+    WASI_FS_TYPE_SYMBOLIC_LINK,
+    WASI_FS_TYPE_REGULAR_FILE,
+    WASI_FS_TYPE_SOCKET,
+} wasi_fs_type_t;
+
+/* Flags, bit i being the WIT's i-th flag (the canonical ABI's layout). */
+enum { WASI_FS_PATH_SYMLINK_FOLLOW = 1u << 0 }; /* path-flags */
+enum {                                          /* open-flags */
+       WASI_FS_OPEN_CREATE = 1u << 0,
+       WASI_FS_OPEN_DIRECTORY = 1u << 1,
+       WASI_FS_OPEN_EXCLUSIVE = 1u << 2,
+       WASI_FS_OPEN_TRUNCATE = 1u << 3,
+};
+enum { /* descriptor-flags */
+       WASI_FS_DESC_READ = 1u << 0,
+       WASI_FS_DESC_WRITE = 1u << 1,
+       WASI_FS_DESC_FILE_INTEGRITY_SYNC = 1u << 2,
+       WASI_FS_DESC_DATA_INTEGRITY_SYNC = 1u << 3,
+       WASI_FS_DESC_REQUESTED_WRITE_SYNC = 1u << 4,
+       WASI_FS_DESC_MUTATE_DIRECTORY = 1u << 5,
+};
+
+/* wall-clock datetime; `present` false is the WIT's option::none. */
+typedef struct {
+    bool present;
+    uint64_t seconds;
+    uint32_t nanoseconds;
+} wasi_fs_time_t;
+
+/* descriptor-stat. */
+typedef struct {
+    wasi_fs_type_t type;
+    uint64_t link_count;
+    uint64_t size;
+    wasi_fs_time_t atime, mtime, ctime;
+} wasi_fs_stat_t;
+
+/* ---- Preopens (--dir HOST[::GUEST], --dir-rw) ---- */
+
+typedef struct {
+    int fd;         /* host directory, O_PATH|O_DIRECTORY; owned by the table */
+    char *guest;    /* the name the guest sees (get-directories) */
+    bool read_only; /* true: the descriptor lacks mutate-directory */
+} wasi_preopen_t;
+
+typedef struct {
+    WH_VEC(wasi_preopen_t) dirs;
+} wasi_preopens_t;
+
+/* Opens host_dir and adds it under guest_name (host_dir itself when NULL).
+ * Fails with WH_IO (message names the directory and the reason) when it
+ * cannot be opened or is not a directory, WH_NOMEM when out of memory. */
+wh_rc wasi_preopens_add(wasi_preopens_t *t, const char *host_dir, const char *guest_name,
+                        bool read_only, wh_err_t *err);
+/* Parses a --dir / --dir-rw argument "HOST[::GUEST]" and adds it. */
+wh_rc wasi_preopens_add_spec(wasi_preopens_t *t, const char *spec, bool read_only, wh_err_t *err);
+/* Closes every directory and frees the table (zeroed, reusable). */
+void wasi_preopens_free(wasi_preopens_t *t);
+
+/* ---- Descriptor operations ----
+ * Each takes host fds and returns true on success. On failure it returns
+ * false and sets *out_err to the WIT error code: such a failure is an
+ * ordinary result for the guest (result<_, error-code>), not a host error,
+ * which is why these do not return wh_rc.
+ *
+ * `dirfd` is a directory descriptor (a preopen or one from open-at; O_PATH is
+ * fine). `read_only` is true when that descriptor lacks mutate-directory;
+ * operations that would create, remove, rename or modify anything through
+ * it then fail with WASI_FS_ERR_READ_ONLY before touching the host, so the
+ * rule holds even where host permissions would allow the change.
+ * Paths are guest strings (NUL-terminated, relative). */
+
+/* open-at. On success *out_fd is a new host fd the caller owns (O_CLOEXEC).
+ * The new descriptor is read-only in the sense above exactly when
+ * wasi_fs_child_read_only() says so: a descriptor opened beneath a read-only
+ * one cannot gain mutate-directory, so read-only-ness is inherited. */
+bool wasi_fs_open_at(int dirfd, const char *path, uint32_t path_flags, uint32_t open_flags,
+                     uint32_t desc_flags, bool read_only, int *out_fd, wasi_fs_error_t *out_err);
+static inline bool wasi_fs_child_read_only(bool parent_read_only, uint32_t desc_flags)
+{
+    return parent_read_only || !(desc_flags & WASI_FS_DESC_MUTATE_DIRECTORY);
+}
+
+bool wasi_fs_stat(int fd, wasi_fs_stat_t *out, wasi_fs_error_t *out_err);
+bool wasi_fs_stat_at(int dirfd, const char *path, uint32_t path_flags, wasi_fs_stat_t *out,
+                     wasi_fs_error_t *out_err);
+bool wasi_fs_create_directory_at(int dirfd, const char *path, bool read_only,
+                                 wasi_fs_error_t *out_err);
+bool wasi_fs_remove_directory_at(int dirfd, const char *path, bool read_only,
+                                 wasi_fs_error_t *out_err);
+bool wasi_fs_unlink_file_at(int dirfd, const char *path, bool read_only, wasi_fs_error_t *out_err);
+bool wasi_fs_rename_at(int old_dirfd, const char *old_path, bool old_read_only, int new_dirfd,
+                       const char *new_path, bool new_read_only, wasi_fs_error_t *out_err);
+/* link-at. With symlink-follow set and a symlink as the last component of
+ * old_path it fails with unsupported (the host cannot link the target
+ * without resolving outside our walk). */
+bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path, int new_dirfd,
+                     const char *new_path, bool new_read_only, wasi_fs_error_t *out_err);
+/* symlink-at. A target starting with '/' is refused (not-permitted); a
+ * relative target may contain `..`: creating it is allowed, and every later
+ * resolution through it is still held beneath its preopen. */
+bool wasi_fs_symlink_at(int dirfd, const char *target, const char *path, bool read_only,
+                        wasi_fs_error_t *out_err);
+/* readlink-at. *out_target is a new string (wh_free) on success. Contents
+ * that are an absolute path fail with not-permitted. */
+bool wasi_fs_readlink_at(int dirfd, const char *path, char **out_target, wasi_fs_error_t *out_err);
+/* set-size; `desc_flags` are the descriptor's: without write it fails with
+ * bad-descriptor. */
+bool wasi_fs_set_size(int fd, uint32_t desc_flags, uint64_t size, wasi_fs_error_t *out_err);
+bool wasi_fs_sync(int fd, wasi_fs_error_t *out_err);
+bool wasi_fs_sync_data(int fd, wasi_fs_error_t *out_err);
+
+/* read-directory: an iterator over the entries of a directory, without "."
+ * and "..". The iterator has its own host fd; it does not borrow `fd`. */
+typedef struct {
+    DIR *dir;
+} wasi_fs_dir_iter_t;
+
+typedef struct {
+    wasi_fs_type_t type;
+    const char *name; /* valid until the next call on the iterator */
+} wasi_fs_dirent_t;
+
+bool wasi_fs_read_directory(int fd, wasi_fs_dir_iter_t *out_iter, wasi_fs_error_t *out_err);
+/* Sets *out_done when there are no more entries. */
+bool wasi_fs_dir_next(wasi_fs_dir_iter_t *it, wasi_fs_dirent_t *out_entry, bool *out_done,
+                      wasi_fs_error_t *out_err);
+void wasi_fs_dir_close(wasi_fs_dir_iter_t *it);
+
+/* Which resolver is used. AUTO uses openat2 and falls back to the portable
+ * walk when the kernel lacks it (ENOSYS, remembered); WALK forces the walk.
+ * Process-wide and meant for tests (like wh_alloc_fail_after); building with
+ * -DWH_WASI_NO_OPENAT2 makes WALK the only resolver. */
+typedef enum { WASI_FS_RESOLVER_AUTO, WASI_FS_RESOLVER_WALK } wasi_fs_resolver_t;
+void wasi_fs_set_resolver(wasi_fs_resolver_t r);
+
+#endif
