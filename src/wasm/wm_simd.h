@@ -187,10 +187,10 @@
     A(X, I64X2_EXTMUL_HIGH_I32X4_S, 221, s64, 2, (int64_t)a.s32[i + 2] * b.s32[i + 2])             \
     A(X, I64X2_EXTMUL_LOW_I32X4_U, 222, u64, 2, (uint64_t)a.u32[i] * b.u32[i])                     \
     A(X, I64X2_EXTMUL_HIGH_I32X4_U, 223, u64, 2, (uint64_t)a.u32[i + 2] * b.u32[i + 2])            \
-    A(X, F32X4_MIN, 232, f32, 4, wm__vminf(a.f32[i], b.f32[i]))                                    \
-    A(X, F32X4_MAX, 233, f32, 4, wm__vmaxf(a.f32[i], b.f32[i]))                                    \
-    A(X, F64X2_MIN, 244, f64, 2, wm__vmin(a.f64[i], b.f64[i]))                                     \
-    A(X, F64X2_MAX, 245, f64, 2, wm__vmax(a.f64[i], b.f64[i]))
+    A(X, F32X4_MIN, 232, f32, 4, wm__fminf(a.f32[i], b.f32[i]))                                    \
+    A(X, F32X4_MAX, 233, f32, 4, wm__fmaxf(a.f32[i], b.f32[i]))                                    \
+    A(X, F64X2_MIN, 244, f64, 2, wm__fmin(a.f64[i], b.f64[i]))                                     \
+    A(X, F64X2_MAX, 245, f64, 2, wm__fmax(a.f64[i], b.f64[i]))
 
 /* v128 -> v128 with a vector form:
  * A(X, NAME, sub, result lanes, count, lane expr, vector member, vector expr) */
@@ -234,18 +234,18 @@
     A(X, F32X4_DEMOTE_F64X2_ZERO, 94, f32, 4, i < 2 ? (float)a.f64[i & 1] : 0.0f)                  \
     A(X, F64X2_PROMOTE_LOW_F32X4, 95, f64, 2, (double)a.f32[i])                                    \
     A(X, I8X16_POPCNT, 98, u8, 16, __builtin_popcount(a.u8[i]))                                    \
-    A(X, F32X4_CEIL, 103, f32, 4, wm__vceilf(a.f32[i]))                                            \
-    A(X, F32X4_FLOOR, 104, f32, 4, wm__vfloorf(a.f32[i]))                                          \
-    A(X, F32X4_TRUNC, 105, f32, 4, wm__vtruncf(a.f32[i]))                                          \
-    A(X, F32X4_NEAREST, 106, f32, 4, wm__vnearestf(a.f32[i]))                                      \
-    A(X, F64X2_CEIL, 116, f64, 2, wm__vceil(a.f64[i]))                                             \
-    A(X, F64X2_FLOOR, 117, f64, 2, wm__vfloor(a.f64[i]))                                           \
-    A(X, F64X2_TRUNC, 122, f64, 2, wm__vtrunc(a.f64[i]))                                           \
+    A(X, F32X4_CEIL, 103, f32, 4, wm__ceilf(a.f32[i]))                                            \
+    A(X, F32X4_FLOOR, 104, f32, 4, wm__floorf(a.f32[i]))                                          \
+    A(X, F32X4_TRUNC, 105, f32, 4, wm__truncf(a.f32[i]))                                          \
+    A(X, F32X4_NEAREST, 106, f32, 4, wm__nearestf(a.f32[i]))                                      \
+    A(X, F64X2_CEIL, 116, f64, 2, wm__ceil(a.f64[i]))                                             \
+    A(X, F64X2_FLOOR, 117, f64, 2, wm__floor(a.f64[i]))                                           \
+    A(X, F64X2_TRUNC, 122, f64, 2, wm__trunc(a.f64[i]))                                           \
     A(X, I16X8_EXTADD_PAIRWISE_I8X16_S, 124, s16, 8, a.s8[2 * i] + a.s8[2 * i + 1])                \
     A(X, I16X8_EXTADD_PAIRWISE_I8X16_U, 125, u16, 8, a.u8[2 * i] + a.u8[2 * i + 1])                \
     A(X, I32X4_EXTADD_PAIRWISE_I16X8_S, 126, s32, 4, a.s16[2 * i] + a.s16[2 * i + 1])              \
     A(X, I32X4_EXTADD_PAIRWISE_I16X8_U, 127, u32, 4, a.u16[2 * i] + a.u16[2 * i + 1])              \
-    A(X, F64X2_NEAREST, 148, f64, 2, wm__vnearest(a.f64[i]))                                       \
+    A(X, F64X2_NEAREST, 148, f64, 2, wm__nearest(a.f64[i]))                                       \
     A(X, F32X4_SQRT, 227, f32, 4, sqrtf(a.f32[i]))                                                 \
     A(X, F64X2_SQRT, 239, f64, 2, sqrt(a.f64[i]))                                                  \
     A(X, I32X4_TRUNC_SAT_F32X4_S, 248, s32, 4, wm__tsat_s32(a.f32[i]))                             \

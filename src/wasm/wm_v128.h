@@ -23,6 +23,8 @@
 #ifndef WM_V128_H
 #define WM_V128_H
 
+#include "wm_float.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -114,57 +116,6 @@ static inline int16_t wm__q15mulr(int16_t a, int16_t b)
 
 /* ---- float lanes ---- */
 
-/* min/max: a NaN operand gives a NaN (a + b quiets it, keeping a canonical
- * input canonical), and -0 is below +0. */
-static inline float wm__vminf(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float wm__vmaxf(float a, float b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double wm__vmin(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double wm__vmax(double a, double b)
-{
-    if (a != a || b != b)
-        return a + b;
-    if (a == 0 && b == 0)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-/* Rounding: libm may return a signalling NaN as it is; WebAssembly wants it
- * quiet, which a + a does. */
-#define WM__VROUND(name, T, fn)                                                                    \
-    static inline T name(T a)                                                                      \
-    {                                                                                              \
-        return a != a ? a + a : fn(a);                                                             \
-    }
-WM__VROUND(wm__vceilf, float, ceilf)
-WM__VROUND(wm__vfloorf, float, floorf)
-WM__VROUND(wm__vtruncf, float, truncf)
-WM__VROUND(wm__vnearestf, float, nearbyintf)
-WM__VROUND(wm__vceil, double, ceil)
-WM__VROUND(wm__vfloor, double, floor)
-WM__VROUND(wm__vtrunc, double, trunc)
-WM__VROUND(wm__vnearest, double, nearbyint)
-#undef WM__VROUND
 
 /* Saturating truncation (trunc_sat): NaN gives 0, out-of-range values the
  * nearest bound. The bounds are the exactly representable open limits. */
