@@ -25,6 +25,25 @@ enum {
     CLI_EXIT_EXPORT = 6, /* no such export, or it is not a function */
 };
 
+/* The options of `run` (values point into argv). */
+typedef struct {
+    const char *invoke; /* NULL: run a wasi:cli/command */
+    int64_t fuel;       /* negative: unlimited */
+    uint64_t max_memory;
+    uint32_t timeout_ms;
+    const char **dirs; /* --dir / --dir-rw specs, dirs_rw[i] telling which */
+    bool *dirs_rw;
+    size_t ndirs;
+    const char **envs;
+    size_t nenvs;
+    const char **allow;
+    size_t nallow;
+} cli_run_opts_t;
+
+/* `run COMPONENT ARGS…` for a wasi:cli/command (cli_run_command.c). */
+int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cli_run_opts_t *o,
+                    int nargs, char **args);
+
 /* `run` for a component: --invoke 'NAME(WAVE ARGS)' (cli_run_component.c). */
 int cli_run_component(const char *file, const uint8_t *bytes, size_t len, const char *invoke,
                       int64_t fuel);

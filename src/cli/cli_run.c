@@ -1,7 +1,8 @@
 /*
- * cli_run.c — `wasmhttpd run --invoke NAME MODULE.wasm [ARGS…]`: calls one
- * export of a core module that needs no imports and prints its results, one
- * per line, as `wasmtime run --invoke` does.
+ * cli_run.c — `wasmhttpd run`: its options, and `--invoke NAME MODULE.wasm
+ * [ARGS…]`, which calls one export of a core module that needs no imports
+ * and prints its results, one per line, as `wasmtime run --invoke` does.
+ * Components go to cli_run_component.c (--invoke) and cli_run_command.c.
  *
  * Each kind of failure has its own exit status (listed in usage()), so that
  * scripts can tell a trap from a bad module or a bad command line.
@@ -11,6 +12,7 @@
 #include "wasm/wm.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,37 +29,54 @@ enum {
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]\n"
+            "usage: wasmhttpd run [OPTIONS] COMPONENT [ARGS...]\n"
+            "       wasmhttpd run [OPTIONS] --invoke 'NAME(WAVE ARGS)' COMPONENT\n"
+            "       wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]\n"
             "\n"
-            "Instantiates a core WebAssembly module that has no imports, calls its\n"
-            "exported function NAME with ARGS and prints each result on its own line.\n"
+            "Without --invoke, runs a wasi:cli/command component: calls its\n"
+            "wasi:cli/run export with ARGS as its arguments (the component's file name\n"
+            "first) and exits with the guest's exit status. The guest sees no host\n"
+            "environment variable, directory or network address unless given below.\n"
             "\n"
-            "arguments, by parameter type:\n"
+            "With --invoke, calls one exported function: of a component, with\n"
+            "arguments in WAVE (\"add(1, 2)\", \"greet(\\\"x\\\")\"), printing the result in\n"
+            "WAVE; of a core module without imports, with ARGS as numbers, printing\n"
+            "each result on its own line:\n"
             "  i32, i64   decimal or 0x hex, signed or unsigned (-1 and 4294967295 are\n"
-            "             the same i32)\n"
-            "  f32, f64   decimal or hex float, nan, inf, -inf, -0\n"
-            "  v128       0x and up to 32 hex digits (the 128-bit value)\n"
-            "results:\n"
-            "  i32, i64   signed decimal\n"
-            "  f32, f64   shortest decimal that reads back exactly, without exponent\n"
-            "             (1.5, -0, 100, 0.001); NaN for any NaN, inf, -inf\n"
-            "  v128       0x and 32 hex digits\n"
-            "  refs       null, or <funcref> / <externref>\n"
+            "             the same i32); printed signed\n"
+            "  f32, f64   decimal or hex float, nan, inf, -inf, -0; printed as the\n"
+            "             shortest decimal that reads back exactly (1.5, -0, NaN, inf)\n"
+            "  v128       0x and up to 32 hex digits\n"
+            "  refs       printed as null, or <funcref> / <externref>\n"
             "\n"
             "options:\n"
-            "  --invoke NAME   the export to call (required)\n"
-            "  --fuel N        stop with a trap after N units of fuel (loop\n"
-            "                  iterations and calls); unlimited by default\n"
-            "  --dump-ir       print the compiled code of every function to stderr\n"
-            "  -h, --help      this text\n"
+            "  --invoke NAME          call this export instead of wasi:cli/run\n"
+            "  --dir HOST[::GUEST]    give the guest the host directory HOST, read-only,\n"
+            "                         under the name GUEST (default: HOST); repeatable\n"
+            "  --dir-rw HOST[::GUEST] the same, writable\n"
+            "  --env KEY=VALUE        set an environment variable for the guest;\n"
+            "                         --env KEY passes the host's value; repeatable\n"
+            "  --allow-connect HOST:PORT\n"
+            "                         let the guest open TCP connections to HOST:PORT\n"
+            "                         (HOST or PORT may be *); repeatable; none by default\n"
+            "  --fuel N               stop with a trap after N units of fuel (loop\n"
+            "                         iterations and calls); unlimited by default\n"
+            "  --timeout MS           stop the guest after MS milliseconds of wall time\n"
+            "  --max-memory BYTES     limit on the guest's linear memory; growing past\n"
+            "                         it fails as memory.grow fails\n"
+            "  --dump-ir              print the compiled code of every function to stderr\n"
+            "  -h, --help             this text\n"
             "\n"
             "exit status:\n"
-            "  0  the call returned\n"
-            "  1  trap (also stack exhaustion, fuel running out, a trapping start function)\n"
+            "  N  a command component's own exit status (0 when wasi:cli/run returned\n"
+            "     ok, 1 when it returned err, or the code it passed to exit)\n"
+            "  0  the invoked call returned\n"
+            "  1  trap (also stack exhaustion, fuel or time running out, a trapping\n"
+            "     start function)\n"
             "  2  bad usage: options, argument count or an unparsable argument\n"
-            "  3  the module file cannot be read\n"
-            "  4  the module is malformed or invalid\n"
-            "  5  the module has imports, or cannot be instantiated\n"
+            "  3  the file (or a --dir directory) cannot be read\n"
+            "  4  the module or component is malformed or invalid\n"
+            "  5  unsatisfied imports (named), or it cannot be instantiated\n"
             "  6  no such export, or the export is not a function\n");
 }
 
@@ -232,63 +251,11 @@ done:
     return status;
 }
 
-int cli_run_main(int argc, char **argv)
+static int run_file(const char *file, const cli_run_opts_t *o, bool dump_ir, int nargs,
+                    char **args)
 {
-    const char *name = NULL, *file = NULL;
-    int64_t fuel = -1;
-    bool dump_ir = false;
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (!strcmp(a, "--")) {
-            i++;
-            break;
-        }
-        if (a[0] != '-' || !a[1])
-            break; /* the module; everything after it is an argument */
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            usage(stdout);
-            return EXIT_OK;
-        }
-        if (!strcmp(a, "--dump-ir")) {
-            dump_ir = true;
-            continue;
-        }
-        if (!strcmp(a, "--invoke") || !strcmp(a, "--fuel")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "error: %s needs a value\n", a);
-                return EXIT_USAGE;
-            }
-            val = argv[++i];
-        } else if (!strncmp(a, "--invoke=", 9) || !strncmp(a, "--fuel=", 7)) {
-            val = strchr(a, '=') + 1;
-        } else {
-            fprintf(stderr, "error: unknown option '%s'\n\n", a);
-            usage(stderr);
-            return EXIT_USAGE;
-        }
-        if (!strncmp(a, "--invoke", 8)) {
-            name = val;
-        } else {
-            uint64_t f;
-            if (val[0] == '-' || !cli_parse_int(val, 64, &f) || f > INT64_MAX) {
-                fprintf(stderr, "error: --fuel wants a non-negative integer, not \"%s\"\n", val);
-                return EXIT_USAGE;
-            }
-            fuel = (int64_t)f;
-        }
-    }
-    if (i < argc)
-        file = argv[i++];
-    if (!file) {
-        fprintf(stderr,
-                "error: %s\nusage: wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]"
-                " (see --help)\n",
-                !name ? "--invoke NAME is required" : "no module given");
-        return EXIT_USAGE;
-    }
-
+    const char *name = o->invoke;
+    int64_t fuel = o->fuel;
     uint8_t *bytes;
     size_t len;
     wh_err_t err = {0};
@@ -297,7 +264,8 @@ int cli_run_main(int argc, char **argv)
         return EXIT_FILE;
     }
     if (cm_is_component(bytes, len)) {
-        int st = cli_run_component(file, bytes, len, name, fuel);
+        int st = name ? cli_run_component(file, bytes, len, name, fuel)
+                      : cli_run_command(file, bytes, len, o, nargs, args);
         wh_free(bytes);
         return st;
     }
@@ -346,9 +314,125 @@ int cli_run_main(int argc, char **argv)
         }
         goto out;
     }
-    status = invoke(s, inst, file, name, argv + i, argc - i);
+    status = invoke(s, inst, file, name, args, nargs);
 out:
     wm_store_free(s);
     wm_module_free(m);
+    return status;
+}
+
+/* Takes a number option's value: a non-negative integer. */
+static bool number_opt(const char *opt, const char *val, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (val[0] == '-' || !cli_parse_int(val, 64, &v) || v > max) {
+        fprintf(stderr, "error: %s wants a non-negative integer, not \"%s\"\n", opt, val);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int cli_run_main(int argc, char **argv)
+{
+    const char *name = NULL, *file = NULL;
+    cli_run_opts_t o = {.fuel = -1};
+    bool dump_ir = false;
+    /* option values point into argv; at most argc of each */
+    o.dirs = calloc((size_t)argc, sizeof *o.dirs);
+    o.dirs_rw = calloc((size_t)argc, sizeof *o.dirs_rw);
+    o.envs = calloc((size_t)argc, sizeof *o.envs);
+    o.allow = calloc((size_t)argc, sizeof *o.allow);
+    int status = EXIT_USAGE;
+    if (!o.dirs || !o.dirs_rw || !o.envs || !o.allow) {
+        fprintf(stderr, "error: out of memory\n");
+        goto done;
+    }
+    static const char *const valued[] = {"--invoke",     "--fuel",    "--dir",        "--dir-rw",
+                                         "--env",        "--timeout", "--max-memory",
+                                         "--allow-connect"};
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL, *opt = a;
+        char optbuf[32];
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (a[0] != '-' || !a[1])
+            break; /* the module; everything after it is an argument */
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            status = EXIT_OK;
+            goto done;
+        }
+        if (!strcmp(a, "--dump-ir")) {
+            dump_ir = true;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        if (eq && (size_t)(eq - a) < sizeof optbuf) {
+            memcpy(optbuf, a, (size_t)(eq - a));
+            optbuf[eq - a] = 0;
+            opt = optbuf;
+        }
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof *valued; k++)
+            known |= !strcmp(opt, valued[k]);
+        if (!known) {
+            fprintf(stderr, "error: unknown option '%s'\n\n", a);
+            usage(stderr);
+            goto done;
+        }
+        if (eq && opt == optbuf) {
+            val = eq + 1;
+        } else if (i + 1 < argc) {
+            val = argv[++i];
+        } else {
+            fprintf(stderr, "error: %s needs a value\n", a);
+            goto done;
+        }
+        uint64_t v;
+        if (!strcmp(opt, "--invoke")) {
+            name = val;
+        } else if (!strcmp(opt, "--fuel")) {
+            if (!number_opt(opt, val, INT64_MAX, &v))
+                goto done;
+            o.fuel = (int64_t)v;
+        } else if (!strcmp(opt, "--timeout")) {
+            if (!number_opt(opt, val, UINT32_MAX, &v))
+                goto done;
+            o.timeout_ms = (uint32_t)v;
+        } else if (!strcmp(opt, "--max-memory")) {
+            if (!number_opt(opt, val, UINT64_MAX, &v))
+                goto done;
+            o.max_memory = v;
+        } else if (!strcmp(opt, "--dir") || !strcmp(opt, "--dir-rw")) {
+            o.dirs_rw[o.ndirs] = !strcmp(opt, "--dir-rw");
+            o.dirs[o.ndirs++] = val;
+        } else if (!strcmp(opt, "--env")) {
+            o.envs[o.nenvs++] = val;
+        } else {
+            o.allow[o.nallow++] = val;
+        }
+    }
+    o.invoke = name;
+    if (i < argc)
+        file = argv[i++];
+    if (!file) {
+        fprintf(stderr,
+                "error: no module or component given\n"
+                "usage: wasmhttpd run [OPTIONS] COMPONENT [ARGS...]\n"
+                "       wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]"
+                " (see --help)\n");
+        goto done;
+    }
+    status = run_file(file, &o, dump_ir, argc - i, argv + i);
+done:
+    free(o.dirs);
+    free(o.dirs_rw);
+    free(o.envs);
+    free(o.allow);
     return status;
 }

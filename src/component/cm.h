@@ -194,8 +194,11 @@ cm_instance_t *cm_call_instance(cm_call_t *call);
 wh_rc cm_call_trap(cm_call_t *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Destructor of a host resource, called when the guest drops its last own
- * handle; may be NULL. */
-typedef void (*cm_host_dtor)(void *env, uint32_t rep);
+ * handle; may be NULL. inst is the instance whose handle was dropped (its
+ * cm_instance_user pointer is how a host finds its per-instance state).
+ * Handles still alive when an instance is freed get no call: a host frees
+ * its own per-instance objects when it frees the instance. */
+typedef void (*cm_host_dtor)(void *env, cm_instance_t *inst, uint32_t rep);
 
 cm_linker_t *cm_linker_new(void);
 void cm_linker_free(cm_linker_t *l);

@@ -112,7 +112,7 @@ static wh_rc handle_drop(cm_instance_t *inst, uint32_t index, uint32_t rtype, wh
     if (!own)
         return WH_OK;
     if (rt->host_dtor)
-        rt->host_dtor(rt->host_env, rep);
+        rt->host_dtor(rt->host_env, inst, rep);
     if (rt->guest_dtor) {
         wm_val_t arg = {.type = WM_I32, .of.i32 = rep};
         return wm_func_call(inst->store, rt->guest_dtor, &arg, 1, NULL, 0, err);

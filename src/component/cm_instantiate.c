@@ -183,6 +183,11 @@ static wh_rc host_func(scope *s, const char *iface, const cm__decl *d, cm_func_t
 
 static wh_rc host_resource(scope *s, const char *iface, const cm__decl *d)
 {
+    /* An export "(type (eq T))" of a resource an earlier import defined
+     * (filesystem/types re-exporting wasi:io/error's error) is that same
+     * resource, already bound: not a new one the host must provide. */
+    if (s->inst->res_bind[d->desc.resource->id] != UINT32_MAX)
+        return WH_OK;
     const cm_linker_t *l = s->inst->linker;
     cm__iface *f = l ? cm__linker_iface(l, iface) : NULL;
     const cm__lres *lr = f ? cm__linker_resource(f, d->name) : NULL;
@@ -578,7 +583,10 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     wh_arena_init(&inst->arena, 8192);
     for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
         wh_arena_init(&inst->call_arenas[i], 4096);
-    inst->store = wm_store_new(NULL);
+    wm_store_config_t scfg = {.max_memory = inst->cfg.max_memory};
+    inst->store = wm_store_new(&scfg);
+    if (inst->store && inst->cfg.fuel >= 0)
+        wm_store_set_fuel(inst->store, inst->cfg.fuel);
     inst->res_bind = cm__ialloc(inst, (c->nresources + 1) * sizeof *inst->res_bind);
     if (!inst->store || !inst->res_bind) {
         cm_instance_free(inst);

@@ -1,11 +1,23 @@
 /*
  * wasi_host.h — the WASI 0.2 host: what wasmhttpd gives a component for the
- * wasi:* interfaces.
+ * wasi:* interfaces (io, clocks, random, cli, filesystem, sockets).
  *
- * So far this holds only the filesystem part (wasi:filesystem@0.2): the
- * preopened directories and the descriptor operations as plain C over host
- * file descriptors, so that the component bindings stay thin.
+ * How an embedder uses it (the `run` command and each serve worker):
+ *   1. wasi_link() defines every interface of the wasi:cli/command world in
+ *      a cm_linker_t (once; the linker is then shared read-only).
+ *   2. Per instance, wasi_ctx_new() makes the context its host functions
+ *      use; the instance's cm_config_t.user must point to it.
+ *   3. A call that returns WH_SUSPEND is waiting on the context's libuv
+ *      loop: run the loop, and call cm_resume once the waker (see
+ *      wasi_ctx_set_waker) has run (or, simply, after each loop turn; a
+ *      resume with nothing ready suspends again).
+ *   4. wasi_ctx_free() after cm_instance_free().
  *
+ * Guests see only what the configuration gives them: no host environment
+ * variable, no directory and no outbound address unless configured.
+ *
+ * The filesystem part also works on its own, as plain C over host file
+ * descriptors (below), so that the component bindings stay thin.
  * Sandbox invariant: every guest path is resolved beneath the directory
  * descriptor it is relative to. Absolute paths, `..` steps and symbolic
  * links (absolute or relative) that would leave that directory fail with
@@ -20,10 +32,13 @@
 #define WASI_HOST_H
 
 #include "base/wh_base.h"
+#include "component/cm.h"
 
 #include <dirent.h>
+#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <uv.h>
 
 /* ======================= wasi:filesystem ======================= */
 
@@ -207,5 +222,66 @@ void wasi_fs_dir_close(wasi_fs_dir_iter_t *it);
  * -DWH_WASI_NO_OPENAT2 makes WALK the only resolver. */
 typedef enum { WASI_FS_RESOLVER_AUTO, WASI_FS_RESOLVER_WALK } wasi_fs_resolver_t;
 void wasi_fs_set_resolver(wasi_fs_resolver_t r);
+
+/* ======================= the host context ======================= */
+
+/* An entry of the outbound allow-list (--allow-connect HOST:PORT): host is
+ * an IP address, a name (matched against what the guest resolved it from is
+ * not possible, so names are resolved when the list is built) or "*"; port
+ * 0 means any port. */
+typedef struct {
+    struct sockaddr_storage addr; /* family AF_UNSPEC: any address */
+    uint16_t port;                /* 0: any port */
+} wasi_allow_t;
+
+/* What instances see. Built once, shared read-only by every instance and
+ * worker; it must outlive them. */
+typedef struct {
+    const char *const *args; /* wasi:cli/environment get-arguments (args[0]
+                                is the program name) */
+    size_t nargs;
+    const char *const *env;  /* "KEY=VALUE" strings */
+    size_t nenv;
+    const wasi_preopens_t *preopens; /* may be NULL: no directories */
+    int stdin_fd;  /* -1: an empty stdin */
+    int stdout_fd; /* -1: output is dropped */
+    int stderr_fd;
+    const wasi_allow_t *allow; /* outbound TCP allow-list */
+    size_t nallow;
+} wasi_config_t;
+
+/* Fills cfg with an empty configuration: no args, env, dirs or network;
+ * stdin empty; stdout and stderr to the host's fds 1 and 2. */
+void wasi_config_init(wasi_config_t *cfg);
+
+/* Parses "HOST:PORT" ("127.0.0.1:5432", "[::1]:80", "localhost:6379",
+ * "*:443", "10.0.0.1:*") into an allow-list entry; a name is resolved now
+ * (to its first address). */
+wh_rc wasi_allow_parse(const char *spec, wasi_allow_t *out, wh_err_t *err);
+/* Is a connection to addr allowed? */
+bool wasi_allowed(const wasi_config_t *cfg, const struct sockaddr *addr);
+
+typedef struct wasi_ctx wasi_ctx_t;
+
+/* A context for one instance on loop (which must outlive it). NULL when
+ * out of memory. */
+wasi_ctx_t *wasi_ctx_new(const wasi_config_t *cfg, uv_loop_t *loop);
+/* Frees the context and every host object its instance still held. Call it
+ * after cm_instance_free (the instance's handles point into it). */
+void wasi_ctx_free(wasi_ctx_t *ctx);
+/* wake(ud) runs on the loop's thread when a suspended call of this
+ * context has something to look at: the embedder then calls cm_resume
+ * (not from inside wake's caller's stack if it prefers; either is safe). */
+void wasi_ctx_set_waker(wasi_ctx_t *ctx, void (*wake)(void *ud), void *ud);
+/* Did the guest call wasi:cli/exit? Then *code is its status (0 for
+ * ok, 1 for err, or the code it gave), and the call that made it returned
+ * WH_TRAP with the message "exit". */
+bool wasi_ctx_exited(const wasi_ctx_t *ctx, int *code);
+/* The embedder's own pointer, for the interfaces it adds (wasi:http). */
+void wasi_ctx_set_ext(wasi_ctx_t *ctx, void *ext);
+void *wasi_ctx_ext(const wasi_ctx_t *ctx);
+
+/* Defines every interface of the wasi:cli/command world (0.2.x) in l. */
+wh_rc wasi_link(cm_linker_t *l, wh_err_t *err);
 
 #endif

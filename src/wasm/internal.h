@@ -214,6 +214,7 @@ struct wm_memory {
     uint64_t size;        /* current size in bytes */
     wm_limits_t limits;   /* min is the current page count */
     size_t reserved;      /* bytes of address space reserved */
+    wm_store_t *store;    /* for the store's memory limit */
 };
 
 struct wm_table {
@@ -271,6 +272,8 @@ struct wm_store {
     wm_slot *stack, *stack_end;
     wm__frame *frames, *frames_end;
     int64_t fuel; /* negative: unlimited */
+    uint64_t mem_limit; /* bytes over all memories; 0: none (wm_store_config_t) */
+    uint64_t mem_used;  /* bytes of all memories now */
     atomic_int interrupt;
 
     /* While a host function runs, a call it makes into wasm starts above the

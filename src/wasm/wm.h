@@ -166,6 +166,10 @@ bool wm_module_export(const wm_module_t *m, uint32_t i, wm_externdesc_t *out);
 typedef struct {
     uint32_t stack_slots; /* value stack size in 8-byte slots; 0 = default (1 Mi) */
     uint32_t max_frames;  /* call depth limit; 0 = default (10,000... see wm_store.c) */
+    uint64_t max_memory;  /* bytes of linear memory over all the store's memories; 0: no
+                             limit. memory.grow past it returns -1 (as for a memory's
+                             maximum); a module whose initial memory exceeds it does
+                             not instantiate. */
 } wm_store_config_t;
 
 /* cfg may be NULL for the defaults. NULL when out of memory. */

@@ -133,9 +133,16 @@ static wh_rc create(wm_store_t *s, const wm_module_t *m, const wm_extern_t *impo
                           (unsigned long long)m->tables[i].type.limits.min);
     }
     for (uint32_t i = m->nmem_imports; i < m->nmems; i++) {
-        if (!(inst->mems[i] = wm_memory_new(s, m->mems[i].limits)))
+        if (!(inst->mems[i] = wm_memory_new(s, m->mems[i].limits))) {
+            uint64_t want = m->mems[i].limits.min * WM_PAGE_SIZE;
+            if (s->mem_limit && want > s->mem_limit - s->mem_used)
+                return wh_err(err, WH_NOMEM, -1,
+                              "memory %u needs %llu bytes at start, more than the memory limit "
+                              "of %llu bytes",
+                              i, (unsigned long long)want, (unsigned long long)s->mem_limit);
             return wh_err(err, WH_NOMEM, -1, "cannot create memory %u of %llu pages", i,
                           (unsigned long long)m->mems[i].limits.min);
+        }
     }
     inst->mem0 = m->nmems ? inst->mems[0] : NULL;
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {

@@ -28,6 +28,8 @@ wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim)
     uint64_t maxp = max_pages(&lim);
     if (lim.min > maxp || (uint64_t)SIZE_MAX / WM_PAGE_SIZE < maxp + 1)
         return NULL;
+    if (s->mem_limit && lim.min * WM_PAGE_SIZE > s->mem_limit - s->mem_used)
+        return NULL;
     if (!wh_vec_reserve(&s->memories, 1))
         return NULL;
     wm_memory_t *m = wm__store_alloc(s, sizeof *m);
@@ -47,6 +49,8 @@ wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim)
     m->size = size;
     m->reserved = reserve;
     m->limits = lim;
+    m->store = s;
+    s->mem_used += size;
     s->memories.data[s->memories.len++] = m;
     return m;
 }
@@ -66,11 +70,15 @@ int64_t wm_memory_grow(wm_memory_t *m, uint64_t delta)
     uint64_t old = m->size / WM_PAGE_SIZE;
     if (delta > max_pages(&m->limits) - old)
         return -1;
+    wm_store_t *s = m->store;
+    if (s->mem_limit && delta * WM_PAGE_SIZE > s->mem_limit - s->mem_used)
+        return -1;
     if (delta) {
         size_t add = (size_t)delta * WM_PAGE_SIZE;
         if (mprotect(m->base + m->size, add, PROT_READ | PROT_WRITE))
             return -1;
         m->size += add;
+        s->mem_used += add;
         m->limits.min = old + delta;
     }
     return (int64_t)old;

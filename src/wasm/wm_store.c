@@ -21,6 +21,7 @@ wm_store_t *wm_store_new(const wm_store_config_t *cfg)
     wh_arena_init(&s->arena, 16384);
     atomic_init(&s->interrupt, 0);
     s->fuel = -1;
+    s->mem_limit = cfg ? cfg->max_memory : 0;
     size_t bytes = (size_t)slots * sizeof(wm_slot);
     void *stack = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                        -1, 0);
