@@ -1,0 +1,76 @@
+/*
+ * hw.h — the wasi:http host: wasi:http/types (fields, requests, responses,
+ * bodies as wasi:io streams, trailers, error-code), the per-request
+ * exchange between an inbound request of the HTTP server (hx.h) and a
+ * guest's wasi:http/incoming-handler.handle call, and
+ * wasi:http/outgoing-handler (which, until outbound requests are built,
+ * answers every request with error-code.HTTP-request-denied).
+ *
+ * An exchange is one request's state. The serve layer makes one when a
+ * request arrives, passes the two resources it creates to the guest's
+ * handle(request, response-outparam) call, forwards the server's callbacks
+ * for that request to it, and ends it when the call is over:
+ *
+ *   hw_exchange_new(ctx, req, …)   incoming-request + response-outparam reps
+ *   on_body / on_body_end / on_writable / on_abort  →  hw_on_*
+ *   cm_call(handle, …) [SUSPEND … cm_resume]*
+ *   hw_exchange_finish(ex, rc)     the call returned (rc) or failed
+ *
+ * What goes to the client:
+ *   - response-outparam.set(ok(response)) starts the response (status,
+ *     headers, then the extra headers the serve layer added); the body's
+ *     output-stream writes go to hx_resp_write with backpressure
+ *     (check-write is what hx_resp_writable allows); outgoing-body.finish
+ *     ends it, with trailers.
+ *   - set(err(code)) answers with a status for the code (500 in general).
+ *   - a handle call that returns (or traps) before set: 500; one that
+ *     returns after set but before finish, or traps after set: the
+ *     connection is closed mid-response (hx_resp_abort), so the client never
+ *     takes a truncated body for a complete one.
+ *
+ * The exchange outlives whichever side lets go last: the guest may still
+ * hold the body's stream after the client went away (reads then fail), and
+ * the server may still send after the guest's call returned (a body written
+ * in full and finished is sent even if the socket drains later).
+ *
+ * Everything runs on the loop's thread.
+ */
+#ifndef HW_H
+#define HW_H
+
+#include "hx.h"
+#include "wasi/wasi_host.h"
+
+/* Defines wasi:http/types and wasi:http/outgoing-handler (0.2.x) in l. */
+wh_rc hw_link(cm_linker_t *l, wh_err_t *err);
+
+typedef struct hw_exchange hw_exchange_t;
+
+/* Makes the exchange for req on the instance whose context is ctx, and puts
+ * its incoming-request and response-outparam in ctx's table: *req_rep and
+ * *out_rep are the handles to pass to handle(). extra (n of them, copied)
+ * are header fields added to whatever response the guest sets (the
+ * serve layer's debug headers). hx_req_set_data(req, …) is the serve
+ * layer's; the exchange does not use it. */
+wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, size_t n,
+                      hw_exchange_t **out, uint32_t *req_rep, uint32_t *out_rep, wh_err_t *err);
+
+/* The server's callbacks for the exchange's request. */
+void hw_on_body(hw_exchange_t *ex, const uint8_t *data, size_t len);
+void hw_on_body_end(hw_exchange_t *ex, const hx_header_t *trailers, size_t n);
+void hw_on_writable(hw_exchange_t *ex);
+/* The request is gone (the server's on_abort): the exchange forgets req. */
+void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why);
+
+/* The guest's handle call is over: rc WH_OK when it returned, anything else
+ * when it trapped, ran out of fuel or time, or was cancelled. Settles the
+ * response as described above, and drops the serve layer's reference: ex
+ * must not be used after. Returns the HTTP status that went (or goes) to
+ * the client, 0 when the connection was closed instead. */
+int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc);
+
+/* Has the guest called response-outparam.set (so that a 500 or 504 can no
+ * longer be sent)? */
+bool hw_exchange_responded(const hw_exchange_t *ex);
+
+#endif
