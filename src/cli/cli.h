@@ -6,6 +6,8 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include "wasi/wasi_host.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 int cli_wast_main(int argc, char **argv);
 int cli_run_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
+int cli_serve_main(int argc, char **argv);
 
 /* Exit statuses of `run` (see its --help). */
 enum {
@@ -39,6 +42,20 @@ typedef struct {
     const char **allow;
     size_t nallow;
 } cli_run_opts_t;
+
+/* The WASI configuration the options give (cli_wasi.c): args are the
+ * guest's arguments after argv0; stdin is the host's (serve turns it off).
+ * Returns 0 or an exit status after printing why. */
+typedef struct {
+    wasi_config_t cfg;
+    wasi_preopens_t preopens;
+    const char **args;
+    const char **env;
+    wasi_allow_t *allow;
+} cli_wasi_t;
+int cli_wasi_setup(cli_wasi_t *h, const char *argv0, const cli_run_opts_t *o, int nargs,
+                   char **args);
+void cli_wasi_free(cli_wasi_t *h);
 
 /* `run COMPONENT ARGS…` for a wasi:cli/command (cli_run_command.c). */
 int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cli_run_opts_t *o,

@@ -82,85 +82,6 @@ static void watchdog_stop(watchdog_t *w)
     uv_close((uv_handle_t *)&w->async, NULL);
 }
 
-/* ---- the host configuration from the options ---- */
-
-typedef struct {
-    wasi_config_t cfg;
-    wasi_preopens_t preopens;
-    const char **args;
-    const char **env;
-    wasi_allow_t *allow;
-} host_t;
-
-static int host_setup(host_t *h, const char *file, const cli_run_opts_t *o, int nargs,
-                      char **args)
-{
-    wh_err_t err = {0};
-    wasi_config_init(&h->cfg);
-    h->cfg.stdin_fd = 0;
-    h->args = calloc((size_t)nargs + 1, sizeof *h->args);
-    h->env = calloc(o->nenvs + 1, sizeof *h->env);
-    h->allow = calloc(o->nallow + 1, sizeof *h->allow);
-    if (!h->args || !h->env || !h->allow) {
-        fprintf(stderr, "error: out of memory\n");
-        return CLI_EXIT_TRAP;
-    }
-    h->args[0] = file;
-    for (int i = 0; i < nargs; i++)
-        h->args[i + 1] = args[i];
-    h->cfg.args = h->args;
-    h->cfg.nargs = (size_t)nargs + 1;
-    size_t ne = 0;
-    for (size_t i = 0; i < o->nenvs; i++) {
-        const char *e = o->envs[i];
-        if (!e[0] || e[0] == '=') {
-            fprintf(stderr, "error: --env wants KEY=VALUE or KEY, not \"%s\"\n", e);
-            return CLI_EXIT_USAGE;
-        }
-        if (!strchr(e, '=')) {
-            /* --env KEY: the host's value, if it has one */
-            const char *v = getenv(e);
-            if (!v)
-                continue;
-            char *kv = malloc(strlen(e) + strlen(v) + 2);
-            if (!kv) {
-                fprintf(stderr, "error: out of memory\n");
-                return CLI_EXIT_TRAP;
-            }
-            sprintf(kv, "%s=%s", e, v);
-            e = kv; /* freed at exit with the process */
-        }
-        h->env[ne++] = e;
-    }
-    h->cfg.env = h->env;
-    h->cfg.nenv = ne;
-    for (size_t i = 0; i < o->ndirs; i++) {
-        wh_rc rc = wasi_preopens_add_spec(&h->preopens, o->dirs[i], !o->dirs_rw[i], &err);
-        if (rc) {
-            fprintf(stderr, "error: %s %s: %s\n", o->dirs_rw[i] ? "--dir-rw" : "--dir",
-                    o->dirs[i], err.msg);
-            return rc == WH_IO ? CLI_EXIT_FILE : CLI_EXIT_USAGE;
-        }
-    }
-    h->cfg.preopens = &h->preopens;
-    for (size_t i = 0; i < o->nallow; i++)
-        if (wasi_allow_parse(o->allow[i], &h->allow[i], &err)) {
-            fprintf(stderr, "error: --allow-connect %s: %s\n", o->allow[i], err.msg);
-            return CLI_EXIT_USAGE;
-        }
-    h->cfg.allow = h->allow;
-    h->cfg.nallow = o->nallow;
-    return CLI_EXIT_OK;
-}
-
-static void host_free(host_t *h)
-{
-    wasi_preopens_free(&h->preopens);
-    free(h->args);
-    free(h->env);
-    free(h->allow);
-}
-
 /* The name of the wasi:cli/run export ("wasi:cli/run@0.2.3#run"), or
  * false when there is none. */
 static bool find_run(const cm_component_t *c, char *out, size_t n)
@@ -184,7 +105,7 @@ int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cl
     cm_linker_t *l = NULL;
     cm_instance_t *inst = NULL;
     wasi_ctx_t *ctx = NULL;
-    host_t h = {0};
+    cli_wasi_t h = {0};
     uv_loop_t loop;
     bool loop_ok = uv_loop_init(&loop) == 0;
     watchdog_t wd;
@@ -199,7 +120,7 @@ int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cl
         fprintf(stderr, "error: cannot start an event loop\n");
         return CLI_EXIT_TRAP;
     }
-    if ((status = host_setup(&h, file, o, nargs, args)))
+    if ((status = cli_wasi_setup(&h, file, o, nargs, args)))
         goto out;
     if ((rc = cm_component_load(bytes, len, &c, &err))) {
         fprintf(stderr, "error: %s: %s\n", file, err.msg[0] ? err.msg : wh_rc_name(rc));
@@ -275,7 +196,7 @@ out:
     wasi_ctx_free(ctx);
     cm_linker_free(l);
     cm_component_free(c);
-    host_free(&h);
+    cli_wasi_free(&h);
     wh_arena_free(&arena);
     /* Let closing handles finish, then close the loop. */
     uv_run(&loop, UV_RUN_DEFAULT);

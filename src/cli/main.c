@@ -13,7 +13,9 @@ static const struct {
     int (*main)(int, char **);
     const char *help;
 } commands[] = {
-    {"run", cli_run_main, "run --invoke NAME MODULE.wasm [ARGS...]   call an export of a core module"},
+    {"serve", cli_serve_main, "serve COMPONENT.wasm                      serve a wasi:http component over HTTP"},
+    {"run", cli_run_main, "run COMPONENT.wasm [ARGS...]              run a wasi:cli/command component"},
+    {"run", cli_run_main, "run --invoke EXPR FILE.wasm [ARGS...]     call one export of a component or module"},
     {"inspect", cli_inspect_main, "inspect COMPONENT.wasm                    imports, exports and instance model of a component"},
     {"wast", cli_wast_main, "wast FILE.wast...                         run WebAssembly spec scripts"},
 };

@@ -180,6 +180,8 @@ void wm_store_free(wm_store_t *s);
  * call returns WH_OUT_OF_FUEL (a trap "out of fuel"). A negative value
  * (the default) means unlimited. */
 void wm_store_set_fuel(wm_store_t *s, int64_t fuel);
+/* Bytes of linear memory the store's memories hold now. */
+uint64_t wm_store_memory_bytes(const wm_store_t *s);
 int64_t wm_store_fuel(const wm_store_t *s);
 /* Asks the running (or next) call in s to stop with WH_INTERRUPTED at its
  * next loop header or call. Safe from any thread and from signal handlers. */

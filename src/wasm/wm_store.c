@@ -91,3 +91,8 @@ bool wm_store_trap_site(const wm_store_t *s, wm_trap_site_t *out)
         *out = s->trap_site;
     return true;
 }
+
+uint64_t wm_store_memory_bytes(const wm_store_t *s)
+{
+    return s->mem_used;
+}

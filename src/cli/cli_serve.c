@@ -1,0 +1,295 @@
+/*
+ * cli_serve.c — `wasmhttpd serve COMPONENT [OPTIONS]`: the options, then
+ * sv_serve.
+ */
+#include "cli.h"
+#include "serve/sv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "usage: wasmhttpd serve [OPTIONS] COMPONENT.wasm\n"
+            "\n"
+            "Serves a wasi:http component (one that exports\n"
+            "wasi:http/incoming-handler@0.2.x) over HTTP/1.1 until SIGTERM or SIGINT,\n"
+            "then finishes the requests in progress and exits 0.\n"
+            "\n"
+            "Instance models (docs/semantics.md):\n"
+            "  serverless  a fresh instance for every request; nothing survives it\n"
+            "  stateful    long-lived instances, each serving one request at a time;\n"
+            "              module-level state persists between requests on an instance\n"
+            "\n"
+            "options (durations: 500ms, 10s, 2m, or plain milliseconds; sizes: bytes,\n"
+            "or with k, m, g for KiB, MiB, GiB):\n"
+            "  --addr HOST:PORT         where to listen [127.0.0.1:8080]\n"
+            "  --instance-model M       auto, serverless or stateful [auto: stateful when\n"
+            "                           the component exports wasmhttpd:http/lifecycle]\n"
+            "  --workers N              worker threads, each with its own event loop and\n"
+            "                           instances [1]\n"
+            "  --instances N            per worker: instances alive at once (serverless)\n"
+            "                           [256], or the pool size (stateful) [4]\n"
+            "  --queue N                per worker: requests waiting for an instance [1024]\n"
+            "  --queue-timeout D        longest wait for an instance, then 503 [10s]\n"
+            "  --timeout D              per-request deadline, then 504 (or a closed\n"
+            "                           connection if the response started) [30s]; 0: none\n"
+            "  --fuel N                 per-request fuel (loop iterations and calls)\n"
+            "  --max-memory SIZE        linear memory per instance: a hard limit\n"
+            "                           (serverless); stateful instances past it are\n"
+            "                           recycled after their request\n"
+            "  --max-requests N         stateful: recycle an instance after N requests\n"
+            "  --idle-timeout D         stateful: recycle an instance idle this long\n"
+            "  --drain-timeout D        on SIGTERM, how long requests may still take [30s]\n"
+            "  --debug-headers          add wasmhttpd-instance, wasmhttpd-request-seq and\n"
+            "                           wasmhttpd-model to every response\n"
+            "  --max-header-size SIZE   request line and headers, then 431 [16k]\n"
+            "  --max-body-size SIZE     request body, then 413 [16m]\n"
+            "  --header-timeout D       to receive a request's headers, then 408 [10s]\n"
+            "  --body-timeout D         longest pause inside a request body [30s]\n"
+            "  --keepalive-timeout D    idle keep-alive connections are closed [60s]\n"
+            "  --max-connections N      per worker, then 503 [10000]\n"
+            "  --dir HOST[::GUEST]      a read-only directory for the guest; repeatable\n"
+            "  --dir-rw HOST[::GUEST]   a writable one\n"
+            "  --env KEY=VALUE          an environment variable (--env KEY: the host's)\n"
+            "  --allow-connect HOST:PORT  outbound TCP the guest may open (* for any)\n"
+            "  -h, --help               this text\n"
+            "\n"
+            "exit status: 0 after a drain; 1 when serving failed (port taken, no\n"
+            "instance could start); 2 bad usage; 3 unreadable file; 4 invalid component;\n"
+            "5 unsatisfied imports (named); 6 not an HTTP handler\n");
+}
+
+/* "500ms", "10s", "2m", "1500" (ms). */
+static bool parse_duration(const char *s, uint32_t *out_ms)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || s[0] == '-')
+        return false;
+    unsigned long long mult = 1;
+    if (!strcmp(end, "ms") || !*end)
+        mult = 1;
+    else if (!strcmp(end, "s"))
+        mult = 1000;
+    else if (!strcmp(end, "m"))
+        mult = 60000;
+    else
+        return false;
+    if (v > UINT32_MAX / mult)
+        return false;
+    *out_ms = (uint32_t)(v * mult);
+    return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || s[0] == '-')
+        return false;
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K')
+        shift = 10;
+    else if (*end == 'm' || *end == 'M')
+        shift = 20;
+    else if (*end == 'g' || *end == 'G')
+        shift = 30;
+    else if (*end)
+        return false;
+    if (shift && end[1])
+        return false;
+    if (v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+static bool parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (s[0] == '-' || !cli_parse_int(s, 64, &v) || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_addr(const char *s, sv_config_t *cfg)
+{
+    static char host[64];
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || (size_t)(colon - s) >= sizeof host)
+        return false;
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') { /* [::1]:8080 */
+        h++;
+        hl -= 2;
+    }
+    memcpy(host, h, hl);
+    host[hl] = 0;
+    uint64_t port;
+    if (!parse_count(colon + 1, 65535, &port))
+        return false;
+    cfg->host = host;
+    cfg->port = (int)port;
+    return true;
+}
+
+int cli_serve_main(int argc, char **argv)
+{
+    sv_config_t cfg;
+    sv_config_defaults(&cfg);
+    cli_run_opts_t o = {.fuel = -1};
+    o.dirs = calloc((size_t)argc, sizeof *o.dirs);
+    o.dirs_rw = calloc((size_t)argc, sizeof *o.dirs_rw);
+    o.envs = calloc((size_t)argc, sizeof *o.envs);
+    o.allow = calloc((size_t)argc, sizeof *o.allow);
+    const char *file = NULL;
+    int status = CLI_EXIT_USAGE;
+    cli_wasi_t wasi = {0};
+    cm_component_t *c = NULL;
+    uint8_t *bytes = NULL;
+    if (!o.dirs || !o.dirs_rw || !o.envs || !o.allow) {
+        fprintf(stderr, "error: out of memory\n");
+        goto done;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            status = CLI_EXIT_OK;
+            goto done;
+        }
+        if (!strcmp(a, "--debug-headers")) {
+            cfg.debug_headers = true;
+            continue;
+        }
+        if (a[0] != '-') {
+            if (file) {
+                fprintf(stderr, "error: one component only (\"%s\" and \"%s\")\n", file, a);
+                goto done;
+            }
+            file = a;
+            continue;
+        }
+        char opt[40];
+        const char *val;
+        const char *eq = strchr(a, '=');
+        if (eq && (size_t)(eq - a) < sizeof opt) {
+            memcpy(opt, a, (size_t)(eq - a));
+            opt[eq - a] = 0;
+            val = eq + 1;
+        } else {
+            snprintf(opt, sizeof opt, "%s", a);
+            if (i + 1 >= argc) {
+                fprintf(stderr, "error: %s needs a value (see --help)\n", a);
+                goto done;
+            }
+            val = argv[++i];
+        }
+        uint64_t n;
+        bool ok = true;
+        if (!strcmp(opt, "--addr"))
+            ok = parse_addr(val, &cfg);
+        else if (!strcmp(opt, "--instance-model")) {
+            if (!strcmp(val, "auto"))
+                cfg.model = SV_MODEL_AUTO;
+            else if (!strcmp(val, "serverless"))
+                cfg.model = SV_MODEL_SERVERLESS;
+            else if (!strcmp(val, "stateful"))
+                cfg.model = SV_MODEL_STATEFUL;
+            else
+                ok = false;
+        } else if (!strcmp(opt, "--workers"))
+            ok = parse_count(val, 1024, &n) && n > 0 && ((cfg.workers = (uint32_t)n), true);
+        else if (!strcmp(opt, "--instances"))
+            ok = parse_count(val, 1000000, &n) && n > 0 && ((cfg.instances = (uint32_t)n), true);
+        else if (!strcmp(opt, "--queue"))
+            ok = parse_count(val, UINT32_MAX, &n) && ((cfg.queue = (uint32_t)n), true);
+        else if (!strcmp(opt, "--queue-timeout"))
+            ok = parse_duration(val, &cfg.queue_timeout_ms);
+        else if (!strcmp(opt, "--timeout"))
+            ok = parse_duration(val, &cfg.timeout_ms);
+        else if (!strcmp(opt, "--fuel"))
+            ok = parse_count(val, INT64_MAX, &n) && ((cfg.fuel = (int64_t)n), true);
+        else if (!strcmp(opt, "--max-memory"))
+            ok = parse_size(val, &cfg.max_memory);
+        else if (!strcmp(opt, "--max-requests"))
+            ok = parse_count(val, UINT64_MAX, &cfg.max_requests);
+        else if (!strcmp(opt, "--idle-timeout"))
+            ok = parse_duration(val, &cfg.idle_timeout_ms);
+        else if (!strcmp(opt, "--drain-timeout"))
+            ok = parse_duration(val, &cfg.drain_ms);
+        else if (!strcmp(opt, "--max-header-size"))
+            ok = parse_size(val, &n) && n <= UINT32_MAX && ((cfg.http.max_header_bytes = (uint32_t)n), true);
+        else if (!strcmp(opt, "--max-body-size"))
+            ok = parse_size(val, &cfg.http.max_body_bytes);
+        else if (!strcmp(opt, "--header-timeout"))
+            ok = parse_duration(val, &cfg.http.header_timeout);
+        else if (!strcmp(opt, "--body-timeout"))
+            ok = parse_duration(val, &cfg.http.body_timeout);
+        else if (!strcmp(opt, "--keepalive-timeout"))
+            ok = parse_duration(val, &cfg.http.idle_timeout);
+        else if (!strcmp(opt, "--max-connections"))
+            ok = parse_count(val, UINT32_MAX, &n) && ((cfg.http.max_connections = (uint32_t)n), true);
+        else if (!strcmp(opt, "--dir") || !strcmp(opt, "--dir-rw")) {
+            o.dirs_rw[o.ndirs] = !strcmp(opt, "--dir-rw");
+            o.dirs[o.ndirs++] = val;
+        } else if (!strcmp(opt, "--env"))
+            o.envs[o.nenvs++] = val;
+        else if (!strcmp(opt, "--allow-connect"))
+            o.allow[o.nallow++] = val;
+        else {
+            fprintf(stderr, "error: unknown option '%s' (see --help)\n", opt);
+            goto done;
+        }
+        if (!ok) {
+            fprintf(stderr, "error: %s: bad value \"%s\" (see --help)\n", opt, val);
+            goto done;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "error: no component given\nusage: wasmhttpd serve [OPTIONS] "
+                        "COMPONENT.wasm (see --help)\n");
+        goto done;
+    }
+    if ((status = cli_wasi_setup(&wasi, file, &o, 0, NULL)))
+        goto done;
+    cfg.wasi = wasi.cfg;
+    cfg.wasi.stdin_fd = -1; /* requests have bodies; a server's stdin is nobody's */
+
+    size_t len;
+    wh_err_t err = {0};
+    if (wh_read_file(file, &bytes, &len, &err)) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        status = CLI_EXIT_FILE;
+        goto done;
+    }
+    wh_rc rc = cm_component_load(bytes, len, &c, &err);
+    if (rc) {
+        fprintf(stderr, "error: %s: %s\n", file, err.msg[0] ? err.msg : wh_rc_name(rc));
+        status = CLI_EXIT_MODULE;
+        goto done;
+    }
+    rc = sv_serve(c, file, &cfg, &err);
+    if (rc) {
+        fprintf(stderr, "error: %s\n", err.msg[0] ? err.msg : wh_rc_name(rc));
+        status = rc == WH_UNLINKABLE  ? CLI_EXIT_LINK
+                 : rc == WH_NOTFOUND ? CLI_EXIT_EXPORT
+                                     : CLI_EXIT_TRAP;
+    } else {
+        status = CLI_EXIT_OK;
+    }
+done:
+    cm_component_free(c);
+    wh_free(bytes);
+    cli_wasi_free(&wasi);
+    free(o.dirs);
+    free(o.dirs_rw);
+    free(o.envs);
+    free(o.allow);
+    return status;
+}

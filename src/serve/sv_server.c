@@ -1,0 +1,248 @@
+/*
+ * sv_server.c — `serve` as a whole: choosing the model, checking that the
+ * component can serve, starting the workers and the watchdog, and draining
+ * on SIGTERM or SIGINT.
+ */
+#include "sv_int.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const char *sv_model_name(sv_model m)
+{
+    return m == SV_MODEL_STATEFUL ? "stateful" : m == SV_MODEL_SERVERLESS ? "serverless" : "auto";
+}
+
+void sv_config_defaults(sv_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->host = "127.0.0.1";
+    cfg->port = 8080;
+    cfg->workers = 1;
+    cfg->queue = 1024;
+    cfg->queue_timeout_ms = 10000;
+    cfg->timeout_ms = 30000;
+    cfg->fuel = -1;
+    cfg->drain_ms = 30000;
+    hx_config_defaults(&cfg->http);
+    wasi_config_init(&cfg->wasi);
+}
+
+/* An export "PREFIX<minor>.<patch>…" that is an instance; its name. */
+static const char *find_export(const cm_component_t *c, const char *prefix)
+{
+    for (uint32_t i = 0; i < cm_component_export_count(c); i++) {
+        cm_externdesc_t d;
+        if (cm_component_export(c, i, &d) && d.kind == CM_EXTERN_INSTANCE &&
+            !strncmp(d.name, prefix, strlen(prefix)))
+            return d.name;
+    }
+    return NULL;
+}
+
+bool sv_handler_name(const cm_component_t *c, char *out, size_t n)
+{
+    const char *e = find_export(c, "wasi:http/incoming-handler@0.2.");
+    return e && (size_t)snprintf(out, n, "%s#handle", e) < n;
+}
+
+bool sv_init_name(const cm_component_t *c, char *out, size_t n)
+{
+    const char *e = find_export(c, "wasmhttpd:http/lifecycle@0.1.");
+    return e && (size_t)snprintf(out, n, "%s#init", e) < n;
+}
+
+sv_model sv_choose_model(const cm_component_t *c, sv_model requested, const char **why)
+{
+    char name[160];
+    bool lifecycle = sv_init_name(c, name, sizeof name);
+    if (requested == SV_MODEL_STATEFUL) {
+        *why = lifecycle ? "--instance-model stateful"
+                         : "--instance-model stateful, although the component does not export "
+                           "wasmhttpd:http/lifecycle: its instances are reused all the same";
+        return SV_MODEL_STATEFUL;
+    }
+    if (requested == SV_MODEL_SERVERLESS) {
+        *why = lifecycle ? "--instance-model serverless: init runs on every fresh instance"
+                         : "--instance-model serverless";
+        return SV_MODEL_SERVERLESS;
+    }
+    *why = lifecycle ? "auto: the component exports wasmhttpd:http/lifecycle@0.1"
+                     : "auto: the component does not export wasmhttpd:http/lifecycle";
+    return lifecycle ? SV_MODEL_STATEFUL : SV_MODEL_SERVERLESS;
+}
+
+/* ---- the watchdog: interrupts guests that run past their deadline ---- */
+
+typedef struct {
+    sv_worker_t *workers;
+    uint32_t n;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;
+} watchdog_t;
+
+static void *watch(void *arg)
+{
+    watchdog_t *wd = arg;
+    pthread_mutex_lock(&wd->mu);
+    while (!wd->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 5000000; /* 5 ms: how late a running guest is stopped */
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&wd->cv, &wd->mu, &until);
+        uint64_t now = sv_now_ns();
+        for (uint32_t i = 0; i < wd->n; i++) {
+            sv_worker_t *w = &wd->workers[i];
+            pthread_mutex_lock(&w->mu);
+            if (w->running_store && w->running_deadline && now >= w->running_deadline)
+                wm_store_interrupt(w->running_store);
+            pthread_mutex_unlock(&w->mu);
+        }
+    }
+    pthread_mutex_unlock(&wd->mu);
+    return NULL;
+}
+
+/* ---- signals ---- */
+
+typedef struct {
+    sv_worker_t *workers;
+    uint32_t n;
+    uv_signal_t term, intr;
+    int signals;
+} sigs_t;
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    sigs_t *s = h->data;
+    if (s->signals++ == 0) {
+        sv_log("%s: draining (finishing the requests in progress, refusing new ones)",
+               signum == SIGTERM ? "SIGTERM" : "SIGINT");
+        for (uint32_t i = 0; i < s->n; i++)
+            sv_worker_stop(&s->workers[i]);
+    }
+    uv_close((uv_handle_t *)&s->term, NULL);
+    uv_close((uv_handle_t *)&s->intr, NULL);
+}
+
+/* ---- serve ---- */
+
+static wh_rc check_instantiate(const sv_shared_t *sh, wh_err_t *err)
+{
+    uv_loop_t loop;
+    if (uv_loop_init(&loop))
+        return wh_err(err, WH_IO, -1, "cannot start an event loop");
+    wasi_ctx_t *ctx = wasi_ctx_new(&sh->cfg->wasi, &loop);
+    cm_instance_t *inst = NULL;
+    cm_config_t cc = {.fuel = -1, .user = ctx};
+    wh_rc rc = ctx ? cm_instantiate(sh->comp, sh->linker, &cc, &inst, err)
+                   : wh_err(err, WH_NOMEM, -1, "out of memory");
+    cm_instance_free(inst);
+    wasi_ctx_free(ctx);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return rc;
+}
+
+wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg_in,
+               wh_err_t *err)
+{
+    sv_config_t cfg = *cfg_in;
+    sv_shared_t sh = {.comp = c, .name = name, .cfg = &cfg};
+    const char *why;
+    sh.model = sv_choose_model(c, cfg.model, &why);
+    if (!cfg.instances)
+        cfg.instances = sh.model == SV_MODEL_STATEFUL ? 4 : 256;
+    if (!cfg.workers)
+        cfg.workers = 1;
+    if (!sv_handler_name(c, sh.handle_name, sizeof sh.handle_name))
+        return wh_err(err, WH_NOTFOUND, -1,
+                      "%s does not export wasi:http/incoming-handler@0.2.x, so it is not an "
+                      "HTTP handler (see `wasmhttpd inspect %s`)",
+                      name, name);
+    sh.has_init = sv_init_name(c, sh.init_name, sizeof sh.init_name);
+    atomic_init(&sh.next_id, 0);
+
+    wh_rc rc;
+    if (!(sh.linker = cm_linker_new()))
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    if ((rc = wasi_link(sh.linker, err)) || (rc = hw_link(sh.linker, err)) ||
+        (rc = check_instantiate(&sh, err))) {
+        cm_linker_free(sh.linker);
+        return rc;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    sv_worker_t *workers = wh_calloc(cfg.workers, sizeof *workers);
+    if (!workers) {
+        cm_linker_free(sh.linker);
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    }
+    uint32_t started = 0;
+    rc = WH_OK;
+    for (uint32_t i = 0; i < cfg.workers && !rc; i++) {
+        if (!sv_worker_init(&workers[i], &sh, i) ||
+            pthread_create(&workers[i].thread, NULL, sv_worker_main, &workers[i])) {
+            rc = wh_err(err, WH_IO, -1, "cannot start worker %u", i);
+            break;
+        }
+        started++;
+    }
+    /* Wait for every worker, so that each is either up or gone. */
+    for (uint32_t i = 0; i < started; i++)
+        if (sv_worker_wait_started(&workers[i]) < 0 && !rc) {
+            *err = workers[i].start_err;
+            rc = WH_IO;
+        }
+
+    watchdog_t wd = {.workers = workers, .n = started};
+    pthread_t wd_thread;
+    pthread_mutex_init(&wd.mu, NULL);
+    pthread_cond_init(&wd.cv, NULL);
+    bool wd_ok = pthread_create(&wd_thread, NULL, watch, &wd) == 0;
+
+    if (!rc) {
+        sv_log("serving %s on http://%s:%d/ (model %s; %s; %u worker%s, %u instance%s per "
+               "worker)",
+               name, cfg.host, cfg.port, sv_model_name(sh.model), why, cfg.workers,
+               cfg.workers == 1 ? "" : "s", cfg.instances, cfg.instances == 1 ? "" : "s");
+        uv_loop_t loop;
+        uv_loop_init(&loop);
+        sigs_t sg = {.workers = workers, .n = started};
+        uv_signal_init(&loop, &sg.term);
+        uv_signal_init(&loop, &sg.intr);
+        sg.term.data = sg.intr.data = &sg;
+        uv_signal_start(&sg.term, on_signal, SIGTERM);
+        uv_signal_start(&sg.intr, on_signal, SIGINT);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+    } else {
+        for (uint32_t i = 0; i < started; i++)
+            if (workers[i].start_status > 0)
+                sv_worker_stop(&workers[i]);
+    }
+    for (uint32_t i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    if (wd_ok) {
+        pthread_mutex_lock(&wd.mu);
+        wd.stop = true;
+        pthread_cond_signal(&wd.cv);
+        pthread_mutex_unlock(&wd.mu);
+        pthread_join(wd_thread, NULL);
+    }
+    for (uint32_t i = 0; i < cfg.workers; i++)
+        if (i < started)
+            sv_worker_free(&workers[i]);
+    wh_free(workers);
+    cm_linker_free(sh.linker);
+    if (!rc)
+        sv_log("stopped");
+    return rc;
+}

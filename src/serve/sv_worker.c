@@ -1,0 +1,534 @@
+/*
+ * sv_worker.c — a worker: its loop, its HTTP server, its queue of
+ * requests, and the bookkeeping of its pool (which instance serves whom,
+ * replacing and recycling stateful instances, the periodic tick that
+ * enforces queue timeouts, deadlines of waiting guests and idle timeouts).
+ */
+#include "sv_int.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+enum { TICK_MS = 20, BACKOFF_FIRST_MS = 1000, BACKOFF_MAX_MS = 60000 };
+
+uint64_t sv_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void sv_log(const char *fmt, ...)
+{
+    char line[1024];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ wasmhttpd: ", &tm);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+    va_end(ap);
+    /* one write per line, so that workers' lines do not interleave */
+    fprintf(stderr, "%s\n", line);
+}
+
+/* ---- the idle list (most recently used at the head) ---- */
+
+static void idle_push(sv_worker_t *w, sv_inst_t *in)
+{
+    in->next = w->idle.next;
+    in->prev = &w->idle;
+    w->idle.next->prev = in;
+    w->idle.next = in;
+}
+
+static void idle_remove(sv_inst_t *in)
+{
+    in->prev->next = in->next;
+    in->next->prev = in->prev;
+    in->prev = in->next = NULL;
+}
+
+static sv_inst_t *idle_take_lru(sv_worker_t *w)
+{
+    sv_inst_t *in = w->idle.prev;
+    if (in == &w->idle)
+        return NULL;
+    idle_remove(in);
+    return in;
+}
+
+static void all_remove(sv_worker_t *w, sv_inst_t *in)
+{
+    for (size_t i = 0; i < w->all.len; i++)
+        if (w->all.data[i] == in) {
+            w->all.data[i] = w->all.data[--w->all.len];
+            return;
+        }
+}
+
+static void inst_discard(sv_worker_t *w, sv_inst_t *in)
+{
+    if (in->prev)
+        idle_remove(in);
+    all_remove(w, in);
+    sv_inst_free(in);
+}
+
+/* ---- the queue ---- */
+
+static void answer(hx_req_t *req, int status, const char *text)
+{
+    hx_header_t h = {"content-type", 12, "text/plain; charset=utf-8", 25};
+    if (hx_resp_send(req, status, &h, 1, text, strlen(text)))
+        hx_resp_abort(req);
+}
+
+static void enqueue(sv_worker_t *w, sv_job_t *job)
+{
+    job->next = NULL;
+    if (w->q_tail)
+        w->q_tail->next = job;
+    else
+        w->q_head = job;
+    w->q_tail = job;
+    w->q_len++;
+}
+
+static void unqueue(sv_worker_t *w, sv_job_t *job)
+{
+    sv_job_t **p = &w->q_head, *prev = NULL;
+    while (*p && *p != job) {
+        prev = *p;
+        p = &(*p)->next;
+    }
+    if (!*p)
+        return;
+    *p = job->next;
+    if (w->q_tail == job)
+        w->q_tail = prev;
+    w->q_len--;
+}
+
+void sv_job_done(sv_job_t *job)
+{
+    wh_free(job);
+}
+
+static void job_fail(sv_job_t *job, int status, const char *text)
+{
+    if (job->req) {
+        hx_req_set_data(job->req, NULL);
+        answer(job->req, status, text);
+    }
+    sv_job_done(job);
+}
+
+/* Starts job on a new serverless instance. */
+static void serverless_start(sv_worker_t *w, sv_job_t *job)
+{
+    wh_err_t err = {0};
+    sv_inst_t *in = sv_inst_new(w, &err);
+    if (!in) {
+        sv_log("cannot make an instance: %s", err.msg);
+        job_fail(job, 500, "500 Internal Server Error: no instance could be made\n");
+        return;
+    }
+    wh_vec_push(&w->all, in);
+    if (in->init) {
+        in->pending = job;
+        sv_inst_start(in);
+    } else {
+        sv_inst_dispatch(in, job);
+    }
+}
+
+/* Starts job now if an instance is there for it. */
+static bool try_dispatch(sv_worker_t *w, sv_job_t *job)
+{
+    const sv_shared_t *sh = w->sh;
+    uint64_t now = sv_now_ns();
+    job->start_ns = now;
+    job->deadline_ns = sh->cfg->timeout_ms ? now + (uint64_t)sh->cfg->timeout_ms * 1000000u : 0;
+    if (sh->model == SV_MODEL_SERVERLESS) {
+        if (w->alive >= sh->cfg->instances)
+            return false;
+        serverless_start(w, job);
+        return true;
+    }
+    sv_inst_t *in = idle_take_lru(w);
+    if (!in)
+        return false;
+    sv_inst_dispatch(in, job);
+    return true;
+}
+
+static void drain_queue(sv_worker_t *w)
+{
+    while (w->q_head) {
+        sv_job_t *job = w->q_head;
+        w->q_head = job->next;
+        if (!w->q_head)
+            w->q_tail = NULL;
+        w->q_len--;
+        if (!try_dispatch(w, job)) {
+            /* put it back in front */
+            job->next = w->q_head;
+            w->q_head = job;
+            if (!w->q_tail)
+                w->q_tail = job;
+            w->q_len++;
+            return;
+        }
+    }
+}
+
+/* ---- the pool's bookkeeping ---- */
+
+static void open_listener(sv_worker_t *w);
+static void signal_started(sv_worker_t *w, int status);
+
+static void spawn(sv_worker_t *w)
+{
+    wh_err_t err = {0};
+    sv_inst_t *in = sv_inst_new(w, &err);
+    if (!in) {
+        sv_worker_inst_started(w, NULL, false, err.msg);
+        return;
+    }
+    wh_vec_push(&w->all, in);
+    w->starting++;
+    sv_inst_start(in);
+}
+
+void sv_worker_inst_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why)
+{
+    const sv_shared_t *sh = w->sh;
+    if (sh->model == SV_MODEL_SERVERLESS) {
+        sv_job_t *job = in->pending;
+        in->pending = NULL;
+        if (ok) {
+            sv_inst_dispatch(in, job);
+        } else {
+            sv_log("instance %" PRIu64 ": %s", in->id, why);
+            inst_discard(w, in);
+            job_fail(job, 500, "500 Internal Server Error: the instance failed to start\n");
+            drain_queue(w);
+        }
+        return;
+    }
+    if (in)
+        w->starting--;
+    if (!ok) {
+        if (in)
+            sv_log("instance %" PRIu64 ": %s", in->id, why ? why : "failed");
+        else
+            sv_log("a new instance: %s", why ? why : "failed");
+        if (in)
+            inst_discard(w, in);
+        if (!w->listening && w->starting == 0 && w->alive == 0) {
+            /* Not one instance could start: the server cannot serve. */
+            snprintf(w->start_err.msg, sizeof w->start_err.msg, "no instance could start: %s",
+                     why ? why : "failed");
+            signal_started(w, -1);
+            uv_stop(&w->loop);
+            return;
+        }
+        w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_FIRST_MS;
+        if (w->backoff_ms > BACKOFF_MAX_MS)
+            w->backoff_ms = BACKOFF_MAX_MS;
+        w->retry_at_ns = sv_now_ns() + (uint64_t)w->backoff_ms * 1000000u;
+        if (!w->listening && w->starting == 0)
+            open_listener(w);
+        return;
+    }
+    w->backoff_ms = 0;
+    in->state = SV_INST_IDLE;
+    in->idle_since = sv_now_ns();
+    idle_push(w, in);
+    if (!w->listening && w->starting == 0)
+        open_listener(w);
+    drain_queue(w);
+}
+
+void sv_worker_inst_free_slot(sv_worker_t *w, sv_inst_t *in, bool keep)
+{
+    if (keep && !w->draining) {
+        in->state = SV_INST_IDLE;
+        in->idle_since = sv_now_ns();
+        idle_push(w, in);
+    } else {
+        inst_discard(w, in);
+        /* A stateful pool stays full: a recycled or trapped instance is
+         * replaced at once (init failures back off, see the tick). */
+        if (w->sh->model == SV_MODEL_STATEFUL && !w->draining && !w->retry_at_ns)
+            spawn(w);
+    }
+    drain_queue(w);
+}
+
+/* ---- HTTP callbacks ---- */
+
+static void on_request(hx_req_t *req, void *ud)
+{
+    sv_worker_t *w = ud;
+    sv_job_t *job = wh_calloc(1, sizeof *job);
+    if (!job) {
+        answer(req, 503, "503 Service Unavailable: out of memory\n");
+        return;
+    }
+    job->w = w;
+    job->req = req;
+    hx_req_set_data(req, job);
+    if (!w->q_head && try_dispatch(w, job))
+        return;
+    if (w->q_len >= w->sh->cfg->queue) {
+        job_fail(job, 503, "503 Service Unavailable: every instance is busy and the queue is "
+                           "full\n");
+        return;
+    }
+    /* Wait for an instance; the body waits too (and a client that sent
+     * Expect: 100-continue hears nothing until then). */
+    hx_req_pause_body(req);
+    job->start_ns = sv_now_ns();
+    job->deadline_ns = job->start_ns + (uint64_t)w->sh->cfg->queue_timeout_ms * 1000000u;
+    enqueue(w, job);
+}
+
+static void on_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
+{
+    sv_job_t *job = hx_req_data(req);
+    if (job && job->ex)
+        hw_on_body(job->ex, data, len);
+}
+
+static void on_body_end(hx_req_t *req, const hx_header_t *trailers, size_t n, void *ud)
+{
+    sv_job_t *job = hx_req_data(req);
+    if (!job)
+        return;
+    if (job->ex)
+        hw_on_body_end(job->ex, trailers, n);
+    else
+        job->body_ended = true;
+}
+
+static void on_writable(hx_req_t *req, void *ud)
+{
+    sv_job_t *job = hx_req_data(req);
+    if (job && job->ex)
+        hw_on_writable(job->ex);
+}
+
+static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
+{
+    sv_worker_t *w = ud;
+    sv_job_t *job = hx_req_data(req);
+    if (!job)
+        return;
+    job->req = NULL;
+    if (job->ex) {
+        hw_on_abort(job->ex, why);
+    } else if (!job->inst) {
+        unqueue(w, job);
+        sv_job_done(job);
+    }
+}
+
+static const hx_handler_t handler = {on_request, on_body, on_body_end, on_writable, on_abort};
+
+/* ---- the loop's periodic work ---- */
+
+static void on_tick(uv_timer_t *t)
+{
+    sv_worker_t *w = t->data;
+    const sv_config_t *cfg = w->sh->cfg;
+    uint64_t now = sv_now_ns();
+    /* queued too long */
+    while (w->q_head && w->q_head->deadline_ns <= now) {
+        sv_job_t *job = w->q_head;
+        unqueue(w, job);
+        job_fail(job, 503, "503 Service Unavailable: no instance became free in time\n");
+    }
+    /* waiting guests past their deadline; idle instances to recycle */
+    for (size_t i = 0; i < w->all.len; i++) {
+        sv_inst_t *in = w->all.data[i];
+        if (in->suspended && in->job && in->job->deadline_ns && in->job->deadline_ns <= now) {
+            sv_inst_expire(in);
+            return; /* w->all changed; the next tick goes on */
+        }
+        if (in->state == SV_INST_IDLE && cfg->idle_timeout_ms && !w->draining &&
+            now - in->idle_since >= (uint64_t)cfg->idle_timeout_ms * 1000000u) {
+            inst_discard(w, in);
+            spawn(w);
+            return;
+        }
+    }
+    /* replacements after failed inits, once the backoff has passed */
+    if (w->sh->model == SV_MODEL_STATEFUL && !w->draining && w->retry_at_ns &&
+        now >= w->retry_at_ns) {
+        w->retry_at_ns = 0;
+        if (w->alive < cfg->instances)
+            spawn(w);
+    }
+    if (w->sh->model == SV_MODEL_STATEFUL && !w->draining && !w->retry_at_ns &&
+        w->listening)
+        while (w->alive < cfg->instances && !w->retry_at_ns)
+            spawn(w);
+}
+
+static void resume_ready(uv_idle_t *h)
+{
+    sv_worker_t *w = h->data;
+    sv_inst_t *in = w->ready_head;
+    w->ready_head = w->ready_tail = NULL;
+    while (in) {
+        sv_inst_t *next = in->rnext;
+        in->ready = false;
+        if (in->suspended)
+            sv_inst_run(in, true);
+        in = next;
+    }
+    if (!w->ready_head)
+        uv_idle_stop(h);
+}
+
+void sv_worker_schedule(sv_worker_t *w)
+{
+    uv_idle_start(&w->resumer, resume_ready);
+}
+
+/* ---- start, drain, stop ---- */
+
+static void open_listener(sv_worker_t *w)
+{
+    const sv_config_t *cfg = w->sh->cfg;
+    hx_config_t hc = cfg->http;
+    hc.reuseport = cfg->workers > 1;
+    wh_err_t err = {0};
+    if (hx_server_new(&w->loop, cfg->host, cfg->port, &hc, &handler, w, &w->srv, &err)) {
+        w->start_err = err;
+        signal_started(w, -1);
+        uv_stop(&w->loop);
+        return;
+    }
+    w->listening = true;
+    signal_started(w, 1);
+}
+
+static pthread_mutex_t start_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t start_cv = PTHREAD_COND_INITIALIZER;
+
+static void signal_started(sv_worker_t *w, int status)
+{
+    pthread_mutex_lock(&start_mu);
+    w->start_status = status;
+    pthread_cond_broadcast(&start_cv);
+    pthread_mutex_unlock(&start_mu);
+}
+
+int sv_worker_wait_started(sv_worker_t *w)
+{
+    pthread_mutex_lock(&start_mu);
+    while (w->start_status == 0)
+        pthread_cond_wait(&start_cv, &start_mu);
+    int st = w->start_status;
+    pthread_mutex_unlock(&start_mu);
+    return st;
+}
+
+static void closed_nothing(uv_handle_t *h)
+{
+}
+
+static void close_all(sv_worker_t *w)
+{
+    while (w->all.len)
+        inst_discard(w, w->all.data[w->all.len - 1]);
+    while (w->q_head) {
+        sv_job_t *job = w->q_head;
+        unqueue(w, job);
+        sv_job_done(job);
+    }
+    uv_close((uv_handle_t *)&w->tick, closed_nothing);
+    uv_close((uv_handle_t *)&w->resumer, closed_nothing);
+    uv_close((uv_handle_t *)&w->stop, closed_nothing);
+}
+
+static void shutdown_done(hx_server_t *srv, void *ud)
+{
+    sv_worker_t *w = ud;
+    close_all(w);
+}
+
+static void on_stop(uv_async_t *a)
+{
+    sv_worker_t *w = a->data;
+    if (w->draining)
+        return;
+    w->draining = true;
+    if (w->srv)
+        hx_server_shutdown(w->srv, w->sh->cfg->drain_ms, shutdown_done, w);
+    else
+        close_all(w);
+}
+
+void sv_worker_stop(sv_worker_t *w)
+{
+    uv_async_send(&w->stop);
+}
+
+bool sv_worker_init(sv_worker_t *w, const sv_shared_t *sh, uint32_t index)
+{
+    memset(w, 0, sizeof *w);
+    w->sh = sh;
+    w->index = index;
+    pthread_mutex_init(&w->mu, NULL);
+    if (uv_loop_init(&w->loop))
+        return false;
+    w->stop.data = w;
+    uv_async_init(&w->loop, &w->stop, on_stop);
+    return true;
+}
+
+void sv_worker_free(sv_worker_t *w)
+{
+    uv_loop_close(&w->loop);
+    wh_vec_free(&w->all);
+    pthread_mutex_destroy(&w->mu);
+}
+
+void *sv_worker_main(void *arg)
+{
+    sv_worker_t *w = arg;
+    const sv_shared_t *sh = w->sh;
+    w->idle.next = w->idle.prev = &w->idle;
+    w->resumer.data = w->tick.data = w;
+    uv_idle_init(&w->loop, &w->resumer);
+    uv_timer_init(&w->loop, &w->tick);
+    uv_timer_start(&w->tick, on_tick, TICK_MS, TICK_MS);
+    if (sh->model == SV_MODEL_STATEFUL) {
+        for (uint32_t i = 0; i < sh->cfg->instances && w->start_status == 0; i++)
+            spawn(w);
+        if (w->start_status == 0 && !w->listening && w->starting == 0)
+            open_listener(w);
+    } else {
+        open_listener(w);
+    }
+    /* A start that failed at once leaves nothing to run. */
+    if (w->start_status >= 0)
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+    if (!uv_is_closing((uv_handle_t *)&w->stop)) { /* stopped early: a failed start */
+        close_all(w);
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+    }
+    hx_server_free(w->srv);
+    w->srv = NULL;
+    if (w->start_status == 0)
+        signal_started(w, -1);
+    return NULL;
+}
