@@ -9,6 +9,7 @@
  */
 #include "cli.h"
 #include "component/cm.h"
+#include "serve/sv.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -200,27 +201,17 @@ static void print_item(FILE *out, const cm_externdesc_t *d, const char *indent)
 
 /* ---- Host and instance model ---- */
 
-/* Whether the host provides an import. No host interfaces exist yet; this is
- * the one place that will ask the host's linker. */
-static const char *host_provides(const cm_externdesc_t *imp)
+/* Whether the host (the WASI and wasi:http interfaces `serve` and `run`
+ * link) provides an import. */
+static void print_host(FILE *out, const cm_linker_t *l, const cm_externdesc_t *imp)
 {
-    WH_UNUSED(imp);
-    return "not provided (no host interfaces yet)";
-}
-
-static bool is_lifecycle(const cm_externdesc_t *e)
-{
-    static const char prefix[] = "wasmhttpd:http/lifecycle@0.1.";
-    if (e->kind != CM_EXTERN_INSTANCE || strncmp(e->name, prefix, sizeof prefix - 1) != 0 ||
-        !e->name[sizeof prefix - 1])
-        return false;
-    for (uint32_t i = 0; i < cm_instancetype_count(e->instance); i++) {
-        cm_externdesc_t f;
-        if (cm_instancetype_export(e->instance, i, &f) && f.kind == CM_EXTERN_FUNC &&
-            !strcmp(f.name, "init"))
-            return true;
-    }
-    return false;
+    char why[256];
+    if (!l)
+        fprintf(out, "host: %s: unknown (the host's interfaces could not be set up)\n", imp->name);
+    else if (cm_linker_provides(l, imp, why, sizeof why))
+        fprintf(out, "host: %s: provided\n", imp->name);
+    else
+        fprintf(out, "host: %s: not provided (%s)\n", imp->name, why);
 }
 
 int cli_inspect_main(int argc, char **argv)
@@ -272,25 +263,34 @@ int cli_inspect_main(int argc, char **argv)
     }
     if (ni)
         fputc('\n', out);
-    bool stateful = false;
     for (uint32_t i = 0; i < ne; i++) {
         cm_externdesc_t d;
         if (cm_component_export(c, i, &d)) {
             fputs("export ", out);
             print_item(out, &d, "");
-            stateful |= is_lifecycle(&d);
         }
     }
     if (ne)
         fputc('\n', out);
+    cm_linker_t *l = cm_linker_new();
+    if (l && (wasi_link(l, &err) || hw_link(l, &err))) {
+        cm_linker_free(l);
+        l = NULL;
+    }
     for (uint32_t i = 0; i < ni; i++) {
         cm_externdesc_t d;
         if (cm_component_import(c, i, &d))
-            fprintf(out, "host: %s: %s\n", d.name, host_provides(&d));
+            print_host(out, l, &d);
     }
-    fprintf(out, "model: %s\n",
-            stateful ? "stateful (exports wasmhttpd:http/lifecycle@0.1.x)"
-                     : "serverless (no lifecycle export)");
+    cm_linker_free(l);
+    const char *why;
+    sv_model m = sv_choose_model(c, SV_MODEL_AUTO, &why);
+    char handler[160];
+    fprintf(out, "model: %s (%s)\n", sv_model_name(m), why);
+    fprintf(out, "serve: %s\n",
+            sv_handler_name(c, handler, sizeof handler)
+                ? "an HTTP handler (exports wasi:http/incoming-handler)"
+                : "not an HTTP handler (no wasi:http/incoming-handler export)");
     cm_component_free(c);
     return EXIT_OK;
 }

@@ -297,3 +297,48 @@ wh_rc cm_linker_define_type(cm_linker_t *l, const char *iface, const char *name,
         return wh_err(err, WH_NOMEM, -1, "out of memory");
     return WH_OK;
 }
+
+/* ---- what the host provides, for `inspect` ---- */
+
+bool cm_linker_provides(const cm_linker_t *l, const cm_externdesc_t *imp, char *why, size_t n)
+{
+    if (imp->kind != CM_EXTERN_INSTANCE && imp->kind != CM_EXTERN_FUNC) {
+        snprintf(why, n, "the host provides only functions and instances");
+        return false;
+    }
+    const cm__iface *f = cm__linker_iface(l, imp->kind == CM_EXTERN_INSTANCE ? imp->name : "");
+    if (!f) {
+        snprintf(why, n, "no such interface");
+        return false;
+    }
+    if (imp->kind == CM_EXTERN_FUNC) {
+        const cm__lfunc *lf = cm__linker_func(f, imp->name);
+        if (!lf || !cm__functype_eq(imp->func, lf->type, why, n)) {
+            if (!lf)
+                snprintf(why, n, "no such function");
+            return false;
+        }
+        return true;
+    }
+    for (uint32_t i = 0; i < cm_instancetype_count(imp->instance); i++) {
+        cm_externdesc_t e;
+        if (!cm_instancetype_export(imp->instance, i, &e))
+            continue;
+        if (e.kind == CM_EXTERN_FUNC) {
+            const cm__lfunc *lf = cm__linker_func(f, e.name);
+            char detail[160];
+            if (!lf) {
+                snprintf(why, n, "no function %s", e.name);
+                return false;
+            }
+            if (!cm__functype_eq(e.func, lf->type, detail, sizeof detail)) {
+                snprintf(why, n, "%s has another type: %s", e.name, detail);
+                return false;
+            }
+        } else if (e.kind == CM_EXTERN_TYPE && e.resource && !cm__linker_resource(f, e.name)) {
+            snprintf(why, n, "no resource %s", e.name);
+            return false;
+        }
+    }
+    return true;
+}

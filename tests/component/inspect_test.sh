@@ -34,15 +34,17 @@ check "hello: a resource" "  resource outgoing-response;" "$tmp/hello.out"
 check "hello: a method" "  [method]fields.append: func(self: borrow<fields>, name: field-name, value: field-value) -> result<_, header-error>;" "$tmp/hello.out"
 check "hello: the export" "export wasi:http/incoming-handler@0.2.0: interface {" "$tmp/hello.out"
 check "hello: handle" "  handle: func(request: incoming-request, response-out: response-outparam);" "$tmp/hello.out"
-check "hello: host line" "host: wasi:http/types@0.2.0: not provided (no host interfaces yet)" "$tmp/hello.out"
-check "hello: model" "model: serverless (no lifecycle export)" "$tmp/hello.out"
+check "hello: host line" "host: wasi:http/types@0.2.0: provided" "$tmp/hello.out"
+check "hello: io provided" "host: wasi:io/streams@0.2.0: provided" "$tmp/hello.out"
+check "hello: model" "model: serverless (auto: the component does not export wasmhttpd:http/lifecycle)" "$tmp/hello.out"
+check "hello: serve" "serve: an HTTP handler" "$tmp/hello.out"
 n=$(grep -c '^import ' "$tmp/hello.out")
 status "hello: three imports" 3 "$n"
 
 "$bin" inspect "$dir/lifecycle.wasm" >"$tmp/life.out" 2>&1
 status "lifecycle: exit status" 0 $?
 check "lifecycle: init" "  init: func();" "$tmp/life.out"
-check "lifecycle: model" "model: stateful (exports wasmhttpd:http/lifecycle@0.1.x)" "$tmp/life.out"
+check "lifecycle: model" "model: stateful (auto: the component exports wasmhttpd:http/lifecycle@0.1)" "$tmp/life.out"
 
 "$bin" inspect "$dir/hello/hello.core.wasm" >"$tmp/core.out" 2>&1
 status "core module: exit status" 4 $?
