@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+"""`wasmhttpd serve` end to end: the instance models, observed from outside
+with real HTTP clients over loopback, on examples/counter.
+
+    serve_test.py WASMHTTPD COUNTER_SERVERLESS.wasm COUNTER_STATEFUL.wasm [FILTER]
+
+The counter answers "Hello from WASM! (N)" where N counts the requests its
+instance has handled; /trap traps, /loop never returns, /grow?mb=N grows its
+memory, /echo streams the request body back, /init answers
+"init=K count=N" (K: how often init ran in this instance). Every expectation
+below comes from docs/semantics.md and examples/counter/README.md, not from
+the server's output.
+
+Prints one line per case and ends with "N passed, N failed".
+"""
+import hashlib
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BIN, SERVERLESS, STATEFUL = sys.argv[1:4]
+FILTER = sys.argv[4] if len(sys.argv) > 4 else ""
+HELLO = re.compile(rb"^Hello from WASM! \((\d+)\)\n$")
+results = {"passed": 0, "failed": 0}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, component, *args):
+        self.port = free_port()
+        self.log = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(
+            [BIN, "serve", "--addr", f"127.0.0.1:{self.port}", *args, component],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.p.poll() is not None:
+                raise RuntimeError(f"server exited {self.p.returncode}: {self.output()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start: " + self.output())
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def conn(self, timeout=10):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def get(self, path="/", conn=None, method="GET", body=None, headers=None):
+        c = conn or self.conn()
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        if conn is None:
+            c.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+
+def count_of(body):
+    m = HELLO.match(body)
+    if not m:
+        raise AssertionError(f"not a counter answer: {body!r}")
+    return int(m.group(1))
+
+
+def case(name):
+    def wrap(fn):
+        if FILTER and FILTER not in name:
+            return fn
+        try:
+            fn()
+            print(f"ok   {name}")
+            results["passed"] += 1
+        except Exception as e:  # a failed check or a broken server
+            print(f"FAIL {name}: {e}")
+            results["failed"] += 1
+        return fn
+    return wrap
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+# ---- the models ----
+
+@case("serverless: 100 requests in a row all see a fresh instance (count 1)")
+def _():
+    s = Server(SERVERLESS, "--debug-headers")
+    try:
+        c = s.conn()
+        ids = set()
+        for i in range(100):
+            st, h, body = s.get("/", conn=c)
+            check(st == 200, f"status {st}")
+            check(count_of(body) == 1, f"request {i + 1}: {body!r}")
+            check(h.get("wasmhttpd-model") == "serverless", f"model header {h}")
+            check(h.get("wasmhttpd-request-seq") == "1", f"seq {h}")
+            ids.add(h.get("wasmhttpd-instance"))
+        check(len(ids) == 100, f"{len(ids)} distinct instance ids for 100 requests")
+    finally:
+        check(s.stop() == 0, "exit status after SIGTERM")
+
+
+@case("stateful, 1 worker, 1 instance: counts 1..100")
+def _():
+    s = Server(STATEFUL, "--workers", "1", "--instances", "1")
+    try:
+        c = s.conn()
+        got = [count_of(s.get("/", conn=c)[2]) for _ in range(100)]
+        check(got == list(range(1, 101)), f"counts {got[:5]}...{got[-5:]}")
+    finally:
+        check(s.stop() == 0, "exit status after SIGTERM")
+
+
+@case("auto picks stateful for the lifecycle export, serverless without")
+def _():
+    for comp, model in ((STATEFUL, "stateful"), (SERVERLESS, "serverless")):
+        s = Server(comp, "--debug-headers")
+        try:
+            st, h, _ = s.get("/")
+            check(h.get("wasmhttpd-model") == model, f"{comp}: {h.get('wasmhttpd-model')}")
+            check(f"model {model}" in s.output(), f"startup log: {s.output()!r}")
+        finally:
+            s.stop()
+
+
+@case("stateful, 4 instances: each instance counts 1,2,3... without gaps; ids distinct")
+def _():
+    s = Server(STATEFUL, "--instances", "4", "--debug-headers")
+    try:
+        seqs = {}
+        lock = threading.Lock()
+        errors = []
+
+        def client():
+            try:
+                c = s.conn()
+                for _ in range(25):
+                    st, h, body = s.get("/", conn=c)
+                    n = count_of(body)
+                    with lock:
+                        seqs.setdefault(h["wasmhttpd-instance"], []).append(
+                            (int(h["wasmhttpd-request-seq"]), n))
+            except Exception as e:
+                errors.append(e)
+
+        ts = [threading.Thread(target=client) for _ in range(8)]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        check(not errors, f"client errors: {errors[:2]}")
+        check(1 <= len(seqs) <= 4, f"{len(seqs)} instances")
+        total = 0
+        for iid, pairs in seqs.items():
+            pairs.sort()
+            check([p[0] for p in pairs] == list(range(1, len(pairs) + 1)),
+                  f"instance {iid}: seqs {[p[0] for p in pairs][:10]}")
+            check(all(seq == n for seq, n in pairs), f"instance {iid}: count != seq")
+            total += len(pairs)
+        check(total == 200, f"{total} answers")
+    finally:
+        s.stop()
+
+
+@case("a trap in request 5 gives 500; request 6 runs on a new instance whose count restarts")
+def _():
+    s = Server(STATEFUL, "--instances", "1", "--debug-headers")
+    try:
+        c = s.conn()
+        ids = []
+        for i in range(4):
+            st, h, body = s.get("/", conn=c)
+            check(count_of(body) == i + 1, f"request {i + 1}: {body!r}")
+            ids.append(h["wasmhttpd-instance"])
+        st, h, body = s.get("/trap")
+        check(st == 500, f"trap answered {st}")
+        st, h, body = s.get("/")
+        check(st == 200 and count_of(body) == 1, f"after the trap: {st} {body!r}")
+        check(h["wasmhttpd-instance"] != ids[0], "same instance id after a trap")
+        check(h["wasmhttpd-request-seq"] == "1", f"seq {h['wasmhttpd-request-seq']}")
+    finally:
+        s.stop()
+
+
+@case("--max-requests 10 recycles after 10 requests")
+def _():
+    s = Server(STATEFUL, "--instances", "1", "--max-requests", "10", "--debug-headers")
+    try:
+        c = s.conn()
+        got, ids = [], []
+        for _ in range(25):
+            st, h, body = s.get("/", conn=c)
+            got.append(count_of(body))
+            ids.append(h["wasmhttpd-instance"])
+        check(got == list(range(1, 11)) * 2 + list(range(1, 6)), f"counts {got}")
+        check(len(set(ids)) == 3, f"{len(set(ids))} instance ids")
+    finally:
+        s.stop()
+
+
+@case("init runs exactly once per instance")
+def _():
+    s = Server(STATEFUL, "--instances", "3", "--debug-headers")
+    try:
+        for _ in range(30):
+            st, h, body = s.get("/init")
+            check(st == 200, f"status {st}")
+            check(body.startswith(b"init=1 "), f"body {body!r}")
+    finally:
+        s.stop()
+
+
+@case("serverless with a lifecycle component: init runs on every fresh instance")
+def _():
+    s = Server(STATEFUL, "--instance-model", "serverless")
+    try:
+        for _ in range(5):
+            st, h, body = s.get("/init")
+            check(body == b"init=1 count=1\n", f"body {body!r}")
+    finally:
+        s.stop()
+
+
+@case("a looping guest gets 504 at --timeout, and the pool recovers")
+def _():
+    s = Server(STATEFUL, "--instances", "1", "--timeout", "300ms", "--debug-headers")
+    try:
+        t0 = time.time()
+        st, h, body = s.get("/loop")
+        check(st == 504, f"status {st}")
+        check(time.time() - t0 < 5, "took too long")
+        st, h, body = s.get("/")
+        check(st == 200 and count_of(body) == 1, f"after: {st} {body!r}")
+    finally:
+        s.stop()
+
+
+@case("a looping guest runs out of --fuel: 500, serverless")
+def _():
+    s = Server(SERVERLESS, "--fuel", "1000000")
+    try:
+        st, h, body = s.get("/loop")
+        check(st == 500, f"status {st}")
+        st, h, body = s.get("/")
+        check(st == 200 and count_of(body) == 1, f"after: {st} {body!r}")
+    finally:
+        s.stop()
+
+
+@case("stateful --max-memory: an instance that grew past it is recycled")
+def _():
+    s = Server(STATEFUL, "--instances", "1", "--max-memory", "16m", "--debug-headers")
+    try:
+        st, h1, body = s.get("/")
+        st, h2, body = s.get("/grow?mb=32")
+        check(st == 200, f"grow status {st}")
+        st, h3, body = s.get("/")
+        check(count_of(body) == 1, f"after growing: {body!r}")
+        check(h3["wasmhttpd-instance"] != h1["wasmhttpd-instance"], "not recycled")
+    finally:
+        s.stop()
+
+
+@case("serverless --max-memory is a hard limit: growing past it fails, the server lives")
+def _():
+    s = Server(SERVERLESS, "--max-memory", "8m")
+    try:
+        st, h, body = s.get("/grow?mb=64")
+        check(st == 500, f"status {st} {body!r}")
+        st, h, body = s.get("/")
+        check(st == 200, f"after: {st}")
+    finally:
+        s.stop()
+
+
+@case("all instances busy: the request waits, then 503 at --queue-timeout")
+def _():
+    s = Server(STATEFUL, "--instances", "1", "--queue-timeout", "300ms", "--timeout", "10s")
+    try:
+        # Occupy the one instance with /echo whose body never finishes.
+        busy = socket.create_connection(("127.0.0.1", s.port))
+        busy.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        time.sleep(0.2)
+        t0 = time.time()
+        st, h, body = s.get("/")
+        check(st == 503, f"status {st}")
+        check(time.time() - t0 < 5, "took too long")
+        busy.sendall(b"x" * 97)
+        data = b""
+        busy.settimeout(5)
+        while b"\r\n\r\n" not in data:
+            data += busy.recv(4096)
+        check(data.startswith(b"HTTP/1.1 200"), f"the busy request: {data[:40]!r}")
+        busy.close()
+    finally:
+        s.stop()
+
+
+@case("SIGTERM during 100 in-flight requests loses none, then exit 0")
+def _():
+    s = Server(STATEFUL, "--instances", "4", "--queue", "1000")
+    try:
+        socks = []
+        for _ in range(100):
+            k = socket.create_connection(("127.0.0.1", s.port))
+            k.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
+            socks.append(k)
+        time.sleep(0.3)
+        s.p.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        for k in socks:
+            k.sendall(b"cde")
+        ok = 0
+        for k in socks:
+            k.settimeout(10)
+            data = b""
+            try:
+                while not data.endswith(b"abcde"):
+                    chunk = k.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            ok += data.startswith(b"HTTP/1.1 200") and data.endswith(b"abcde")
+            k.close()
+        check(ok == 100, f"{ok} of 100 answered")
+        check(s.p.wait(20) == 0, f"exit status {s.p.returncode}")
+        # a new connection is refused once it drained
+        try:
+            socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
+            check(False, "still accepting after the drain")
+        except OSError:
+            pass
+    finally:
+        s.stop()
+
+
+# ---- HTTP through a guest ----
+
+@case("10 MB streamed up and back down (/echo), content intact, memory bounded")
+def _():
+    s = Server(SERVERLESS, "--max-body-size", "64m")
+    try:
+        blob = os.urandom(10 * 1024 * 1024)
+
+        def chunks():
+            for i in range(0, len(blob), 65536):
+                yield blob[i:i + 65536]
+
+        c = s.conn(timeout=60)
+        c.request("POST", "/echo", body=chunks(), encode_chunked=True,
+                  headers={"Transfer-Encoding": "chunked"})
+        r = c.getresponse()
+        data = r.read()
+        check(r.status == 200, f"status {r.status}")
+        check(len(data) == len(blob), f"{len(data)} bytes back")
+        check(hashlib.sha256(data).digest() == hashlib.sha256(blob).digest(), "content differs")
+        with open(f"/proc/{s.p.pid}/status") as f:
+            rss = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) * 1024
+        check(rss < 200 * 1024 * 1024, f"peak RSS {rss >> 20} MiB")
+        # and with a Content-Length upload
+        st, h, data = s.get("/echo", method="POST", body=blob[:3000000])
+        check(st == 200 and data == blob[:3000000], f"content-length upload: {st}")
+    finally:
+        s.stop()
+
+
+@case("keep-alive and pipelining through the guest")
+def _():
+    s = Server(STATEFUL, "--instances", "1")
+    try:
+        k = socket.create_connection(("127.0.0.1", s.port))
+        k.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+        k.settimeout(5)
+        data = b""
+        while data.count(b"Hello from WASM!") < 3:
+            chunk = k.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        counts = [int(x) for x in re.findall(rb"Hello from WASM! \((\d+)\)", data)]
+        check(counts == [1, 2, 3], f"pipelined counts {counts}")
+        k.close()
+    finally:
+        s.stop()
+
+
+@case("malformed and oversized requests: 400, 431, 413; the server lives")
+def _():
+    s = Server(SERVERLESS, "--max-body-size", "1k", "--max-header-size", "2k")
+    try:
+        def raw(req):
+            k = socket.create_connection(("127.0.0.1", s.port))
+            k.sendall(req)
+            k.settimeout(5)
+            data = b""
+            try:
+                while True:
+                    chunk = k.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                    if b"\r\n\r\n" in data:
+                        break
+            except OSError:
+                pass
+            k.close()
+            return data
+
+        check(raw(b"GARBAGE\r\n\r\n").startswith(b"HTTP/1.1 400"), "malformed")
+        check(raw(b"GET / HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 4000 + b"\r\n\r\n")
+              .startswith(b"HTTP/1.1 431"), "big header")
+        check(raw(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
+              .startswith(b"HTTP/1.1 413"), "big body")
+        st, h, body = s.get("/")
+        check(st == 200, "still serving")
+    finally:
+        s.stop()
+
+
+@case("a component that is not an HTTP handler, or is missing: clear error, exit status")
+def _():
+    p = subprocess.run([BIN, "serve", "/nonexistent.wasm"], capture_output=True, text=True)
+    check(p.returncode == 3 and "nonexistent" in p.stderr, f"{p.returncode} {p.stderr!r}")
+    p = subprocess.run([BIN, "serve", "--instance-model", "sometimes", SERVERLESS],
+                       capture_output=True, text=True)
+    check(p.returncode == 2 and "--instance-model" in p.stderr, f"{p.returncode} {p.stderr!r}")
+
+
+print(f"{results['passed']} passed, {results['failed']} failed")
+sys.exit(1 if results["failed"] or not results["passed"] else 0)
