@@ -122,14 +122,19 @@ void *lifecycle_init(void);
 
 /* The allocator the host lowers strings and lists into this memory with
  * (CanonicalABI.md Realloc). malloc's 16-byte alignment covers every align
- * asked here. Zero bytes still get a real block so that whatever the host
- * hands over can be passed to free. */
+ * asked here.
+ *
+ * An empty string or list is never freed here: a host need not call
+ * realloc for one and may pass any pointer with length 0 (jco passes 1).
+ * So a zero-byte request gets no block either, only a non-null aligned
+ * address, and only non-empty strings and lists are ours to free. */
 EXPORT("cabi_realloc")
 void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size)
 {
     (void)old_size;
-    (void)align;
-    void *p = realloc(ptr, new_size ? new_size : 1);
+    if (new_size == 0)
+        return (void *)align;
+    void *p = realloc(ptr, new_size);
     if (!p)
         __builtin_trap();
     return p;
@@ -286,7 +291,8 @@ static void echo(handle request, handle response_out)
         uint8_t *chunk = (uint8_t *)(uintptr_t)ret_u32(4);
         size_t len = ret_u32(8);
         ok = write_all(out, chunk, len);
-        free(chunk);
+        if (len > 0)
+            free(chunk);
         if (!ok)
             break;
     }
@@ -370,10 +376,11 @@ void handle_request(handle request, handle response_out)
 {
     request_count++;
 
-    /* The path and query are a copy in our memory; split them at '?'. */
+    /* The path and query are a copy in our memory, one byte short of a C
+     * string; split them at '?'. None or empty counts as "/". */
     incoming_request_path_with_query(request, ret);
     char *target = NULL;
-    if (ret_u8(0)) {
+    if (ret_u8(0) && ret_u32(8) > 0) {
         size_t len = ret_u32(8);
         target = cabi_realloc((void *)(uintptr_t)ret_u32(4), len, 1, len + 1);
         target[len] = '\0';
