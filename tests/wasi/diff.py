@@ -64,7 +64,8 @@ class Case:
         self.env = env or {}
         self.stdin = stdin          # bytes through a pipe, or None for /dev/null
         self.tree = tree or {}      # {relative path: DIR | str | bytes | link(...)}
-        self.preopens = list(preopens)  # (host path under the root, guest name, writable)
+        # (host path under the root, guest name or None for none given, writable)
+        self.preopens = list(preopens)
         self.guest_args = guest_args    # the component's arguments, where they differ
         self.cwd = cwd              # the native run's directory, under the root
         # the exit status: one value for both sides, or (native, component)
@@ -170,6 +171,10 @@ SANDBOX_ROWS = [
     ("unlink new_rel (the link)", "ok"),
     ("readlink link_abs", "EPERM"),
     ("readlink link_out", 'ok "../secret"'),
+    ("open sub O_DIRECTORY", "ok"),
+    ("openat(sub, ../inside.txt)", "EPERM"),
+    ("fstatat(sub, ..)", "EPERM"),
+    ("openat(sub, .)", "ok"),
     ("open the absolute host path", "failed"),
 ]
 SANDBOX = lines("%-32s %s", SANDBOX_ROWS)
@@ -251,9 +256,16 @@ CASES = [
     # the same under an absolute guest name
     Case("files_guest_abs_name", "files", ["rw"], guest_args=["/data/rw"], tree=FILES_TREE,
          preopens=[("rw", "/data/rw", True)]),
+    # the same with no ::GUEST: the guest name is the host path itself
+    Case("files_default_guest_name", "files", ["rw"], guest_args=["{ROOT}/rw"],
+         tree=FILES_TREE, preopens=[("rw", None, True)]),
     # the same with the preopen named "." (the native run starts inside it)
     Case("files_dot_preopen", "files", ["."], tree=FILES_TREE, preopens=[("rw", ".", True)],
          cwd="rw"),
+
+    Case("times", "times", ["rw"], tree={"rw": DIR}, preopens=RW,
+         ref=("jco-bug", "preview2-shim's set-times refuses no-change and now (EINVAL) and "
+              "futimens sets wrong times")),
 
     # a read-only preopen
     Case("rofs_read", "rofs", ["read"], tree=RO_TREE, preopens=RW_RO),
@@ -401,8 +413,9 @@ class Runner:
         if self.a.side == "ours":
             cmd = [self.a.wasmhttpd, "run"]
             for host, guest, writable in case.preopens:
+                hp = os.path.join(root, host)
                 cmd += ["--dir-rw" if writable else "--dir",
-                        "%s::%s" % (os.path.join(root, host), guest)]
+                        hp if guest is None else "%s::%s" % (hp, guest)]
             for k in sorted(case.env):
                 cmd += ["--env", "%s=%s" % (k, case.env[k])]
             cmd += case.opts
@@ -411,7 +424,8 @@ class Runner:
             "jco": self.jco_pkg,
             "argv0": case.prog,
             "env": case.env,
-            "preopens": [[guest, os.path.join(root, host)] for host, guest, _ in case.preopens],
+            "preopens": [[os.path.join(root, host) if guest is None else guest,
+                          os.path.join(root, host)] for host, guest, _ in case.preopens],
         }
         env = dict(self.marker_env, WASI_DIFF_REF=json.dumps(cfg))
         return [self.a.node, self.jco_js, "run", "--jco-import", REF_SETUP, wasm] + args, env

@@ -96,6 +96,15 @@ int main(int argc, char **argv)
     print_escaped(buf, n > 0 ? (size_t)n : 0);
     puts("\"");
 
+    /* a directory opened beneath the preopen is a base of its own: ".."
+     * from it is refused even where it would stay inside the preopen */
+    int dfd = open(at(b, "sub"), O_RDONLY | O_DIRECTORY);
+    printf("%-32s %s\n", "open sub O_DIRECTORY", res(dfd));
+    step("openat(sub, ../inside.txt)", openat(dfd, "../inside.txt", O_RDONLY));
+    step("fstatat(sub, ..)", fstatat(dfd, "..", &st, 0));
+    step("openat(sub, .)", openat(dfd, ".", O_RDONLY | O_DIRECTORY));
+    close(dfd);
+
     /* an absolute host path: never reaches the host file */
     int fd = open(abs_secret, O_RDONLY);
     printf("%-32s %s\n", "open the absolute host path", fd < 0 ? "failed" : "OPENED");
