@@ -228,8 +228,8 @@ CASES = [
               "is cut short at a random point with exit 0 (flaky)")),
     # memory grows between reads
     Case("stdin_1mib_heap", "cat", stdin=STDIN_1MIB,
-         ref=("jco-bug", "with stdin reads into memory grown after the start, the preview1 "
-              "adapter fails an assertion (adapter line 2857) under preview2-shim")),
+         ref=("jco-bug", "after >100 KiB of stdin is read into memory grown after the start, the "
+              "preview1 adapter fails an assertion (adapter line 2857) under preview2-shim")),
 
     # stdout and stderr
     Case("stdio_both", "stdio", ["both"]),
