@@ -38,6 +38,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -305,15 +306,22 @@ class Run:
 
 
 def run(cmd, cwd, env, stdin, timeout):
+    """Runs cmd in its own process group, so that on a timeout the whole
+    group goes (jco run starts a second node process)."""
     t0 = time.monotonic()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, start_new_session=True,
+                         stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        p = subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout,
-                           input=stdin if stdin is not None else None,
-                           stdin=subprocess.DEVNULL if stdin is None else None,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        return Run(p.returncode, p.stdout, p.stderr, time.monotonic() - t0, False)
-    except subprocess.TimeoutExpired as e:
-        return Run(None, e.stdout or b"", e.stderr or b"", time.monotonic() - t0, True)
+        out, err = p.communicate(stdin, timeout=timeout)
+        return Run(p.returncode, out, err, time.monotonic() - t0, False)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = p.communicate()
+        return Run(None, out or b"", err or b"", time.monotonic() - t0, True)
 
 
 def subst(s, root, now):
