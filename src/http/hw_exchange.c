@@ -1,0 +1,486 @@
+/*
+ * hw_exchange.c — one inbound request and its response: what the serve
+ * layer calls (hw.h), and what response-outparam.set and the body streams
+ * do to the client's connection.
+ *
+ * Invariant: ex->req is the server's request while the server may be
+ * called for it, and NULL from the moment it may not (we ended or aborted
+ * the response, or the server reported on_abort). Every path that lets go
+ * of it goes through release(), which also settles the bodies: an incoming
+ * body still open fails, an outgoing body not finished fails, and neither
+ * keeps a pointer to the exchange. A server call (hx_resp_*) may report
+ * on_abort before it returns, so after each one the code looks at ex->req
+ * again.
+ *
+ * The response starts (hx_resp_start) when the guest first writes to the
+ * body after response-outparam.set, or at set when bytes were written
+ * before it; a body finished without a write goes out in one piece
+ * (hx_resp_send, with Content-Length), as does a response whose body the
+ * guest never asked for (an empty body, as wasmtime does).
+ */
+#include "hw_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct hw_exchange {
+    wasi_obj_t obj;
+    wasi_ctx_t *ctx;
+    hx_req_t *req;        /* NULL once the server may no longer be called */
+    hx_header_t *extra;   /* the serve layer's fields, one block with their text */
+    size_t nextra;
+    hw_inflow_t *in;      /* the request body (a reference) */
+    hw_outflow_t *out;    /* the response body while it is sent (a reference) */
+    hw_fields_t *headers; /* the response's, from set (a reference) */
+    int status;           /* the response's, from set */
+    int sent;             /* the status the client got; 0 for none or a cut response */
+    bool head;            /* a HEAD request: the body is not sent */
+    bool responded;       /* response-outparam.set was called */
+    bool started;         /* hx_resp_start went through */
+    bool done;            /* the response is over on our side */
+    hw_errcode_t why;     /* why req went away (for bodies still in use) */
+};
+
+static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o);
+static const wasi_objtype_t type_exchange = {"exchange", exchange_destroy};
+
+/* Why an incoming body cannot go on once the response is over: the server
+ * drops the rest of it. */
+static const char over_msg[] = "the response is over; the rest of the request body was dropped";
+
+static hw_errcode_t over(void)
+{
+    hw_errcode_t e = hw_ec(HW_EC_INTERNAL_ERROR);
+    e.str = over_msg;
+    e.str_len = sizeof over_msg - 1;
+    return e;
+}
+
+/* The server may not be called for req any more: settle both bodies. */
+static void release(hw_exchange_t *ex, const hw_errcode_t *why)
+{
+    ex->req = NULL;
+    ex->done = true;
+    ex->why = *why;
+    if (ex->in)
+        hw__inflow_detach(ex->in, why);
+    hw_outflow_t *out = ex->out;
+    if (out) {
+        ex->out = NULL;
+        out->ex = NULL;
+        if (!out->finished)
+            hw__outflow_fail(ex->ctx, out, why);
+        wasi_obj_unref(ex->ctx, &out->obj);
+    }
+    wasi_ctx_notify(ex->ctx);
+}
+
+static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
+{
+    hw_exchange_t *ex = (hw_exchange_t *)o;
+    if (ex->req) {
+        /* Only if the serve layer never called hw_exchange_finish. */
+        hx_resp_abort(ex->req);
+        hw_errcode_t e = over();
+        release(ex, &e);
+    }
+    if (ex->in) {
+        ex->in->prod = NULL;
+        wasi_obj_unref(ctx, &ex->in->obj);
+    }
+    wasi_obj_unref(ctx, ex->headers ? &ex->headers->obj : NULL);
+    wh_free(ex->extra);
+    wh_free(ex);
+}
+
+/* ---- answers of our own ---- */
+
+/* A short plain-text answer (500 when the guest gave none, or the status
+ * of an error-code it set). */
+static void send_error(hw_exchange_t *ex, int status)
+{
+    hx_req_t *req = ex->req;
+    const char *reason = status == 500   ? "Internal Server Error"
+                         : status == 502 ? "Bad Gateway"
+                         : status == 503 ? "Service Unavailable"
+                         : status == 504 ? "Gateway Timeout"
+                                         : "Error";
+    char body[64];
+    int n = snprintf(body, sizeof body, "%d %s\n", status, reason);
+    hx_header_t ct = {"Content-Type", 12, "text/plain; charset=utf-8", 25};
+    hx_header_t small[8], *hs = small;
+    size_t nh = ex->nextra + 1;
+    if (nh > WH_ARRAY_LEN(small) && !(hs = wh_malloc(nh * sizeof *hs))) {
+        hs = &ct; /* out of memory: without the extra fields */
+        nh = 1;
+    } else {
+        memcpy(hs, ex->extra, ex->nextra * sizeof *hs);
+        hs[ex->nextra] = ct;
+    }
+    wh_rc rc = hx_resp_send(req, status, hs, nh, body, (size_t)n);
+    if (hs != small && hs != &ct)
+        wh_free(hs);
+    ex->sent = rc == WH_OK ? status : 0;
+    if (rc != WH_OK && ex->req)
+        hx_resp_abort(ex->req);
+    if (ex->req) {
+        hw_errcode_t e = over();
+        release(ex, &e);
+    }
+}
+
+/* Gives up on the response: 500 if nothing went out yet, else the
+ * connection closes mid-response. */
+static void abort_response(hw_exchange_t *ex)
+{
+    if (!ex->req)
+        return;
+    ex->sent = ex->started ? 0 : 500;
+    hx_resp_abort(ex->req);
+    if (ex->req) {
+        hw_errcode_t e = over();
+        release(ex, &e);
+    }
+}
+
+/* ---- the guest's response ---- */
+
+static bool bodyless_status(int status)
+{
+    return status == 204 || status == 304;
+}
+
+/* The response's fields and the extra ones, for the server. */
+static hx_header_t *head_fields(hw_exchange_t *ex, size_t *n, bool *nomem)
+{
+    return hw__fields_hx(ex->headers, ex->extra, ex->nextra, n, nomem);
+}
+
+/* Sends the head. false when it could not (the response is then settled:
+ * refused heads get a 500, a gone client is on its way to on_abort). */
+static bool start(hw_exchange_t *ex)
+{
+    if (ex->started)
+        return true;
+    size_t n;
+    bool nomem;
+    hx_header_t *hs = head_fields(ex, &n, &nomem);
+    wh_rc rc = nomem ? WH_NOMEM : hx_resp_start(ex->req, ex->status, hs, n);
+    wh_free(hs);
+    if (rc == WH_OK) {
+        ex->started = true;
+        ex->sent = ex->status;
+        return true;
+    }
+    if (ex->req && (rc == WH_ARG || nomem)) {
+        /* The server refused the head (a Content-Length it cannot use). */
+        abort_response(ex);
+    } else if (ex->out) {
+        hw_errcode_t e = hw_ec(HW_EC_CONNECTION_TERMINATED);
+        hw__outflow_fail(ex->ctx, ex->out, &e);
+    }
+    return false;
+}
+
+/* The whole response at once: the body (pending, all the guest wrote) is
+ * complete. */
+static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
+{
+    hw_outflow_t *out = ex->out;
+    const uint8_t *body = out ? out->pending.data : NULL;
+    size_t len = out ? out->pending.len : 0;
+    bool has_trailers = trailers && hw__fields_data(trailers)->list.len;
+    int64_t cl = ex->headers ? hw__fields_content_length(ex->headers) : -1;
+    if (!has_trailers && !ex->head && !bodyless_status(ex->status) &&
+        (cl < 0 || (uint64_t)cl == len)) {
+        size_t n;
+        bool nomem;
+        hx_header_t *hs = head_fields(ex, &n, &nomem);
+        wh_rc rc = nomem ? WH_NOMEM : hx_resp_send(ex->req, ex->status, hs, n, body, len);
+        wh_free(hs);
+        if (rc == WH_OK) {
+            ex->started = true;
+            ex->sent = ex->status;
+            if (ex->req) {
+                hw_errcode_t e = over();
+                release(ex, &e);
+            }
+            return;
+        }
+        if (ex->req)
+            abort_response(ex);
+        return;
+    }
+    /* HEAD, 204, 304 (where the server frames what it is given), a
+     * Content-Length the bytes do not match (the server closes the
+     * connection after them), or trailers: the long way. */
+    if (!start(ex))
+        return;
+    if (len && ex->req && hx_resp_write(ex->req, body, len) != WH_OK) {
+        abort_response(ex);
+        return;
+    }
+    if (!ex->req)
+        return;
+    size_t nt = 0;
+    bool nomem = false;
+    hx_header_t *ts = has_trailers ? hw__fields_hx(trailers, NULL, 0, &nt, &nomem) : NULL;
+    wh_rc rc = nomem ? WH_NOMEM : hx_resp_end(ex->req, ts, nt);
+    wh_free(ts);
+    if (rc == WH_OK) {
+        if (ex->req) {
+            hw_errcode_t e = over();
+            release(ex, &e);
+        }
+    } else if (ex->req) {
+        abort_response(ex);
+    }
+}
+
+void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_t *flow,
+                const hw_errcode_t *code)
+{
+    ex->responded = true;
+    if (code) {
+        if (ex->req)
+            send_error(ex, hw__ec_status(code->tag));
+        return;
+    }
+    ex->status = status;
+    ex->headers = headers;
+    if (!ex->req) {
+        /* The client is gone already: the body cannot be sent. */
+        if (flow) {
+            hw__outflow_fail(ex->ctx, flow, &ex->why);
+            wasi_obj_unref(ex->ctx, &flow->obj);
+        }
+        return;
+    }
+    if (!flow) {
+        /* The guest never asked for the body: it is empty. */
+        send_whole(ex, NULL);
+        return;
+    }
+    ex->out = flow;
+    flow->ex = ex;
+    if (flow->abandoned || flow->failed) {
+        abort_response(ex);
+    } else if (flow->finished) {
+        hw_fields_t *t = flow->trailers;
+        flow->trailers = NULL;
+        if (flow->content_length >= 0 && flow->written != (uint64_t)flow->content_length &&
+            !ex->head && !bodyless_status(status))
+            abort_response(ex); /* finish could not know the method yet */
+        else
+            send_whole(ex, t);
+        wasi_obj_unref(ex->ctx, t ? &t->obj : NULL);
+    } else if (flow->pending.len) {
+        /* bytes written before set: the response starts now */
+        if (start(ex) && ex->req && hx_resp_write(ex->req, flow->pending.data,
+                                                  flow->pending.len) != WH_OK)
+            abort_response(ex);
+        wh_vec_free(&flow->pending);
+    }
+}
+
+/* ---- what the body streams call ---- */
+
+size_t hw__ex_writable(hw_exchange_t *ex)
+{
+    return ex->req ? hx_resp_writable(ex->req) : 0;
+}
+
+wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_ioerr_t *e)
+{
+    hw_outflow_t *out = ex->out;
+    wasi_obj_ref(&out->obj); /* release() may let go of it below */
+    wasi_io_status st = WASI_IO_OK;
+    if (!ex->req || !start(ex) || !ex->req) {
+        st = WASI_IO_FAILED;
+    } else if (hx_resp_write(ex->req, p, n) != WH_OK) {
+        /* the connection is gone (on_abort follows or ran) */
+        hw_errcode_t why = hw_ec(HW_EC_CONNECTION_TERMINATED);
+        hw__outflow_fail(ex->ctx, out, &why);
+        st = WASI_IO_FAILED;
+    }
+    if (st != WASI_IO_OK) {
+        if (!out->failed) {
+            hw_errcode_t why = hw_ec(HW_EC_CONNECTION_TERMINATED);
+            hw__outflow_fail(ex->ctx, out, &why);
+        }
+        *e = hw__ec_ioerr(&out->err);
+    }
+    wasi_obj_unref(ex->ctx, &out->obj);
+    return st;
+}
+
+void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers)
+{
+    if (ex->req && !ex->started) {
+        send_whole(ex, trailers);
+    } else if (ex->req) {
+        size_t nt = 0;
+        bool nomem = false;
+        hx_header_t *ts = trailers ? hw__fields_hx(trailers, NULL, 0, &nt, &nomem) : NULL;
+        wh_rc rc = nomem ? WH_NOMEM : hx_resp_end(ex->req, ts, nt);
+        wh_free(ts);
+        if (rc != WH_OK)
+            abort_response(ex);
+        else if (ex->req) {
+            hw_errcode_t e = over();
+            release(ex, &e);
+        }
+    }
+    wasi_obj_unref(ex->ctx, trailers ? &trailers->obj : NULL);
+}
+
+void hw__ex_abort(hw_exchange_t *ex)
+{
+    abort_response(ex);
+}
+
+bool hw__ex_bodyless(const hw_exchange_t *ex)
+{
+    return ex->head || (ex->responded && bodyless_status(ex->status));
+}
+
+bool hw__ex_live(const hw_exchange_t *ex)
+{
+    return ex->req != NULL;
+}
+
+/* ---- the serve layer's calls ---- */
+
+static void resume_body(void *prod)
+{
+    hw_exchange_t *ex = prod;
+    if (ex->req)
+        hx_req_resume_body(ex->req);
+}
+
+static const hw_inflow_prod_t inflow_prod = {resume_body};
+
+/* Copies the extra fields into one block. */
+static bool copy_extra(hw_exchange_t *ex, const hx_header_t *extra, size_t n)
+{
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        text += extra[i].name_len + extra[i].value_len;
+    if (n == 0)
+        return true;
+    hx_header_t *h = wh_malloc(n * sizeof *h + text);
+    if (!h)
+        return false;
+    char *p = (char *)(h + n);
+    for (size_t i = 0; i < n; i++) {
+        h[i] = extra[i];
+        memcpy(p, extra[i].name, extra[i].name_len);
+        h[i].name = p;
+        p += extra[i].name_len;
+        memcpy(p, extra[i].value, extra[i].value_len);
+        h[i].value = p;
+        p += extra[i].value_len;
+    }
+    ex->extra = h;
+    ex->nextra = n;
+    return true;
+}
+
+wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, size_t n,
+                      hw_exchange_t **out, uint32_t *req_rep, uint32_t *out_rep, wh_err_t *err)
+{
+    *out = NULL;
+    hw_exchange_t *ex = wh_calloc(1, sizeof *ex);
+    if (!ex)
+        return wh_err(err, WH_NOMEM, -1, "out of memory for a request");
+    ex->obj = (wasi_obj_t){&type_exchange, 1};
+    ex->ctx = ctx;
+    ex->req = req;
+    ex->head = strcmp(hx_req_method(req), "HEAD") == 0;
+    /* A client that sent "Expect: 100-continue" waits for word: the body is
+     * asked for when the guest first wants it (incoming-body.stream). */
+    bool expect = hx_req_header(req, "expect", NULL) != NULL;
+    uint32_t rr = 0, orp = 0;
+    if (!copy_extra(ex, extra, n) ||
+        !(ex->in = hw__inflow_new(ctx, &inflow_prod, ex, !expect)) ||
+        !(rr = hw__inreq_new(ctx, req, ex->in)) || !(orp = hw__outparam_new(ctx, ex))) {
+        if (rr)
+            wasi_table_remove(ctx, rr);
+        ex->req = NULL;
+        exchange_destroy(ctx, &ex->obj);
+        return wh_err(err, WH_NOMEM, -1, "out of memory for a request");
+    }
+    if (expect)
+        hx_req_pause_body(req);
+    else
+        hx_req_resume_body(req);
+    *out = ex;
+    *req_rep = rr;
+    *out_rep = orp;
+    return WH_OK;
+}
+
+void hw_on_body(hw_exchange_t *ex, const uint8_t *data, size_t len)
+{
+    if (ex->req && !hw__inflow_push(ex->in, data, len) && ex->req)
+        hx_req_pause_body(ex->req);
+}
+
+void hw_on_body_end(hw_exchange_t *ex, const hx_header_t *trailers, size_t n)
+{
+    hw__inflow_end(ex->in, trailers, n);
+}
+
+void hw_on_writable(hw_exchange_t *ex)
+{
+    wasi_ctx_notify(ex->ctx);
+}
+
+void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why)
+{
+    if (!ex->req)
+        return;
+    hw_errcode_t e;
+    switch (why) {
+    case HX_ABORT_TIMEOUT:
+        e = hw_ec(ex->in->state == HW_FLOW_OPEN ? HW_EC_CONNECTION_READ_TIMEOUT
+                                                : HW_EC_CONNECTION_WRITE_TIMEOUT);
+        break;
+    case HX_ABORT_BODY_TOO_LARGE: e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE); break;
+    case HX_ABORT_BAD_BODY: e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR); break;
+    case HX_ABORT_SHUTDOWN:
+        e = hw_ec(HW_EC_INTERNAL_ERROR);
+        e.str = "the server is shutting down";
+        break;
+    case HX_ABORT_NOMEM:
+        e = hw_ec(HW_EC_INTERNAL_ERROR);
+        e.str = "the server ran out of memory for this request";
+        break;
+    default: e = hw_ec(HW_EC_CONNECTION_TERMINATED); break;
+    }
+    if (e.str)
+        e.str_len = strlen(e.str);
+    if (ex->started)
+        ex->sent = 0; /* cut mid-response */
+    release(ex, &e);
+}
+
+int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc)
+{
+    if (ex->req) {
+        if (!ex->responded)
+            /* the guest never answered: 500, or 504 when its time ran out */
+            send_error(ex, rc == WH_INTERRUPTED ? 504 : 500);
+        else
+            /* set, but the body never finished: incomplete */
+            abort_response(ex);
+    }
+    int status = ex->sent;
+    wasi_obj_unref(ex->ctx, &ex->obj);
+    return status;
+}
+
+bool hw_exchange_responded(const hw_exchange_t *ex)
+{
+    return ex->responded;
+}

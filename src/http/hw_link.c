@@ -1,0 +1,130 @@
+/*
+ * hw_link.c — the definitions of wasi:http/types and
+ * wasi:http/outgoing-handler (at WASI_V; guests built for any 0.2.x link by
+ * semver), and the value builders the host functions share.
+ *
+ * Resources a guest sees under other names are defined under the name its
+ * component gives them: the component model names a resource after its
+ * first export, so wasi:io/error's "error" (http/types' io-error) stays
+ * "error", and fields is never "headers" or "trailers".
+ */
+#include "hw_int.h"
+
+#include <string.h>
+
+/* ---- value builders ---- */
+
+wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag,
+               const cm_val_t *payload)
+{
+    cm_val_t v = {.kind = kind};
+    v.of.var.tag = tag;
+    if (payload && !(v.of.var.v = wasi_box(call, *payload)))
+        return wasi_nomem(call);
+    *out = v;
+    return WH_OK;
+}
+
+wh_rc hw__bytes(cm_call_t *call, const uint8_t *p, size_t n, cm_val_t *out)
+{
+    cm_val_t *v = cm_call_alloc(call, (n ? n : 1) * sizeof *v);
+    if (!v)
+        return wasi_nomem(call);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (cm_val_t){.kind = CM_U8, .of.u = p[i]};
+    *out = (cm_val_t){.kind = CM_LIST};
+    out->of.list.v = v;
+    out->of.list.n = (uint32_t)n;
+    return WH_OK;
+}
+
+uint8_t *hw__list_bytes(cm_call_t *call, const cm_val_t *list)
+{
+    uint32_t n = list->of.list.n;
+    uint8_t *p = cm_call_alloc(call, n ? n : 1);
+    if (p)
+        for (uint32_t i = 0; i < n; i++)
+            p[i] = (uint8_t)list->of.list.v[i].of.u;
+    return p;
+}
+
+wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out)
+{
+    uint32_t rep = wasi_table_add(wasi_ctx_of(call), o);
+    if (!rep)
+        return wasi_nomem(call);
+    *out = wasi_own(rep);
+    return WH_OK;
+}
+
+/* ---- the types ---- */
+
+/* clang-format off */
+#define PAYW_NONE ""
+#define PAYW_DNS "(DNS-error-payload)"
+#define PAYW_TLS "(TLS-alert-received-payload)"
+#define PAYW_OPT_U64 "(option<u64>)"
+#define PAYW_OPT_U32 "(option<u32>)"
+#define PAYW_OPT_FSP "(option<field-size-payload>)"
+#define PAYW_FSP "(field-size-payload)"
+#define PAYW_OPT_STR "(option<string>)"
+#define HW_EC_WIT(id, name, pay, status) name PAYW_##pay ", "
+
+/* error-code and the records of its payloads */
+#define ERROR_CODE_TYPES                                                                   \
+    {"DNS-error-payload", "record { rcode: option<string>, info-code: option<u16> }"},     \
+    {"TLS-alert-received-payload",                                                         \
+     "record { alert-id: option<u8>, alert-message: option<string> }"},                    \
+    {"field-size-payload", "record { field-name: option<string>, field-size: option<u32> }"}, \
+    {"error-code", "variant { " HW_ERROR_CODE_MAP(HW_EC_WIT) "}"}
+/* clang-format on */
+
+static const wasi_typedef_t types_types[] = {
+    {"duration", "u64"},
+    {"input-stream", "resource"},
+    {"output-stream", "resource"},
+    {"error", "resource"},
+    {"pollable", "resource"},
+    {"method",
+     "variant { get, head, post, put, delete, connect, options, trace, patch, other(string) }"},
+    {"scheme", "variant { HTTP, HTTPS, other(string) }"},
+    ERROR_CODE_TYPES,
+    {"header-error", "variant { invalid-syntax, forbidden, immutable }"},
+    {"fields", "resource"},
+    {"incoming-request", "resource"},
+    {"outgoing-request", "resource"},
+    {"request-options", "resource"},
+    {"response-outparam", "resource"},
+    {"incoming-response", "resource"},
+    {"incoming-body", "resource"},
+    {"future-trailers", "resource"},
+    {"outgoing-response", "resource"},
+    {"outgoing-body", "resource"},
+    {"future-incoming-response", "resource"},
+};
+
+static const wasi_typedef_t outgoing_types[] = {
+    ERROR_CODE_TYPES,
+    {"outgoing-request", "resource"},
+    {"request-options", "resource"},
+    {"future-incoming-response", "resource"},
+};
+
+wh_rc hw_link(cm_linker_t *l, wh_err_t *err)
+{
+    static const struct {
+        const wasi_func_t *funcs;
+        const size_t *n;
+    } parts[] = {
+        {hw__fields_funcs, &hw__nfields_funcs},     {hw__request_funcs, &hw__nrequest_funcs},
+        {hw__body_funcs, &hw__nbody_funcs},         {hw__response_funcs, &hw__nresponse_funcs},
+        {hw__error_funcs, &hw__nerror_funcs},
+    };
+    wh_rc rc = wasi_define(l, HW_TYPES, types_types, WH_ARRAY_LEN(types_types), NULL, 0, err);
+    for (size_t i = 0; !rc && i < WH_ARRAY_LEN(parts); i++)
+        rc = wasi_define(l, HW_TYPES, NULL, 0, parts[i].funcs, *parts[i].n, err);
+    if (!rc)
+        rc = wasi_define(l, HW_OUTGOING, outgoing_types, WH_ARRAY_LEN(outgoing_types),
+                         hw__outgoing_funcs, hw__noutgoing_funcs, err);
+    return rc;
+}
