@@ -91,7 +91,8 @@ struct sv_worker {
     sv_job_t *q_head, *q_tail;
     uint32_t q_len;
     /* state */
-    bool listening, draining;
+    bool listening, draining; /* draining: SIGTERM came; requests still finish */
+    bool closed;              /* the pool is gone: no more instances */
     int start_status;  /* 0 until the pool is up: 1 ok, -1 failed */
     wh_err_t start_err;
     /* for the watchdog */

@@ -257,7 +257,7 @@ void sv_worker_inst_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *
 
 void sv_worker_inst_free_slot(sv_worker_t *w, sv_inst_t *in, bool keep)
 {
-    if (keep && !w->draining) {
+    if (keep && !w->closed) {
         in->state = SV_INST_IDLE;
         in->idle_since = sv_now_ns();
         idle_push(w, in);
@@ -265,7 +265,7 @@ void sv_worker_inst_free_slot(sv_worker_t *w, sv_inst_t *in, bool keep)
         inst_discard(w, in);
         /* A stateful pool stays full: a recycled or trapped instance is
          * replaced at once (init failures back off, see the tick). */
-        if (w->sh->model == SV_MODEL_STATEFUL && !w->draining && !w->retry_at_ns)
+        if (w->sh->model == SV_MODEL_STATEFUL && !w->closed && !w->retry_at_ns)
             spawn(w);
     }
     drain_queue(w);
@@ -369,14 +369,13 @@ static void on_tick(uv_timer_t *t)
         }
     }
     /* replacements after failed inits, once the backoff has passed */
-    if (w->sh->model == SV_MODEL_STATEFUL && !w->draining && w->retry_at_ns &&
+    if (w->sh->model == SV_MODEL_STATEFUL && w->retry_at_ns &&
         now >= w->retry_at_ns) {
         w->retry_at_ns = 0;
         if (w->alive < cfg->instances)
             spawn(w);
     }
-    if (w->sh->model == SV_MODEL_STATEFUL && !w->draining && !w->retry_at_ns &&
-        w->listening)
+    if (w->sh->model == SV_MODEL_STATEFUL && !w->retry_at_ns && w->listening)
         while (w->alive < cfg->instances && !w->retry_at_ns)
             spawn(w);
 }
@@ -447,6 +446,7 @@ static void closed_nothing(uv_handle_t *h)
 
 static void close_all(sv_worker_t *w)
 {
+    w->closed = true;
     while (w->all.len)
         inst_discard(w, w->all.data[w->all.len - 1]);
     while (w->q_head) {
