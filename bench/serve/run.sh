@@ -1,36 +1,47 @@
 #!/usr/bin/env bash
-# HTTP serving benchmark: wrk against hx_test_server's /hello and against
-# nginx returning the same body, on 127.0.0.1, in the same run. Prints one
-# row per figure: case, ours, peer, ratio (ours/peer).
+# HTTP serving benchmark, every server measured by wrk on 127.0.0.1 in the
+# same run:
+#   nginx            `return 200` of a small body: the ceiling on this machine
+#   hx /hello        our HTTP server alone (tests/http/hx_test_server)
+#   serverless       wasmhttpd serve, examples/counter, a fresh instance per request
+#   stateful         wasmhttpd serve, examples/counter, a pool of instances
+#   jco shared       `jco serve` (V8) of the same component, one shared instance
+#   jco per-request  `jco serve --isolate-requests instance`
+# Prints req/s and p99 per server, and the ratios to nginx and to jco's
+# matching model.
 #
 #   bench/serve/run.sh                 # 10 s per server, 1 worker each
 #   DURATION=30s CONNS=128 WORKERS=2 bench/serve/run.sh
 #   BUILD=build bench/serve/run.sh     # an existing CMake build dir
+#   SKIP_JCO=1 bench/serve/run.sh      # without the jco rows
 #
-# Needs wrk and nginx (scripts/install-deps.sh). Later rows will add
-# wasmhttpd serving a component in both instance models and `jco serve`.
+# Needs wrk, nginx, node and the npm tools (scripts/install-deps.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-$root/build}
+BUILD=${BUILD:-$root/build-bench-serve}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 WORKERS=${WORKERS:-1}
 THREADS=${THREADS:-1}
+JCO=$root/node_modules/.bin/jco
 
-for tool in wrk nginx; do
+for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || { echo "bench/serve: $tool not found" >&2; exit 2; }
 done
-if [ ! -d "$BUILD" ]; then
+if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$BUILD" --target hx_test_server >/dev/null
-server="$BUILD/tests/http/hx_test_server"
+cmake --build "$BUILD" --target wasmhttpd hx_test_server example_counter >/dev/null
+counter="$BUILD/examples/counter"
 
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -39,28 +50,19 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# Starts hx_test_server; sets hx_port.
-start_hx() {
-  "$server" --port 0 --workers "$WORKERS" >"$tmp/hx.out" 2>"$tmp/hx.err" &
-  pids+=($!)
-  for _ in $(seq 50); do
-    if read -r _ _ hx_port <"$tmp/hx.out" 2>/dev/null && [ -n "${hx_port:-}" ]; then return; fi
+wait_up() { # url, name, log
+  for _ in $(seq 100); do
+    curl -sf "$1" >/dev/null 2>&1 && return
     sleep 0.1
   done
-  echo "bench/serve: hx_test_server did not start" >&2; cat "$tmp/hx.err" >&2; exit 1
+  echo "bench/serve: $2 did not start" >&2; cat "$3" >&2; exit 1
 }
 
-start_nginx() {
-  ng_port=$(free_port)
-  sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$ng_port#g" -e "s#@WORKERS@#$WORKERS#g" \
-    "$here/nginx.conf.in" >"$tmp/nginx.conf"
-  nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" &
+# Starts a command in its own process group (jco serve has a child node).
+start() { # log, command...
+  local log=$1; shift
+  setsid "$@" >"$log" 2>&1 &
   pids+=($!)
-  for _ in $(seq 50); do
-    curl -sf "http://127.0.0.1:$ng_port/hello" >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  echo "bench/serve: nginx did not start" >&2; cat "$tmp/error.log" >&2; exit 1
 }
 
 # Runs wrk; prints "REQS P99_MS".
@@ -75,21 +77,66 @@ measure() {
     echo "bench/serve: errors while measuring $url:" >&2
     grep "Non-2xx\|Socket errors" <<<"$out" >&2
   fi
-  echo "$reqs $p99"
+  echo "${reqs:-0} ${p99:-0}"
 }
 
-start_hx
-start_nginx
-curl -sf "http://127.0.0.1:$hx_port/hello" >/dev/null
+declare -A reqs p99
+run_case() { # name url
+  read -r "reqs[$1]" "p99[$1]" < <(measure "$2")
+}
 
-read -r hx_reqs hx_p99 < <(measure "http://127.0.0.1:$hx_port/hello")
-read -r ng_reqs ng_p99 < <(measure "http://127.0.0.1:$ng_port/hello")
+# nginx
+ng_port=$(free_port)
+sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$ng_port#g" -e "s#@WORKERS@#$WORKERS#g" \
+  "$here/nginx.conf.in" >"$tmp/nginx.conf"
+start "$tmp/nginx.log" nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
+wait_up "http://127.0.0.1:$ng_port/hello" nginx "$tmp/error.log"
+run_case nginx "http://127.0.0.1:$ng_port/hello"
 
+# our HTTP server alone
+hx_port=$(free_port)
+start "$tmp/hx.log" "$BUILD/tests/http/hx_test_server" --port "$hx_port" --workers "$WORKERS"
+wait_up "http://127.0.0.1:$hx_port/hello" hx_test_server "$tmp/hx.log"
+run_case hx "http://127.0.0.1:$hx_port/hello"
+
+# wasmhttpd, both models
+for model in serverless stateful; do
+  port=$(free_port)
+  start "$tmp/$model.log" "$BUILD/wasmhttpd" serve --addr "127.0.0.1:$port" \
+    --workers "$WORKERS" "$counter/counter-$model.wasm"
+  wait_up "http://127.0.0.1:$port/" "wasmhttpd serve ($model)" "$tmp/$model.log"
+  run_case "$model" "http://127.0.0.1:$port/"
+  kill -- "-${pids[-1]}" 2>/dev/null || true
+done
+
+# jco serve, both ways
+if [ -z "${SKIP_JCO:-}" ] && [ -x "$JCO" ]; then
+  port=$(free_port)
+  start "$tmp/jco1.log" "$JCO" serve --host 127.0.0.1 --port "$port" "$counter/counter-stateful.wasm"
+  wait_up "http://127.0.0.1:$port/" "jco serve" "$tmp/jco1.log"
+  run_case jco_shared "http://127.0.0.1:$port/"
+  kill -- "-${pids[-1]}" 2>/dev/null || true
+  port=$(free_port)
+  start "$tmp/jco2.log" "$JCO" serve --host 127.0.0.1 --port "$port" \
+    --isolate-requests instance "$counter/counter-serverless.wasm"
+  wait_up "http://127.0.0.1:$port/" "jco serve --isolate-requests instance" "$tmp/jco2.log"
+  run_case jco_fresh "http://127.0.0.1:$port/"
+fi
+
+ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo "# cpu: $cpu ($(nproc) cores), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# peer: $(nginx -v 2>&1 | sed 's/^nginx version: //'); wrk $DURATION, $THREADS thread(s), $CONNS connections, $WORKERS worker(s) each"
-printf '%-22s %12s %12s %8s\n' case ours nginx ratio
-printf '%-22s %12.0f %12.0f %8.2f\n' "hello req/s" "$hx_reqs" "$ng_reqs" \
-  "$(awk -v a="$hx_reqs" -v b="$ng_reqs" 'BEGIN {print a / b}')"
-printf '%-22s %12.3f %12.3f %8.2f\n' "hello p99 ms" "$hx_p99" "$ng_p99" \
-  "$(awk -v a="$hx_p99" -v b="$ng_p99" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+echo "# $(nginx -v 2>&1 | sed 's/^nginx version: //'); wrk $DURATION, $THREADS thread(s), $CONNS connections; $WORKERS worker(s) per server"
+printf '%-26s %10s %9s %9s %9s\n' server req/s p99_ms vs_nginx vs_jco
+row() { # label key jco_key
+  printf '%-26s %10.0f %9.3f %9s %9s\n' "$1" "${reqs[$2]}" "${p99[$2]}" \
+    "$(ratio "${reqs[$2]}" "${reqs[nginx]}")" "$(ratio "${reqs[$2]}" "${reqs[$3]:-0}")"
+}
+row "nginx return 200" nginx none
+row "hx /hello (no guest)" hx none
+row "wasmhttpd serverless" serverless jco_fresh
+row "wasmhttpd stateful" stateful jco_shared
+if [ -n "${reqs[jco_shared]:-}" ]; then
+  row "jco serve (shared)" jco_shared none
+  row "jco serve (per request)" jco_fresh none
+fi
