@@ -361,6 +361,24 @@ def _():
         s.stop()
 
 
+@case("the semantics kit (kit/probe.py) tells the two models apart")
+def _():
+    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kit", "probe.py")
+    for comp, args, want in ((SERVERLESS, [], "model: serverless"),
+                             (STATEFUL, ["--instances", "4"], "model: stateful (4 instances")):
+        s = Server(comp, *args)
+        try:
+            p = subprocess.run([sys.executable, probe, f"http://127.0.0.1:{s.port}"],
+                               capture_output=True, text=True, timeout=60)
+            check(p.returncode == 0, f"probe exit {p.returncode}: {p.stdout}{p.stderr}")
+            check(want in p.stdout, f"probe said: {p.stdout!r}")
+            if comp == STATEFUL:
+                check("init: called 1 time" in p.stdout, f"probe said: {p.stdout!r}")
+                check("counts: 1 1 1 1 2 2 2 2 3" in p.stdout, f"LRU rotation: {p.stdout!r}")
+        finally:
+            s.stop()
+
+
 # ---- HTTP through a guest ----
 
 @case("10 MB streamed up and back down (/echo), content intact, memory bounded")
