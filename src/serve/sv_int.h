@@ -93,6 +93,8 @@ struct sv_worker {
     /* state */
     bool listening, draining; /* draining: SIGTERM came; requests still finish */
     bool closed;              /* the pool is gone: no more instances */
+    bool booting;             /* making the first pool */
+    char last_failure[200];   /* why the last instance failed to start */
     int start_status;  /* 0 until the pool is up: 1 ok, -1 failed */
     wh_err_t start_err;
     /* for the watchdog */

@@ -224,16 +224,19 @@ void sv_worker_inst_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *
     if (in)
         w->starting--;
     if (!ok) {
+        snprintf(w->last_failure, sizeof w->last_failure, "%s", why ? why : "failed");
         if (in)
             sv_log("instance %" PRIu64 ": %s", in->id, why ? why : "failed");
         else
             sv_log("a new instance: %s", why ? why : "failed");
         if (in)
             inst_discard(w, in);
+        if (w->booting)
+            return; /* sv_worker_main decides once every first instance has tried */
         if (!w->listening && w->starting == 0 && w->alive == 0) {
             /* Not one instance could start: the server cannot serve. */
             snprintf(w->start_err.msg, sizeof w->start_err.msg, "no instance could start: %s",
-                     why ? why : "failed");
+                     w->last_failure);
             signal_started(w, -1);
             uv_stop(&w->loop);
             return;
@@ -250,7 +253,7 @@ void sv_worker_inst_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *
     in->state = SV_INST_IDLE;
     in->idle_since = sv_now_ns();
     idle_push(w, in);
-    if (!w->listening && w->starting == 0)
+    if (!w->listening && !w->booting && w->starting == 0)
         open_listener(w);
     drain_queue(w);
 }
@@ -512,10 +515,19 @@ void *sv_worker_main(void *arg)
     uv_timer_init(&w->loop, &w->tick);
     uv_timer_start(&w->tick, on_tick, TICK_MS, TICK_MS);
     if (sh->model == SV_MODEL_STATEFUL) {
-        for (uint32_t i = 0; i < sh->cfg->instances && w->start_status == 0; i++)
+        /* The first pool: every instance gets its try before the worker
+         * decides (inits that wait finish later, in sv_worker_inst_started). */
+        w->booting = true;
+        for (uint32_t i = 0; i < sh->cfg->instances; i++)
             spawn(w);
-        if (w->start_status == 0 && !w->listening && w->starting == 0)
+        w->booting = false;
+        if (w->alive == 0) {
+            snprintf(w->start_err.msg, sizeof w->start_err.msg, "no instance could start: %s",
+                     w->last_failure[0] ? w->last_failure : "failed");
+            signal_started(w, -1);
+        } else if (w->starting == 0) {
             open_listener(w);
+        }
     } else {
         open_listener(w);
     }

@@ -227,6 +227,24 @@ def _():
         s.stop()
 
 
+@case("--idle-timeout recycles an idle instance; a busy one stays")
+def _():
+    s = Server(STATEFUL, "--instances", "1", "--idle-timeout", "400ms", "--debug-headers")
+    try:
+        ids = []
+        for _ in range(5):  # 100 ms apart: never idle for 400 ms
+            st, h, body = s.get("/")
+            ids.append(h["wasmhttpd-instance"])
+            time.sleep(0.1)
+        check(len(set(ids)) == 1, f"recycled while in use: {ids}")
+        time.sleep(1.0)
+        st, h, body = s.get("/")
+        check(h["wasmhttpd-instance"] != ids[0], "not recycled after idling")
+        check(count_of(body) == 1, f"count after recycling: {body!r}")
+    finally:
+        s.stop()
+
+
 @case("init runs exactly once per instance")
 def _():
     s = Server(STATEFUL, "--instances", "3", "--debug-headers")
@@ -359,6 +377,54 @@ def _():
             pass
     finally:
         s.stop()
+
+
+@case("init failing on every first instance: the server exits 1 and says why")
+def _():
+    comp = os.environ["WH_INIT_FAILS"]
+    p = subprocess.run([BIN, "serve", "--addr", f"127.0.0.1:{free_port()}", comp],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1, f"exit {p.returncode}")
+    check("no instance could start" in p.stderr and "init refused by the test" in p.stderr,
+          f"stderr {p.stderr!r}")
+    check(p.stderr.count("init refused by the test") >= 4, "not every instance was tried")
+
+
+@case("serverless with an init that fails: 500 for the request, the server lives")
+def _():
+    s = Server(os.environ["WH_INIT_FAILS"], "--instance-model", "serverless")
+    try:
+        for _ in range(3):
+            st, h, body = s.get("/")
+            check(st == 500, f"status {st}")
+        check("init refused by the test" in s.output(), "not logged")
+    finally:
+        check(s.stop() == 0, "exit status after SIGTERM")
+
+
+@case("--workers 2: two pools, every instance's sequence without gaps")
+def _():
+    s = Server(STATEFUL, "--workers", "2", "--instances", "2", "--debug-headers")
+    try:
+        seqs = {}
+        lock = threading.Lock()
+
+        def client():
+            for _ in range(20):
+                st, h, body = s.get("/")  # a new connection each time
+                with lock:
+                    seqs.setdefault(h["wasmhttpd-instance"], []).append(count_of(body))
+
+        ts = [threading.Thread(target=client) for _ in range(6)]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        check(len(seqs) <= 4, f"{len(seqs)} instances for 2 workers x 2")
+        for iid, counts in seqs.items():
+            check(sorted(counts) == list(range(1, len(counts) + 1)), f"instance {iid}: {counts}")
+        check(sum(map(len, seqs.values())) == 120, "answers lost")
+        check("2 workers" in s.output(), f"log: {s.output()!r}")
+    finally:
+        check(s.stop() == 0, "exit status after SIGTERM")
 
 
 @case("the semantics kit (kit/probe.py) tells the two models apart")
