@@ -8,6 +8,7 @@
 ;;   echo(a, b, c, d, port, msg)  connect to a.b.c.d:port, write msg, read as
 ;;                                many bytes back, shutdown(both), check the
 ;;                                input stream is then closed: ok(the bytes)
+;;   echo6(port, msg)             the same to [::1]:port on an ipv6 socket
 ;;   bulk(port, total)            connect to 127.0.0.1:port, write `total`
 ;;                                bytes (byte k is k mod 251) with
 ;;                                check-write/write/subscribe, blocking-flush,
@@ -372,16 +373,33 @@
     ;; $net $sock $in $out set, or stage * 100 + error-code
     (func $connect (param $a i32) (param $b i32) (param $c i32) (param $d i32) (param $port i32)
                    (result i32)
+      (call $connect-to (i32.const 0) (local.get $a) (local.get $b) (local.get $c) (local.get $d)
+                        (local.get $port)))
+
+    ;; the same to a.b.c.d:port on an ipv4 socket, or to [::1]:port on an
+    ;; ipv6 one when $v6
+    (func $connect-to (param $v6 i32) (param $a i32) (param $b i32) (param $c i32) (param $d i32)
+                      (param $port i32) (result i32)
       (local $p i32)
       (global.set $net (call $instance-network))
-      (call $create-tcp (i32.const 0) (i32.const 0))
+      (call $create-tcp (local.get $v6) (i32.const 0))
       (if (i32.load8_u (i32.const 0))
         (then (return (i32.add (i32.const 100) (i32.load8_u (i32.const 4))))))
       (global.set $sock (i32.load (i32.const 4)))
-      (call $start-connect (global.get $sock) (global.get $net)
-        (i32.const 0) (local.get $port) (local.get $a) (local.get $b) (local.get $c) (local.get $d)
-        (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
-        (i32.const 0))
+      (if (local.get $v6)
+        (then
+          ;; ipv6: port, flow-info, eight words (::1), scope-id
+          (call $start-connect (global.get $sock) (global.get $net)
+            (i32.const 1) (local.get $port) (i32.const 0)
+            (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+            (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1)
+            (i32.const 0) (i32.const 0)))
+        (else
+          (call $start-connect (global.get $sock) (global.get $net)
+            (i32.const 0) (local.get $port) (local.get $a) (local.get $b) (local.get $c)
+            (local.get $d)
+            (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+            (i32.const 0))))
       (if (i32.load8_u (i32.const 0))
         (then (return (i32.add (i32.const 200) (i32.load8_u (i32.const 1))))))
       (local.set $p (call $tcp-subscribe (global.get $sock)))
@@ -412,15 +430,26 @@
 
     (func (export "echo") (param $a i32) (param $b i32) (param $c i32) (param $d i32)
                           (param $port i32) (param $msg i32) (param $len i32) (result i32)
+      (call $echo-to (i32.const 0) (local.get $a) (local.get $b) (local.get $c) (local.get $d)
+                     (local.get $port) (local.get $msg) (local.get $len)))
+
+    (func (export "echo6") (param $port i32) (param $msg i32) (param $len i32) (result i32)
+      (call $echo-to (i32.const 1) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+                     (local.get $port) (local.get $msg) (local.get $len)))
+
+    (func $echo-to (param $v6 i32) (param $a i32) (param $b i32) (param $c i32) (param $d i32)
+                   (param $port i32) (param $msg i32) (param $len i32) (result i32)
       (local $e i32) (local $got i32) (local $n i32) (local $src i32) (local $i i32)
       (block $done
-        (br_if $done (local.tee $e (call $connect (local.get $a) (local.get $b) (local.get $c)
-                                                  (local.get $d) (local.get $port))))
-        ;; the peer is the one asked for
+        (br_if $done (local.tee $e (call $connect-to (local.get $v6) (local.get $a) (local.get $b)
+                                                     (local.get $c) (local.get $d)
+                                                     (local.get $port))))
+        ;; the peer is the one asked for: the family's case, then the port
+        ;; (ipv4-socket-address and ipv6-socket-address both start with it)
         (call $remote-address (global.get $sock) (i32.const 0))
         (if (i32.load8_u (i32.const 0))
           (then (local.set $e (i32.add (i32.const 800) (i32.load8_u (i32.const 4)))) (br $done)))
-        (if (i32.or (i32.load8_u (i32.const 4))
+        (if (i32.or (i32.ne (i32.load8_u (i32.const 4)) (local.get $v6))
                     (i32.ne (i32.load16_u (i32.const 8)) (local.get $port)))
           (then (local.set $e (i32.const 899)) (br $done)))
         (if (local.get $len)
@@ -700,6 +729,11 @@
     (canon lift (core func $i "echo") (memory $mem) (realloc $realloc)
                 (post-return (core func $reset))))
   (export "echo" (func $echo))
+  (type $echo6-t (func (param "port" u16) (param "msg" string) (result $string-r)))
+  (func $echo6 (type $echo6-t)
+    (canon lift (core func $i "echo6") (memory $mem) (realloc $realloc)
+                (post-return (core func $reset))))
+  (export "echo6" (func $echo6))
   (type $bulk-t (func (param "port" u16) (param "total" u32) (result $u32-r)))
   (func $bulk (type $bulk-t)
     (canon lift (core func $i "bulk") (memory $mem) (realloc $realloc)

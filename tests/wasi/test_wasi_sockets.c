@@ -103,20 +103,24 @@ static void echo_unpause(echo_t *e)
     uv_read_start((uv_stream_t *)e->last, echo_alloc, echo_read);
 }
 
-static bool echo_start(echo_t *e, uv_loop_t *loop)
+/* Listens on 127.0.0.1, or on ::1 when ip6. */
+static bool echo_start_on(echo_t *e, uv_loop_t *loop, bool ip6)
 {
     memset(e, 0, sizeof *e);
-    struct sockaddr_in sin;
-    uv_ip4_addr("127.0.0.1", 0, &sin);
+    struct sockaddr_storage ss;
+    if (ip6)
+        uv_ip6_addr("::1", 0, (struct sockaddr_in6 *)&ss);
+    else
+        uv_ip4_addr("127.0.0.1", 0, (struct sockaddr_in *)&ss);
     uv_tcp_init(loop, &e->tcp);
     e->tcp.data = e;
-    struct sockaddr_storage ss;
     int len = sizeof ss;
-    if (!TH_EQ(uv_tcp_bind(&e->tcp, (const struct sockaddr *)&sin, 0), 0) ||
+    if (!TH_EQ(uv_tcp_bind(&e->tcp, (const struct sockaddr *)&ss, 0), 0) ||
         !TH_EQ(uv_listen((uv_stream_t *)&e->tcp, 16, echo_accept), 0) ||
         !TH_EQ(uv_tcp_getsockname(&e->tcp, (struct sockaddr *)&ss, &len), 0))
         return false;
-    e->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    e->port = ntohs(ip6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                        : ((struct sockaddr_in *)&ss)->sin_port);
     return true;
 }
 
@@ -158,14 +162,15 @@ static void tick(uv_timer_t *t)
 {
 }
 
-/* Loads the guest with the allow-list specs ("%d" is the echo port). */
-static bool env_open(env_t *e, const char *const *allow, size_t nallow)
+/* Loads the guest with the allow-list specs ("%d" is the echo port); the
+ * echo server listens on ::1 when ip6, else on 127.0.0.1. */
+static bool env_open_on(env_t *e, const char *const *allow, size_t nallow, bool ip6)
 {
     memset(e, 0, sizeof *e);
     uv_loop_init(&e->loop);
     uv_timer_init(&e->loop, &e->tick);
     wh_arena_init(&e->arena, 4096);
-    if (!echo_start(&e->echo, &e->loop))
+    if (!echo_start_on(&e->echo, &e->loop, ip6))
         return false;
     wasi_config_init(&e->cfg);
     for (size_t i = 0; i < nallow; i++) {
@@ -195,6 +200,11 @@ static bool env_open(env_t *e, const char *const *allow, size_t nallow)
     if (rc)
         fprintf(stderr, "sockets.wasm: %s\n", err.msg);
     return TH_EQ(rc, WH_OK);
+}
+
+static bool env_open(env_t *e, const char *const *allow, size_t nallow)
+{
+    return env_open_on(e, allow, nallow, false);
 }
 
 static void env_close(env_t *e)
@@ -321,6 +331,25 @@ TH_TEST(sockets_echo_roundtrip)
         for (int i = 0; i < 100 && e.echo.closed < 2; i++)
             uv_run(&e.loop, UV_RUN_NOWAIT);
         TH_EQ(e.echo.closed, 2);
+    }
+    env_close(&e);
+}
+
+TH_TEST(sockets_echo_ipv6)
+{
+    env_t e;
+    const char *allow[] = {"[::1]:%d"};
+    if (env_open_on(&e, allow, 1, true)) {
+        static const char line[] = "over IPv6\n";
+        cm_val_t args[2] = {u(CM_U16, e.echo.port), str(line, strlen(line))}, r;
+        if (TH_EQ(call(&e, "echo6", args, &r), WH_OK) && TH_EQ(r.of.var.tag, 0) &&
+            TH_EQ(r.of.var.v->of.str.len, strlen(line)))
+            TH_OK(!memcmp(r.of.var.v->of.str.ptr, line, strlen(line)));
+        if (r.kind == CM_RESULT && r.of.var.tag == 1)
+            fprintf(stderr, "  echo6 gave %llu\n", (unsigned long long)r.of.var.v->of.u);
+        /* the IPv4 loopback on the same port is another address */
+        cm_val_t got;
+        TH_EQ(echo(&e, localhost4, e.echo.port, "", 0, &got), 200 + 1 /* access-denied */);
     }
     env_close(&e);
 }
