@@ -20,8 +20,14 @@
 ;;                                1 start-listen, 2 accept, 3 create-udp-socket,
 ;;                                4 set-keep-alive-enabled(true) then
 ;;                                keep-alive-enabled, 5 create an ipv6 socket,
-;;                                6 finish-connect with no connect; the
-;;                                error-code, or 1000 (+ the bool for 4) for ok
+;;                                6 finish-connect with no connect,
+;;                                7 set-hop-limit 0 (900 unless refused), 33,
+;;                                read back, 8 set-keep-alive-idle-time 1.5 s,
+;;                                read back (in s), 9 set-receive-buffer-size 0
+;;                                (900 unless refused), 100000, read back
+;;                                (bool: at least that), 10 local-address,
+;;                                11 shutdown(both), both unconnected; the
+;;                                error-code, or 1000 (+ the value read) for ok
 ;;   keep(port)                   connect to 127.0.0.1:port, write "x\n" and
 ;;                                return 0, keeping every handle
 ;;   fill(port)                   connect to 127.0.0.1:port, write with
@@ -147,6 +153,8 @@
     (type $r-triple (result $triple (error $ec)))
     (type $r-addr (result $sa (error $ec)))
     (type $r-bool (result bool (error $ec)))
+    (type $r-u8 (result u8 (error $ec)))
+    (type $r-u64 (result u64 (error $ec)))
     (export "[method]tcp-socket.start-bind"
       (func (param "self" $bs) (param "network" $bn) (param "local-address" $sa)
             (result $r-unit)))
@@ -160,6 +168,16 @@
     (export "[method]tcp-socket.keep-alive-enabled" (func (param "self" $bs) (result $r-bool)))
     (export "[method]tcp-socket.set-keep-alive-enabled"
       (func (param "self" $bs) (param "value" bool) (result $r-unit)))
+    (export "[method]tcp-socket.hop-limit" (func (param "self" $bs) (result $r-u8)))
+    (export "[method]tcp-socket.set-hop-limit"
+      (func (param "self" $bs) (param "value" u8) (result $r-unit)))
+    (export "[method]tcp-socket.keep-alive-idle-time" (func (param "self" $bs) (result $r-u64)))
+    (export "[method]tcp-socket.set-keep-alive-idle-time"
+      (func (param "self" $bs) (param "value" u64) (result $r-unit)))
+    (export "[method]tcp-socket.receive-buffer-size" (func (param "self" $bs) (result $r-u64)))
+    (export "[method]tcp-socket.set-receive-buffer-size"
+      (func (param "self" $bs) (param "value" u64) (result $r-unit)))
+    (export "[method]tcp-socket.local-address" (func (param "self" $bs) (result $r-addr)))
     (export "[method]tcp-socket.subscribe" (func (param "self" $bs) (result $own-p)))
     (export "[method]tcp-socket.shutdown"
       (func (param "self" $bs) (param "shutdown-type" $st-e) (result $r-unit)))))
@@ -259,6 +277,19 @@
     (canon lower (func $tcp "[method]tcp-socket.keep-alive-enabled") (memory $mem)))
   (core func $set-keep-alive
     (canon lower (func $tcp "[method]tcp-socket.set-keep-alive-enabled") (memory $mem)))
+  (core func $hop-limit (canon lower (func $tcp "[method]tcp-socket.hop-limit") (memory $mem)))
+  (core func $set-hop-limit
+    (canon lower (func $tcp "[method]tcp-socket.set-hop-limit") (memory $mem)))
+  (core func $idle-time
+    (canon lower (func $tcp "[method]tcp-socket.keep-alive-idle-time") (memory $mem)))
+  (core func $set-idle-time
+    (canon lower (func $tcp "[method]tcp-socket.set-keep-alive-idle-time") (memory $mem)))
+  (core func $rcvbuf
+    (canon lower (func $tcp "[method]tcp-socket.receive-buffer-size") (memory $mem)))
+  (core func $set-rcvbuf
+    (canon lower (func $tcp "[method]tcp-socket.set-receive-buffer-size") (memory $mem)))
+  (core func $local-address
+    (canon lower (func $tcp "[method]tcp-socket.local-address") (memory $mem)))
   (core func $tcp-subscribe (canon lower (func $tcp "[method]tcp-socket.subscribe")))
   (core func $shutdown (canon lower (func $tcp "[method]tcp-socket.shutdown") (memory $mem)))
   (core func $block (canon lower (func $poll "[method]pollable.block")))
@@ -310,6 +341,13 @@
     (import "h" "remote-address" (func $remote-address (param i32 i32)))
     (import "h" "keep-alive" (func $keep-alive (param i32 i32)))
     (import "h" "set-keep-alive" (func $set-keep-alive (param i32 i32 i32)))
+    (import "h" "hop-limit" (func $hop-limit (param i32 i32)))
+    (import "h" "set-hop-limit" (func $set-hop-limit (param i32 i32 i32)))
+    (import "h" "idle-time" (func $idle-time (param i32 i32)))
+    (import "h" "set-idle-time" (func $set-idle-time (param i32 i64 i32)))
+    (import "h" "rcvbuf" (func $rcvbuf (param i32 i32)))
+    (import "h" "set-rcvbuf" (func $set-rcvbuf (param i32 i64 i32)))
+    (import "h" "local-address" (func $local-address (param i32 i32)))
     (import "h" "tcp-subscribe" (func $tcp-subscribe (param i32) (result i32)))
     (import "h" "shutdown" (func $shutdown (param i32 i32 i32)))
     (import "h" "block" (func $block (param i32)))
@@ -641,6 +679,56 @@
         (then
           (call $finish-connect (global.get $sock) (i32.const 0))
           (local.set $r (call $code4))))
+      (if (i32.eq (local.get $which) (i32.const 7))
+        (then
+          (call $set-hop-limit (global.get $sock) (i32.const 0) (i32.const 0))
+          (local.set $r (i32.const 900)) ;; 0 must be refused
+          (if (i32.eq (call $code1) (i32.const 3))
+            (then
+              (call $set-hop-limit (global.get $sock) (i32.const 33) (i32.const 0))
+              (local.set $r (call $code1))
+              (if (i32.eq (local.get $r) (i32.const 1000))
+                (then
+                  (call $hop-limit (global.get $sock) (i32.const 0))
+                  (local.set $r (call $code1))
+                  (if (i32.eqz (i32.load8_u (i32.const 0)))
+                    (then (local.set $r (i32.add (i32.const 1000)
+                                                 (i32.load8_u (i32.const 1))))))))))))
+      (if (i32.eq (local.get $which) (i32.const 8))
+        (then
+          (call $set-idle-time (global.get $sock) (i64.const 1500000000) (i32.const 0))
+          (local.set $r (call $code1))
+          (if (i32.eq (local.get $r) (i32.const 1000))
+            (then
+              (call $idle-time (global.get $sock) (i32.const 0))
+              (local.set $r (call $code1))
+              (if (i32.eqz (i32.load8_u (i32.const 0)))
+                (then (local.set $r (i32.add (i32.const 1000)
+                  (i32.wrap_i64 (i64.div_u (i64.load (i32.const 8))
+                                           (i64.const 1000000000)))))))))))
+      (if (i32.eq (local.get $which) (i32.const 9))
+        (then
+          (call $set-rcvbuf (global.get $sock) (i64.const 0) (i32.const 0))
+          (local.set $r (i32.const 900)) ;; 0 must be refused
+          (if (i32.eq (call $code1) (i32.const 3))
+            (then
+              (call $set-rcvbuf (global.get $sock) (i64.const 100000) (i32.const 0))
+              (local.set $r (call $code1))
+              (if (i32.eq (local.get $r) (i32.const 1000))
+                (then
+                  (call $rcvbuf (global.get $sock) (i32.const 0))
+                  (local.set $r (call $code1))
+                  (if (i32.eqz (i32.load8_u (i32.const 0)))
+                    (then (local.set $r (i32.add (i32.const 1000)
+                      (i64.ge_u (i64.load (i32.const 8)) (i64.const 100000))))))))))))
+      (if (i32.eq (local.get $which) (i32.const 10))
+        (then
+          (call $local-address (global.get $sock) (i32.const 0))
+          (local.set $r (call $code4))))
+      (if (i32.eq (local.get $which) (i32.const 11))
+        (then
+          (call $shutdown (global.get $sock) (i32.const 2) (i32.const 0))
+          (local.set $r (call $code1))))
       (call $cleanup)
       (local.get $r))
 
@@ -697,6 +785,13 @@
     (export "remote-address" (func $remote-address))
     (export "keep-alive" (func $keep-alive))
     (export "set-keep-alive" (func $set-keep-alive))
+    (export "hop-limit" (func $hop-limit))
+    (export "set-hop-limit" (func $set-hop-limit))
+    (export "idle-time" (func $idle-time))
+    (export "set-idle-time" (func $set-idle-time))
+    (export "rcvbuf" (func $rcvbuf))
+    (export "set-rcvbuf" (func $set-rcvbuf))
+    (export "local-address" (func $local-address))
     (export "tcp-subscribe" (func $tcp-subscribe))
     (export "shutdown" (func $shutdown))
     (export "block" (func $block))

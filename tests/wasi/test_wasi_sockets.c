@@ -443,7 +443,7 @@ TH_TEST(sockets_lookup)
     env_close(&e);
 }
 
-TH_TEST(sockets_refused_operations)
+TH_TEST(sockets_refused_and_options)
 {
     env_t e;
     const char *allow[] = {"127.0.0.1:%d"};
@@ -455,6 +455,11 @@ TH_TEST(sockets_refused_operations)
         TH_EQ(misc(&e, 4), 1001);              /* keep-alive set, read back */
         TH_EQ(misc(&e, 5), 1000);              /* an IPv6 socket */
         TH_EQ(misc(&e, 6), E_NOT_IN_PROGRESS); /* finish-connect, no connect */
+        TH_EQ(misc(&e, 7), 1033);              /* hop-limit: 0 refused, 33 kept */
+        TH_EQ(misc(&e, 8), 1002);              /* idle time 1.5 s: 2 s (whole seconds) */
+        TH_EQ(misc(&e, 9), 1001);              /* receive buffer: 0 refused, 100000 kept */
+        TH_EQ(misc(&e, 10), E_INVALID_STATE);  /* local-address, not bound */
+        TH_EQ(misc(&e, 11), E_INVALID_STATE);  /* shutdown, not connected */
     }
     env_close(&e);
 }
