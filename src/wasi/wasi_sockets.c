@@ -235,8 +235,7 @@ static wh_rc instance_network(cm_call_t *call, void *env, const cm_val_t *args, 
 }
 
 /* Gives back the error-code behind a wasi:io error of a TCP stream. */
-static wh_rc network_error_code(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc network_error_code(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     wasi_error_t *e = WASI_ARG(call, &args[0], wasi_error_t, wasi_type_error);
     if (!e)
@@ -250,7 +249,9 @@ static wh_rc network_error_code(cm_call_t *call, void *env, const cm_val_t *args
     return WH_OK;
 }
 
+/* clang-format off */
 static const wasi_typedef_t network_types[] = {{"error", "resource"}, WASI_SOCK_NETWORK_TYPES};
+/* clang-format on */
 static const wasi_func_t network_funcs[] = {
     {"network-error-code", "func(err: borrow<error>) -> option<error-code>", network_error_code},
 };
@@ -275,8 +276,7 @@ static const wasi_objtype_t type_udp_socket = {"udp-socket", udp_destroy};
 static const wasi_objtype_t type_incoming = {"incoming-datagram-stream", udp_destroy};
 static const wasi_objtype_t type_outgoing = {"outgoing-datagram-stream", udp_destroy};
 
-static wh_rc create_udp_socket(cm_call_t *call, void *env, const cm_val_t *args,
-                               cm_val_t *result)
+static wh_rc create_udp_socket(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     return wasi_sock_err(call, result, WASI_SOCK_ERR_NOT_SUPPORTED);
 }
@@ -294,18 +294,17 @@ static wh_rc udp_socket_method(cm_call_t *call, void *env, const cm_val_t *args,
     return udp_method(call, &args[0], &type_udp_socket, result);
 }
 
-static wh_rc udp_incoming_method(cm_call_t *call, void *env, const cm_val_t *args,
-                                 cm_val_t *result)
+static wh_rc udp_incoming_method(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     return udp_method(call, &args[0], &type_incoming, result);
 }
 
-static wh_rc udp_outgoing_method(cm_call_t *call, void *env, const cm_val_t *args,
-                                 cm_val_t *result)
+static wh_rc udp_outgoing_method(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     return udp_method(call, &args[0], &type_outgoing, result);
 }
 
+/* clang-format off */
 static const wasi_typedef_t udp_types[] = {
     {"pollable", "resource"},
     WASI_SOCK_NETWORK_TYPES,
@@ -315,8 +314,9 @@ static const wasi_typedef_t udp_types[] = {
     {"incoming-datagram-stream", "resource"},
     {"outgoing-datagram-stream", "resource"},
 };
+/* clang-format on */
 
-#define US "func(self: borrow<udp-socket>"
+#define US          "func(self: borrow<udp-socket>"
 #define RES_ERR(ok) " -> result<" ok ", error-code>"
 static const wasi_func_t udp_funcs[] = {
     {"[method]udp-socket.start-bind",
@@ -331,14 +331,12 @@ static const wasi_func_t udp_funcs[] = {
     {"[method]udp-socket.remote-address", US ")" RES_ERR("ip-socket-address"), udp_socket_method},
     {"[method]udp-socket.address-family", US ") -> ip-address-family", udp_socket_method},
     {"[method]udp-socket.unicast-hop-limit", US ")" RES_ERR("u8"), udp_socket_method},
-    {"[method]udp-socket.set-unicast-hop-limit", US ", value: u8)" RES_ERR("_"),
-     udp_socket_method},
+    {"[method]udp-socket.set-unicast-hop-limit", US ", value: u8)" RES_ERR("_"), udp_socket_method},
     {"[method]udp-socket.receive-buffer-size", US ")" RES_ERR("u64"), udp_socket_method},
     {"[method]udp-socket.set-receive-buffer-size", US ", value: u64)" RES_ERR("_"),
      udp_socket_method},
     {"[method]udp-socket.send-buffer-size", US ")" RES_ERR("u64"), udp_socket_method},
-    {"[method]udp-socket.set-send-buffer-size", US ", value: u64)" RES_ERR("_"),
-     udp_socket_method},
+    {"[method]udp-socket.set-send-buffer-size", US ", value: u64)" RES_ERR("_"), udp_socket_method},
     {"[method]udp-socket.subscribe", US ") -> pollable", udp_socket_method},
     {"[method]incoming-datagram-stream.receive",
      "func(self: borrow<incoming-datagram-stream>, max-results: u64)" RES_ERR(
@@ -358,18 +356,22 @@ static const wasi_func_t udp_funcs[] = {
 #undef US
 #undef RES_ERR
 
-static const wasi_typedef_t udp_create_types[] = {WASI_SOCK_NETWORK_TYPES,
-                                                  {"udp-socket", "resource"}};
+/* clang-format off */
+static const wasi_typedef_t udp_create_types[] = {
+    WASI_SOCK_NETWORK_TYPES,
+    {"udp-socket", "resource"},
+};
+/* clang-format on */
 static const wasi_func_t udp_create_funcs[] = {
-    {"create-udp-socket", "func(address-family: ip-address-family) -> result<udp-socket, "
-                          "error-code>",
+    {"create-udp-socket",
+     "func(address-family: ip-address-family) -> result<udp-socket, error-code>",
      create_udp_socket},
 };
 
 wh_rc wasi_link_sockets(cm_linker_t *l, wh_err_t *err)
 {
     wh_rc rc;
-#define DEFINE(iface, types, funcs)                                                               \
+#define DEFINE(iface, types, funcs)                                                                \
     wasi_define(l, iface, types, WH_ARRAY_LEN(types), funcs, WH_ARRAY_LEN(funcs), err)
     if ((rc = DEFINE(SOCK_NETWORK, network_types, network_funcs)) ||
         (rc = DEFINE(SOCK_INSTANCE_NETWORK, instance_network_types, instance_network_funcs)) ||
@@ -446,8 +448,7 @@ wh_rc wasi_allow_parse(const char *spec, wasi_allow_t *out, wh_err_t *err)
                           spec);
     }
     if (!parse_port(port, &out->port))
-        return wh_err(err, WH_ARG, -1, "%s: the port must be a number from 1 to 65535, or *",
-                      spec);
+        return wh_err(err, WH_ARG, -1, "%s: the port must be a number from 1 to 65535, or *", spec);
     char name[256];
     if (hlen == 0 || hlen >= sizeof name)
         return wh_err(err, WH_ARG, -1, "%s: expected a host before the port", spec);
@@ -498,9 +499,9 @@ bool wasi_allowed(const wasi_config_t *cfg, const struct sockaddr *addr)
 {
     if (!cfg || !addr || (addr->sa_family != AF_INET && addr->sa_family != AF_INET6))
         return false;
-    uint16_t port = ntohs(addr->sa_family == AF_INET
-                              ? ((const struct sockaddr_in *)addr)->sin_port
-                              : ((const struct sockaddr_in6 *)addr)->sin6_port);
+    uint16_t port =
+        ntohs(addr->sa_family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port
+                                         : ((const struct sockaddr_in6 *)addr)->sin6_port);
     for (size_t i = 0; i < cfg->nallow; i++) {
         const wasi_allow_t *a = &cfg->allow[i];
         if ((a->port == 0 || a->port == port) && same_address(&a->addr, addr))

@@ -12,6 +12,7 @@
 
 #include <netinet/in.h>
 
+/* clang-format off */
 #define SOCK_NETWORK "wasi:sockets/network" WASI_V
 #define SOCK_INSTANCE_NETWORK "wasi:sockets/instance-network" WASI_V
 #define SOCK_LOOKUP "wasi:sockets/ip-name-lookup" WASI_V
@@ -19,6 +20,7 @@
 #define SOCK_TCP_CREATE "wasi:sockets/tcp-create-socket" WASI_V
 #define SOCK_UDP "wasi:sockets/udp" WASI_V
 #define SOCK_UDP_CREATE "wasi:sockets/udp-create-socket" WASI_V
+/* clang-format on */
 
 /* clang-format off */
 /* error-code of wasi:sockets/network, in the WIT's order (the enum value is
@@ -89,6 +91,7 @@ extern const wasi_objtype_t wasi_type_network;
 
 /* WIT definitions of the network interface's types, for wasi_typedef_t
  * arrays. */
+/* clang-format off */
 #define WASI_SOCK_ERROR_TEXT(name, text) text ", "
 #define WASI_SOCK_NETWORK_TYPES                                                                    \
     {"network", "resource"},                                                                       \
@@ -102,6 +105,7 @@ extern const wasi_objtype_t wasi_type_network;
                                 "scope-id: u32 }"},                                                \
         {"ip-socket-address",                                                                      \
          "variant { ipv4(ipv4-socket-address), ipv6(ipv6-socket-address) }"}
+/* clang-format on */
 
 /* Each file's interfaces. */
 wh_rc wasi_link_sockets_tcp(cm_linker_t *l, wh_err_t *err);

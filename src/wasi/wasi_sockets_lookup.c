@@ -22,11 +22,11 @@ typedef struct {
     wasi_obj_t obj;
     wasi_ctx_t *ctx; /* NULL once destroyed while the request is in flight */
     uv_getaddrinfo_t req;
-    bool pending;            /* the request has not answered yet */
-    int status;              /* its answer: 0 or a UV_EAI_* code */
-    struct addrinfo *res;    /* the addresses (freed with the object) */
-    struct addrinfo *next;   /* the next one to return */
-    bool literal;            /* an IP address given as the name: lit, once */
+    bool pending;          /* the request has not answered yet */
+    int status;            /* its answer: 0 or a UV_EAI_* code */
+    struct addrinfo *res;  /* the addresses (freed with the object) */
+    struct addrinfo *next; /* the next one to return */
+    bool literal;          /* an IP address given as the name: lit, once */
     struct sockaddr_storage lit;
 } resolve_t;
 
@@ -144,9 +144,9 @@ static wh_rc resolve_addresses(cm_call_t *call, void *env, const cm_val_t *args,
         return wasi_nomem(call);
     r->obj = (wasi_obj_t){&type_resolve, 1};
     r->ctx = ctx;
-    if (parse_literal(name, n, &r->lit)) {
+    if (!memchr(name, 0, n) && parse_literal(name, n, &r->lit)) {
         r->literal = true;
-    } else if (!valid_name(name, n) || memchr(name, 0, n)) {
+    } else if (memchr(name, 0, n) || !valid_name(name, n)) {
         wh_free(r);
         return wasi_sock_err(call, result, WASI_SOCK_ERR_INVALID_ARGUMENT);
     } else if (!ctx->cfg || ctx->cfg->nallow == 0) {
@@ -159,9 +159,8 @@ static wh_rc resolve_addresses(cm_call_t *call, void *env, const cm_val_t *args,
             return wasi_nomem(call);
         }
         /* One answer per address: stream sockets, TCP. */
-        struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                                 .ai_socktype = SOCK_STREAM,
-                                 .ai_protocol = IPPROTO_TCP};
+        struct addrinfo hints = {
+            .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP};
 #ifdef AI_IDN
         hints.ai_flags |= AI_IDN;
 #endif
@@ -232,8 +231,7 @@ static void resolve_arm(wasi_ctx_t *ctx, wasi_obj_t *o)
 
 static const wasi_pollops_t resolve_poll = {resolve_ready, resolve_arm};
 
-static wh_rc resolve_subscribe(cm_call_t *call, void *env, const cm_val_t *args,
-                               cm_val_t *result)
+static wh_rc resolve_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     resolve_t *r = WASI_ARG(call, &args[0], resolve_t, type_resolve);
     if (!r)
@@ -245,11 +243,13 @@ static wh_rc resolve_subscribe(cm_call_t *call, void *env, const cm_val_t *args,
     return WH_OK;
 }
 
+/* clang-format off */
 static const wasi_typedef_t lookup_types[] = {
     {"pollable", "resource"},
     WASI_SOCK_NETWORK_TYPES,
     {"resolve-address-stream", "resource"},
 };
+/* clang-format on */
 
 static const wasi_func_t lookup_funcs[] = {
     {"resolve-addresses",

@@ -267,8 +267,8 @@ static wasi_io_status out_check_write(wasi_ctx_t *ctx, wasi_ostream_t *st, size_
     return WASI_IO_OK;
 }
 
-static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *st, const uint8_t *buf,
-                                size_t n, wasi_ioerr_t *e)
+static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *st, const uint8_t *buf, size_t n,
+                                wasi_ioerr_t *e)
 {
     tcp_socket_t *t = ((tcp_ostream_t *)st)->sock;
     if (t->wr_shut)
@@ -464,8 +464,7 @@ static wh_rc tcp_start_connect(cm_call_t *call, void *env, const cm_val_t *args,
     return ok_none(call, result);
 }
 
-static wh_rc tcp_finish_connect(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc tcp_finish_connect(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     wasi_ctx_t *ctx = wasi_ctx_of(call);
     tcp_socket_t *t = sock_arg(call, args);
@@ -522,7 +521,8 @@ static wh_rc tcp_start_bind(cm_call_t *call, void *env, const cm_val_t *args, cm
     if (!t || !WASI_ARG(call, &args[1], wasi_obj_t, wasi_type_network))
         return WH_TRAP;
     return fail(call, result,
-               t->state == TCP_UNBOUND ? WASI_SOCK_ERR_ACCESS_DENIED : WASI_SOCK_ERR_INVALID_STATE);
+                t->state == TCP_UNBOUND ? WASI_SOCK_ERR_ACCESS_DENIED
+                                        : WASI_SOCK_ERR_INVALID_STATE);
 }
 
 static wh_rc tcp_start_listen(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
@@ -531,12 +531,12 @@ static wh_rc tcp_start_listen(cm_call_t *call, void *env, const cm_val_t *args, 
     if (!t)
         return WH_TRAP;
     return fail(call, result,
-               t->state == TCP_UNBOUND ? WASI_SOCK_ERR_ACCESS_DENIED : WASI_SOCK_ERR_INVALID_STATE);
+                t->state == TCP_UNBOUND ? WASI_SOCK_ERR_ACCESS_DENIED
+                                        : WASI_SOCK_ERR_INVALID_STATE);
 }
 
 /* finish-bind, finish-listen: no bind or listen is ever in progress. */
-static wh_rc tcp_not_in_progress(cm_call_t *call, void *env, const cm_val_t *args,
-                                 cm_val_t *result)
+static wh_rc tcp_not_in_progress(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     if (!sock_arg(call, args))
         return WH_TRAP;
@@ -600,8 +600,7 @@ static wh_rc tcp_local_address(cm_call_t *call, void *env, const cm_val_t *args,
     return address_result(call, result, r, &ss);
 }
 
-static wh_rc tcp_remote_address(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc tcp_remote_address(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     tcp_socket_t *t = sock_arg(call, args);
     if (!t)
@@ -614,8 +613,7 @@ static wh_rc tcp_remote_address(cm_call_t *call, void *env, const cm_val_t *args
     return address_result(call, result, r, &ss);
 }
 
-static wh_rc tcp_address_family(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc tcp_address_family(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     tcp_socket_t *t = sock_arg(call, args);
     if (!t)
@@ -720,14 +718,14 @@ static wh_rc set_opt(cm_call_t *call, const cm_val_t *args, cm_val_t *result, co
     return ok_none(call, result);
 }
 
-#define OPT_FUNCS(fname, opt)                                                                     \
-    static wh_rc get_##fname(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)  \
-    {                                                                                             \
-        return get_opt(call, args, result, &opt);                                                 \
-    }                                                                                             \
-    static wh_rc set_##fname(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)  \
-    {                                                                                             \
-        return set_opt(call, args, result, &opt);                                                 \
+#define OPT_FUNCS(fname, opt)                                                                      \
+    static wh_rc get_##fname(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)   \
+    {                                                                                              \
+        return get_opt(call, args, result, &opt);                                                  \
+    }                                                                                              \
+    static wh_rc set_##fname(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)   \
+    {                                                                                              \
+        return set_opt(call, args, result, &opt);                                                  \
     }
 OPT_FUNCS(keepalive, opt_keepalive)
 OPT_FUNCS(keepidle, opt_keepidle)
@@ -803,6 +801,7 @@ static wh_rc tcp_shutdown(cm_call_t *call, void *env, const cm_val_t *args, cm_v
 
 /* ---- the interfaces ---- */
 
+/* clang-format off */
 static const wasi_typedef_t tcp_types[] = {
     {"input-stream", "resource"},
     {"output-stream", "resource"},
@@ -860,8 +859,11 @@ static const wasi_func_t tcp_funcs[] = {
 #undef TS
 #undef RES_ERR
 
-static const wasi_typedef_t tcp_create_types[] = {WASI_SOCK_NETWORK_TYPES,
-                                                  {"tcp-socket", "resource"}};
+static const wasi_typedef_t tcp_create_types[] = {
+    WASI_SOCK_NETWORK_TYPES,
+    {"tcp-socket", "resource"},
+};
+/* clang-format on */
 static const wasi_func_t tcp_create_funcs[] = {
     {"create-tcp-socket",
      "func(address-family: ip-address-family) -> result<tcp-socket, error-code>",

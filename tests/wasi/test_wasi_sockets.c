@@ -260,7 +260,7 @@ static cm_val_t str(const char *s, size_t n)
 static int64_t echo(env_t *e, const uint8_t ip[4], int port, const char *msg, size_t n,
                     cm_val_t *out)
 {
-    cm_val_t args[6] = {u(CM_U8, ip[0]), u(CM_U8, ip[1]),  u(CM_U8, ip[2]),
+    cm_val_t args[6] = {u(CM_U8, ip[0]), u(CM_U8, ip[1]), u(CM_U8, ip[2]),
                         u(CM_U8, ip[3]), u(CM_U16, port), str(msg, n)};
     cm_val_t r;
     if (call(e, "echo", args, &r) != WH_OK || !TH_EQ(r.kind, CM_RESULT))
@@ -439,6 +439,8 @@ TH_TEST(sockets_lookup)
         TH_EQ(lookup(&e, "two words"), -(100 + E_INVALID_ARGUMENT));
         TH_EQ(lookup(&e, "a..b"), -(100 + E_INVALID_ARGUMENT));
         TH_EQ(lookup(&e, "http://x"), -(100 + E_INVALID_ARGUMENT));
+        cm_val_t nul = str("127.0.0.1\0x", 11);
+        TH_EQ(call_u32r(&e, "lookup", &nul), -(100 + E_INVALID_ARGUMENT));
     }
     env_close(&e);
 }
@@ -588,7 +590,7 @@ TH_TEST(sockets_free_while_waiting)
         const char *allow[] = {"127.0.0.1:%d"};
         if (env_open(&e, allow, 1)) {
             cm_func_t *f;
-            cm_val_t args[6] = {u(CM_U8, 127), u(CM_U8, 0), u(CM_U8, 0), u(CM_U8, 1),
+            cm_val_t args[6] = {u(CM_U8, 127),          u(CM_U8, 0),  u(CM_U8, 0), u(CM_U8, 1),
                                 u(CM_U16, e.echo.port), str("x\n", 2)};
             cm_val_t name = str("localhost", 9), r;
             wh_err_t err = {0};
