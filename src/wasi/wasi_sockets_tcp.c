@@ -23,7 +23,11 @@
  * callback; libuv first runs the pending connect, write and shutdown
  * callbacks with UV_ECANCELED, which is why they look only at the socket
  * (alive until the close callback) and reach the context only through
- * `ctx`, cleared when the object is destroyed.
+ * `ctx`, cleared when the object is destroyed. If bytes are still queued
+ * then (blocking-write-and-flush returns once they are queued, and a guest
+ * may drop its socket right after), the socket lingers: it shuts down its
+ * sending side, which sends them first, and closes when that is done or
+ * after LINGER_MS, whichever comes first.
  */
 #include "wasi_sockets_int.h"
 
@@ -38,6 +42,7 @@ enum {
     READ_HIGH = 64 * 1024,  /* stop reading from the socket with this much unread */
     READ_CHUNK = 16 * 1024, /* room offered to each libuv read */
     WRITE_HIGH = 64 * 1024, /* check-write offers this minus what libuv still queues */
+    LINGER_MS = 5000,       /* how long a dropped socket may take to send its queue */
 };
 
 typedef enum { TCP_UNBOUND, TCP_CONNECTING, TCP_CONNECTED, TCP_CLOSED } tcp_state;
@@ -65,7 +70,12 @@ typedef struct {
     bool flushing;  /* a flush waits for wqueued to reach 0 */
     int werr;       /* a write error (libuv code), 0 if none */
     bool wr_shut;   /* shutdown(send): the output stream is closed */
+    bool shutting;  /* sreq is pending */
     uv_shutdown_t sreq;
+    /* closing */
+    bool lingering;   /* destroyed, sending its queue before closing */
+    uv_timer_t timer; /* the linger's limit (initialised when lingering) */
+    int open_handles; /* the memory goes when both handles are closed */
 } tcp_socket_t;
 
 typedef struct {
@@ -96,20 +106,65 @@ static uv_stream_t *stream_of(tcp_socket_t *t)
     return (uv_stream_t *)&t->tcp;
 }
 
+static void read_stop(tcp_socket_t *t);
+
 /* ---- the object ---- */
 
-static void tcp_closed(uv_handle_t *h)
+static void handle_closed(uv_handle_t *h)
 {
     tcp_socket_t *t = h->data;
-    wh_free(t->rbuf);
-    wh_free(t);
+    if (--t->open_handles == 0) {
+        wh_free(t->rbuf);
+        wh_free(t);
+    }
+}
+
+/* Closes the socket's handles; the memory goes with the last one. */
+static void close_handles(tcp_socket_t *t)
+{
+    if (!uv_is_closing((uv_handle_t *)&t->tcp))
+        uv_close((uv_handle_t *)&t->tcp, handle_closed);
+    if (t->lingering && !uv_is_closing((uv_handle_t *)&t->timer))
+        uv_close((uv_handle_t *)&t->timer, handle_closed);
+}
+
+static void linger_expired(uv_timer_t *timer)
+{
+    close_handles(timer->data);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    tcp_socket_t *t = req->data;
+    t->shutting = false;
+    if (t->lingering) /* the queue went out (or the connection is gone) */
+        close_handles(t);
 }
 
 static void tcp_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 {
     tcp_socket_t *t = (tcp_socket_t *)o;
     t->ctx = NULL;
-    uv_close((uv_handle_t *)&t->tcp, tcp_closed);
+    read_stop(t);
+    if (t->state == TCP_CONNECTED && t->wqueued && !t->werr) {
+        /* Send what is queued, then the FIN; libuv does both in order. */
+        int r = 0;
+        if (!t->wr_shut) {
+            t->wr_shut = true;
+            t->sreq.data = t;
+            r = uv_shutdown(&t->sreq, stream_of(t), on_shutdown);
+            t->shutting = r == 0;
+        }
+        if (t->shutting) {
+            t->lingering = true;
+            t->open_handles++;
+            uv_timer_init(t->tcp.loop, &t->timer);
+            t->timer.data = t;
+            uv_timer_start(&t->timer, linger_expired, LINGER_MS, 0);
+            return;
+        }
+    }
+    close_handles(t);
 }
 
 static const wasi_objtype_t type_tcp_socket = {"tcp-socket", tcp_destroy};
@@ -417,6 +472,7 @@ static wh_rc create_tcp_socket(cm_call_t *call, void *env, const cm_val_t *args,
     t->obj = (wasi_obj_t){&type_tcp_socket, 1};
     t->ctx = ctx;
     t->tcp.data = t;
+    t->open_handles = 1;
     t->family = family;
     t->backlog = 128;
     /* Nagle's delay hurts the request/response traffic guests make (a
@@ -765,11 +821,6 @@ static wh_rc tcp_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_
     return WH_OK;
 }
 
-static void on_shutdown(uv_shutdown_t *req, int status)
-{
-    /* The FIN went out (or the connection is gone); nothing waits on it. */
-}
-
 enum { SHUT_RECEIVE, SHUT_SEND, SHUT_BOTH }; /* shutdown-type */
 
 static wh_rc tcp_shutdown(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
@@ -794,7 +845,7 @@ static wh_rc tcp_shutdown(cm_call_t *call, void *env, const cm_val_t *args, cm_v
         /* libuv sends the FIN after what is still queued. */
         t->wr_shut = true;
         t->sreq.data = t;
-        uv_shutdown(&t->sreq, stream_of(t), on_shutdown);
+        t->shutting = uv_shutdown(&t->sreq, stream_of(t), on_shutdown) == 0;
     }
     return ok_none(call, result);
 }

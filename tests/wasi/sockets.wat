@@ -30,6 +30,10 @@
 ;;                                error-code, or 1000 (+ the value read) for ok
 ;;   keep(port)                   connect to 127.0.0.1:port, write "x\n" and
 ;;                                return 0, keeping every handle
+;;   spill(port)                  connect to 127.0.0.1:port, write with
+;;                                check-write/write until check-write offers
+;;                                nothing, then drop everything at once, no
+;;                                flush: ok(bytes written)
 ;;   fill(port)                   connect to 127.0.0.1:port, write with
 ;;                                check-write/write until check-write offers
 ;;                                nothing, blocking-flush, then ok(what
@@ -732,6 +736,29 @@
       (call $cleanup)
       (local.get $r))
 
+    (func (export "spill") (param $port i32) (result i32)
+      (local $e i32) (local $room i32) (local $sent i32)
+      (block $done
+        (br_if $done (local.tee $e (call $connect (i32.const 127) (i32.const 0) (i32.const 0)
+                                                  (i32.const 1) (local.get $port))))
+        (loop $more
+          (call $check-write (global.get $out) (i32.const 0))
+          (if (i32.load8_u (i32.const 0))
+            (then (local.set $e (call $stream-err (i32.const 8) (i32.const 400))) (br $done)))
+          (local.set $room (i32.wrap_i64 (i64.load (i32.const 8))))
+          (if (local.get $room)
+            (then
+              (if (i32.gt_u (local.get $room) (i32.const 8192))
+                (then (local.set $room (i32.const 8192))))
+              (call $write (global.get $out) (i32.const 1024) (local.get $room) (i32.const 0))
+              (if (i32.load8_u (i32.const 0))
+                (then (local.set $e (call $stream-err (i32.const 4) (i32.const 500))) (br $done)))
+              (local.set $sent (i32.add (local.get $sent) (local.get $room)))
+              (br $more)))))
+      (call $cleanup)
+      (if (local.get $e) (then (return (call $fail (local.get $e)))))
+      (call $ok32 (local.get $sent)))
+
     (func (export "fill") (param $port i32) (result i32)
       (local $e i32) (local $room i32)
       (block $done
@@ -842,6 +869,11 @@
   (type $misc-t (func (param "which" u32) (result u32)))
   (func $misc (type $misc-t) (canon lift (core func $i "misc")))
   (export "misc" (func $misc))
+  (type $spill-t (func (param "port" u16) (result $u32-r)))
+  (func $spill (type $spill-t)
+    (canon lift (core func $i "spill") (memory $mem) (realloc $realloc)
+                (post-return (core func $reset))))
+  (export "spill" (func $spill))
   (type $fill-t (func (param "port" u16) (result $u32-r)))
   (func $fill (type $fill-t)
     (canon lift (core func $i "fill") (memory $mem) (realloc $realloc)

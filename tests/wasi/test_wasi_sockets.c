@@ -156,6 +156,7 @@ typedef struct {
     wasi_ctx_t *ctx;
     cm_instance_t *inst;
     wh_arena_t arena;
+    int guest_tcp; /* guest_tcp_handles' count */
 } env_t;
 
 static void tick(uv_timer_t *t)
@@ -552,6 +553,68 @@ TH_TEST(sockets_flush_waits)
         if (TH_EQ(rc, WH_OK) && TH_EQ(r.of.var.tag, 0))
             TH_EQ(r.of.var.v->of.u, 64 * 1024);
         TH_OK(e.echo.received > 64 * 1024);
+    }
+    env_close(&e);
+}
+
+/* The guest writes more than the kernel takes and drops its socket without
+ * flushing: what the host still queues goes out before the connection
+ * closes. */
+TH_TEST(sockets_drop_sends_queued)
+{
+    env_t e;
+    const char *allow[] = {"127.0.0.1:%d"};
+    if (env_open(&e, allow, 1)) {
+        e.echo.mode = MODE_PAUSED;
+        cm_val_t arg = u(CM_U16, e.echo.port);
+        int64_t sent = call_u32r(&e, "spill", &arg);
+        TH_OK(sent > 64 * 1024);
+        if (TH_OK(e.echo.last != NULL))
+            echo_unpause(&e.echo);
+        uint64_t start = uv_hrtime();
+        while (e.echo.closed < 1 && uv_hrtime() - start < 10000000000u)
+            uv_run(&e.loop, UV_RUN_ONCE);
+        TH_EQ(e.echo.received, sent);
+        TH_EQ(e.echo.closed, 1); /* the FIN came after the bytes */
+    }
+    env_close(&e);
+}
+
+static void count_guest_tcp(uv_handle_t *h, void *arg)
+{
+    env_t *e = arg;
+    if (h->type == UV_TCP && h->data != &e->echo && !uv_is_closing(h))
+        e->guest_tcp++;
+}
+
+/* How many TCP handles the host has open for the guest. */
+static int guest_tcp_handles(env_t *e)
+{
+    e->guest_tcp = 0;
+    uv_walk(&e->loop, count_guest_tcp, e);
+    return e->guest_tcp;
+}
+
+/* The same when the peer never reads: the host gives up after its linger
+ * time (5 s) and closes the socket anyway. */
+TH_TEST(sockets_drop_linger_limit)
+{
+    env_t e;
+    const char *allow[] = {"127.0.0.1:%d"};
+    if (env_open(&e, allow, 1)) {
+        e.echo.mode = MODE_PAUSED;
+        cm_val_t arg = u(CM_U16, e.echo.port);
+        TH_OK(call_u32r(&e, "spill", &arg) > 64 * 1024);
+        TH_EQ(guest_tcp_handles(&e), 1); /* lingering */
+        uv_timer_start(&e.tick, tick, 50, 50);
+        uint64_t start = uv_hrtime();
+        while (guest_tcp_handles(&e) && uv_hrtime() - start < 10000000000u)
+            uv_run(&e.loop, UV_RUN_ONCE);
+        uv_timer_stop(&e.tick);
+        uint64_t ms = (uv_hrtime() - start) / 1000000;
+        TH_EQ(guest_tcp_handles(&e), 0);
+        TH_OK(ms >= 4000 && ms < 8000);
+        TH_EQ(e.echo.received, 0);
     }
     env_close(&e);
 }
