@@ -13,6 +13,7 @@
 #include "wasi/wasi_host.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,9 @@ int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cl
         fprintf(stderr, "error: cannot start an event loop\n");
         return CLI_EXIT_TRAP;
     }
+    /* A peer that closed its socket must give the guest an error, not kill
+     * the process. */
+    signal(SIGPIPE, SIG_IGN);
     if ((status = cli_wasi_setup(&h, file, o, nargs, args)))
         goto out;
     if ((rc = cm_component_load(bytes, len, &c, &err))) {
