@@ -29,7 +29,9 @@ wm_store_t *wm_store_new(const wm_store_config_t *cfg)
         goto fail;
     s->stack = stack;
     s->stack_end = s->stack + slots;
-    if (!(s->frames = wh_calloc(frames, sizeof *s->frames)))
+    /* Not zeroed: a frame is written when a call pushes it, and only
+     * frames below the top are ever read. */
+    if (!(s->frames = wh_malloc((size_t)frames * sizeof *s->frames)))
         goto fail;
     s->frames_end = s->frames + frames;
     return s;
