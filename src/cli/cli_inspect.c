@@ -203,12 +203,13 @@ static void print_item(FILE *out, const cm_externdesc_t *d, const char *indent)
 
 /* Whether the host (the WASI and wasi:http interfaces `serve` and `run`
  * link) provides an import. */
-static void print_host(FILE *out, const cm_linker_t *l, const cm_externdesc_t *imp)
+static void print_host(FILE *out, const cm_linker_t *l, const cm_component_t *c, uint32_t i,
+                       const cm_externdesc_t *imp)
 {
     char why[256];
     if (!l)
         fprintf(out, "host: %s: unknown (the host's interfaces could not be set up)\n", imp->name);
-    else if (cm_linker_provides(l, imp, why, sizeof why))
+    else if (cm_linker_provides(l, c, i, why, sizeof why))
         fprintf(out, "host: %s: provided\n", imp->name);
     else
         fprintf(out, "host: %s: not provided (%s)\n", imp->name, why);
@@ -280,7 +281,7 @@ int cli_inspect_main(int argc, char **argv)
     for (uint32_t i = 0; i < ni; i++) {
         cm_externdesc_t d;
         if (cm_component_import(c, i, &d))
-            print_host(out, l, &d);
+            print_host(out, l, c, i, &d);
     }
     cm_linker_free(l);
     const char *why;

@@ -219,11 +219,11 @@ wh_rc cm_linker_define_type(cm_linker_t *l, const char *iface, const char *name,
                             wh_err_t *err);
 wh_rc cm_linker_define_resource(cm_linker_t *l, const char *iface, const char *name,
                                 cm_host_dtor dtor, void *env, wh_err_t *err);
-/* Does l provide an import (a component's import, see
- * cm_component_import)? When not, why (n bytes) says what is missing. A
- * resource that is the same as one of an earlier import counts as
- * provided only if l defines the name; instantiation is the final word. */
-bool cm_linker_provides(const cm_linker_t *l, const cm_externdesc_t *imp, char *why, size_t n);
+/* Does l provide import `index` of c (see cm_component_import)? When not,
+ * why (n bytes) says what is missing. Instantiation has the final word;
+ * this is for `inspect`. */
+bool cm_linker_provides(const cm_linker_t *l, const cm_component_t *c, uint32_t index, char *why,
+                        size_t n);
 
 /* ---- Instances ---- */
 

@@ -300,29 +300,55 @@ wh_rc cm_linker_define_type(cm_linker_t *l, const char *iface, const char *name,
 
 /* ---- what the host provides, for `inspect` ---- */
 
-bool cm_linker_provides(const cm_linker_t *l, const cm_externdesc_t *imp, char *why, size_t n)
+/* Is r exported by an import before import `upto`, or earlier in the same
+ * instance type (before export `before`)? Then it is that resource again
+ * (`type headers = fields`, a `use` of another interface's resource), not
+ * one the host must define under this name. */
+static bool seen_resource(const cm_component_t *c, uint32_t upto, const cm_instancetype_t *it,
+                          uint32_t before, const cm_resource_t *r)
 {
-    if (imp->kind != CM_EXTERN_INSTANCE && imp->kind != CM_EXTERN_FUNC) {
+    for (uint32_t i = 0; i <= upto; i++) {
+        cm_externdesc_t imp;
+        if (!cm_component_import(c, i, &imp) || imp.kind != CM_EXTERN_INSTANCE)
+            continue;
+        uint32_t n = i == upto ? before : cm_instancetype_count(imp.instance);
+        for (uint32_t k = 0; k < n; k++) {
+            cm_externdesc_t e;
+            if (cm_instancetype_export(i == upto ? it : imp.instance, k, &e) && e.resource == r)
+                return true;
+        }
+    }
+    return false;
+}
+
+bool cm_linker_provides(const cm_linker_t *l, const cm_component_t *c, uint32_t index, char *why,
+                        size_t n)
+{
+    cm_externdesc_t imp;
+    if (!cm_component_import(c, index, &imp)) {
+        snprintf(why, n, "no such import");
+        return false;
+    }
+    if (imp.kind != CM_EXTERN_INSTANCE && imp.kind != CM_EXTERN_FUNC) {
         snprintf(why, n, "the host provides only functions and instances");
         return false;
     }
-    const cm__iface *f = cm__linker_iface(l, imp->kind == CM_EXTERN_INSTANCE ? imp->name : "");
+    const cm__iface *f = cm__linker_iface(l, imp.kind == CM_EXTERN_INSTANCE ? imp.name : "");
     if (!f) {
         snprintf(why, n, "no such interface");
         return false;
     }
-    if (imp->kind == CM_EXTERN_FUNC) {
-        const cm__lfunc *lf = cm__linker_func(f, imp->name);
-        if (!lf || !cm__functype_eq(imp->func, lf->type, why, n)) {
-            if (!lf)
-                snprintf(why, n, "no such function");
+    if (imp.kind == CM_EXTERN_FUNC) {
+        const cm__lfunc *lf = cm__linker_func(f, imp.name);
+        if (!lf) {
+            snprintf(why, n, "no such function");
             return false;
         }
-        return true;
+        return cm__functype_eq(imp.func, lf->type, why, n);
     }
-    for (uint32_t i = 0; i < cm_instancetype_count(imp->instance); i++) {
+    for (uint32_t i = 0; i < cm_instancetype_count(imp.instance); i++) {
         cm_externdesc_t e;
-        if (!cm_instancetype_export(imp->instance, i, &e))
+        if (!cm_instancetype_export(imp.instance, i, &e))
             continue;
         if (e.kind == CM_EXTERN_FUNC) {
             const cm__lfunc *lf = cm__linker_func(f, e.name);
@@ -335,7 +361,8 @@ bool cm_linker_provides(const cm_linker_t *l, const cm_externdesc_t *imp, char *
                 snprintf(why, n, "%s has another type: %s", e.name, detail);
                 return false;
             }
-        } else if (e.kind == CM_EXTERN_TYPE && e.resource && !cm__linker_resource(f, e.name)) {
+        } else if (e.kind == CM_EXTERN_TYPE && e.resource && !cm__linker_resource(f, e.name) &&
+                   !seen_resource(c, index, imp.instance, i, e.resource)) {
             snprintf(why, n, "no resource %s", e.name);
             return false;
         }

@@ -427,6 +427,24 @@ def _():
         check(s.stop() == 0, "exit status after SIGTERM")
 
 
+@case("a componentize-js guest (wasi:http 0.2.10): fresh state serverless, kept stateful")
+def _():
+    js = os.environ["WH_COUNTER_JS"]
+    for args, want in (([], [1, 1, 1]), (["--instance-model", "stateful", "--instances", "1"],
+                                         [1, 2, 3])):
+        s = Server(js, *args)
+        try:
+            got = []
+            for _ in range(3):
+                st, h, body = s.get("/")
+                m = re.match(rb"^Hello from JS! \((\d+)\)\n$", body)
+                check(st == 200 and m, f"{st} {body!r}")
+                got.append(int(m.group(1)))
+            check(got == want, f"{args}: counts {got}")
+        finally:
+            check(s.stop() == 0, "exit status after SIGTERM")
+
+
 @case("the semantics kit (kit/probe.py) tells the two models apart")
 def _():
     probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kit", "probe.py")
