@@ -348,7 +348,8 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
     }
     cm_val_t result = {0};
     if (!rc) {
-        uint32_t retptr = args[lo->nparams_core - 1].i32; /* read before results overwrite it */
+        /* read before results overwrite it; only a call with a return area has one */
+        uint32_t retptr = lo->nparams_core ? args[lo->nparams_core - 1].i32 : 0;
         inst->depth = depth;
         rc = lo->callee->kind == CM__FN_HOST
                  ? call_host(inst, lo->callee, vals, &result, arena, &err)
