@@ -769,10 +769,11 @@ bool wasi_fs_rename_at(int old_dirfd, const char *old_path, bool old_read_only, 
     return true;
 }
 
-bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path, int new_dirfd,
-                     const char *new_path, bool new_read_only, wasi_fs_error_t *out_err)
+bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path,
+                     bool old_read_only, int new_dirfd, const char *new_path, bool new_read_only,
+                     wasi_fs_error_t *out_err)
 {
-    if (new_read_only)
+    if (old_read_only || new_read_only)
         return fail(WASI_FS_ERR_READ_ONLY, out_err);
     int op, np;
     char on[NAME_MAX + 1], nn[NAME_MAX + 1];

@@ -194,9 +194,12 @@ bool wasi_fs_rename_at(int old_dirfd, const char *old_path, bool old_read_only, 
                        const char *new_path, bool new_read_only, wasi_fs_error_t *out_err);
 /* link-at. With symlink-follow, a symlink as the last component of
  * old_path is expanded beneath old_dirfd (as set-times-at does) and its
- * target is linked. */
-bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path, int new_dirfd,
-                     const char *new_path, bool new_read_only, wasi_fs_error_t *out_err);
+ * target is linked. A read-only old side is refused too, though nothing
+ * changes there: a new name in a writable tree would make a file of the
+ * read-only one writable. */
+bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path,
+                     bool old_read_only, int new_dirfd, const char *new_path, bool new_read_only,
+                     wasi_fs_error_t *out_err);
 /* symlink-at. A target starting with '/' is refused (not-permitted); a
  * relative target may contain `..`: creating it is allowed, and every later
  * resolution through it is still held beneath its preopen. */

@@ -260,8 +260,12 @@ TEST_BOTH(read_only_preopen_refuses_changes)
     TH_EQ(e, WASI_FS_ERR_READ_ONLY);
     TH_OK(!wasi_fs_symlink_at(fx->ro, "file", "l", true, &e));
     TH_EQ(e, WASI_FS_ERR_READ_ONLY);
-    TH_OK(!wasi_fs_link_at(fx->ro, 0, "file", fx->ro, "hard", true, &e));
+    TH_OK(!wasi_fs_link_at(fx->ro, 0, "file", true, fx->ro, "hard", true, &e));
     TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+    /* A writable name for a file of the read-only tree is refused too. */
+    TH_OK(!wasi_fs_link_at(fx->ro, 0, "file", true, fx->rw, "hard", false, &e));
+    TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+    TH_OK(!host_exists(fx, "pre/hard"));
     TH_OK(host_exists(fx, "pre/file") && !host_exists(fx, "pre/file2") &&
           !host_exists(fx, "pre/new") && !host_exists(fx, "pre/d"));
 
@@ -336,7 +340,7 @@ TEST_BOTH(read_write_preopen_operations)
     TH_EQ(e, WASI_FS_ERR_NOT_EMPTY);
     TH_OK(!wasi_fs_unlink_file_at(fx->rw, "d", false, &e));
     TH_EQ(e, WASI_FS_ERR_IS_DIRECTORY);
-    TH_OK(wasi_fs_link_at(fx->rw, 0, "d/moved", fx->rw, "hard", false, &e));
+    TH_OK(wasi_fs_link_at(fx->rw, 0, "d/moved", false, fx->rw, "hard", false, &e));
     TH_OK(wasi_fs_unlink_file_at(fx->rw, "d/moved", false, &e));
     TH_OK(wasi_fs_unlink_file_at(fx->rw, "hard", false, &e));
     TH_OK(wasi_fs_remove_directory_at(fx->rw, "d", false, &e));
@@ -515,23 +519,23 @@ TEST_BOTH(link_at_follow)
     wasi_fs_error_t e;
     wasi_fs_stat_t st;
     /* Following: the target (sub/inner) gets a second name. */
-    TH_OK(wasi_fs_link_at(fx->rw, FOLLOW, "ok", fx->rw, "hard", false, &e));
+    TH_OK(wasi_fs_link_at(fx->rw, FOLLOW, "ok", false, fx->rw, "hard", false, &e));
     TH_EQ(open_read(fx->ro, "hard", 0, "inner"), -1);
     TH_OK(wasi_fs_stat_at(fx->ro, "sub/inner", 0, &st, &e));
     TH_EQ(st.link_count, 2);
     /* Not following: the link itself gets a second name. */
-    TH_OK(wasi_fs_link_at(fx->rw, 0, "ok", fx->rw, "hardlink", false, &e));
+    TH_OK(wasi_fs_link_at(fx->rw, 0, "ok", false, fx->rw, "hardlink", false, &e));
     TH_OK(wasi_fs_stat_at(fx->ro, "hardlink", 0, &st, &e));
     TH_EQ(st.type, WASI_FS_TYPE_SYMBOLIC_LINK);
     /* Never the secret. */
-    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "rel", fx->rw, "stolen", false, &e));
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "rel", false, fx->rw, "stolen", false, &e));
     TH_EQ(e, NP);
-    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "abs", fx->rw, "stolen", false, &e));
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "abs", false, fx->rw, "stolen", false, &e));
     TH_EQ(e, NP);
-    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "sub/deep", fx->rw, "stolen", false, &e));
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "sub/deep", false, fx->rw, "stolen", false, &e));
     TH_EQ(e, NP);
     TH_OK(!host_exists(fx, "pre/stolen"));
-    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "loop1", fx->rw, "l", false, &e));
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "loop1", false, fx->rw, "l", false, &e));
     TH_EQ(e, WASI_FS_ERR_LOOP);
 }
 
