@@ -96,6 +96,9 @@ ftruncate 4: ok
 fstat: ok
 size 4 regular 1
 fsync: ok
+fdatasync: ok
+posix_fadvise SEQUENTIAL: OK
+posix_fadvise DONTNEED: OK
 truncate 2: ok
 cat data.bin: [ab]
 mkdir sub: ok
@@ -287,6 +290,16 @@ run rowrite 1 "$tmp/empty.expected" --dir "$c/ro::/ro" "$work/fs_copy.wasm" copy
   /ro/copy.txt
 check "rowrite: the message names EROFS" grep -q "fs_copy: /ro/copy.txt: EROFS" "$tmp/rowrite.err"
 check "rowrite: nothing created" test "$(ls -A "$c/ro" | tr '\n' ' ')" = "data.txt "
+# a write error inside a stream (the device is full) comes back to the
+# program as its errno, through filesystem-error-code
+if [ -c /dev/full ]; then
+  mkdir -p "$tmp/full"
+  run full 1 "$tmp/empty.expected" --dir-rw "$c/rw::/d" --dir-rw /dev::/dev "$work/fs_copy.wasm" \
+    copy /d/big.bin /dev/full
+  check "full: the message names ENOSPC" grep -q "fs_copy: write: ENOSPC" "$tmp/full.err"
+else
+  bad "full: this host has no /dev/full"
+fi
 # no --dir at all: no file is reachable
 mkdir -p "$tmp/nodir"
 run nodir 1 "$tmp/empty.expected" "$work/fs_copy.wasm" list /

@@ -159,6 +159,10 @@ int main(int argc, char **argv)
     step("fstat", fstat(fd, &st));
     printf("size %lld regular %d\n", (long long)st.st_size, S_ISREG(st.st_mode));
     step("fsync", fsync(fd));
+    step("fdatasync", fdatasync(fd));
+    printf("posix_fadvise SEQUENTIAL: %s\n",
+           errname(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)));
+    printf("posix_fadvise DONTNEED: %s\n", errname(posix_fadvise(fd, 0, 4, POSIX_FADV_DONTNEED)));
     close(fd);
     step("truncate 2", truncate(P(0, "data.bin"), 2));
     cat("data.bin");

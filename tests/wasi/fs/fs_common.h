@@ -13,6 +13,8 @@
 static inline const char *errname(int e)
 {
     switch (e) {
+    case 0:
+        return "OK";
 #define E(x)                                                                                       \
     case x:                                                                                        \
         return #x;
@@ -32,6 +34,7 @@ static inline const char *errname(int e)
         E(ENOSYS)
         E(ENOTSUP)
         E(ENAMETOOLONG)
+        E(ENOSPC)
 #undef E
     default:
         return "E?";
