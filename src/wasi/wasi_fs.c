@@ -455,7 +455,8 @@ static int resolve_leaf(int dirfd, const char *path, bool follow, int *out_paren
         if (rc)
             break;
         struct stat st;
-        bool seen = (follow || trailing) && fstatat(parent, out_name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        bool seen =
+            (follow || trailing) && fstatat(parent, out_name, &st, AT_SYMLINK_NOFOLLOW) == 0;
         if (!seen || !S_ISLNK(st.st_mode)) {
             if (seen && trailing && !S_ISDIR(st.st_mode)) {
                 close(parent); /* "file/" */
@@ -781,8 +782,8 @@ bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_pat
     /* linkat's AT_SYMLINK_FOLLOW would let the kernel follow the link with
      * no beneath rule; resolve_leaf expands it beneath old_dirfd instead,
      * and linkat is told not to follow. */
-    int rc = resolve_leaf(old_dirfd, old_path, old_path_flags & WASI_FS_PATH_SYMLINK_FOLLOW, &op,
-                          on);
+    int rc =
+        resolve_leaf(old_dirfd, old_path, old_path_flags & WASI_FS_PATH_SYMLINK_FOLLOW, &op, on);
     if (rc)
         return fail_path(rc, out_err);
     rc = resolve_parent(new_dirfd, new_path, &np, nn, &nt);
@@ -1059,8 +1060,8 @@ bool wasi_fs_metadata_hash(int fd, wasi_fs_hash_t *out, wasi_fs_error_t *out_err
     return true;
 }
 
-bool wasi_fs_metadata_hash_at(int dirfd, uint32_t path_flags, const char *path,
-                              wasi_fs_hash_t *out, wasi_fs_error_t *out_err)
+bool wasi_fs_metadata_hash_at(int dirfd, uint32_t path_flags, const char *path, wasi_fs_hash_t *out,
+                              wasi_fs_error_t *out_err)
 {
     int fd;
     int rc = resolve(dirfd, path, O_PATH, 0, path_flags & WASI_FS_PATH_SYMLINK_FOLLOW, &fd);

@@ -246,17 +246,17 @@ static wh_rc own_result(cm_call_t *call, cm_val_t *result, uint32_t rep)
 
 /* Every descriptor method starts the same way: the descriptor behind self
  * (a dead handle is a trap). */
-#define SELF(d)                                                                                   \
-    desc_t *d = desc_arg(call, &args[0]);                                                         \
-    if (!d)                                                                                       \
+#define SELF(d)                                                                                    \
+    desc_t *d = desc_arg(call, &args[0]);                                                          \
+    if (!d)                                                                                        \
     return WH_TRAP
 
 /* A path argument into a local, returning from the host function when
  * there is none (see path_arg). */
-#define PATH(p, v)                                                                                \
-    wh_rc p##_rc = WH_OK;                                                                         \
-    char *p = path_arg(call, (v), result, &p##_rc);                                               \
-    if (!p)                                                                                       \
+#define PATH(p, v)                                                                                 \
+    wh_rc p##_rc = WH_OK;                                                                          \
+    char *p = path_arg(call, (v), result, &p##_rc);                                                \
+    if (!p)                                                                                        \
     return p##_rc
 
 /* ---- descriptor: streams ---- */
@@ -289,8 +289,7 @@ static bool writable(const desc_t *d, wasi_fs_error_t *e)
     return true;
 }
 
-static wh_rc d_write_via_stream(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc d_write_via_stream(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     SELF(d);
     uint64_t off = args[1].of.u;
@@ -303,8 +302,7 @@ static wh_rc d_write_via_stream(cm_call_t *call, void *env, const cm_val_t *args
     return own_result(call, result, s ? wasi_table_add(wasi_ctx_of(call), &s->obj) : 0);
 }
 
-static wh_rc d_append_via_stream(cm_call_t *call, void *env, const cm_val_t *args,
-                                 cm_val_t *result)
+static wh_rc d_append_via_stream(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     SELF(d);
     wasi_fs_error_t e;
@@ -330,8 +328,8 @@ static wh_rc d_advise(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t
 {
     SELF(d);
     wasi_fs_error_t e;
-    bool ok = wasi_fs_advise(d->fd, args[1].of.u, args[2].of.u,
-                             (wasi_fs_advice_t)args[3].of.var.tag, &e);
+    bool ok =
+        wasi_fs_advise(d->fd, args[1].of.u, args[2].of.u, (wasi_fs_advice_t)args[3].of.var.tag, &e);
     return fs_result(call, result, ok, NULL, e);
 }
 
@@ -560,8 +558,9 @@ static wh_rc d_open_at(cm_call_t *call, void *env, const cm_val_t *args, cm_val_
     int fd;
     if (!wasi_fs_open_at(d->fd, path, pflags, oflags, dflags, d->read_only, &fd, &e))
         return fs_err(call, result, e);
-    uint32_t rep = desc_new(wasi_ctx_of(call), fd, dflags & ~(uint32_t)WASI_FS_DESC_MUTATE_DIRECTORY,
-                            wasi_fs_child_read_only(d->read_only));
+    uint32_t rep =
+        desc_new(wasi_ctx_of(call), fd, dflags & ~(uint32_t)WASI_FS_DESC_MUTATE_DIRECTORY,
+                 wasi_fs_child_read_only(d->read_only));
     return own_result(call, result, rep);
 }
 
@@ -600,8 +599,7 @@ static wh_rc d_rename_at(cm_call_t *call, void *env, const cm_val_t *args, cm_va
         return WH_TRAP;
     PATH(new_path, &args[3]);
     wasi_fs_error_t e;
-    bool ok = wasi_fs_rename_at(d->fd, old_path, d->read_only, nd->fd, new_path, nd->read_only,
-                                &e);
+    bool ok = wasi_fs_rename_at(d->fd, old_path, d->read_only, nd->fd, new_path, nd->read_only, &e);
     return fs_result(call, result, ok, NULL, e);
 }
 
@@ -624,8 +622,7 @@ static wh_rc d_unlink_file_at(cm_call_t *call, void *env, const cm_val_t *args, 
     return fs_result(call, result, ok, NULL, e);
 }
 
-static wh_rc d_metadata_hash_at(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc d_metadata_hash_at(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     SELF(d);
     PATH(path, &args[2]);

@@ -287,8 +287,8 @@ typedef struct {
 } wasi_fs_hash_t;
 
 bool wasi_fs_metadata_hash(int fd, wasi_fs_hash_t *out, wasi_fs_error_t *out_err);
-bool wasi_fs_metadata_hash_at(int dirfd, uint32_t path_flags, const char *path,
-                              wasi_fs_hash_t *out, wasi_fs_error_t *out_err);
+bool wasi_fs_metadata_hash_at(int dirfd, uint32_t path_flags, const char *path, wasi_fs_hash_t *out,
+                              wasi_fs_error_t *out_err);
 
 /* read-directory: an iterator over the entries of a directory, without "."
  * and "..". The iterator has its own host fd; it does not borrow `fd`. */

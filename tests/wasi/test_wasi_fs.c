@@ -472,8 +472,14 @@ TEST_BOTH(set_times_beneath)
     TH_OK(!wasi_fs_set_times_at(fx->rw, FOLLOW, "file/", false, &T_A, &T_A, &e));
     TH_EQ(e, WASI_FS_ERR_NOT_DIRECTORY);
     /* Escapes: every one refused, and the secret keeps its times. */
-    const char *out[] = {"../secret", "rel", "abs", "sub/deep", "outdir", "outdir/secret",
-                         "sub/../../secret", "dirlink/../../secret"};
+    const char *out[] = {"../secret",
+                         "rel",
+                         "abs",
+                         "sub/deep",
+                         "outdir",
+                         "outdir/secret",
+                         "sub/../../secret",
+                         "dirlink/../../secret"};
     for (size_t i = 0; i < WH_ARRAY_LEN(out); i++) {
         e = 0;
         TH_OK(!wasi_fs_set_times_at(fx->rw, FOLLOW, out[i], false, &T_A, &T_A, &e));

@@ -109,9 +109,9 @@ static int both_now(const char *rel)
 {
 #ifdef __wasi__
     int dfd = open(base, O_RDONLY | O_DIRECTORY);
-    int rc = wasi_result(__wasi_path_filestat_set_times(
-        dfd, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, rel, 0, 0,
-        __WASI_FSTFLAGS_ATIM_NOW | __WASI_FSTFLAGS_MTIM_NOW));
+    int rc = wasi_result(
+        __wasi_path_filestat_set_times(dfd, __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW, rel, 0, 0,
+                                       __WASI_FSTFLAGS_ATIM_NOW | __WASI_FSTFLAGS_MTIM_NOW));
     close(dfd);
     return rc;
 #else
@@ -227,7 +227,8 @@ int main(int argc, char **argv)
            st.st_mtim.tv_sec >= before - 5 && st.st_mtim.tv_sec <= before + 5);
     step("utimensat both now", both_now("data.bin"));
     stat(P(0, "data.bin"), &st);
-    printf("atime is now: %d\n", st.st_atim.tv_sec >= before - 5 && st.st_atim.tv_sec <= before + 5);
+    printf("atime is now: %d\n",
+           st.st_atim.tv_sec >= before - 5 && st.st_atim.tv_sec <= before + 5);
 
     /* errors */
     step("open missing", open(P(0, "missing"), O_RDONLY));

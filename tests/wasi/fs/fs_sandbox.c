@@ -85,8 +85,7 @@ int main(int argc, char **argv)
     step("create up/escaped2.txt", open(at(0, rw, "up/escaped2.txt"), O_CREAT | O_WRONLY, 0644));
     step("open out_rel for writing", open(at(0, rw, "out_rel"), O_WRONLY | O_TRUNC));
     step("unlink ../secret", unlink(at(0, rw, "../secret")));
-    step("rename inside.txt -> ../moved",
-         rename(at(0, rw, "inside.txt"), at(1, rw, "../moved")));
+    step("rename inside.txt -> ../moved", rename(at(0, rw, "inside.txt"), at(1, rw, "../moved")));
     step("link out_rel (followed) -> stolen",
          linkat(AT_FDCWD, at(0, rw, "out_rel"), AT_FDCWD, at(1, rw, "stolen"), AT_SYMLINK_FOLLOW));
     step("utimensat out_rel (followed)", utimensat(AT_FDCWD, at(0, rw, "out_rel"), ts, 0));
