@@ -1,6 +1,6 @@
 /*
  * test_wasi_fs_handles.c — wasi:filesystem handles as a guest holds them:
- * wat/fs_handles.wat (built by jco parse, see CMakeLists.txt) linked to the
+ * fs_handles.wat (built by jco parse, see CMakeLists.txt) linked to the
  * real WASI host. A read stream outlives the descriptors it came from, and
  * every host fd is closed once the guest has dropped all it held; each
  * get-directories call gives new descriptors of the same directories; a
@@ -52,10 +52,6 @@ static bool setup(fixture *fx)
     memset(fx, 0, sizeof *fx);
     wh_arena_init(&fx->arena, 1024);
     uv_loop_init(&fx->loop);
-#ifndef WH_TEST_WASI_WAT_DIR
-    fprintf(stderr, "fs_handles.wasm was not built (jco missing: see tests/wasi/CMakeLists.txt)\n");
-    return false;
-#else
     char path[512];
     snprintf(fx->root, sizeof fx->root, "/tmp/wasi_fsh_XXXXXX");
     if (!mkdtemp(fx->root))
@@ -79,11 +75,12 @@ static bool setup(fixture *fx)
         return false;
     wasi_config_init(&fx->cfg);
     fx->cfg.preopens = &fx->po;
-    snprintf(path, sizeof path, "%s/fs_handles.wasm", WH_TEST_WASI_WAT_DIR);
     uint8_t *bytes;
     size_t len;
-    if (!TH_EQ(wh_read_file(path, &bytes, &len, &err), WH_OK))
+    if (wh_read_file(WH_TEST_FS_HANDLES_WASM, &bytes, &len, &err)) {
+        fprintf(stderr, "%s (node and jco build it: see tests/wasi/CMakeLists.txt)\n", err.msg);
         return false;
+    }
     wh_rc rc = cm_component_load(bytes, len, &fx->c, &err);
     wh_free(bytes);
     if (rc)
@@ -97,7 +94,6 @@ static bool setup(fixture *fx)
     if (rc)
         fprintf(stderr, "instantiate: %s\n", err.msg);
     return rc == WH_OK;
-#endif
 }
 
 static void teardown(fixture *fx)
