@@ -433,6 +433,73 @@ static int resolve_parent(int dirfd, const char *path, int *out_parent, char *ou
     return rc;
 }
 
+/* resolve_parent, and then, when follow is set (or the path ends in '/',
+ * which makes the kernel follow too), as long as the last name is a
+ * symlink: its target replaces the last component of the path, and the
+ * new path is resolved again from dirfd. That is what the kernel does with
+ * a trailing link, done as strings so that every `..` of a target is still
+ * checked against dirfd, never only against the link's directory. At most
+ * MAX_SYMLINKS expansions. On success *out_name is never a symlink when
+ * following, and the *at() call can be told not to follow. */
+static int resolve_leaf(int dirfd, const char *path, bool follow, int *out_parent, char *out_name)
+{
+    char *cur = wh_strdup(path);
+    int rc = 0, links = 0;
+    *out_parent = -1;
+    if (!cur)
+        return ENOMEM;
+    for (;;) {
+        int parent;
+        bool trailing;
+        rc = resolve_parent(dirfd, cur, &parent, out_name, &trailing);
+        if (rc)
+            break;
+        struct stat st;
+        bool seen =
+            (follow || trailing) && fstatat(parent, out_name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (!seen || !S_ISLNK(st.st_mode)) {
+            if (seen && trailing && !S_ISDIR(st.st_mode)) {
+                close(parent); /* "file/" */
+                rc = ENOTDIR;
+                break;
+            }
+            *out_parent = parent; /* a missing name is for the caller's call to report */
+            break;
+        }
+        char target[PATH_MAX];
+        ssize_t n = ++links > MAX_SYMLINKS ? (errno = ELOOP, -1)
+                                           : readlinkat(parent, out_name, target, sizeof target);
+        rc = n < 0 ? errno : (size_t)n >= sizeof target ? ENAMETOOLONG : n == 0 ? ENOENT : 0;
+        close(parent);
+        if (rc)
+            break;
+        if (target[0] == '/') {
+            rc = EXDEV;
+            break;
+        }
+        /* The link's directory as the path named it: everything up to the
+         * last '/' before the (slash-stripped) last component. */
+        size_t end = strlen(cur);
+        while (end > 1 && cur[end - 1] == '/')
+            end--;
+        size_t dir = end;
+        while (dir > 0 && cur[dir - 1] != '/')
+            dir--;
+        char *next = wh_malloc(dir + (size_t)n + 2);
+        if (!next) {
+            rc = ENOMEM;
+            break;
+        }
+        memcpy(next, cur, dir);
+        memcpy(next + dir, target, (size_t)n);
+        strcpy(next + dir + n, trailing ? "/" : "");
+        wh_free(cur);
+        cur = next;
+    }
+    wh_free(cur);
+    return rc;
+}
+
 /* ---- Preopens ---- */
 
 wh_rc wasi_preopens_add(wasi_preopens_t *t, const char *host_dir, const char *guest_name,
@@ -473,6 +540,18 @@ void wasi_preopens_free(wasi_preopens_t *t)
         wh_free(t->dirs.data[i].guest);
     }
     wh_vec_free(&t->dirs);
+}
+
+bool wasi_fs_preopen_fd(const wasi_preopen_t *p, int *out_fd, wasi_fs_error_t *out_err)
+{
+    /* "." is one component beneath the preopen itself: nothing to resolve. */
+    int fd = openat(p->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0); /* no read permission: O_PATH still works */
+    *out_fd = fd;
+    if (fd < 0)
+        return fail_errno(errno, out_err);
+    return true;
 }
 
 /* ---- open-at ---- */
@@ -691,15 +770,20 @@ bool wasi_fs_rename_at(int old_dirfd, const char *old_path, bool old_read_only, 
     return true;
 }
 
-bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path, int new_dirfd,
-                     const char *new_path, bool new_read_only, wasi_fs_error_t *out_err)
+bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path,
+                     bool old_read_only, int new_dirfd, const char *new_path, bool new_read_only,
+                     wasi_fs_error_t *out_err)
 {
-    if (new_read_only)
+    if (old_read_only || new_read_only)
         return fail(WASI_FS_ERR_READ_ONLY, out_err);
     int op, np;
     char on[NAME_MAX + 1], nn[NAME_MAX + 1];
-    bool ot, nt;
-    int rc = resolve_parent(old_dirfd, old_path, &op, on, &ot);
+    bool nt;
+    /* linkat's AT_SYMLINK_FOLLOW would let the kernel follow the link with
+     * no beneath rule; resolve_leaf expands it beneath old_dirfd instead,
+     * and linkat is told not to follow. */
+    int rc =
+        resolve_leaf(old_dirfd, old_path, old_path_flags & WASI_FS_PATH_SYMLINK_FOLLOW, &op, on);
     if (rc)
         return fail_path(rc, out_err);
     rc = resolve_parent(new_dirfd, new_path, &np, nn, &nt);
@@ -707,17 +791,8 @@ bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_pat
         close(op);
         return fail_path(rc, out_err);
     }
-    int r = -1, e = 0;
-    struct stat st;
-    /* linkat's AT_SYMLINK_FOLLOW would let the kernel follow the link with
-     * no beneath rule, so following is not offered (see the header). */
-    if ((old_path_flags & WASI_FS_PATH_SYMLINK_FOLLOW) &&
-        fstatat(op, on, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-        e = ENOTSUP;
-    } else {
-        r = linkat(op, on, np, nn, 0);
-        e = errno;
-    }
+    int r = linkat(op, on, np, nn, 0);
+    int e = errno;
     close(op);
     close(np);
     if (r != 0)
@@ -773,6 +848,228 @@ bool wasi_fs_sync_data(int fd, wasi_fs_error_t *out_err)
     if (fdatasync(fd) != 0)
         return fail_errno(errno, out_err);
     return true;
+}
+
+bool wasi_fs_read(int fd, uint32_t desc_flags, uint64_t offset, void *buf, size_t len,
+                  size_t *out_n, bool *out_eof, wasi_fs_error_t *out_err)
+{
+    *out_n = 0;
+    *out_eof = false;
+    if (!(desc_flags & WASI_FS_DESC_READ))
+        return fail(WASI_FS_ERR_BAD_DESCRIPTOR, out_err);
+    if (offset > (uint64_t)INT64_MAX)
+        return fail(WASI_FS_ERR_INVALID, out_err);
+    size_t got = 0;
+    while (got < len) {
+        ssize_t r = pread(fd, (char *)buf + got, len - got, (off_t)(offset + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            if (got)
+                break; /* what was read is the answer; the error comes again next time */
+            return fail_errno(errno, out_err);
+        }
+        if (r == 0) {
+            *out_eof = true;
+            break;
+        }
+        got += (size_t)r;
+    }
+    *out_n = got;
+    return true;
+}
+
+bool wasi_fs_write(int fd, uint32_t desc_flags, uint64_t offset, const void *buf, size_t len,
+                   size_t *out_n, wasi_fs_error_t *out_err)
+{
+    *out_n = 0;
+    if (!(desc_flags & WASI_FS_DESC_WRITE))
+        return fail(WASI_FS_ERR_BAD_DESCRIPTOR, out_err);
+    if (offset > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - offset)
+        return fail(WASI_FS_ERR_FILE_TOO_LARGE, out_err);
+    size_t put = 0;
+    while (put < len) {
+        ssize_t r = pwrite(fd, (const char *)buf + put, len - put, (off_t)(offset + put));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            if (put)
+                break;
+            return fail_errno(errno, out_err);
+        }
+        put += (size_t)r;
+    }
+    *out_n = put;
+    return true;
+}
+
+bool wasi_fs_open_append(int fd, uint32_t desc_flags, int *out_fd, wasi_fs_error_t *out_err)
+{
+    *out_fd = -1;
+    if (!(desc_flags & WASI_FS_DESC_WRITE))
+        return fail(WASI_FS_ERR_BAD_DESCRIPTOR, out_err);
+    /* O_APPEND belongs to the open file description, which fd shares with
+     * every stream and read/write call on the descriptor, and Linux makes
+     * even pwrite append on an O_APPEND description: so a new description
+     * of the same file, reached through the process's own fd table. This is
+     * no guest path; the magic link names the very file fd is open on. */
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    struct stat a, b;
+    int afd = open(proc, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+    if (afd >= 0 && (fstat(afd, &a) != 0 || fstat(fd, &b) != 0 || a.st_dev != b.st_dev ||
+                     a.st_ino != b.st_ino)) {
+        close(afd); /* not the same file after all (no real /proc): do without */
+        afd = -1;
+    }
+    *out_fd = afd;
+    return true;
+}
+
+/* new-timestamp to utimensat's timespec. */
+static bool timespec_of(const wasi_fs_newtime_t *t, struct timespec *ts, wasi_fs_error_t *out_err)
+{
+    ts->tv_sec = 0;
+    switch (t->kind) {
+    case WASI_FS_TIME_NO_CHANGE:
+        ts->tv_nsec = UTIME_OMIT;
+        return true;
+    case WASI_FS_TIME_NOW:
+        ts->tv_nsec = UTIME_NOW;
+        return true;
+    case WASI_FS_TIME_SET:
+        if (t->nanoseconds >= 1000000000u)
+            return fail(WASI_FS_ERR_INVALID, out_err);
+        if (t->seconds > (uint64_t)INT64_MAX || (time_t)t->seconds != (int64_t)t->seconds)
+            return fail(WASI_FS_ERR_OVERFLOW, out_err);
+        ts->tv_sec = (time_t)t->seconds;
+        ts->tv_nsec = (long)t->nanoseconds;
+        return true;
+    }
+    return fail(WASI_FS_ERR_INVALID, out_err);
+}
+
+bool wasi_fs_set_times(int fd, bool read_only, const wasi_fs_newtime_t *atime,
+                       const wasi_fs_newtime_t *mtime, wasi_fs_error_t *out_err)
+{
+    if (read_only)
+        return fail(WASI_FS_ERR_READ_ONLY, out_err);
+    struct timespec ts[2];
+    if (!timespec_of(atime, &ts[0], out_err) || !timespec_of(mtime, &ts[1], out_err))
+        return false;
+    if (futimens(fd, ts) == 0)
+        return true;
+    int e = errno;
+    if (e == EBADF) {
+        /* An O_PATH directory (a preopen without read permission): its "."
+         * opened for reading is the same directory. */
+        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            int r = futimens(dfd, ts);
+            e = errno;
+            close(dfd);
+            if (r == 0)
+                return true;
+        }
+    }
+    return fail_errno(e, out_err);
+}
+
+bool wasi_fs_set_times_at(int dirfd, uint32_t path_flags, const char *path, bool read_only,
+                          const wasi_fs_newtime_t *atime, const wasi_fs_newtime_t *mtime,
+                          wasi_fs_error_t *out_err)
+{
+    if (read_only)
+        return fail(WASI_FS_ERR_READ_ONLY, out_err);
+    struct timespec ts[2];
+    if (!timespec_of(atime, &ts[0], out_err) || !timespec_of(mtime, &ts[1], out_err))
+        return false;
+    int parent;
+    char name[NAME_MAX + 1];
+    int rc = resolve_leaf(dirfd, path, path_flags & WASI_FS_PATH_SYMLINK_FOLLOW, &parent, name);
+    if (rc)
+        return fail_path(rc, out_err);
+    /* name is one component, and not a link to follow (resolve_leaf). */
+    int r = utimensat(parent, name, ts, AT_SYMLINK_NOFOLLOW);
+    int e = errno;
+    close(parent);
+    if (r != 0)
+        return fail_errno(e, out_err);
+    return true;
+}
+
+bool wasi_fs_advise(int fd, uint64_t offset, uint64_t len, wasi_fs_advice_t advice,
+                    wasi_fs_error_t *out_err)
+{
+    static const int host[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
+                               POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
+    if ((unsigned)advice >= WH_ARRAY_LEN(host) || offset > (uint64_t)INT64_MAX ||
+        len > (uint64_t)INT64_MAX)
+        return fail(WASI_FS_ERR_INVALID, out_err);
+    int r = posix_fadvise(fd, (off_t)offset, (off_t)len, host[advice]);
+    if (r != 0)
+        return fail_errno(r, out_err); /* posix_fadvise returns the error */
+    return true;
+}
+
+bool wasi_fs_get_flags(int fd, uint32_t desc_flags, bool read_only, uint32_t *out_flags,
+                       wasi_fs_error_t *out_err)
+{
+    struct stat st;
+    *out_flags = 0;
+    if (fstat(fd, &st) != 0)
+        return fail_errno(errno, out_err);
+    uint32_t f = desc_flags & ~(uint32_t)WASI_FS_DESC_MUTATE_DIRECTORY;
+    if (S_ISDIR(st.st_mode) && !read_only)
+        f |= WASI_FS_DESC_MUTATE_DIRECTORY;
+    *out_flags = f;
+    return true;
+}
+
+bool wasi_fs_is_same_object(int fd1, int fd2)
+{
+    struct stat a, b;
+    return fstat(fd1, &a) == 0 && fstat(fd2, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+/* splitmix64's finaliser: a bijection on 64 bits that spreads every input
+ * bit over the output. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+static void hash_of(const struct stat *st, wasi_fs_hash_t *out)
+{
+    uint64_t dev = (uint64_t)st->st_dev, ino = (uint64_t)st->st_ino;
+    /* For one device, lower is a bijection of the inode: no two files of a
+     * file system share it. upper mixes the other way round. */
+    out->lower = mix64(ino ^ mix64(dev ^ 0x9e3779b97f4a7c15u));
+    out->upper = mix64(dev ^ mix64(ino + 0x6a09e667f3bcc909u));
+}
+
+bool wasi_fs_metadata_hash(int fd, wasi_fs_hash_t *out, wasi_fs_error_t *out_err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return fail_errno(errno, out_err);
+    hash_of(&st, out);
+    return true;
+}
+
+bool wasi_fs_metadata_hash_at(int dirfd, uint32_t path_flags, const char *path, wasi_fs_hash_t *out,
+                              wasi_fs_error_t *out_err)
+{
+    int fd;
+    int rc = resolve(dirfd, path, O_PATH, 0, path_flags & WASI_FS_PATH_SYMLINK_FOLLOW, &fd);
+    if (rc)
+        return fail_path(rc, out_err);
+    bool ok = wasi_fs_metadata_hash(fd, out, out_err);
+    close(fd);
+    return ok;
 }
 
 /* ---- read-directory ---- */

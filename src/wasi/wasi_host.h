@@ -161,14 +161,26 @@ void wasi_preopens_free(wasi_preopens_t *t);
 
 /* open-at. On success *out_fd is a new host fd the caller owns (O_CLOEXEC).
  * The new descriptor is read-only in the sense above exactly when
- * wasi_fs_child_read_only() says so: a descriptor opened beneath a read-only
- * one cannot gain mutate-directory, so read-only-ness is inherited. */
+ * wasi_fs_child_read_only() says so. */
 bool wasi_fs_open_at(int dirfd, const char *path, uint32_t path_flags, uint32_t open_flags,
                      uint32_t desc_flags, bool read_only, int *out_fd, wasi_fs_error_t *out_err);
-static inline bool wasi_fs_child_read_only(bool parent_read_only, uint32_t desc_flags)
+/* Read-only-ness is inherited, both ways: beneath a read-only descriptor
+ * nothing can ask for mutate-directory (open-at fails), and beneath a
+ * writable one a directory gets mutate-directory whether it asked or not.
+ * The second half is a choice: the preview1 adapter that every wasi-libc
+ * program goes through never asks for mutate-directory, so the strict
+ * reading would make `mkdirat(dirfd(opendir("x")), ...)` fail where it
+ * works natively (wasmtime also lets a directory inherit its parent's
+ * permissions). Either way nothing writable is reachable from a read-only
+ * preopen. */
+static inline bool wasi_fs_child_read_only(bool parent_read_only)
 {
-    return parent_read_only || !(desc_flags & WASI_FS_DESC_MUTATE_DIRECTORY);
+    return parent_read_only;
 }
+/* A new host fd for the preopen p, owned by the caller: the directory opened
+ * for reading when the host allows it (so sync, set-times and advise work on
+ * it), else a duplicate of the preopen's O_PATH fd. */
+bool wasi_fs_preopen_fd(const wasi_preopen_t *p, int *out_fd, wasi_fs_error_t *out_err);
 
 bool wasi_fs_stat(int fd, wasi_fs_stat_t *out, wasi_fs_error_t *out_err);
 bool wasi_fs_stat_at(int dirfd, const char *path, uint32_t path_flags, wasi_fs_stat_t *out,
@@ -180,11 +192,14 @@ bool wasi_fs_remove_directory_at(int dirfd, const char *path, bool read_only,
 bool wasi_fs_unlink_file_at(int dirfd, const char *path, bool read_only, wasi_fs_error_t *out_err);
 bool wasi_fs_rename_at(int old_dirfd, const char *old_path, bool old_read_only, int new_dirfd,
                        const char *new_path, bool new_read_only, wasi_fs_error_t *out_err);
-/* link-at. With symlink-follow set and a symlink as the last component of
- * old_path it fails with unsupported (the host cannot link the target
- * without resolving outside our walk). */
-bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path, int new_dirfd,
-                     const char *new_path, bool new_read_only, wasi_fs_error_t *out_err);
+/* link-at. With symlink-follow, a symlink as the last component of
+ * old_path is expanded beneath old_dirfd (as set-times-at does) and its
+ * target is linked. A read-only old side is refused too, though nothing
+ * changes there: a new name in a writable tree would make a file of the
+ * read-only one writable. */
+bool wasi_fs_link_at(int old_dirfd, uint32_t old_path_flags, const char *old_path,
+                     bool old_read_only, int new_dirfd, const char *new_path, bool new_read_only,
+                     wasi_fs_error_t *out_err);
 /* symlink-at. A target starting with '/' is refused (not-permitted); a
  * relative target may contain `..`: creating it is allowed, and every later
  * resolution through it is still held beneath its preopen. */
@@ -198,6 +213,82 @@ bool wasi_fs_readlink_at(int dirfd, const char *path, char **out_target, wasi_fs
 bool wasi_fs_set_size(int fd, uint32_t desc_flags, uint64_t size, wasi_fs_error_t *out_err);
 bool wasi_fs_sync(int fd, wasi_fs_error_t *out_err);
 bool wasi_fs_sync_data(int fd, wasi_fs_error_t *out_err);
+
+/* read and write (the descriptor methods, not the streams): at most len
+ * bytes at offset, without moving any position. read needs `read` in
+ * desc_flags, write needs `write`, else bad-descriptor. read sets *out_eof
+ * when it reached the end of the file before len bytes. */
+bool wasi_fs_read(int fd, uint32_t desc_flags, uint64_t offset, void *buf, size_t len,
+                  size_t *out_n, bool *out_eof, wasi_fs_error_t *out_err);
+bool wasi_fs_write(int fd, uint32_t desc_flags, uint64_t offset, const void *buf, size_t len,
+                   size_t *out_n, wasi_fs_error_t *out_err);
+
+/* A second host fd on the same file, opened for appending (every write goes
+ * to the end, atomically), for append-via-stream; the caller owns it. Needs
+ * `write` in desc_flags (else bad-descriptor). On a host without
+ * /proc/self/fd, *out_fd is -1 and the call still succeeds: the caller then
+ * writes at the size fstat reports. */
+bool wasi_fs_open_append(int fd, uint32_t desc_flags, int *out_fd, wasi_fs_error_t *out_err);
+
+/* new-timestamp. */
+typedef enum {
+    WASI_FS_TIME_NO_CHANGE,
+    WASI_FS_TIME_NOW,
+    WASI_FS_TIME_SET, /* seconds, nanoseconds */
+} wasi_fs_newtime_kind;
+
+typedef struct {
+    wasi_fs_newtime_kind kind;
+    uint64_t seconds;
+    uint32_t nanoseconds;
+} wasi_fs_newtime_t;
+
+/* set-times and set-times-at. Through a read-only descriptor they fail with
+ * read-only. Nanoseconds of 10^9 or more are invalid; seconds beyond the
+ * host's time_t are overflow. set-times-at without symlink-follow sets the
+ * times of a symlink itself; with it, each trailing symlink is expanded
+ * beneath dirfd as every other lookup is. */
+bool wasi_fs_set_times(int fd, bool read_only, const wasi_fs_newtime_t *atime,
+                       const wasi_fs_newtime_t *mtime, wasi_fs_error_t *out_err);
+bool wasi_fs_set_times_at(int dirfd, uint32_t path_flags, const char *path, bool read_only,
+                          const wasi_fs_newtime_t *atime, const wasi_fs_newtime_t *mtime,
+                          wasi_fs_error_t *out_err);
+
+/* advice, in the WIT's order. */
+typedef enum {
+    WASI_FS_ADVICE_NORMAL,
+    WASI_FS_ADVICE_SEQUENTIAL,
+    WASI_FS_ADVICE_RANDOM,
+    WASI_FS_ADVICE_WILL_NEED,
+    WASI_FS_ADVICE_DONT_NEED,
+    WASI_FS_ADVICE_NO_REUSE,
+} wasi_fs_advice_t;
+
+/* advise: posix_fadvise(2). A length of 0 means "to the end of the file". */
+bool wasi_fs_advise(int fd, uint64_t offset, uint64_t len, wasi_fs_advice_t advice,
+                    wasi_fs_error_t *out_err);
+
+/* get-flags. desc_flags are those the descriptor was opened with; the
+ * answer keeps read, write and the sync flags from them, and has
+ * mutate-directory exactly when fd is a directory and read_only is false
+ * (see wasi_fs_child_read_only). */
+bool wasi_fs_get_flags(int fd, uint32_t desc_flags, bool read_only, uint32_t *out_flags,
+                       wasi_fs_error_t *out_err);
+
+/* is-same-object: same device and inode. False when either fstat fails. */
+bool wasi_fs_is_same_object(int fd1, int fd2);
+
+/* metadata-hash-value: a 128-bit mix of the device and inode numbers, so
+ * that it stays the same while the object exists (the preview1 adapter
+ * shows `lower` as st_ino) and differs between objects. The mix is fixed,
+ * not keyed: it hides nothing a guest could not learn otherwise. */
+typedef struct {
+    uint64_t lower, upper;
+} wasi_fs_hash_t;
+
+bool wasi_fs_metadata_hash(int fd, wasi_fs_hash_t *out, wasi_fs_error_t *out_err);
+bool wasi_fs_metadata_hash_at(int dirfd, uint32_t path_flags, const char *path, wasi_fs_hash_t *out,
+                              wasi_fs_error_t *out_err);
 
 /* read-directory: an iterator over the entries of a directory, without "."
  * and "..". The iterator has its own host fd; it does not borrow `fd`. */

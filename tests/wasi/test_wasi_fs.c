@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct {
@@ -259,16 +260,23 @@ TEST_BOTH(read_only_preopen_refuses_changes)
     TH_EQ(e, WASI_FS_ERR_READ_ONLY);
     TH_OK(!wasi_fs_symlink_at(fx->ro, "file", "l", true, &e));
     TH_EQ(e, WASI_FS_ERR_READ_ONLY);
-    TH_OK(!wasi_fs_link_at(fx->ro, 0, "file", fx->ro, "hard", true, &e));
+    TH_OK(!wasi_fs_link_at(fx->ro, 0, "file", true, fx->ro, "hard", true, &e));
     TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+    /* A writable name for a file of the read-only tree is refused too. */
+    TH_OK(!wasi_fs_link_at(fx->ro, 0, "file", true, fx->rw, "hard", false, &e));
+    TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+    TH_OK(!host_exists(fx, "pre/hard"));
     TH_OK(host_exists(fx, "pre/file") && !host_exists(fx, "pre/file2") &&
           !host_exists(fx, "pre/new") && !host_exists(fx, "pre/d"));
 
     /* Read-only is inherited: a directory opened beneath has no
      * mutate-directory, so it refuses the same things. */
+    TH_OK(!wasi_fs_open_at(fx->ro, "sub", FOLLOW, WASI_FS_OPEN_DIRECTORY,
+                           WASI_FS_DESC_READ | WASI_FS_DESC_MUTATE_DIRECTORY, true, &fd, &e));
+    TH_EQ(e, WASI_FS_ERR_READ_ONLY);
     TH_OK(wasi_fs_open_at(fx->ro, "sub", FOLLOW, WASI_FS_OPEN_DIRECTORY, WASI_FS_DESC_READ, true,
                           &fd, &e));
-    bool child_ro = wasi_fs_child_read_only(true, WASI_FS_DESC_READ);
+    bool child_ro = wasi_fs_child_read_only(true);
     TH_OK(child_ro);
     if (fd >= 0) {
         int f2;
@@ -286,7 +294,9 @@ TEST_BOTH(read_only_preopen_refuses_changes)
         TH_EQ(e, WASI_FS_ERR_BAD_DESCRIPTOR);
         close(fd);
     }
-    TH_OK(!wasi_fs_child_read_only(false, WASI_FS_DESC_MUTATE_DIRECTORY));
+    /* Beneath a writable preopen a directory stays writable, asked or not
+     * (the preview1 adapter never asks for mutate-directory). */
+    TH_OK(!wasi_fs_child_read_only(false));
 }
 
 TEST_BOTH(read_write_preopen_operations)
@@ -330,7 +340,7 @@ TEST_BOTH(read_write_preopen_operations)
     TH_EQ(e, WASI_FS_ERR_NOT_EMPTY);
     TH_OK(!wasi_fs_unlink_file_at(fx->rw, "d", false, &e));
     TH_EQ(e, WASI_FS_ERR_IS_DIRECTORY);
-    TH_OK(wasi_fs_link_at(fx->rw, 0, "d/moved", fx->rw, "hard", false, &e));
+    TH_OK(wasi_fs_link_at(fx->rw, 0, "d/moved", false, fx->rw, "hard", false, &e));
     TH_OK(wasi_fs_unlink_file_at(fx->rw, "d/moved", false, &e));
     TH_OK(wasi_fs_unlink_file_at(fx->rw, "hard", false, &e));
     TH_OK(wasi_fs_remove_directory_at(fx->rw, "d", false, &e));
@@ -407,6 +417,276 @@ TEST_BOTH(stat_and_read_directory)
     TH_EQ(files, 1);
     TH_EQ(dirs, 1);
     TH_EQ(links, 7);
+}
+
+/* The host's times of root/rel, without following a last symlink. */
+static bool host_times(const fixture *fx, const char *rel, int64_t *atime, int64_t *mtime)
+{
+    char p[PATH_MAX];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", fx->root, rel);
+    if (lstat(p, &st) != 0)
+        return false;
+    *atime = st.st_atim.tv_sec;
+    *mtime = st.st_mtim.tv_sec;
+    return true;
+}
+
+static const wasi_fs_newtime_t T_KEEP = {WASI_FS_TIME_NO_CHANGE, 0, 0};
+static const wasi_fs_newtime_t T_NOW = {WASI_FS_TIME_NOW, 0, 0};
+static const wasi_fs_newtime_t T_A = {WASI_FS_TIME_SET, 1000000000, 5};
+static const wasi_fs_newtime_t T_M = {WASI_FS_TIME_SET, 1500000000, 250000000};
+
+TEST_BOTH(set_times_beneath)
+{
+    wasi_fs_error_t e;
+    int64_t a, m, sa, sm;
+    TH_OK(host_times(fx, "secret", &sa, &sm));
+    TH_OK(wasi_fs_set_times_at(fx->rw, FOLLOW, "file", false, &T_A, &T_M, &e));
+    TH_OK(host_times(fx, "pre/file", &a, &m));
+    TH_EQ(a, 1000000000);
+    TH_EQ(m, 1500000000);
+    /* no-change keeps one, now sets the other to now */
+    TH_OK(wasi_fs_set_times_at(fx->rw, 0, "file", false, &T_KEEP, &T_NOW, &e));
+    TH_OK(host_times(fx, "pre/file", &a, &m));
+    TH_EQ(a, 1000000000);
+    TH_OK(m > 1500000000 && m <= (int64_t)time(NULL) + 1);
+    /* Following an inside link sets its target; not following, the link. */
+    TH_OK(wasi_fs_set_times_at(fx->rw, FOLLOW, "ok", false, &T_A, &T_A, &e));
+    TH_OK(host_times(fx, "pre/sub/inner", &a, &m));
+    TH_EQ(m, 1000000000);
+    TH_OK(host_times(fx, "pre/ok", &a, &m));
+    TH_OK(m != 1000000000);
+    TH_OK(wasi_fs_set_times_at(fx->rw, 0, "ok", false, &T_M, &T_M, &e));
+    TH_OK(host_times(fx, "pre/ok", &a, &m));
+    TH_EQ(m, 1500000000);
+    TH_OK(host_times(fx, "pre/sub/inner", &a, &m));
+    TH_EQ(m, 1000000000);
+    /* A link that climbs and comes back in (sub/up -> ../file) is fine. */
+    TH_OK(wasi_fs_set_times_at(fx->rw, FOLLOW, "sub/up", false, &T_M, &T_M, &e));
+    TH_OK(host_times(fx, "pre/file", &a, &m));
+    TH_EQ(m, 1500000000);
+    TH_OK(wasi_fs_set_times_at(fx->rw, FOLLOW, "dirlink/", false, &T_A, &T_A, &e));
+    TH_OK(host_times(fx, "pre/sub", &a, &m));
+    TH_EQ(m, 1000000000);
+    TH_OK(!wasi_fs_set_times_at(fx->rw, FOLLOW, "file/", false, &T_A, &T_A, &e));
+    TH_EQ(e, WASI_FS_ERR_NOT_DIRECTORY);
+    /* Escapes: every one refused, and the secret keeps its times. */
+    const char *out[] = {"../secret",
+                         "rel",
+                         "abs",
+                         "sub/deep",
+                         "outdir",
+                         "outdir/secret",
+                         "sub/../../secret",
+                         "dirlink/../../secret"};
+    for (size_t i = 0; i < WH_ARRAY_LEN(out); i++) {
+        e = 0;
+        TH_OK(!wasi_fs_set_times_at(fx->rw, FOLLOW, out[i], false, &T_A, &T_A, &e));
+        TH_EQ(e, NP);
+    }
+    TH_OK(wasi_fs_set_times_at(fx->rw, 0, "rel", false, &T_A, &T_A, &e)); /* the link itself */
+    TH_OK(host_times(fx, "secret", &a, &m));
+    TH_EQ(a, sa);
+    TH_EQ(m, sm);
+    TH_OK(!wasi_fs_set_times_at(fx->rw, FOLLOW, "loop1", false, &T_A, &T_A, &e));
+    TH_EQ(e, WASI_FS_ERR_LOOP);
+    TH_OK(!wasi_fs_set_times_at(fx->rw, FOLLOW, "missing", false, &T_A, &T_A, &e));
+    TH_EQ(e, WASI_FS_ERR_NO_ENTRY);
+    /* Bad times, and a read-only preopen. */
+    wasi_fs_newtime_t bad = {WASI_FS_TIME_SET, 1, 1000000000};
+    TH_OK(!wasi_fs_set_times_at(fx->rw, 0, "file", false, &bad, &T_KEEP, &e));
+    TH_EQ(e, WASI_FS_ERR_INVALID);
+    TH_OK(!wasi_fs_set_times_at(fx->ro, FOLLOW, "file", true, &T_A, &T_A, &e));
+    TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+    TH_OK(host_times(fx, "pre/file", &a, &m));
+    TH_EQ(m, 1500000000);
+
+    /* set-times on descriptors: a file, and the preopen itself (O_PATH) */
+    int fd;
+    TH_OK(wasi_fs_open_at(fx->rw, "sub/inner", FOLLOW, 0, WASI_FS_DESC_READ, false, &fd, &e));
+    if (fd >= 0) {
+        TH_OK(!wasi_fs_set_times(fd, true, &T_M, &T_M, &e));
+        TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+        TH_OK(wasi_fs_set_times(fd, false, &T_M, &T_M, &e));
+        close(fd);
+    }
+    TH_OK(host_times(fx, "pre/sub/inner", &a, &m));
+    TH_EQ(m, 1500000000);
+    TH_OK(wasi_fs_set_times(fx->rw, false, &T_KEEP, &T_M, &e));
+    TH_OK(host_times(fx, "pre", &a, &m));
+    TH_EQ(m, 1500000000);
+    TH_OK(!wasi_fs_set_times(fx->ro, true, &T_KEEP, &T_A, &e));
+    TH_EQ(e, WASI_FS_ERR_READ_ONLY);
+}
+
+TEST_BOTH(link_at_follow)
+{
+    wasi_fs_error_t e;
+    wasi_fs_stat_t st;
+    /* Following: the target (sub/inner) gets a second name. */
+    TH_OK(wasi_fs_link_at(fx->rw, FOLLOW, "ok", false, fx->rw, "hard", false, &e));
+    TH_EQ(open_read(fx->ro, "hard", 0, "inner"), -1);
+    TH_OK(wasi_fs_stat_at(fx->ro, "sub/inner", 0, &st, &e));
+    TH_EQ(st.link_count, 2);
+    /* Not following: the link itself gets a second name. */
+    TH_OK(wasi_fs_link_at(fx->rw, 0, "ok", false, fx->rw, "hardlink", false, &e));
+    TH_OK(wasi_fs_stat_at(fx->ro, "hardlink", 0, &st, &e));
+    TH_EQ(st.type, WASI_FS_TYPE_SYMBOLIC_LINK);
+    /* Never the secret. */
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "rel", false, fx->rw, "stolen", false, &e));
+    TH_EQ(e, NP);
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "abs", false, fx->rw, "stolen", false, &e));
+    TH_EQ(e, NP);
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "sub/deep", false, fx->rw, "stolen", false, &e));
+    TH_EQ(e, NP);
+    TH_OK(!host_exists(fx, "pre/stolen"));
+    TH_OK(!wasi_fs_link_at(fx->rw, FOLLOW, "loop1", false, fx->rw, "l", false, &e));
+    TH_EQ(e, WASI_FS_ERR_LOOP);
+}
+
+TEST_BOTH(read_write_append)
+{
+    wasi_fs_error_t e;
+    int fd = -1, afd = -1;
+    char buf[32] = {0};
+    size_t n = 0;
+    bool eof = false;
+    const uint32_t RW = WASI_FS_DESC_READ | WASI_FS_DESC_WRITE;
+    TH_OK(wasi_fs_open_at(fx->rw, "file", FOLLOW, 0, RW, false, &fd, &e));
+    if (fd < 0)
+        return;
+    TH_OK(wasi_fs_write(fd, RW, 2, "XY", 2, &n, &e));
+    TH_EQ(n, 2);
+    TH_OK(wasi_fs_read(fd, RW, 0, buf, sizeof buf, &n, &eof, &e));
+    TH_EQ(n, 5);
+    TH_OK(eof);
+    TH_STR(buf, "heXYo");
+    memset(buf, 0, sizeof buf);
+    TH_OK(wasi_fs_read(fd, RW, 1, buf, 2, &n, &eof, &e));
+    TH_EQ(n, 2);
+    TH_OK(!eof);
+    TH_STR(buf, "eX");
+    TH_OK(wasi_fs_read(fd, RW, 100, buf, 2, &n, &eof, &e));
+    TH_EQ(n, 0);
+    TH_OK(eof);
+    TH_OK(!wasi_fs_read(fd, WASI_FS_DESC_WRITE, 0, buf, 2, &n, &eof, &e));
+    TH_EQ(e, WASI_FS_ERR_BAD_DESCRIPTOR);
+    TH_OK(!wasi_fs_write(fd, WASI_FS_DESC_READ, 0, "z", 1, &n, &e));
+    TH_EQ(e, WASI_FS_ERR_BAD_DESCRIPTOR);
+    TH_OK(!wasi_fs_open_append(fd, WASI_FS_DESC_READ, &afd, &e));
+    TH_EQ(e, WASI_FS_ERR_BAD_DESCRIPTOR);
+    /* Appending goes to the end whatever the other writes do, and does not
+     * turn the descriptor's positional writes into appends. */
+    TH_OK(wasi_fs_open_append(fd, RW, &afd, &e));
+    TH_OK(afd >= 0); /* this host has /proc */
+    if (afd >= 0) {
+        TH_EQ(write(afd, "++", 2), 2);
+        TH_OK(wasi_fs_write(fd, RW, 0, "H", 1, &n, &e));
+        TH_EQ(write(afd, "!", 1), 1);
+        close(afd);
+    }
+    memset(buf, 0, sizeof buf);
+    TH_OK(wasi_fs_read(fd, RW, 0, buf, sizeof buf, &n, &eof, &e));
+    TH_STR(buf, "HeXYo++!");
+    /* advise */
+    TH_OK(wasi_fs_advise(fd, 0, 0, WASI_FS_ADVICE_SEQUENTIAL, &e));
+    TH_OK(wasi_fs_advise(fd, 0, 4, WASI_FS_ADVICE_DONT_NEED, &e));
+    TH_OK(!wasi_fs_advise(fd, 0, 0, (wasi_fs_advice_t)6, &e));
+    TH_EQ(e, WASI_FS_ERR_INVALID);
+    close(fd);
+    /* On a directory, read is an error the host reports. */
+    TH_OK(wasi_fs_open_at(fx->rw, "sub", FOLLOW, WASI_FS_OPEN_DIRECTORY, WASI_FS_DESC_READ, false,
+                          &fd, &e));
+    if (fd >= 0) {
+        TH_OK(!wasi_fs_read(fd, WASI_FS_DESC_READ, 0, buf, 1, &n, &eof, &e));
+        TH_EQ(e, WASI_FS_ERR_IS_DIRECTORY);
+        close(fd);
+    }
+}
+
+static void close_all(const int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+TEST_BOTH(flags_identity_and_hashes)
+{
+    wasi_fs_error_t e;
+    uint32_t f = 0;
+    int d_rw = -1, d_ro = -1, file = -1, inner = -1, viaok = -1;
+    TH_OK(wasi_fs_open_at(fx->rw, "sub", FOLLOW, WASI_FS_OPEN_DIRECTORY, WASI_FS_DESC_READ, false,
+                          &d_rw, &e));
+    TH_OK(wasi_fs_open_at(fx->ro, "sub", FOLLOW, WASI_FS_OPEN_DIRECTORY, WASI_FS_DESC_READ, true,
+                          &d_ro, &e));
+    TH_OK(wasi_fs_open_at(fx->rw, "file", FOLLOW, 0, WASI_FS_DESC_READ | WASI_FS_DESC_WRITE, false,
+                          &file, &e));
+    TH_OK(wasi_fs_open_at(fx->ro, "sub/inner", FOLLOW, 0, WASI_FS_DESC_READ, true, &inner, &e));
+    TH_OK(wasi_fs_open_at(fx->ro, "ok", FOLLOW, 0, WASI_FS_DESC_READ, true, &viaok, &e));
+    if (d_rw < 0 || d_ro < 0 || file < 0 || inner < 0 || viaok < 0)
+        goto out;
+    TH_OK(wasi_fs_get_flags(d_rw, WASI_FS_DESC_READ, wasi_fs_child_read_only(false), &f, &e));
+    TH_EQ(f, WASI_FS_DESC_READ | WASI_FS_DESC_MUTATE_DIRECTORY);
+    TH_OK(wasi_fs_get_flags(d_ro, WASI_FS_DESC_READ, wasi_fs_child_read_only(true), &f, &e));
+    TH_EQ(f, WASI_FS_DESC_READ);
+    TH_OK(wasi_fs_get_flags(file, WASI_FS_DESC_READ | WASI_FS_DESC_WRITE, false, &f, &e));
+    TH_EQ(f, WASI_FS_DESC_READ | WASI_FS_DESC_WRITE);
+    TH_OK(wasi_fs_get_flags(fx->ro, WASI_FS_DESC_READ, true, &f, &e));
+    TH_EQ(f, WASI_FS_DESC_READ);
+    TH_OK(!wasi_fs_get_flags(-1, 0, false, &f, &e));
+    TH_EQ(e, WASI_FS_ERR_BAD_DESCRIPTOR);
+
+    TH_OK(wasi_fs_is_same_object(inner, viaok));
+    TH_OK(wasi_fs_is_same_object(d_rw, d_ro));
+    TH_OK(wasi_fs_is_same_object(fx->rw, fx->ro));
+    TH_OK(!wasi_fs_is_same_object(inner, file));
+    TH_OK(!wasi_fs_is_same_object(inner, -1));
+
+    wasi_fs_hash_t h1, h2, h3;
+    TH_OK(wasi_fs_metadata_hash(inner, &h1, &e));
+    TH_OK(wasi_fs_metadata_hash_at(fx->ro, FOLLOW, "ok", &h2, &e));
+    TH_OK(h1.lower == h2.lower && h1.upper == h2.upper);
+    TH_OK(wasi_fs_metadata_hash_at(fx->ro, 0, "ok", &h3, &e)); /* the link itself */
+    TH_OK(h1.lower != h3.lower && h1.upper != h3.upper);
+    TH_OK(wasi_fs_metadata_hash(file, &h3, &e));
+    TH_OK(h1.lower != h3.lower);
+    TH_OK(wasi_fs_metadata_hash_at(fx->ro, FOLLOW, "sub/inner", &h3, &e));
+    TH_OK(h1.lower == h3.lower && h1.upper == h3.upper); /* stable */
+    TH_OK(!wasi_fs_metadata_hash_at(fx->ro, FOLLOW, "rel", &h3, &e));
+    TH_EQ(e, NP);
+    TH_OK(!wasi_fs_metadata_hash_at(fx->ro, 0, "../secret", &h3, &e));
+    TH_EQ(e, NP);
+out:
+    close_all((int[]){d_rw, d_ro, file, inner, viaok}, 5);
+}
+
+TH_TEST(preopen_descriptors)
+{
+    fixture fx;
+    wasi_fs_error_t e;
+    int fd = -1;
+    if (!TH_OK(setup(&fx)))
+        goto out;
+    /* A descriptor of its own, readable, the same directory. */
+    TH_OK(wasi_fs_preopen_fd(&fx.po.dirs.data[1], &fd, &e));
+    TH_OK(fd >= 0 && fd != fx.ro);
+    TH_OK(wasi_fs_is_same_object(fd, fx.ro));
+    TH_OK((fcntl(fd, F_GETFL) & O_PATH) == 0);
+    TH_OK(wasi_fs_sync(fd, &e));
+    if (fd >= 0)
+        close(fd);
+    /* Without read permission on the directory it is still usable for
+     * lookups (unless the tests run as root, who may read anyway). */
+    chmod(fx.pre, 0311);
+    TH_OK(wasi_fs_preopen_fd(&fx.po.dirs.data[0], &fd, &e));
+    TH_EQ(open_read(fd, "file", FOLLOW, "hello"), -1);
+    if (fd >= 0)
+        close(fd);
+    chmod(fx.pre, 0755);
+out:
+    teardown(&fx);
 }
 
 TH_TEST(preopen_specs_and_errors)
