@@ -512,7 +512,10 @@ static wh_rc os_write_zeroes(cm_call_t *call, void *env, const cm_val_t *args, c
     return wasi_ok(call, result, NULL);
 }
 
-static wh_rc os_flush(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
+/* flush and blocking-flush. A blocking flush then waits until the stream
+ * has room again: our streams hand written bytes to the OS or the socket
+ * queue at once, so "room again" is what "flushed" can mean here. */
+static wh_rc do_flush(cm_call_t *call, const cm_val_t *args, cm_val_t *result, bool block)
 {
     wasi_ctx_t *ctx = wasi_ctx_of(call);
     wasi_ostream_t *s = ostream_arg(call, &args[0]);
@@ -520,29 +523,23 @@ static wh_rc os_flush(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t
         return WH_TRAP;
     wasi_ioerr_t e = {0};
     wasi_io_status st = write_bytes(ctx, s, NULL, 0, &e);
-    if (st != WASI_IO_OK)
-        return stream_error(call, result, st, &e);
-    return wasi_ok(call, result, NULL);
-}
-
-/* blocking-flush: flush, then wait until the stream has room again (our
- * streams hand written bytes to the OS or the socket queue at once, so
- * "room again" is what "flushed" can mean here). */
-static wh_rc os_blocking_flush(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
-{
-    wasi_ctx_t *ctx = wasi_ctx_of(call);
-    wasi_ostream_t *s = ostream_arg(call, &args[0]);
-    if (!s)
-        return WH_TRAP;
-    wasi_ioerr_t e = {0};
-    wasi_io_status st = write_bytes(ctx, s, NULL, 0, &e);
-    if (st == WASI_IO_OK && !ostream_ready(ctx, &s->obj)) {
+    if (block && st == WASI_IO_OK && !ostream_ready(ctx, &s->obj)) {
         ostream_arm(ctx, &s->obj);
         return wasi_wait(ctx);
     }
     if (st != WASI_IO_OK)
         return stream_error(call, result, st, &e);
     return wasi_ok(call, result, NULL);
+}
+
+static wh_rc os_flush(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
+{
+    return do_flush(call, args, result, false);
+}
+
+static wh_rc os_blocking_flush(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
+{
+    return do_flush(call, args, result, true);
 }
 
 /* splice: read from src what dst can take now, and write it. */

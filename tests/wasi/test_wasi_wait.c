@@ -65,15 +65,20 @@ static void stop(guest_t *g)
     wh_arena_free(&g->arena);
 }
 
+static void settle(guest_t *g, int id)
+{
+    if (g->rc != WH_SUSPEND) {
+        g->done = true;
+        finished[nfinished++] = id;
+    }
+}
+
 static void call(guest_t *g, int id, uint64_t ns)
 {
     wh_err_t err = {0};
     cm_val_t arg = {.kind = CM_U64, .of.u = ns};
     g->rc = cm_call(g->inst, g->wait, &arg, &g->result, &g->arena, &err);
-    if (g->rc != WH_SUSPEND) {
-        g->done = true;
-        finished[nfinished++] = id;
-    }
+    settle(g, id);
 }
 
 static void resume_woken(guest_t *g, int id)
@@ -83,27 +88,47 @@ static void resume_woken(guest_t *g, int id)
     g->woken = false;
     wh_err_t err = {0};
     g->rc = cm_resume(g->inst, &err);
-    if (g->rc != WH_SUSPEND) {
-        g->done = true;
-        finished[nfinished++] = id;
-    }
+    settle(g, id);
+}
+
+/* What both tests share: the component, a WASI linker, an empty
+ * configuration and one loop. */
+typedef struct {
+    cm_component_t *c;
+    cm_linker_t *l;
+    wasi_config_t cfg;
+    uv_loop_t loop;
+} fixture_t;
+
+static bool setup(fixture_t *f)
+{
+    wh_err_t err = {0};
+    memset(f, 0, sizeof *f);
+    if (!load(&f->c))
+        return false;
+    f->l = cm_linker_new();
+    TH_EQ(wasi_link(f->l, &err), WH_OK);
+    wasi_config_init(&f->cfg);
+    uv_loop_init(&f->loop);
+    nfinished = 0;
+    return true;
+}
+
+static void teardown(fixture_t *f)
+{
+    uv_run(&f->loop, UV_RUN_DEFAULT); /* the timers' close callbacks */
+    TH_EQ(uv_loop_close(&f->loop), 0);
+    cm_linker_free(f->l);
+    cm_component_free(f->c);
 }
 
 TH_TEST(wait_two_timers_one_thread)
 {
-    cm_component_t *c = NULL;
-    if (!load(&c))
+    fixture_t f;
+    if (!setup(&f))
         return;
-    wh_err_t err = {0};
-    cm_linker_t *l = cm_linker_new();
-    TH_EQ(wasi_link(l, &err), WH_OK);
-    wasi_config_t cfg;
-    wasi_config_init(&cfg);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
     guest_t slow, fast;
-    nfinished = 0;
-    if (start(&slow, c, l, &cfg, &loop) && start(&fast, c, l, &cfg, &loop)) {
+    if (start(&slow, f.c, f.l, &f.cfg, &f.loop) && start(&fast, f.c, f.l, &f.cfg, &f.loop)) {
         /* The slow one waits 300 ms, the fast one 1 ms: both calls suspend. */
         call(&slow, 1, 300000000u);
         call(&fast, 2, 1000000u);
@@ -111,7 +136,7 @@ TH_TEST(wait_two_timers_one_thread)
         TH_EQ(fast.rc, WH_SUSPEND);
         bool slow_waiting_when_fast_done = false;
         for (int turns = 0; turns < 10000 && nfinished < 2; turns++) {
-            uv_run(&loop, UV_RUN_ONCE);
+            uv_run(&f.loop, UV_RUN_ONCE);
             resume_woken(&fast, 2);
             if (fast.done && !slow.done)
                 slow_waiting_when_fast_done = true;
@@ -129,35 +154,22 @@ TH_TEST(wait_two_timers_one_thread)
     }
     stop(&slow);
     stop(&fast);
-    uv_run(&loop, UV_RUN_DEFAULT); /* the timers' close callbacks */
-    TH_EQ(uv_loop_close(&loop), 0);
-    cm_linker_free(l);
-    cm_component_free(c);
+    teardown(&f);
 }
 
 /* A waiting instance can be freed: nothing fires into freed memory. */
 TH_TEST(wait_free_while_suspended)
 {
-    cm_component_t *c = NULL;
-    if (!load(&c))
+    fixture_t f;
+    if (!setup(&f))
         return;
-    wh_err_t err = {0};
-    cm_linker_t *l = cm_linker_new();
-    TH_EQ(wasi_link(l, &err), WH_OK);
-    wasi_config_t cfg;
-    wasi_config_init(&cfg);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
     guest_t g;
-    nfinished = 0;
-    if (start(&g, c, l, &cfg, &loop)) {
+    if (start(&g, f.c, f.l, &f.cfg, &f.loop)) {
         call(&g, 1, 1000000u);
         TH_EQ(g.rc, WH_SUSPEND);
     }
     stop(&g);
-    TH_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    TH_EQ(uv_run(&f.loop, UV_RUN_DEFAULT), 0);
     TH_EQ(nfinished, 0);
-    TH_EQ(uv_loop_close(&loop), 0);
-    cm_linker_free(l);
-    cm_component_free(c);
+    teardown(&f);
 }
