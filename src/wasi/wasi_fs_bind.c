@@ -504,14 +504,23 @@ static wh_rc ds_read_directory_entry(cm_call_t *call, void *env, const cm_val_t 
     return wasi_ok(call, result, &opt);
 }
 
-static wh_rc d_create_directory_at(cm_call_t *call, void *env, const cm_val_t *args,
-                                   cm_val_t *result)
+/* create-directory-at, remove-directory-at, unlink-file-at: a path
+ * beneath the descriptor, nothing returned. */
+typedef bool (*path_op_fn)(int dirfd, const char *path, bool read_only, wasi_fs_error_t *e);
+
+static wh_rc path_op(cm_call_t *call, const cm_val_t *args, cm_val_t *result, path_op_fn op)
 {
     SELF(d);
     PATH(path, &args[1]);
     wasi_fs_error_t e;
-    bool ok = wasi_fs_create_directory_at(d->fd, path, d->read_only, &e);
+    bool ok = op(d->fd, path, d->read_only, &e);
     return fs_result(call, result, ok, NULL, e);
+}
+
+static wh_rc d_create_directory_at(cm_call_t *call, void *env, const cm_val_t *args,
+                                   cm_val_t *result)
+{
+    return path_op(call, args, result, wasi_fs_create_directory_at);
 }
 
 static wh_rc d_stat_at(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
@@ -583,11 +592,7 @@ static wh_rc d_readlink_at(cm_call_t *call, void *env, const cm_val_t *args, cm_
 static wh_rc d_remove_directory_at(cm_call_t *call, void *env, const cm_val_t *args,
                                    cm_val_t *result)
 {
-    SELF(d);
-    PATH(path, &args[1]);
-    wasi_fs_error_t e;
-    bool ok = wasi_fs_remove_directory_at(d->fd, path, d->read_only, &e);
-    return fs_result(call, result, ok, NULL, e);
+    return path_op(call, args, result, wasi_fs_remove_directory_at);
 }
 
 static wh_rc d_rename_at(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
@@ -615,11 +620,7 @@ static wh_rc d_symlink_at(cm_call_t *call, void *env, const cm_val_t *args, cm_v
 
 static wh_rc d_unlink_file_at(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
-    SELF(d);
-    PATH(path, &args[1]);
-    wasi_fs_error_t e;
-    bool ok = wasi_fs_unlink_file_at(d->fd, path, d->read_only, &e);
-    return fs_result(call, result, ok, NULL, e);
+    return path_op(call, args, result, wasi_fs_unlink_file_at);
 }
 
 static wh_rc d_metadata_hash_at(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
