@@ -34,8 +34,10 @@ typedef struct {
     uint32_t queue_timeout_ms; /* [10000] then 503 */
     uint32_t timeout_ms;       /* per-request deadline [30000]; 0: none */
     int64_t fuel;              /* per request; negative: unlimited */
-    uint64_t max_memory;       /* linear memory per instance; stateful: recycled
-                                  when it grows past it; 0: no limit */
+    uint64_t max_memory;       /* [512 MiB] linear memory per instance: a hard
+                                  cap (serverless); stateful: recycled after a
+                                  request that left it past this, hard cap
+                                  twice this; 0: no limit */
     uint64_t max_requests;     /* stateful: recycle after this many; 0: never */
     uint32_t idle_timeout_ms;  /* stateful: recycle when idle this long; 0: never */
     uint32_t drain_ms;         /* on SIGTERM: how long in-flight requests may

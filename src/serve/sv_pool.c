@@ -45,12 +45,14 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
         goto fail;
     }
     wasi_ctx_set_waker(in->ctx, wake, in);
-    /* Serverless instances get the memory limit as a hard cap; stateful
-     * ones are recycled when they pass it (sv_inst_finished), so that a
-     * cache may grow for a while without failing a request. */
+    /* Serverless instances get the memory limit as a hard cap. Stateful
+     * ones are recycled after a request that left them past it
+     * (handle_done), so that a cache may outgrow it for a while; their hard
+     * cap is twice the limit, so that no instance takes the host's memory. */
+    uint64_t max = sh->cfg->max_memory;
     cm_config_t cc = {
         .fuel = -1,
-        .max_memory = sh->model == SV_MODEL_SERVERLESS ? sh->cfg->max_memory : 0,
+        .max_memory = sh->model == SV_MODEL_SERVERLESS || max > UINT64_MAX / 2 ? max : 2 * max,
         .user = in->ctx,
     };
     wh_rc rc = cm_instantiate(sh->comp, sh->linker, &cc, &in->ci, err);

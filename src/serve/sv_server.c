@@ -25,6 +25,7 @@ void sv_config_defaults(sv_config_t *cfg)
     cfg->queue_timeout_ms = 10000;
     cfg->timeout_ms = 30000;
     cfg->fuel = -1;
+    cfg->max_memory = 512u << 20;
     cfg->drain_ms = 30000;
     hx_config_defaults(&cfg->http);
     wasi_config_init(&cfg->wasi);

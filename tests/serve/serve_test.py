@@ -294,16 +294,18 @@ def _():
         s.stop()
 
 
-@case("stateful --max-memory: an instance that grew past it is recycled")
+@case("stateful --max-memory: an instance past it is recycled; twice it is a hard limit")
 def _():
     s = Server(STATEFUL, "--instances", "1", "--max-memory", "16m", "--debug-headers")
     try:
         st, h1, body = s.get("/")
-        st, h2, body = s.get("/grow?mb=32")
+        st, h2, body = s.get("/grow?mb=20")
         check(st == 200, f"grow status {st}")
         st, h3, body = s.get("/")
         check(count_of(body) == 1, f"after growing: {body!r}")
         check(h3["wasmhttpd-instance"] != h1["wasmhttpd-instance"], "not recycled")
+        st, h4, body = s.get("/grow?mb=40")
+        check(st == 500 and b"memory.grow failed" in body, f"past the hard limit: {st} {body!r}")
     finally:
         s.stop()
 
