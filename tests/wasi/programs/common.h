@@ -6,73 +6,21 @@
  * wasi:cli/command component. diff.py runs both and compares what they
  * print, so a program prints only what both sides must agree on: errno
  * values go out as names (their numbers differ between glibc and
- * wasi-libc, and strerror texts differ too), never as numbers or messages.
+ * wasi-libc, and strerror texts differ too), never as numbers or messages
+ * (errname.h).
  *
  * Header-only: every program is one translation unit.
  */
 #ifndef WASI_PROGRAMS_COMMON_H
 #define WASI_PROGRAMS_COMMON_H
 
-#include <errno.h>
+#include "errname.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The name of an errno value, the same on both sides. A value outside this
- * list prints as "E?" so a mismatch is still visible without leaking the
- * libc-specific number. */
-static inline const char *errname(int e)
-{
-    switch (e) {
-    case 0:
-        return "OK";
-#define E(x)                                                                                       \
-    case x:                                                                                        \
-        return #x;
-        E(EPERM)
-        E(ENOENT)
-        E(EIO)
-        E(EBADF)
-        E(EACCES)
-        E(EEXIST)
-        E(EXDEV)
-        E(ENOTDIR)
-        E(EISDIR)
-        E(EINVAL)
-        E(EMFILE)
-        E(EFBIG)
-        E(ENOSPC)
-        E(ESPIPE)
-        E(EROFS)
-        E(EMLINK)
-        E(ENAMETOOLONG)
-        E(ENOTEMPTY)
-        E(ELOOP)
-        E(ENOSYS)
-        E(ENOTSUP)
-        E(ENOMEM)
-        E(EAGAIN)
-        E(ECONNREFUSED)
-        E(EADDRNOTAVAIL)
-        E(ENETUNREACH)
-        E(ETIMEDOUT)
-        E(EILSEQ)
-#ifdef ENOTCAPABLE
-        E(ENOTCAPABLE)
-#endif
-#undef E
-    default:
-        return "E?";
-    }
-}
-
-/* "ok" when rc >= 0, otherwise the errno name. */
-static inline const char *res(long rc)
-{
-    return rc >= 0 ? "ok" : errname(errno);
-}
 
 /* FNV-1a, 32 bits: a checksum both sides compute identically. */
 static inline uint32_t fnv1a(uint32_t h, const void *p, size_t n)
@@ -96,6 +44,37 @@ static inline void print_escaped(const void *p, size_t n)
         else
             printf("\\x%02x", b[i]);
     }
+}
+
+/* The same, quoted, then a newline: "..." (n < 0 prints ""). */
+static inline void print_quoted(const void *p, long n)
+{
+    putchar('"');
+    print_escaped(p, n > 0 ? (size_t)n : 0);
+    puts("\"");
+}
+
+/* The path base/rel, in a static buffer: the result holds until the next
+ * call. at2 has a buffer of its own, for the second path of rename and
+ * link. */
+static inline const char *at(const char *base, const char *rel)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", base, rel);
+    return p;
+}
+
+static inline const char *at2(const char *base, const char *rel)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", base, rel);
+    return p;
+}
+
+/* qsort comparison of strings (char *), by strcmp. */
+static inline int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 #endif

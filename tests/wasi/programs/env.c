@@ -8,11 +8,6 @@
 
 extern char **environ;
 
-static int cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int main(int argc, char **argv)
 {
     size_t n = 0;
@@ -22,7 +17,7 @@ int main(int argc, char **argv)
     if (!v)
         return 2;
     memcpy(v, environ, n * sizeof *v);
-    qsort(v, n, sizeof *v, cmp);
+    qsort(v, n, sizeof *v, cmp_str);
     printf("environ %zu\n", n);
     for (size_t i = 0; i < n; i++) {
         printf("  ");
@@ -33,9 +28,7 @@ int main(int argc, char **argv)
         const char *s = getenv(argv[i]);
         printf("getenv %s: ", argv[i]);
         if (s) {
-            putchar('"');
-            print_escaped(s, strlen(s));
-            puts("\"");
+            print_quoted(s, (long)strlen(s));
         } else {
             puts("(unset)");
         }

@@ -11,22 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char P[512];
-
-/* The path base/rel in a static buffer; one at a time. */
-static const char *at(const char *base, const char *rel)
-{
-    snprintf(P, sizeof P, "%s/%s", base, rel);
-    return P;
-}
-
-static char Q[512];
-static const char *at2(const char *base, const char *rel)
-{
-    snprintf(Q, sizeof Q, "%s/%s", base, rel);
-    return Q;
-}
-
 static void step(const char *label, long rc)
 {
     printf("%-40s %s\n", label, res(rc));
@@ -47,9 +31,7 @@ static void show_file(const char *label, const char *path)
         printf("read %s\n", errname(errno));
         return;
     }
-    putchar('"');
-    print_escaped(buf, (size_t)n);
-    puts("\"");
+    print_quoted(buf, n);
 }
 
 static void show_size(const char *label, const char *path)
@@ -59,11 +41,6 @@ static void show_size(const char *label, const char *path)
         printf("%-40s %s\n", label, errname(errno));
     else
         printf("%-40s size %lld\n", label, (long long)st.st_size);
-}
-
-static int cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Directory entries sorted by name, "." and ".." left out (whether a
@@ -93,7 +70,7 @@ static void list(const char *label, const char *path)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof names[0], cmp);
+    qsort(names, n, sizeof names[0], cmp_str);
     printf("[");
     for (size_t i = 0; i < n; i++) {
         printf("%s%s", i ? " " : "", names[i]);
@@ -139,15 +116,13 @@ int main(int argc, char **argv)
     printf("%-40s %ld\n", "lseek CUR 0", (long)lseek(fd, 0, SEEK_CUR));
     printf("%-40s %ld\n", "lseek END -3", (long)lseek(fd, -3, SEEK_END));
     ssize_t n = read(fd, buf, sizeof buf);
-    printf("%-40s %zd \"", "read from there", n);
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("%-40s %zd ", "read from there", n);
+    print_quoted(buf, n);
     printf("%-40s %zd\n", "read at end", read(fd, buf, sizeof buf));
     printf("%-40s %s\n", "lseek SET -1", lseek(fd, -1, SEEK_SET) < 0 ? errname(errno) : "ok?");
     n = pread(fd, buf, 5, 0);
-    printf("%-40s %zd \"", "pread 5 at 0", n);
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("%-40s %zd ", "pread 5 at 0", n);
+    print_quoted(buf, n);
     step("pwrite \"J\" at 0", pwrite(fd, "J", 1, 0) == 1 ? 0 : -1);
     printf("%-40s %ld\n", "position unchanged by pread/pwrite", (long)lseek(fd, 0, SEEK_CUR));
     step("fsync", fsync(fd));
@@ -179,9 +154,8 @@ int main(int argc, char **argv)
     show_size("stat", at(b, "d/f.txt"));
     step("ftruncate 8 (grow)", ftruncate(fd, 8));
     n = pread(fd, buf, sizeof buf, 0);
-    printf("%-40s %zd \"", "read all", n);
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("%-40s %zd ", "read all", n);
+    print_quoted(buf, n);
     close(fd);
     step("truncate(path) 3", truncate(at(b, "d/f.txt"), 3));
     show_file("read d/f.txt", at(b, "d/f.txt"));
@@ -248,9 +222,8 @@ int main(int argc, char **argv)
     /* links */
     step("symlink g.txt <- d/ln", symlink("g.txt", at(b, "d/ln")));
     n = readlink(at(b, "d/ln"), buf, sizeof buf);
-    printf("%-40s %s \"", "readlink d/ln", n < 0 ? errname(errno) : "ok");
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("%-40s %s ", "readlink d/ln", n < 0 ? errname(errno) : "ok");
+    print_quoted(buf, n);
     show_file("read through d/ln", at(b, "d/ln"));
     step("lstat d/ln is a link", lstat(at(b, "d/ln"), &st) == 0 && S_ISLNK(st.st_mode) ? 0 : -1);
     step("stat d/ln is a regular file", stat(at(b, "d/ln"), &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1);

@@ -18,20 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char P[512], Q[512];
-
-static const char *at(const char *base, const char *rel)
-{
-    snprintf(P, sizeof P, "%s/%s", base, rel);
-    return P;
-}
-
-static const char *at2(const char *base, const char *rel)
-{
-    snprintf(Q, sizeof Q, "%s/%s", base, rel);
-    return Q;
-}
-
 static void step(const char *label, long rc)
 {
     printf("%-36s %s\n", label, res(rc));
@@ -52,14 +38,7 @@ static void show_file(const char *label, const char *path)
         printf("read %s\n", errname(errno));
         return;
     }
-    putchar('"');
-    print_escaped(buf, (size_t)n);
-    puts("\"");
-}
-
-static int cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    print_quoted(buf, n);
 }
 
 static void list(const char *label, const char *path)
@@ -79,7 +58,7 @@ static void list(const char *label, const char *path)
         names[n++] = strdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof names[0], cmp);
+    qsort(names, n, sizeof names[0], cmp_str);
     printf("[");
     for (size_t i = 0; i < n; i++) {
         printf("%s%s", i ? " " : "", names[i]);
@@ -99,9 +78,8 @@ static void do_read(const char *ro)
     show_file("read ro/sub/../data.txt", at(ro, "sub/../data.txt"));
     show_file("read through ro/inlink", at(ro, "inlink"));
     ssize_t n = readlink(at(ro, "inlink"), buf, sizeof buf);
-    printf("%-36s %s \"", "readlink ro/inlink", n < 0 ? errname(errno) : "ok");
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("%-36s %s ", "readlink ro/inlink", n < 0 ? errname(errno) : "ok");
+    print_quoted(buf, n);
     step("stat ro/data.txt", stat(at(ro, "data.txt"), &st));
     printf("%-36s %lld\n", "size", (long long)st.st_size);
     step("stat ro/sub is a directory", stat(at(ro, "sub"), &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1);

@@ -19,20 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char P[512], Q[512];
-
-static const char *at(const char *base, const char *rel)
-{
-    snprintf(P, sizeof P, "%s/%s", base, rel);
-    return P;
-}
-
-static const char *at2(const char *base, const char *rel)
-{
-    snprintf(Q, sizeof Q, "%s/%s", base, rel);
-    return Q;
-}
-
 /* Opens and reads the file: "read \"...\"" or the errno name. */
 static void try_read(const char *label, const char *path)
 {
@@ -45,9 +31,8 @@ static void try_read(const char *label, const char *path)
     }
     ssize_t n = read(fd, buf, sizeof buf);
     close(fd);
-    printf("read \"");
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("read ");
+    print_quoted(buf, n);
 }
 
 static void step(const char *label, long rc)
@@ -92,9 +77,8 @@ int main(int argc, char **argv)
     ssize_t n = readlink(at(b, "link_abs"), buf, sizeof buf);
     printf("%-32s %s\n", "readlink link_abs", n < 0 ? errname(errno) : "ok");
     n = readlink(at(b, "link_out"), buf, sizeof buf);
-    printf("%-32s %s \"", "readlink link_out", n < 0 ? errname(errno) : "ok");
-    print_escaped(buf, n > 0 ? (size_t)n : 0);
-    puts("\"");
+    printf("%-32s %s ", "readlink link_out", n < 0 ? errname(errno) : "ok");
+    print_quoted(buf, n);
 
     /* a directory opened beneath the preopen is a base of its own: ".."
      * from it is refused even where it would stay inside the preopen */

@@ -1,0 +1,127 @@
+# The toolchain of the guests: what builds the test and example components
+# and runs their references under jco. Found once here, for every directory
+# below; none of it is needed to build wasmhttpd itself, so nothing here is
+# REQUIRED. A directory that needs a tool asks wh_guest_tools_missing() and,
+# when something is missing, registers a failing test with wh_failing_test()
+# that names it, rather than skipping.
+#
+# Variables (false or empty when not found):
+#   WH_NODE             node
+#   WH_NODE_MODULES     the npm tools (cache, default: node_modules in the
+#                       source tree, where scripts/install-deps.sh puts them)
+#   WH_JCO              ${WH_NODE_MODULES}/.bin/jco
+#   WH_COMPONENTIZE_JS  ${WH_NODE_MODULES}/.bin/componentize-js
+#   WH_GUEST_CLANG      clang (or clang-14)
+#   WH_GUEST_CLANG_OK   true when WH_GUEST_CLANG links both a wasm32-wasi
+#                       reactor and a wasm32-wasi command (see the probe below)
+#   WH_NATIVE_GCC       gcc, the native side of the WASI differential programs
+#   WH_CURL             curl
+#   Python3_Interpreter_FOUND, Python3_EXECUTABLE, Python3::Interpreter
+#
+# wh_guest_tools_missing(<out-var> NEED <tool>...)
+#   Sets <out-var> to what is missing of the tools named (node, jco,
+#   componentize-js, clang, python, gcc, curl), in words, separated by
+#   ", ", in the order named; empty when all are there.
+
+set(WH_NODE_MODULES "${PROJECT_SOURCE_DIR}/node_modules" CACHE PATH
+    "The npm guest tools (jco, componentize-js), as scripts/install-deps.sh installs them")
+set(WH_JCO ${WH_NODE_MODULES}/.bin/jco)
+set(WH_COMPONENTIZE_JS ${WH_NODE_MODULES}/.bin/componentize-js)
+
+find_program(WH_NODE node)
+find_program(WH_GUEST_CLANG NAMES clang clang-14)
+find_program(WH_NATIVE_GCC NAMES gcc)
+find_program(WH_CURL curl)
+find_package(Python3 COMPONENTS Interpreter)
+
+# clang alone is not enough: it needs wasi-libc (crt1-reactor.o for the
+# components that export functions, crt1-command.o for the wasi:cli/command
+# programs) and the wasm32 builtins. Probed on every configure, so that
+# installing them needs no cache editing; what clang said is kept in
+# probe.log.
+set(WH_GUEST_CLANG_OK FALSE)
+if(WH_GUEST_CLANG)
+  set(probe ${PROJECT_BINARY_DIR}/CMakeFiles/wh-guest-probe)
+  file(MAKE_DIRECTORY ${probe})
+  file(WRITE ${probe}/reactor.c
+       "#include <stdlib.h>\nint f(int n) { return (int)(long)malloc((size_t)n); }\n")
+  file(WRITE ${probe}/command.c
+       "#include <stdio.h>\nint main(void) { puts(\"x\"); return 0; }\n")
+  execute_process(COMMAND ${WH_GUEST_CLANG} --target=wasm32-wasi -O2 -mexec-model=reactor
+                          -o ${probe}/reactor.wasm ${probe}/reactor.c
+                  RESULT_VARIABLE reactor_rc OUTPUT_VARIABLE reactor_out
+                  ERROR_VARIABLE reactor_out)
+  execute_process(COMMAND ${WH_GUEST_CLANG} --target=wasm32-wasi -O2
+                          -o ${probe}/command.wasm ${probe}/command.c
+                  RESULT_VARIABLE command_rc OUTPUT_VARIABLE command_out
+                  ERROR_VARIABLE command_out)
+  file(WRITE ${probe}/probe.log "reactor: ${reactor_rc}\n${reactor_out}\n"
+                                "command: ${command_rc}\n${command_out}\n")
+  if(reactor_rc EQUAL 0 AND command_rc EQUAL 0)
+    set(WH_GUEST_CLANG_OK TRUE)
+  else()
+    message(STATUS "${WH_GUEST_CLANG} cannot build for wasm32-wasi (see ${probe}/probe.log)")
+  endif()
+  unset(probe)
+endif()
+
+function(wh_guest_tools_missing out)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "NEED")
+  if(arg_UNPARSED_ARGUMENTS OR NOT arg_NEED)
+    message(FATAL_ERROR "wh_guest_tools_missing(<out-var> NEED <tool>...)")
+  endif()
+  if(WH_NODE_MODULES STREQUAL "${PROJECT_SOURCE_DIR}/node_modules")
+    set(where "node_modules")
+  else()
+    set(where "${WH_NODE_MODULES}")
+  endif()
+  set(missing "")
+  set(npm "") # the npm tools, named together where the first of them is
+  set(npm_at -1)
+  foreach(tool IN LISTS arg_NEED)
+    if(tool STREQUAL "node")
+      if(NOT WH_NODE)
+        list(APPEND missing "node")
+      endif()
+    elseif(tool STREQUAL "jco" OR tool STREQUAL "componentize-js")
+      if(tool STREQUAL "jco")
+        set(path ${WH_JCO})
+      else()
+        set(path ${WH_COMPONENTIZE_JS})
+      endif()
+      if(NOT EXISTS ${path})
+        if(npm_at EQUAL -1)
+          list(LENGTH missing npm_at)
+        endif()
+        list(APPEND npm ${tool})
+      endif()
+    elseif(tool STREQUAL "clang")
+      if(NOT WH_GUEST_CLANG)
+        list(APPEND missing "clang")
+      elseif(NOT WH_GUEST_CLANG_OK)
+        list(APPEND missing
+             "a clang that builds for wasm32-wasi (Debian: wasi-libc, libclang-rt-14-dev-wasm32)")
+      endif()
+    elseif(tool STREQUAL "python")
+      if(NOT Python3_Interpreter_FOUND)
+        list(APPEND missing "python3")
+      endif()
+    elseif(tool STREQUAL "gcc")
+      if(NOT WH_NATIVE_GCC)
+        list(APPEND missing "gcc")
+      endif()
+    elseif(tool STREQUAL "curl")
+      if(NOT WH_CURL)
+        list(APPEND missing "curl")
+      endif()
+    else()
+      message(FATAL_ERROR "wh_guest_tools_missing: unknown tool '${tool}'")
+    endif()
+  endforeach()
+  if(npm)
+    string(REPLACE ";" " and " npm "${npm}")
+    list(INSERT missing ${npm_at} "${npm} in ${where} (run scripts/install-deps.sh)")
+  endif()
+  string(REPLACE ";" ", " missing "${missing}")
+  set(${out} "${missing}" PARENT_SCOPE)
+endfunction()
