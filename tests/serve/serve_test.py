@@ -329,7 +329,7 @@ def _():
         # Occupy the one instance with /echo whose body never finishes.
         busy = socket.create_connection(("127.0.0.1", s.port))
         busy.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
-        time.sleep(0.2)
+        time.sleep(0.5)  # until the instance has taken it
         t0 = time.time()
         st, h, body = s.get("/")
         check(st == 503, f"status {st}")
@@ -354,7 +354,9 @@ def _():
             k = socket.create_connection(("127.0.0.1", s.port))
             k.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
             socks.append(k)
-        time.sleep(0.3)
+        # Let the server read every request head (in flight = received),
+        # generously so on a loaded machine.
+        time.sleep(1.0)
         s.p.send_signal(signal.SIGTERM)
         time.sleep(0.2)
         for k in socks:
