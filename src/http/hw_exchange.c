@@ -114,7 +114,8 @@ static void send_error(hw_exchange_t *ex, int status)
         hs = &ct; /* out of memory: without the extra fields */
         nh = 1;
     } else {
-        memcpy(hs, ex->extra, ex->nextra * sizeof *hs);
+        if (ex->nextra)
+            memcpy(hs, ex->extra, ex->nextra * sizeof *hs);
         hs[ex->nextra] = ct;
     }
     wh_rc rc = hx_resp_send(req, status, hs, nh, body, (size_t)n);
