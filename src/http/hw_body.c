@@ -435,6 +435,14 @@ static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *s, const uint8_
     return WASI_IO_OK;
 }
 
+static wasi_io_status out_flush(wasi_ctx_t *ctx, wasi_ostream_t *s, wasi_ioerr_t *e)
+{
+    hw_outflow_t *f = ((outstream_t *)s)->flow;
+    if (f->ex && !f->failed)
+        hw__ex_flush(f->ex);
+    return out_state(f, e);
+}
+
 static bool out_ready(wasi_ctx_t *ctx, wasi_ostream_t *s)
 {
     size_t n = 0;
@@ -450,7 +458,7 @@ static void out_destroy(wasi_ctx_t *ctx, wasi_ostream_t *s)
 }
 
 /* No arm: the exchange notifies on on_writable and whenever it fails. */
-static const wasi_ostream_ops outstream_ops = {out_check_write, out_write, NULL,
+static const wasi_ostream_ops outstream_ops = {out_check_write, out_write, out_flush,
                                                out_ready,       NULL,      out_destroy};
 
 /* ---- outgoing-body ---- */

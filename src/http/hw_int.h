@@ -254,6 +254,8 @@ uint32_t hw__outgoing_body_new(wasi_ctx_t *ctx, hw_outflow_t *f);
 wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_ioerr_t *e);
 /* Room for the next write (what check-write says). */
 size_t hw__ex_writable(hw_exchange_t *ex);
+/* The guest flushed the linked flow's stream. */
+void hw__ex_flush(hw_exchange_t *ex);
 /* The linked flow was finished (trailers may be NULL): ends the response. */
 void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers);
 /* The linked flow failed or was abandoned: the response cannot complete. */

@@ -3,10 +3,13 @@
  * wasi:http/outgoing-handler (at WASI_V; guests built for any 0.2.x link by
  * semver), and the value builders the host functions share.
  *
- * Resources a guest sees under other names are defined under the name its
+ * Resources a guest sees under other names are used under the name its
  * component gives them: the component model names a resource after its
  * first export, so wasi:io/error's "error" (http/types' io-error) stays
- * "error", and fields is never "headers" or "trailers".
+ * "error", and fields is never "headers" or "trailers" in a signature. The
+ * other names are defined too, as resources, so that a check by export
+ * name (inspect's) finds them; instantiation binds them to the resource
+ * they alias, never to these.
  */
 #include "hw_int.h"
 
@@ -85,6 +88,10 @@ static const wasi_typedef_t types_types[] = {
     {"output-stream", "resource"},
     {"error", "resource"},
     {"pollable", "resource"},
+    /* other names of the same resources (see the top) */
+    {"io-error", "resource"},
+    {"headers", "resource"},
+    {"trailers", "resource"},
     {"method",
      "variant { get, head, post, put, delete, connect, options, trace, patch, other(string) }"},
     {"scheme", "variant { HTTP, HTTPS, other(string) }"},

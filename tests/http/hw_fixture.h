@@ -147,6 +147,14 @@ static inline void fx_teardown(hwfx *f)
     free(f->out);
 }
 
+/* The loop gets control (the guest waits or its call returned): held
+ * output goes to the client. */
+static inline void fx_loop(hwfx *f)
+{
+    uv_run(&f->loop, UV_RUN_NOWAIT);
+    hx__conn_run(f->c);
+}
+
 static inline bool fx_feed(hwfx *f, const char *s)
 {
     return hx__conn_feed(f->c, s, strlen(s));

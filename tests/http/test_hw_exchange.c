@@ -142,20 +142,24 @@ TH_TEST(hw_ex_streamed_response_with_trailers)
     uint32_t body = g_resp_body(&f, resp);
     g_set_ok(&f, resp);
     TH_OK(hw_exchange_responded(f.ex));
-    TH_EQ(f.out_len, 0); /* the head waits for the first write */
     uint32_t s = g_body_stream(&f, body);
     TH_OK(g_check_write(&f, s) > 0);
     TH_EQ(g_write(&f, s, "hello ", 6), -1);
+    TH_EQ(f.out_len, 0); /* held until the loop runs */
+    TH_EQ(g_check_write(&f, s), 65536 - 6);
+    fx_loop(&f);
     TH_HAS(f.out, "HTTP/1.1 201 Created\r\n");
     TH_HAS(f.out, "Content-Type: text/plain\r\n");
     TH_HAS(f.out, "X-Instance: 7\r\n");
     TH_HAS(f.out, "Transfer-Encoding: chunked\r\n");
+    TH_HAS(f.out, "\r\n\r\n6\r\nhello \r\n");
     TH_EQ(g_write(&f, s, "world", 5), -1);
     g_drop(&f, s);
     uint32_t t = g_fields(&f);
     TH_EQ(g_append(&f, t, "X-Checksum", "abc"), -1);
     TH_EQ(g_finish(&f, body, t), -1);
     TH_HAS(f.out, "6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Checksum: abc\r\n\r\n");
+    TH_EQ(count_of(f.out, "HTTP/1.1"), 1);
     TH_EQ(fx_finish(&f, WH_OK), 201);
     /* the connection is ready for the next request */
     fx_clear_out(&f);
@@ -205,12 +209,31 @@ TH_TEST(hw_ex_whole_responses)
     s = g_body_stream(&f, body);
     TH_EQ(g_write(&f, s, "part1,", 6), -1);
     g_set_ok(&f, resp);
+    fx_loop(&f);
     TH_HAS(f.out, "6\r\npart1,\r\n");
     TH_EQ(g_write(&f, s, "part2", 5), -1);
     g_drop(&f, s);
     TH_EQ(g_finish(&f, body, 0), -1);
     TH_HAS(f.out, "5\r\npart2\r\n0\r\n\r\n");
     TH_EQ(fx_finish(&f, WH_OK), 200);
+
+    /* set, write, flush and finish without waiting: one piece too */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    resp = g_response(&f, g_fields(&f), 200);
+    body = g_resp_body(&f, resp);
+    g_set_ok(&f, resp);
+    s = g_body_stream(&f, body);
+    cm_val_t bw[2] = {v_h(s), v_bytes(&f, "hello 1\n")}, r;
+    TH_EQ(fx_call(&f, IO_STREAMS, "[method]output-stream.blocking-write-and-flush", bw, &r),
+          WH_OK);
+    TH_OK(r_ok(&r));
+    g_drop(&f, s);
+    TH_EQ(g_finish(&f, body, 0), -1);
+    TH_HAS(f.out, "Content-Length: 8\r\n\r\nhello 1\n");
+    TH_OK(strstr(f.out, "chunked") == NULL);
+    TH_EQ(fx_finish(&f, WH_OK), 200);
+    fx_loop(&f);
 
     /* set without ever asking for the body: an empty body */
     fx_clear_out(&f);
@@ -262,12 +285,24 @@ TH_TEST(hw_ex_500s)
     g_drop(&f, body);
     fx_teardown(&f);
 
-    /* set and written, then the call returns without finish: cut */
+    /* set and written, then the call returns without finish: nothing went
+     * out yet, so a 500 */
     fx_setup(&f, NULL);
     TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
     uint32_t s;
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "partial", 7), -1);
+    TH_EQ(fx_finish(&f, WH_OK), 500);
+    TH_HAS(f.out, "HTTP/1.1 500 ");
+    TH_OK(strstr(f.out, "partial") == NULL);
+    fx_teardown(&f);
+
+    /* the same after the guest waited (the head and bytes went): cut */
+    fx_setup(&f, NULL);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    TH_EQ(g_write(&f, s, "partial", 7), -1);
+    fx_loop(&f);
     TH_EQ(fx_finish(&f, WH_OK), 0);
     TH_HAS(f.out, "7\r\npartial\r\n");
     TH_OK(strstr(f.out, "0\r\n\r\n") == NULL);
@@ -276,11 +311,24 @@ TH_TEST(hw_ex_500s)
     TH_EQ(g_write(&f, s, "more", 4), 0);
     fx_teardown(&f);
 
-    /* trapped after set and a write: cut */
+    /* trapped after set and a write that went: cut */
     fx_setup(&f, NULL);
     TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "partial", 7), -1);
+    fx_loop(&f);
+    TH_EQ(fx_finish(&f, WH_TRAP), 0);
+    TH_OK(f.c->closed);
+    fx_teardown(&f);
+
+    /* more than COALESCE bytes go at once: a trap right after them cuts */
+    fx_setup(&f, NULL);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    static char big[20000];
+    memset(big, 'b', sizeof big);
+    TH_EQ(g_write(&f, s, big, sizeof big), -1);
+    TH_HAS(f.out, "HTTP/1.1 200 OK");
     TH_EQ(fx_finish(&f, WH_TRAP), 0);
     TH_OK(f.c->closed);
     fx_teardown(&f);
@@ -290,6 +338,7 @@ TH_TEST(hw_ex_500s)
     TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "partial", 7), -1);
+    fx_loop(&f);
     g_drop(&f, s);
     g_drop(&f, body);
     TH_OK(f.c->closed);
@@ -451,6 +500,7 @@ TH_TEST(hw_ex_client_gone)
     uint32_t rb, ws;
     respond(&f, 200, &rb, &ws);
     TH_EQ(g_write(&f, ws, "x", 1), -1);
+    fx_loop(&f);
     hx__conn_feed(f.c, "", 0); /* the client leaves */
     TH_EQ(f.aborts, 1);
     char buf[64];
@@ -520,6 +570,7 @@ TH_TEST(hw_ex_content_length)
     g_set_ok(&f, resp);
     s = g_body_stream(&f, body);
     TH_EQ(g_write(&f, s, "ab", 2), -1);
+    fx_loop(&f);
     cm_val_t a[2] = {v_h(s), v_bytes(&f, "cd")}, r;
     TH_EQ(fx_call(&f, IO_STREAMS, "[method]output-stream.write", a, &r), WH_OK);
     TH_EQ(g_stream_http_error(&f, &r), HW_EC_HTTP_RESPONSE_BODY_SIZE);
@@ -529,21 +580,27 @@ TH_TEST(hw_ex_content_length)
     TH_EQ(fx_finish(&f, WH_OK), 0);
     fx_teardown(&f);
 
-    /* fewer: finish fails and the response is cut */
-    fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    h = g_fields(&f);
-    TH_EQ(g_append(&f, h, "Content-Length", "10"), -1);
-    resp = g_response(&f, h, 200);
-    body = g_resp_body(&f, resp);
-    g_set_ok(&f, resp);
-    s = g_body_stream(&f, body);
-    TH_EQ(g_write(&f, s, "short", 5), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), HW_EC_HTTP_RESPONSE_BODY_SIZE);
-    TH_OK(f.c->closed);
-    TH_EQ(fx_finish(&f, WH_OK), 0);
-    fx_teardown(&f);
+    /* fewer: finish fails; the response is cut, or is a 500 when nothing
+     * went out yet */
+    for (int waited = 0; waited < 2; waited++) {
+        fx_setup(&f, NULL);
+        TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        h = g_fields(&f);
+        TH_EQ(g_append(&f, h, "Content-Length", "10"), -1);
+        resp = g_response(&f, h, 200);
+        body = g_resp_body(&f, resp);
+        g_set_ok(&f, resp);
+        s = g_body_stream(&f, body);
+        TH_EQ(g_write(&f, s, "short", 5), -1);
+        if (waited)
+            fx_loop(&f);
+        g_drop(&f, s);
+        TH_EQ(g_finish(&f, body, 0), HW_EC_HTTP_RESPONSE_BODY_SIZE);
+        TH_OK(f.c->closed);
+        TH_EQ(fx_finish(&f, WH_OK), waited ? 0 : 500);
+        TH_HAS(f.out, waited ? "Content-Length: 10\r\n" : "HTTP/1.1 500 ");
+        fx_teardown(&f);
+    }
 
     /* HEAD: the length is stated, no body owed */
     fx_setup(&f, NULL);
