@@ -43,7 +43,12 @@
  * the server may still send after the guest's call returned (a body written
  * in full and finished is sent even if the socket drains later).
  *
- * Everything runs on the loop's thread.
+ * Everything runs on the loop's thread. The exchange calls
+ * wasi_ctx_notify from inside the server's callbacks and its own: the
+ * context's waker must schedule the guest's resumption (cm_resume from a
+ * later loop callback), not run it from inside the notify. The exchange
+ * keeps a libuv handle of ctx's loop; its memory is freed by a close
+ * callback of that loop, so the loop must run after the exchange ends.
  */
 #ifndef HW_H
 #define HW_H

@@ -182,7 +182,7 @@ static bool bodyless_status(int status)
 /* The response's fields and the extra ones, for the server. */
 static hx_header_t *head_fields(hw_exchange_t *ex, size_t *n, bool *nomem)
 {
-    return hw__fields_hx(ex->headers, ex->extra, ex->nextra, n, nomem);
+    return hw__fields_hx(ex->headers, ex->extra, ex->nextra, false, n, nomem);
 }
 
 /* Sends the head. false when it could not (the response is then settled:
@@ -253,7 +253,7 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
         return;
     size_t nt = 0;
     bool nomem = false;
-    hx_header_t *ts = has_trailers ? hw__fields_hx(trailers, NULL, 0, &nt, &nomem) : NULL;
+    hx_header_t *ts = has_trailers ? hw__fields_hx(trailers, NULL, 0, true, &nt, &nomem) : NULL;
     wh_rc rc = nomem ? WH_NOMEM : hx_resp_end(ex->req, ts, nt);
     wh_free(ts);
     if (rc == WH_OK) {
@@ -422,7 +422,7 @@ void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers)
     } else if (ex->req && push(ex)) {
         size_t nt = 0;
         bool nomem = false;
-        hx_header_t *ts = trailers ? hw__fields_hx(trailers, NULL, 0, &nt, &nomem) : NULL;
+        hx_header_t *ts = trailers ? hw__fields_hx(trailers, NULL, 0, true, &nt, &nomem) : NULL;
         wh_rc rc = nomem ? WH_NOMEM : hx_resp_end(ex->req, ts, nt);
         wh_free(ts);
         if (rc != WH_OK)

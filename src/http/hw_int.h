@@ -134,6 +134,9 @@ struct hw_fields {
     hw_fields_t *of; /* a view: the fields whose list it shows (a reference) */
     WH_VEC(hw_field_t) list;
     size_t bytes;    /* names and values, for the limit */
+    char *text;      /* a copy made at once: every name and value, in one
+                        block (the fields are immutable); else NULL and each
+                        field owns its name */
     bool immutable;
 };
 
@@ -165,9 +168,11 @@ hw_fields_t *hw__fields_take(cm_call_t *call, const cm_val_t *v);
 const char *hw__fields_get(const hw_fields_t *f, const char *name, size_t *out_len);
 /* The fields (then extra, n of them) as hx fields in a new array the caller
  * frees (wh_free); the names and values stay f's. NULL when out of memory
- * (also when there are none: then *out_n is 0 and NULL is not an error). */
+ * (also when there are none: then *out_n is 0 and NULL is not an error).
+ * trailers: leave out what may not be a trailer (the framing fields,
+ * Content-Length, and the forbidden names), which the server would refuse. */
 hx_header_t *hw__fields_hx(const hw_fields_t *f, const hx_header_t *extra, size_t nextra,
-                           size_t *out_n, bool *out_nomem);
+                           bool trailers, size_t *out_n, bool *out_nomem);
 /* Content-Length of f: -1 when absent, -2 when malformed (not digits, or
  * several different values). */
 int64_t hw__fields_content_length(const hw_fields_t *f);

@@ -156,10 +156,13 @@ TH_TEST(hw_ex_streamed_response_with_trailers)
     TH_EQ(g_write(&f, s, "world", 5), -1);
     g_drop(&f, s);
     uint32_t t = g_fields(&f);
+    TH_EQ(g_append(&f, t, "Content-Length", "11"), -1); /* not a trailer: left out */
     TH_EQ(g_append(&f, t, "X-Checksum", "abc"), -1);
+    TH_EQ(g_append(&f, t, "Trailer", "x"), -1); /* idem */
     TH_EQ(g_finish(&f, body, t), -1);
     TH_HAS(f.out, "6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Checksum: abc\r\n\r\n");
     TH_EQ(count_of(f.out, "HTTP/1.1"), 1);
+    TH_OK(strstr(f.out, "Content-Length") == NULL);
     TH_EQ(fx_finish(&f, WH_OK), 201);
     /* the connection is ready for the next request */
     fx_clear_out(&f);
