@@ -677,3 +677,79 @@ TH_TEST(hw_ex_drop_everything_early)
     g_drop(&f, s);
     fx_teardown(&f);
 }
+
+/* One whole exchange (request body read, response streamed with trailers)
+ * with the Nth allocation and all after it failing, for every N until the
+ * exchange needs no more: every step may fail, nothing may crash or leak
+ * (run under ASan). The guest's calls that fail are traps. */
+static bool ok_call(hwfx *f, const char *iface, const char *name, const cm_val_t *args,
+                    cm_val_t *res)
+{
+    return fx_call(f, iface, name, args, res) == WH_OK;
+}
+
+static void oom_scenario(hwfx *f)
+{
+    TH_OK(fx_feed(f, "POST / HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nContent-Length: 5\r\n\r\nhello") ||
+          true);
+    if (!f->ex)
+        return;
+    cm_val_t r, a[3];
+    a[0] = v_h(f->req_rep);
+    if (ok_call(f, HW_TYPES, "[method]incoming-request.consume", a, &r) && r_ok(&r)) {
+        a[0] = v_h(r_rep(&r));
+        if (ok_call(f, HW_TYPES, "[method]incoming-body.stream", a, &r) && r_ok(&r)) {
+            cm_val_t rd[2] = {v_h(r_rep(&r)), v_u(CM_U64, 100)};
+            ok_call(f, IO_STREAMS, "[method]input-stream.read", rd, &r);
+        }
+    }
+    if (!ok_call(f, HW_TYPES, "[constructor]fields", NULL, &r))
+        return;
+    uint32_t h = r.of.handle.rep;
+    a[0] = v_h(h);
+    a[1] = v_str("x-b");
+    a[2] = v_bytes(f, "2");
+    ok_call(f, HW_TYPES, "[method]fields.append", a, &r);
+    a[0] = v_h(h);
+    if (!ok_call(f, HW_TYPES, "[constructor]outgoing-response", a, &r))
+        return;
+    uint32_t resp = r.of.handle.rep;
+    a[0] = v_h(resp);
+    if (!ok_call(f, HW_TYPES, "[method]outgoing-response.body", a, &r) || !r_ok(&r))
+        return;
+    uint32_t body = r_rep(&r);
+    cm_val_t own = v_h(resp);
+    cm_val_t sa[2] = {v_h(f->out_rep), v_var(f, CM_RESULT, 0, &own)};
+    ok_call(f, HW_TYPES, "[static]response-outparam.set", sa, &r);
+    a[0] = v_h(body);
+    if (ok_call(f, HW_TYPES, "[method]outgoing-body.write", a, &r) && r_ok(&r)) {
+        cm_val_t w[2] = {v_h(r_rep(&r)), v_bytes(f, "response")};
+        ok_call(f, IO_STREAMS, "[method]output-stream.write", w, &r);
+        fx_loop(f);
+        ok_call(f, IO_STREAMS, "[method]output-stream.write", w, &r);
+    }
+    if (ok_call(f, HW_TYPES, "[constructor]fields", NULL, &r)) {
+        cm_val_t t = v_h(r.of.handle.rep);
+        cm_val_t fa[2] = {v_h(body), v_var(f, CM_OPTION, 1, &t)};
+        ok_call(f, HW_TYPES, "[static]outgoing-body.finish", fa, &r);
+    }
+}
+
+TH_TEST(hw_ex_out_of_memory)
+{
+    int completed = 0;
+    for (uint64_t n = 1; n < 400 && !completed; n++) {
+        hwfx f;
+        fx_setup(&f, NULL);
+        f.tolerant = true;
+        wh_alloc_fail_after(n);
+        oom_scenario(&f);
+        wh_alloc_fail_after(0);
+        fx_loop(&f);
+        if (f.ex)
+            fx_finish(&f, WH_OK);
+        completed = f.out && strstr(f.out, "0\r\n\r\n") != NULL; /* the whole response */
+        fx_teardown(&f);
+    }
+    TH_OK(completed);
+}
