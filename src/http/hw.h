@@ -32,8 +32,8 @@
  *     internal-error and configuration-error; see hw_int.h).
  *   - a handle call that returns (or traps) before set: 500 (504 when rc
  *     is WH_INTERRUPTED, the deadline); one that returns after set but
- *     before finish, or traps after set: 500 if nothing went out yet,
- *     else the connection is closed mid-response (hx_resp_abort), so the
+ *     before finish, or traps after set: 500 (504) if nothing went out
+ *     yet, else the connection is closed mid-response (hx_resp_abort), so the
  *     client never takes a truncated body for a complete one. The same
  *     when the guest drops the outgoing-body without finish, or finish
  *     fails (a Content-Length the body does not match).

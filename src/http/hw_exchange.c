@@ -157,19 +157,29 @@ static void send_error(hw_exchange_t *ex, int status)
     }
 }
 
-/* Gives up on the response: 500 if nothing went out yet, else the
- * connection closes mid-response. */
-static void abort_response(hw_exchange_t *ex)
+/* Gives up on the response: if nothing went out yet, a plain answer with
+ * that status (500, or 504 for a deadline), else the connection closes
+ * mid-response. */
+static void abort_with(hw_exchange_t *ex, int status)
 {
     defer_stop(ex);
     if (!ex->req)
         return;
-    ex->sent = ex->started ? 0 : 500;
+    if (!ex->started) {
+        send_error(ex, status);
+        return;
+    }
+    ex->sent = 0;
     hx_resp_abort(ex->req);
     if (ex->req) {
         hw_errcode_t e = over();
         release(ex, &e);
     }
+}
+
+static void abort_response(hw_exchange_t *ex)
+{
+    abort_with(ex, 500);
 }
 
 /* ---- the guest's response ---- */
@@ -236,8 +246,11 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
             }
             return;
         }
-        if (ex->req)
+        if (ex->req) {
             abort_response(ex);
+            if (rc == WH_IO)
+                ex->sent = 0; /* the client is gone: nothing went */
+        }
         return;
     }
     /* HEAD, 204, 304 (where the server frames what it is given), a
@@ -574,7 +587,7 @@ int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc)
             send_error(ex, rc == WH_INTERRUPTED ? 504 : 500);
         else
             /* set, but the body never finished: incomplete */
-            abort_response(ex);
+            abort_with(ex, rc == WH_INTERRUPTED ? 504 : 500);
     }
     int status = ex->sent;
     wasi_obj_unref(ex->ctx, &ex->obj);

@@ -284,7 +284,16 @@ TH_TEST(hw_ex_500s)
     g_set_ok(&f, resp);
     TH_EQ(fx_finish(&f, WH_OK), 500);
     TH_HAS(f.out, "HTTP/1.1 500 ");
-    TH_OK(f.c->closed);
+    TH_OK(!f.c->closed); /* a whole answer: the connection goes on */
+    g_drop(&f, body);
+    /* the same with the deadline: 504 */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    resp = g_response(&f, g_fields(&f), 200);
+    body = g_resp_body(&f, resp);
+    g_set_ok(&f, resp);
+    TH_EQ(fx_finish(&f, WH_INTERRUPTED), 504);
+    TH_HAS(f.out, "HTTP/1.1 504 ");
     g_drop(&f, body);
     fx_teardown(&f);
 
@@ -599,7 +608,7 @@ TH_TEST(hw_ex_content_length)
             fx_loop(&f);
         g_drop(&f, s);
         TH_EQ(g_finish(&f, body, 0), HW_EC_HTTP_RESPONSE_BODY_SIZE);
-        TH_OK(f.c->closed);
+        TH_OK(f.c->closed == waited); /* a cut closes; a 500 does not */
         TH_EQ(fx_finish(&f, WH_OK), waited ? 0 : 500);
         TH_HAS(f.out, waited ? "Content-Length: 10\r\n" : "HTTP/1.1 500 ");
         fx_teardown(&f);
