@@ -31,8 +31,8 @@
 struct hw_exchange {
     wasi_obj_t obj;
     wasi_ctx_t *ctx;
-    hx_req_t *req;        /* NULL once the server may no longer be called */
-    hx_header_t *extra;   /* the serve layer's fields, one block with their text */
+    hx_req_t *req;      /* NULL once the server may no longer be called */
+    hx_header_t *extra; /* the serve layer's fields, one block with their text */
     size_t nextra;
     hw_inflow_t *in;      /* the request body (a reference) */
     hw_outflow_t *out;    /* the response body while it is sent (a reference) */
@@ -515,8 +515,7 @@ wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, 
      * asked for when the guest first wants it (incoming-body.stream). */
     bool expect = hx_req_header(req, "expect", NULL) != NULL;
     uint32_t rr = 0, orp = 0;
-    if (!copy_extra(ex, extra, n) ||
-        !(ex->in = hw__inflow_new(ctx, &inflow_prod, ex, !expect)) ||
+    if (!copy_extra(ex, extra, n) || !(ex->in = hw__inflow_new(ctx, &inflow_prod, ex, !expect)) ||
         !(rr = hw__inreq_new(ctx, req, ex->in)) || !(orp = hw__outparam_new(ctx, ex))) {
         if (rr)
             wasi_table_remove(ctx, rr);
@@ -560,8 +559,12 @@ void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why)
         e = hw_ec(ex->in->state == HW_FLOW_OPEN ? HW_EC_CONNECTION_READ_TIMEOUT
                                                 : HW_EC_CONNECTION_WRITE_TIMEOUT);
         break;
-    case HX_ABORT_BODY_TOO_LARGE: e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE); break;
-    case HX_ABORT_BAD_BODY: e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR); break;
+    case HX_ABORT_BODY_TOO_LARGE:
+        e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE);
+        break;
+    case HX_ABORT_BAD_BODY:
+        e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR);
+        break;
     case HX_ABORT_SHUTDOWN:
         e = hw_ec(HW_EC_INTERNAL_ERROR);
         e.str = "the server is shutting down";
@@ -570,7 +573,9 @@ void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why)
         e = hw_ec(HW_EC_INTERNAL_ERROR);
         e.str = "the server ran out of memory for this request";
         break;
-    default: e = hw_ec(HW_EC_CONNECTION_TERMINATED); break;
+    default:
+        e = hw_ec(HW_EC_CONNECTION_TERMINATED);
+        break;
     }
     if (e.str)
         e.str_len = strlen(e.str);

@@ -31,8 +31,8 @@
 enum { MAX_FIELDS_BYTES = 1 << 20, FIELD_OVERHEAD = 32 };
 
 static const char *const forbidden[] = {
-    "connection",          "keep-alive", "proxy-connection", "proxy-authenticate",
-    "proxy-authorization", "transfer-encoding", "upgrade", "host",
+    "connection",          "keep-alive",        "proxy-connection", "proxy-authenticate",
+    "proxy-authorization", "transfer-encoding", "upgrade",          "host",
     "http2-settings",
 };
 
@@ -323,8 +323,7 @@ static wh_rc fields_new(cm_call_t *call, void *env, const cm_val_t *args, cm_val
     return hw__own(call, &f->obj, result);
 }
 
-static wh_rc fields_from_list(cm_call_t *call, void *env, const cm_val_t *args,
-                              cm_val_t *result)
+static wh_rc fields_from_list(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     const cm_val_t *entries = args[0].of.list.v;
     uint32_t n = args[0].of.list.n;
@@ -524,8 +523,7 @@ const wasi_func_t hw__fields_funcs[] = {
     {"[method]fields.delete", "func(self: " F ", name: string) -> result<_, header-error>",
      fields_delete},
     {"[method]fields.append",
-     "func(self: " F ", name: string, value: list<u8>) -> result<_, header-error>",
-     fields_append},
+     "func(self: " F ", name: string, value: list<u8>) -> result<_, header-error>", fields_append},
     {"[method]fields.entries", "func(self: " F ") -> list<tuple<string, list<u8>>>",
      fields_entries},
     {"[method]fields.clone", "func(self: " F ") -> fields", fields_clone},

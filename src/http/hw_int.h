@@ -32,7 +32,7 @@
 #include "http/hw.h"
 #include "wasi/wasi_int.h"
 
-#define HW_TYPES "wasi:http/types" WASI_V
+#define HW_TYPES    "wasi:http/types" WASI_V
 #define HW_OUTGOING "wasi:http/outgoing-handler" WASI_V
 
 /* How much an incoming body may buffer before the producer is paused, and
@@ -91,7 +91,7 @@ typedef enum {
 #define HW_EC_ENUM(id, name, pay, status) HW_EC_##id,
     HW_ERROR_CODE_MAP(HW_EC_ENUM)
 #undef HW_EC_ENUM
-    HW_EC_COUNT
+        HW_EC_COUNT
 } hw_ec_tag;
 
 /* An error-code value. Payloads: num is the number of the option<u64> /
@@ -133,10 +133,10 @@ struct hw_fields {
     wasi_obj_t obj;
     hw_fields_t *of; /* a view: the fields whose list it shows (a reference) */
     WH_VEC(hw_field_t) list;
-    size_t bytes;    /* names and values, for the limit */
-    char *text;      /* a copy made at once: every name and value, in one
-                        block (the fields are immutable); else NULL and each
-                        field owns its name */
+    size_t bytes; /* names and values, for the limit */
+    char *text;   /* a copy made at once: every name and value, in one
+                     block (the fields are immutable); else NULL and each
+                     field owns its name */
     bool immutable;
 };
 
@@ -193,23 +193,22 @@ struct hw_inflow {
     wasi_obj_t obj;
     wasi_ctx_t *ctx;
     WH_VEC(uint8_t) buf;
-    uint32_t off;           /* bytes before off were read */
+    uint32_t off; /* bytes before off were read */
     hw_flow_state state;
-    hw_errcode_t err;       /* FAILED: why (its strings are static) */
-    hw_fields_t *trailers;  /* ENDED: the trailers, if any */
-    bool wanted;            /* the guest asked for the body (stream or finish) */
-    bool dropping;          /* finish was called: bytes are dropped as they come */
-    bool cut;               /* finish was called: the stream reads closed */
-    bool trailers_taken;    /* future-trailers.get gave the result */
-    bool paused;            /* the producer was told it is full */
+    hw_errcode_t err;      /* FAILED: why (its strings are static) */
+    hw_fields_t *trailers; /* ENDED: the trailers, if any */
+    bool wanted;           /* the guest asked for the body (stream or finish) */
+    bool dropping;         /* finish was called: bytes are dropped as they come */
+    bool cut;              /* finish was called: the stream reads closed */
+    bool trailers_taken;   /* future-trailers.get gave the result */
+    bool paused;           /* the producer was told it is full */
     const hw_inflow_prod_t *pops;
-    void *prod;             /* NULL once the producer is gone */
+    void *prod; /* NULL once the producer is gone */
 };
 
 /* A new flow (one reference); wanted says whether the producer may send
  * before the guest asks for the body. */
-hw_inflow_t *hw__inflow_new(wasi_ctx_t *ctx, const hw_inflow_prod_t *pops, void *prod,
-                            bool wanted);
+hw_inflow_t *hw__inflow_new(wasi_ctx_t *ctx, const hw_inflow_prod_t *pops, void *prod, bool wanted);
 /* Producer side: bytes (copied); returns false when the producer should
  * pause (it resumes on pops->resume). */
 bool hw__inflow_push(hw_inflow_t *f, const uint8_t *data, size_t len);
@@ -236,11 +235,11 @@ struct hw_outflow {
     int64_t content_length;  /* -1: none given */
     uint64_t written;
     bool stream_taken;
-    bool finished;           /* outgoing-body.finish was called */
-    bool abandoned;          /* the outgoing-body was dropped without finish */
+    bool finished;  /* outgoing-body.finish was called */
+    bool abandoned; /* the outgoing-body was dropped without finish */
     bool failed;
-    hw_errcode_t err;        /* failed: why (strings static) */
-    hw_fields_t *trailers;   /* finished before an exchange took it */
+    hw_errcode_t err;      /* failed: why (strings static) */
+    hw_fields_t *trailers; /* finished before an exchange took it */
 };
 
 /* A new flow (one reference) for a body of that kind whose headers give
@@ -292,8 +291,7 @@ bool hw__options_take(cm_call_t *call, const cm_val_t *v);
 /* ---- value builders ---- */
 
 /* option / result / variant with an optional payload (copied). */
-wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag,
-               const cm_val_t *payload);
+wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag, const cm_val_t *payload);
 static inline cm_val_t hw_none(void)
 {
     cm_val_t v = {.kind = CM_OPTION};

@@ -17,8 +17,7 @@
 
 /* ---- value builders ---- */
 
-wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag,
-               const cm_val_t *payload)
+wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag, const cm_val_t *payload)
 {
     cm_val_t v = {.kind = kind};
     v.of.var.tag = tag;
@@ -123,8 +122,8 @@ wh_rc hw_link(cm_linker_t *l, wh_err_t *err)
         const wasi_func_t *funcs;
         const size_t *n;
     } parts[] = {
-        {hw__fields_funcs, &hw__nfields_funcs},     {hw__request_funcs, &hw__nrequest_funcs},
-        {hw__body_funcs, &hw__nbody_funcs},         {hw__response_funcs, &hw__nresponse_funcs},
+        {hw__fields_funcs, &hw__nfields_funcs}, {hw__request_funcs, &hw__nrequest_funcs},
+        {hw__body_funcs, &hw__nbody_funcs},     {hw__response_funcs, &hw__nresponse_funcs},
         {hw__error_funcs, &hw__nerror_funcs},
     };
     wh_rc rc = wasi_define(l, HW_TYPES, types_types, WH_ARRAY_LEN(types_types), NULL, 0, err);

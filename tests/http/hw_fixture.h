@@ -21,8 +21,8 @@
 #include <stdlib.h>
 
 #define IO_STREAMS "wasi:io/streams" WASI_V
-#define IO_POLL "wasi:io/poll" WASI_V
-#define IO_ERROR "wasi:io/error" WASI_V
+#define IO_POLL    "wasi:io/poll" WASI_V
+#define IO_ERROR   "wasi:io/error" WASI_V
 
 typedef struct {
     wasi_config_t cfg;
@@ -62,8 +62,8 @@ static inline void fx_on_request(hx_req_t *req, void *ud)
     hwfx *f = ud;
     f->requests++;
     wh_err_t err;
-    wh_rc rc = hw_exchange_new(f->ctx, req, f->extra, f->nextra, &f->ex, &f->req_rep,
-                               &f->out_rep, &err);
+    wh_rc rc =
+        hw_exchange_new(f->ctx, req, f->extra, f->nextra, &f->ex, &f->req_rep, &f->out_rep, &err);
     if (f->tolerant && rc) {
         hx_resp_abort(req);
         return;
@@ -100,8 +100,8 @@ static inline void fx_on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
         hw_on_abort(f->ex, why);
 }
 
-static const hx_handler_t fx_handler = {fx_on_request, fx_on_body, fx_on_body_end,
-                                        fx_on_writable, fx_on_abort};
+static const hx_handler_t fx_handler = {fx_on_request, fx_on_body, fx_on_body_end, fx_on_writable,
+                                        fx_on_abort};
 
 static inline void fx_wake(void *ud)
 {
@@ -176,7 +176,7 @@ static inline void fx_clear_out(hwfx *f)
 /* ---- calling the host ---- */
 
 static inline wh_rc fx_call(hwfx *f, const char *iface, const char *name, const cm_val_t *args,
-                     cm_val_t *res)
+                            cm_val_t *res)
 {
     cm__iface *i = cm__linker_iface(f->l, iface);
     const cm__lfunc *lf = i ? cm__linker_func(i, name) : NULL;

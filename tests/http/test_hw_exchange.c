@@ -228,8 +228,7 @@ TH_TEST(hw_ex_whole_responses)
     g_set_ok(&f, resp);
     s = g_body_stream(&f, body);
     cm_val_t bw[2] = {v_h(s), v_bytes(&f, "hello 1\n")}, r;
-    TH_EQ(fx_call(&f, IO_STREAMS, "[method]output-stream.blocking-write-and-flush", bw, &r),
-          WH_OK);
+    TH_EQ(fx_call(&f, IO_STREAMS, "[method]output-stream.blocking-write-and-flush", bw, &r), WH_OK);
     TH_OK(r_ok(&r));
     g_drop(&f, s);
     TH_EQ(g_finish(&f, body, 0), -1);
@@ -424,8 +423,7 @@ TH_TEST(hw_ex_request_body_and_trailers)
     TH_EQ(HT(&f, "[method]future-trailers.get", a, &r), WH_OK);
     /* some(ok(ok(none))) */
     TH_OK(r.of.var.tag == 1 && r.of.var.v->of.var.tag == 0 &&
-          r.of.var.v->of.var.v->of.var.tag == 0 &&
-          r.of.var.v->of.var.v->of.var.v->of.var.tag == 0);
+          r.of.var.v->of.var.v->of.var.tag == 0 && r.of.var.v->of.var.v->of.var.v->of.var.tag == 0);
     TH_EQ(HT(&f, "[method]future-trailers.get", a, &r), WH_OK);
     TH_OK(r.of.var.tag == 1 && r.of.var.v->of.var.tag == 1); /* some(err) */
     fx_finish(&f, WH_OK);
@@ -673,7 +671,7 @@ TH_TEST(hw_ex_drop_everything_early)
     uint32_t rb, ws;
     respond(&f, 200, &rb, &ws);
     TH_EQ(g_write(&f, ws, "ok", 2), -1);
-    TH_EQ(g_finish(&f, rb, 0), -1); /* the stream is still open: it is cut */
+    TH_EQ(g_finish(&f, rb, 0), -1);     /* the stream is still open: it is cut */
     TH_EQ(g_write(&f, ws, "no", 2), 1); /* closed */
     TH_EQ(fx_finish(&f, WH_OK), 200);
     char buf[4];

@@ -17,13 +17,13 @@
 #include <string.h>
 
 #define IMPORT(mod, name) __attribute__((import_module(mod), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
+#define EXPORT(name)      __attribute__((export_name(name)))
 
-#define HTTP "wasi:http/types@0.2.12"
+#define HTTP    "wasi:http/types@0.2.12"
 #define STREAMS "wasi:io/streams@0.2.12"
-#define POLL "wasi:io/poll@0.2.12"
-#define IOERR "wasi:io/error@0.2.12"
-#define CLOCK "wasi:clocks/monotonic-clock@0.2.12"
+#define POLL    "wasi:io/poll@0.2.12"
+#define IOERR   "wasi:io/error@0.2.12"
+#define CLOCK   "wasi:clocks/monotonic-clock@0.2.12"
 
 typedef int32_t h_t; /* a resource handle */
 
@@ -39,16 +39,16 @@ typedef struct {
 
 /* ---- wasi:http/types ---- */
 IMPORT(HTTP, "[constructor]fields") h_t fields_new(void);
-IMPORT(HTTP, "[static]fields.from-list") void fields_from_list(const void *entries, size_t n,
-                                                               void *ret);
+IMPORT(HTTP, "[static]fields.from-list")
+void fields_from_list(const void *entries, size_t n, void *ret);
 IMPORT(HTTP, "[method]fields.get") void fields_get(h_t self, const char *n, size_t nl, void *ret);
 IMPORT(HTTP, "[method]fields.has") int32_t fields_has(h_t self, const char *n, size_t nl);
-IMPORT(HTTP, "[method]fields.set") void fields_set(h_t self, const char *n, size_t nl,
-                                                   const bytes_t *vals, size_t nv, void *ret);
-IMPORT(HTTP, "[method]fields.delete") void fields_delete(h_t self, const char *n, size_t nl,
-                                                         void *ret);
-IMPORT(HTTP, "[method]fields.append") void fields_append(h_t self, const char *n, size_t nl,
-                                                         const void *v, size_t vl, void *ret);
+IMPORT(HTTP, "[method]fields.set")
+void fields_set(h_t self, const char *n, size_t nl, const bytes_t *vals, size_t nv, void *ret);
+IMPORT(HTTP, "[method]fields.delete")
+void fields_delete(h_t self, const char *n, size_t nl, void *ret);
+IMPORT(HTTP, "[method]fields.append")
+void fields_append(h_t self, const char *n, size_t nl, const void *v, size_t vl, void *ret);
 IMPORT(HTTP, "[method]fields.entries") void fields_entries(h_t self, void *ret);
 IMPORT(HTTP, "[method]fields.clone") h_t fields_clone(h_t self);
 IMPORT(HTTP, "[resource-drop]fields") void fields_drop(h_t h);
@@ -69,13 +69,13 @@ IMPORT(HTTP, "[method]future-trailers.get") void ftrailers_get(h_t self, void *r
 IMPORT(HTTP, "[resource-drop]future-trailers") void ftrailers_drop(h_t h);
 
 IMPORT(HTTP, "[constructor]outgoing-response") h_t outresp_new(h_t headers);
-IMPORT(HTTP, "[method]outgoing-response.set-status-code") int32_t outresp_set_status(h_t self,
-                                                                                     int32_t s);
+IMPORT(HTTP, "[method]outgoing-response.set-status-code")
+int32_t outresp_set_status(h_t self, int32_t s);
 IMPORT(HTTP, "[method]outgoing-response.headers") h_t outresp_headers(h_t self);
 IMPORT(HTTP, "[method]outgoing-response.body") void outresp_body(h_t self, void *ret);
 IMPORT(HTTP, "[method]outgoing-body.write") void outbody_write(h_t self, void *ret);
-IMPORT(HTTP, "[static]outgoing-body.finish") void outbody_finish(h_t self, int32_t has_trailers,
-                                                                 h_t trailers, void *ret);
+IMPORT(HTTP, "[static]outgoing-body.finish")
+void outbody_finish(h_t self, int32_t has_trailers, h_t trailers, void *ret);
 IMPORT(HTTP, "[resource-drop]outgoing-body") void outbody_drop(h_t h);
 /* set(param, result<outgoing-response, error-code>), flattened: the
  * result's discriminant, then the join of own (i32) and error-code (its
@@ -90,8 +90,8 @@ IMPORT(STREAMS, "[method]input-stream.read") void is_read(h_t self, int64_t len,
 IMPORT(STREAMS, "[method]input-stream.subscribe") h_t is_subscribe(h_t self);
 IMPORT(STREAMS, "[resource-drop]input-stream") void is_drop(h_t h);
 IMPORT(STREAMS, "[method]output-stream.check-write") void os_check_write(h_t self, void *ret);
-IMPORT(STREAMS, "[method]output-stream.write") void os_write(h_t self, const void *p, size_t n,
-                                                              void *ret);
+IMPORT(STREAMS, "[method]output-stream.write")
+void os_write(h_t self, const void *p, size_t n, void *ret);
 IMPORT(STREAMS, "[method]output-stream.subscribe") h_t os_subscribe(h_t self);
 IMPORT(STREAMS, "[resource-drop]output-stream") void os_drop(h_t h);
 IMPORT(POLL, "[method]pollable.block") void pollable_block(h_t self);
@@ -115,7 +115,7 @@ void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size)
 /* Return areas: generous, 8-aligned. */
 static _Alignas(8) uint8_t ret[64];
 
-#define RET_U8(off) (*(uint8_t *)(ret + (off)))
+#define RET_U8(off)  (*(uint8_t *)(ret + (off)))
 #define RET_I32(off) (*(int32_t *)(ret + (off)))
 #define RET_U64(off) (*(uint64_t *)(ret + (off)))
 
