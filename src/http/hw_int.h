@@ -87,12 +87,14 @@ enum { HW_BODY_BUFFER = 64 * 1024 };
     X(INTERNAL_ERROR, "internal-error", OPT_STR, 500)
 /* clang-format on */
 
+/* clang-format off */
 typedef enum {
 #define HW_EC_ENUM(id, name, pay, status) HW_EC_##id,
     HW_ERROR_CODE_MAP(HW_EC_ENUM)
 #undef HW_EC_ENUM
-        HW_EC_COUNT
+    HW_EC_COUNT
 } hw_ec_tag;
+/* clang-format on */
 
 /* An error-code value. Payloads: num is the number of the option<u64> /
  * option<u32> cases and the field-size of the field-size-payload ones; str
