@@ -6,7 +6,7 @@ guest and on the wire, trailers both ways, chunked streaming, 10 MB bodies
 both ways with bounded server memory, Content-Length mismatches, failures
 before and after the response started, error-code statuses.
 
-    run_hw_tests.py [--sanitized] WASMHTTPD HW_GUEST.wasm [FILTER]
+    run_hw_tests.py [--sanitized] [--js JS_FETCH.wasm] WASMHTTPD HW_GUEST.wasm [FILTER]
 
 Standard library only (and curl when present). Every socket has a timeout.
 Prints one line per case and ends with "N passed, N failed".
@@ -27,6 +27,12 @@ args = sys.argv[1:]
 # release build's: the memory and timing bounds are not checked.
 SANITIZED = "--sanitized" in args
 args = [a for a in args if a != "--sanitized"]
+# --js JS.wasm: also the componentize-js guest guests/js_fetch.js
+JS_GUEST = None
+if "--js" in args:
+    i = args.index("--js")
+    JS_GUEST = args[i + 1]
+    del args[i:i + 2]
 BIN, GUEST = args[:2]
 FILTER = args[2] if len(args) > 2 else ""
 TIMEOUT = 20
@@ -43,12 +49,12 @@ def free_port():
 
 
 class Server:
-    def __init__(self, *args):
+    def __init__(self, *args, guest=None):
         self.port = free_port()
         self.args = args
         self.log = tempfile.TemporaryFile()
         self.p = subprocess.Popen(
-            [BIN, "serve", "--addr", f"127.0.0.1:{self.port}", *args, GUEST],
+            [BIN, "serve", "--addr", f"127.0.0.1:{self.port}", *args, guest or GUEST],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -96,18 +102,19 @@ class Server:
 
 
 CASES = []
+JS_CASES = []
 
 
-def case(name):
+def case(name, js=False):
     def wrap(fn):
         if not FILTER or FILTER in name:
-            CASES.append((name, fn))
+            (JS_CASES if js else CASES).append((name, fn))
         return fn
     return wrap
 
 
-def run(server, model):
-    for name, fn in CASES:
+def run(server, model, cases):
+    for name, fn in cases:
         try:
             fn(server)
             if server.p.poll() is not None:
@@ -539,6 +546,34 @@ def _(s):
     check(len(out) == 8 and all(out.values()), out)
 
 
+# ---- a componentize-js guest (StarlingMonkey's own use of wasi:http) ----
+
+@case("js: a fetch-event guest answers, with its headers", js=True)
+def _(s):
+    r, data = s.request("GET", "/")
+    check(r.status == 200 and data == b"hello from js\n", (r.status, data))
+    r, data = s.request("GET", "/headers", headers={"X-Foo": "bar"})
+    check(b"x-foo=bar\n" in data and f"host=127.0.0.1:{s.port}\n".encode() in data, data)
+
+
+@case("js: request bodies read whole and streamed back (3 MB)", js=True)
+def _(s):
+    r, data = s.request("POST", "/echo", body=b"hello body")
+    check(r.status == 200 and data == b"hello body" and r.getheader("x-len") == "10"
+          and r.getheader("x-method") == "POST", (r.getheaders(), data))
+    payload = os.urandom(3 * 1024 * 1024)
+    r, data = s.request("POST", "/stream", body=payload)
+    check(r.status == 200 and data == payload, (r.status, len(data)))
+    r, data = s.request("POST", "/echo", body=payload)
+    check(r.status == 200 and data == payload, (r.status, len(data)))
+
+
+@case("js: an outbound fetch is refused (HTTP-request-denied), the guest answers 502", js=True)
+def _(s):
+    r, data = s.request("GET", "/fetch")
+    check(r.status == 502 and data.startswith(b"fetch failed"), (r.status, data))
+
+
 if __name__ == "__main__":
     # Every case on both instance models: a fresh instance per request, and
     # one long-lived instance that serves them all (what one request leaves
@@ -552,7 +587,7 @@ if __name__ == "__main__":
             results["failed"] += 1
             continue
         try:
-            run(server, model)
+            run(server, model, CASES)
         finally:
             rc = server.stop()
             log = server.output()
@@ -563,5 +598,15 @@ if __name__ == "__main__":
             if bad in log:
                 print(f"FAIL [{model}] the server's log has {bad!r}:\n{log[-4000:]}")
                 results["failed"] += 1
+    if JS_GUEST and JS_CASES:
+        try:
+            server = Server("--instance-model", "serverless", guest=JS_GUEST)
+            try:
+                run(server, "js", JS_CASES)
+            finally:
+                server.stop()
+        except Exception as e:
+            print(f"FAIL [js] start: {e}")
+            results["failed"] += 1
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)
