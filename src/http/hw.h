@@ -17,23 +17,38 @@
  *   hw_exchange_finish(ex, rc)     the call returned (rc) or failed
  *
  * What goes to the client:
- *   - response-outparam.set(ok(response)) starts the response (status,
+ *   - response-outparam.set(ok(response)) gives the response (status,
  *     headers, then the extra headers the serve layer added); the body's
  *     output-stream writes go to hx_resp_write with backpressure
  *     (check-write is what hx_resp_writable allows); outgoing-body.finish
- *     ends it, with trailers.
- *   - set(err(code)) answers with a status for the code (500 in general).
- *   - a handle call that returns (or traps) before set: 500; one that
- *     returns after set but before finish, or traps after set: the
- *     connection is closed mid-response (hx_resp_abort), so the client never
- *     takes a truncated body for a complete one.
+ *     ends it, with trailers. Output is held until the loop gets control
+ *     back (the guest waits or its call returns), a flush after the head
+ *     went, 16 KiB are held, or finish: a response set, written and
+ *     finished in one go leaves in one write, with a Content-Length. A
+ *     response whose body the guest never asked for is complete at set
+ *     (an empty body).
+ *   - set(err(code)) answers with a status for the code (RFC 9209's for
+ *     the proxy errors: 502, 503, 504; 4xx for request errors; 500 for
+ *     internal-error and configuration-error; see hw_int.h).
+ *   - a handle call that returns (or traps) before set: 500 (504 when rc
+ *     is WH_INTERRUPTED, the deadline); one that returns after set but
+ *     before finish, or traps after set: 500 (504) if nothing went out
+ *     yet, else the connection is closed mid-response (hx_resp_abort), so the
+ *     client never takes a truncated body for a complete one. The same
+ *     when the guest drops the outgoing-body without finish, or finish
+ *     fails (a Content-Length the body does not match).
  *
  * The exchange outlives whichever side lets go last: the guest may still
  * hold the body's stream after the client went away (reads then fail), and
  * the server may still send after the guest's call returned (a body written
  * in full and finished is sent even if the socket drains later).
  *
- * Everything runs on the loop's thread.
+ * Everything runs on the loop's thread. The exchange calls
+ * wasi_ctx_notify from inside the server's callbacks and its own: the
+ * context's waker must schedule the guest's resumption (cm_resume from a
+ * later loop callback), not run it from inside the notify. The exchange
+ * keeps a libuv handle of ctx's loop; its memory is freed by a close
+ * callback of that loop, so the loop must run after the exchange ends.
  */
 #ifndef HW_H
 #define HW_H
@@ -51,7 +66,16 @@ typedef struct hw_exchange hw_exchange_t;
  * *out_rep are the handles to pass to handle(). extra (n of them, copied)
  * are header fields added to whatever response the guest sets (the
  * serve layer's debug headers). hx_req_set_data(req, …) is the serve
- * layer's; the exchange does not use it. */
+ * layer's; the exchange does not use it.
+ *
+ * Body bytes that arrived before the call are not the exchange's: call it
+ * from on_request, or keep the body paused until then (and forward an
+ * on_body_end that came meanwhile). From then on the exchange steers the
+ * body (pause and resume): it buffers up to 64 KiB and pauses, and for a
+ * request with "Expect: 100-continue" it keeps the body paused until the
+ * guest asks for it (incoming-body.stream), so that the 100 Continue
+ * answers a guest that wants the body. On failure nothing is left in the
+ * table and WH_NOMEM is returned. */
 wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, size_t n,
                       hw_exchange_t **out, uint32_t *req_rep, uint32_t *out_rep, wh_err_t *err);
 
@@ -63,14 +87,20 @@ void hw_on_writable(hw_exchange_t *ex);
 void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why);
 
 /* The guest's handle call is over: rc WH_OK when it returned, anything else
- * when it trapped, ran out of fuel or time, or was cancelled. Settles the
- * response as described above, and drops the serve layer's reference: ex
- * must not be used after. Returns the HTTP status that went (or goes) to
- * the client, 0 when the connection was closed instead. */
+ * when it trapped, ran out of fuel or time (WH_INTERRUPTED), or was
+ * cancelled. Settles the response as described above, and drops the serve
+ * layer's reference: ex must not be used after, and the server's callbacks
+ * for req are not to be forwarded any more (req is ended or aborted by
+ * now, unless on_abort came first). Guest objects that still refer to the
+ * exchange (an incoming-request, a body stream in a stateful instance)
+ * keep what they need; their reads and writes fail from now on. Returns
+ * the HTTP status that went to the client, 0 when the connection was
+ * closed instead (or the client was gone). */
 int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc);
 
-/* Has the guest called response-outparam.set (so that a 500 or 504 can no
- * longer be sent)? */
+/* Has the guest called response-outparam.set? (Then a deadline ends the
+ * call with hw_exchange_finish(ex, WH_INTERRUPTED), which answers 500 if
+ * nothing went out yet and closes the connection otherwise.) */
 bool hw_exchange_responded(const hw_exchange_t *ex);
 
 #endif

@@ -41,8 +41,7 @@ static void inflow_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 
 static const wasi_objtype_t type_inflow = {"incoming body", inflow_destroy};
 
-hw_inflow_t *hw__inflow_new(wasi_ctx_t *ctx, const hw_inflow_prod_t *pops, void *prod,
-                            bool wanted)
+hw_inflow_t *hw__inflow_new(wasi_ctx_t *ctx, const hw_inflow_prod_t *pops, void *prod, bool wanted)
 {
     hw_inflow_t *f = wh_calloc(1, sizeof *f);
     if (!f)
@@ -279,8 +278,7 @@ static void arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src)
 
 static const wasi_pollops_t ftrailers_poll = {ftrailers_ready, arm_nothing};
 
-static wh_rc ftrailers_subscribe(cm_call_t *call, void *env, const cm_val_t *args,
-                                 cm_val_t *result)
+static wh_rc ftrailers_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     ftrailers_t *t = WASI_ARG(call, &args[0], ftrailers_t, type_ftrailers);
     if (!t)
@@ -411,7 +409,7 @@ static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *s, const uint8_
         return st;
     if (f->content_length >= 0 && f->written + n > (uint64_t)f->content_length) {
         hw_errcode_t why = hw_ec(f->kind == HW_OUT_RESPONSE ? HW_EC_HTTP_RESPONSE_BODY_SIZE
-                                                             : HW_EC_HTTP_REQUEST_BODY_SIZE);
+                                                            : HW_EC_HTTP_REQUEST_BODY_SIZE);
         why.has_num = true;
         why.num = f->written + n;
         hw__outflow_fail(NULL, f, &why);
@@ -435,6 +433,14 @@ static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *s, const uint8_
     return WASI_IO_OK;
 }
 
+static wasi_io_status out_flush(wasi_ctx_t *ctx, wasi_ostream_t *s, wasi_ioerr_t *e)
+{
+    hw_outflow_t *f = ((outstream_t *)s)->flow;
+    if (f->ex && !f->failed)
+        hw__ex_flush(f->ex);
+    return out_state(f, e);
+}
+
 static bool out_ready(wasi_ctx_t *ctx, wasi_ostream_t *s)
 {
     size_t n = 0;
@@ -450,7 +456,7 @@ static void out_destroy(wasi_ctx_t *ctx, wasi_ostream_t *s)
 }
 
 /* No arm: the exchange notifies on on_writable and whenever it fails. */
-static const wasi_ostream_ops outstream_ops = {out_check_write, out_write, NULL,
+static const wasi_ostream_ops outstream_ops = {out_check_write, out_write, out_flush,
                                                out_ready,       NULL,      out_destroy};
 
 /* ---- outgoing-body ---- */
@@ -564,8 +570,7 @@ static wh_rc outbody_finish(cm_call_t *call, void *env, const cm_val_t *args, cm
 const wasi_func_t hw__body_funcs[] = {
     {"[method]incoming-body.stream", "func(self: borrow<incoming-body>) -> result<input-stream>",
      inbody_stream},
-    {"[static]incoming-body.finish", "func(this: incoming-body) -> future-trailers",
-     inbody_finish},
+    {"[static]incoming-body.finish", "func(this: incoming-body) -> future-trailers", inbody_finish},
     {"[method]future-trailers.subscribe", "func(self: borrow<future-trailers>) -> pollable",
      ftrailers_subscribe},
     {"[method]future-trailers.get",

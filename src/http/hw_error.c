@@ -11,8 +11,16 @@
 
 #include <string.h>
 
-typedef enum { PAY_NONE, PAY_DNS, PAY_TLS, PAY_OPT_U64, PAY_OPT_U32, PAY_OPT_FSP, PAY_FSP,
-               PAY_OPT_STR } pay_kind;
+typedef enum {
+    PAY_NONE,
+    PAY_DNS,
+    PAY_TLS,
+    PAY_OPT_U64,
+    PAY_OPT_U32,
+    PAY_OPT_FSP,
+    PAY_FSP,
+    PAY_OPT_STR
+} pay_kind;
 
 static const struct {
     const char *name;
@@ -88,12 +96,23 @@ wh_rc hw__ec_val(cm_call_t *call, const hw_errcode_t *e, cm_val_t *out)
     cm_val_t p;
     wh_rc rc = WH_OK;
     switch (cases[tag].pay) {
-    case PAY_NONE: return hw__wrap(call, out, CM_VARIANT, tag, NULL);
-    case PAY_DNS: rc = pair(call, &p, e, true, CM_U16); break;
-    case PAY_TLS: rc = pair(call, &p, e, false, CM_U8); break;
-    case PAY_OPT_U64: rc = opt_num(call, &p, e->has_num, e->num, CM_U64); break;
-    case PAY_OPT_U32: rc = opt_num(call, &p, e->has_num, e->num, CM_U32); break;
-    case PAY_FSP: rc = pair(call, &p, e, true, CM_U32); break;
+    case PAY_NONE:
+        return hw__wrap(call, out, CM_VARIANT, tag, NULL);
+    case PAY_DNS:
+        rc = pair(call, &p, e, true, CM_U16);
+        break;
+    case PAY_TLS:
+        rc = pair(call, &p, e, false, CM_U8);
+        break;
+    case PAY_OPT_U64:
+        rc = opt_num(call, &p, e->has_num, e->num, CM_U64);
+        break;
+    case PAY_OPT_U32:
+        rc = opt_num(call, &p, e->has_num, e->num, CM_U32);
+        break;
+    case PAY_FSP:
+        rc = pair(call, &p, e, true, CM_U32);
+        break;
     case PAY_OPT_FSP: {
         cm_val_t r;
         if (!e->has_num && !e->str)
@@ -102,7 +121,9 @@ wh_rc hw__ec_val(cm_call_t *call, const hw_errcode_t *e, cm_val_t *out)
             rc = opt(call, &p, &r);
         break;
     }
-    case PAY_OPT_STR: rc = opt_str(call, &p, e->str, e->str_len); break;
+    case PAY_OPT_STR:
+        rc = opt_str(call, &p, e->str, e->str_len);
+        break;
     }
     return rc ? rc : hw__wrap(call, out, CM_VARIANT, tag, &p);
 }
@@ -142,15 +163,20 @@ void hw__ec_from_val(const cm_val_t *v, hw_errcode_t *out)
         take_opt_str(&p->of.list.v[1], out);
         break;
     case PAY_OPT_U64:
-    case PAY_OPT_U32: take_opt_num(p, out); break;
+    case PAY_OPT_U32:
+        take_opt_num(p, out);
+        break;
     case PAY_OPT_FSP:
         if (p->of.var.tag == 1 && p->of.var.v) {
             take_opt_str(&p->of.var.v->of.list.v[0], out);
             take_opt_num(&p->of.var.v->of.list.v[1], out);
         }
         break;
-    case PAY_OPT_STR: take_opt_str(p, out); break;
-    default: break;
+    case PAY_OPT_STR:
+        take_opt_str(p, out);
+        break;
+    default:
+        break;
     }
 }
 

@@ -12,22 +12,27 @@
  * on_abort before it returns, so after each one the code looks at ex->req
  * again.
  *
- * The response starts (hx_resp_start) when the guest first writes to the
- * body after response-outparam.set, or at set when bytes were written
- * before it; a body finished without a write goes out in one piece
- * (hx_resp_send, with Content-Length), as does a response whose body the
- * guest never asked for (an empty body, as wasmtime does).
+ * Output is held, not sent at once: the head and the body's bytes wait in
+ * the flow (up to COALESCE bytes) until the loop gets control back (the
+ * guest waits, or its call returns: a uv_prepare handle, armed while
+ * something is held), until the guest flushes a response that has started,
+ * or until finish. So a guest that sets, writes and finishes in one go
+ * costs one write to the socket, with a Content-Length instead of chunks
+ * (hx_resp_send), and a guest that streams still has every byte on its way
+ * before its thread waits. A response whose body the guest never asked for
+ * is complete at set, with an empty body (as wasmtime does).
  */
 #include "hw_int.h"
 
+#include <http_parser.h>
 #include <stdio.h>
 #include <string.h>
 
 struct hw_exchange {
     wasi_obj_t obj;
     wasi_ctx_t *ctx;
-    hx_req_t *req;        /* NULL once the server may no longer be called */
-    hx_header_t *extra;   /* the serve layer's fields, one block with their text */
+    hx_req_t *req;      /* NULL once the server may no longer be called */
+    hx_header_t *extra; /* the serve layer's fields, one block with their text */
     size_t nextra;
     hw_inflow_t *in;      /* the request body (a reference) */
     hw_outflow_t *out;    /* the response body while it is sent (a reference) */
@@ -38,8 +43,14 @@ struct hw_exchange {
     bool responded;       /* response-outparam.set was called */
     bool started;         /* hx_resp_start went through */
     bool done;            /* the response is over on our side */
+    bool defer_init;      /* defer is a live libuv handle (closed with the exchange) */
+    bool defer_on;        /* and started */
+    uv_prepare_t defer;   /* hands held output to the server when the loop runs */
     hw_errcode_t why;     /* why req went away (for bodies still in use) */
 };
+
+/* Bytes held before they go to the server in one piece. */
+enum { COALESCE = 16 * 1024 };
 
 static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o);
 static const wasi_objtype_t type_exchange = {"exchange", exchange_destroy};
@@ -57,8 +68,17 @@ static hw_errcode_t over(void)
 }
 
 /* The server may not be called for req any more: settle both bodies. */
+static void defer_stop(hw_exchange_t *ex)
+{
+    if (ex->defer_on) {
+        uv_prepare_stop(&ex->defer);
+        ex->defer_on = false;
+    }
+}
+
 static void release(hw_exchange_t *ex, const hw_errcode_t *why)
 {
+    defer_stop(ex);
     ex->req = NULL;
     ex->done = true;
     ex->why = *why;
@@ -73,6 +93,11 @@ static void release(hw_exchange_t *ex, const hw_errcode_t *why)
         wasi_obj_unref(ex->ctx, &out->obj);
     }
     wasi_ctx_notify(ex->ctx);
+}
+
+static void defer_closed(uv_handle_t *h)
+{
+    wh_free(h->data);
 }
 
 static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
@@ -90,7 +115,11 @@ static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
     }
     wasi_obj_unref(ctx, ex->headers ? &ex->headers->obj : NULL);
     wh_free(ex->extra);
-    wh_free(ex);
+    ex->extra = NULL;
+    if (ex->defer_init)
+        uv_close((uv_handle_t *)&ex->defer, defer_closed); /* frees ex */
+    else
+        wh_free(ex);
 }
 
 /* ---- answers of our own ---- */
@@ -100,12 +129,10 @@ static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 static void send_error(hw_exchange_t *ex, int status)
 {
     hx_req_t *req = ex->req;
-    const char *reason = status == 500   ? "Internal Server Error"
-                         : status == 502 ? "Bad Gateway"
-                         : status == 503 ? "Service Unavailable"
-                         : status == 504 ? "Gateway Timeout"
-                                         : "Error";
-    char body[64];
+    const char *reason = http_status_str((enum http_status)status);
+    if (!reason || reason[0] == '<')
+        reason = "Error";
+    char body[80];
     int n = snprintf(body, sizeof body, "%d %s\n", status, reason);
     hx_header_t ct = {"Content-Type", 12, "text/plain; charset=utf-8", 25};
     hx_header_t small[8], *hs = small;
@@ -130,18 +157,29 @@ static void send_error(hw_exchange_t *ex, int status)
     }
 }
 
-/* Gives up on the response: 500 if nothing went out yet, else the
- * connection closes mid-response. */
-static void abort_response(hw_exchange_t *ex)
+/* Gives up on the response: if nothing went out yet, a plain answer with
+ * that status (500, or 504 for a deadline), else the connection closes
+ * mid-response. */
+static void abort_with(hw_exchange_t *ex, int status)
 {
+    defer_stop(ex);
     if (!ex->req)
         return;
-    ex->sent = ex->started ? 0 : 500;
+    if (!ex->started) {
+        send_error(ex, status);
+        return;
+    }
+    ex->sent = 0;
     hx_resp_abort(ex->req);
     if (ex->req) {
         hw_errcode_t e = over();
         release(ex, &e);
     }
+}
+
+static void abort_response(hw_exchange_t *ex)
+{
+    abort_with(ex, 500);
 }
 
 /* ---- the guest's response ---- */
@@ -154,7 +192,7 @@ static bool bodyless_status(int status)
 /* The response's fields and the extra ones, for the server. */
 static hx_header_t *head_fields(hw_exchange_t *ex, size_t *n, bool *nomem)
 {
-    return hw__fields_hx(ex->headers, ex->extra, ex->nextra, n, nomem);
+    return hw__fields_hx(ex->headers, ex->extra, ex->nextra, false, n, nomem);
 }
 
 /* Sends the head. false when it could not (the response is then settled:
@@ -208,8 +246,11 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
             }
             return;
         }
-        if (ex->req)
+        if (ex->req) {
             abort_response(ex);
+            if (rc == WH_IO)
+                ex->sent = 0; /* the client is gone: nothing went */
+        }
         return;
     }
     /* HEAD, 204, 304 (where the server frames what it is given), a
@@ -225,7 +266,7 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
         return;
     size_t nt = 0;
     bool nomem = false;
-    hx_header_t *ts = has_trailers ? hw__fields_hx(trailers, NULL, 0, &nt, &nomem) : NULL;
+    hx_header_t *ts = has_trailers ? hw__fields_hx(trailers, NULL, 0, true, &nt, &nomem) : NULL;
     wh_rc rc = nomem ? WH_NOMEM : hx_resp_end(ex->req, ts, nt);
     wh_free(ts);
     if (rc == WH_OK) {
@@ -236,6 +277,58 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
     } else if (ex->req) {
         abort_response(ex);
     }
+}
+
+/* ---- held output ---- */
+
+/* Starts the response if needed and hands the held bytes to the server.
+ * false when the response cannot go on (it is then settled). */
+static bool push(hw_exchange_t *ex)
+{
+    hw_outflow_t *out = ex->out;
+    if (!ex->req || !out)
+        return false;
+    wasi_obj_ref(&out->obj); /* a failure below may release it */
+    bool ok = start(ex);
+    if (ok && out->pending.len && ex->req) {
+        wh_rc rc = hx_resp_write(ex->req, out->pending.data, out->pending.len);
+        out->pending.len = 0;
+        if (rc != WH_OK) {
+            hw_errcode_t why = hw_ec(HW_EC_CONNECTION_TERMINATED);
+            hw__outflow_fail(ex->ctx, out, &why);
+            ok = false;
+        }
+    }
+    ok = ok && ex->req;
+    wasi_obj_unref(ex->ctx, &out->obj);
+    return ok;
+}
+
+static void defer_cb(uv_prepare_t *h)
+{
+    hw_exchange_t *ex = h->data;
+    defer_stop(ex);
+    if (ex->req && ex->out && !ex->out->finished) {
+        push(ex);
+        wasi_ctx_notify(ex->ctx); /* the guest may have room to write again */
+    }
+}
+
+/* Makes sure what is held goes out when the loop gets control back. */
+static void defer_arm(hw_exchange_t *ex)
+{
+    if (ex->defer_on)
+        return;
+    if (!ex->defer_init) {
+        if (!ex->ctx->loop || uv_prepare_init(ex->ctx->loop, &ex->defer) != 0) {
+            push(ex); /* no loop to wait for: now */
+            return;
+        }
+        ex->defer.data = ex;
+        ex->defer_init = true;
+    }
+    uv_prepare_start(&ex->defer, defer_cb);
+    ex->defer_on = true;
 }
 
 void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_t *flow,
@@ -275,12 +368,10 @@ void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_
         else
             send_whole(ex, t);
         wasi_obj_unref(ex->ctx, t ? &t->obj : NULL);
-    } else if (flow->pending.len) {
-        /* bytes written before set: the response starts now */
-        if (start(ex) && ex->req && hx_resp_write(ex->req, flow->pending.data,
-                                                  flow->pending.len) != WH_OK)
-            abort_response(ex);
-        wh_vec_free(&flow->pending);
+    } else {
+        /* the head (and what was written so far) goes when the loop runs,
+         * unless the guest finishes first */
+        defer_arm(ex);
     }
 }
 
@@ -288,7 +379,11 @@ void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_
 
 size_t hw__ex_writable(hw_exchange_t *ex)
 {
-    return ex->req ? hx_resp_writable(ex->req) : 0;
+    if (!ex->req)
+        return 0;
+    size_t room = hx_resp_writable(ex->req);
+    size_t held = ex->out ? ex->out->pending.len : 0;
+    return room > held ? room - held : 0;
 }
 
 wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_ioerr_t *e)
@@ -296,13 +391,22 @@ wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_
     hw_outflow_t *out = ex->out;
     wasi_obj_ref(&out->obj); /* release() may let go of it below */
     wasi_io_status st = WASI_IO_OK;
-    if (!ex->req || !start(ex) || !ex->req) {
+    if (!ex->req || (out->pending.len + n > COALESCE && !push(ex))) {
         st = WASI_IO_FAILED;
-    } else if (hx_resp_write(ex->req, p, n) != WH_OK) {
-        /* the connection is gone (on_abort follows or ran) */
-        hw_errcode_t why = hw_ec(HW_EC_CONNECTION_TERMINATED);
+    } else if (n >= COALESCE) {
+        /* big enough on its own: straight to the server */
+        if (!push(ex) || hx_resp_write(ex->req, p, n) != WH_OK)
+            st = WASI_IO_FAILED;
+    } else if (!wh_vec_reserve(&out->pending, (uint32_t)n)) {
+        hw_errcode_t why = hw_ec(HW_EC_INTERNAL_ERROR);
+        why.str = "out of memory for the response body";
+        why.str_len = strlen(why.str);
         hw__outflow_fail(ex->ctx, out, &why);
         st = WASI_IO_FAILED;
+    } else {
+        memcpy(out->pending.data + out->pending.len, p, n);
+        out->pending.len += (uint32_t)n;
+        defer_arm(ex);
     }
     if (st != WASI_IO_OK) {
         if (!out->failed) {
@@ -315,14 +419,23 @@ wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_
     return st;
 }
 
+void hw__ex_flush(hw_exchange_t *ex)
+{
+    /* Before the head is out, a flush waits for the loop (or the finish),
+     * so that a short response still goes in one piece. */
+    if (ex->started)
+        push(ex);
+}
+
 void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers)
 {
+    defer_stop(ex);
     if (ex->req && !ex->started) {
         send_whole(ex, trailers);
-    } else if (ex->req) {
+    } else if (ex->req && push(ex)) {
         size_t nt = 0;
         bool nomem = false;
-        hx_header_t *ts = trailers ? hw__fields_hx(trailers, NULL, 0, &nt, &nomem) : NULL;
+        hx_header_t *ts = trailers ? hw__fields_hx(trailers, NULL, 0, true, &nt, &nomem) : NULL;
         wh_rc rc = nomem ? WH_NOMEM : hx_resp_end(ex->req, ts, nt);
         wh_free(ts);
         if (rc != WH_OK)
@@ -402,8 +515,7 @@ wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, 
      * asked for when the guest first wants it (incoming-body.stream). */
     bool expect = hx_req_header(req, "expect", NULL) != NULL;
     uint32_t rr = 0, orp = 0;
-    if (!copy_extra(ex, extra, n) ||
-        !(ex->in = hw__inflow_new(ctx, &inflow_prod, ex, !expect)) ||
+    if (!copy_extra(ex, extra, n) || !(ex->in = hw__inflow_new(ctx, &inflow_prod, ex, !expect)) ||
         !(rr = hw__inreq_new(ctx, req, ex->in)) || !(orp = hw__outparam_new(ctx, ex))) {
         if (rr)
             wasi_table_remove(ctx, rr);
@@ -447,8 +559,12 @@ void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why)
         e = hw_ec(ex->in->state == HW_FLOW_OPEN ? HW_EC_CONNECTION_READ_TIMEOUT
                                                 : HW_EC_CONNECTION_WRITE_TIMEOUT);
         break;
-    case HX_ABORT_BODY_TOO_LARGE: e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE); break;
-    case HX_ABORT_BAD_BODY: e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR); break;
+    case HX_ABORT_BODY_TOO_LARGE:
+        e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE);
+        break;
+    case HX_ABORT_BAD_BODY:
+        e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR);
+        break;
     case HX_ABORT_SHUTDOWN:
         e = hw_ec(HW_EC_INTERNAL_ERROR);
         e.str = "the server is shutting down";
@@ -457,7 +573,9 @@ void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why)
         e = hw_ec(HW_EC_INTERNAL_ERROR);
         e.str = "the server ran out of memory for this request";
         break;
-    default: e = hw_ec(HW_EC_CONNECTION_TERMINATED); break;
+    default:
+        e = hw_ec(HW_EC_CONNECTION_TERMINATED);
+        break;
     }
     if (e.str)
         e.str_len = strlen(e.str);
@@ -474,7 +592,7 @@ int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc)
             send_error(ex, rc == WH_INTERRUPTED ? 504 : 500);
         else
             /* set, but the body never finished: incomplete */
-            abort_response(ex);
+            abort_with(ex, rc == WH_INTERRUPTED ? 504 : 500);
     }
     int status = ex->sent;
     wasi_obj_unref(ex->ctx, &ex->obj);

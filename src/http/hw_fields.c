@@ -31,8 +31,8 @@
 enum { MAX_FIELDS_BYTES = 1 << 20, FIELD_OVERHEAD = 32 };
 
 static const char *const forbidden[] = {
-    "connection",          "keep-alive", "proxy-connection", "proxy-authenticate",
-    "proxy-authorization", "transfer-encoding", "upgrade", "host",
+    "connection",          "keep-alive",        "proxy-connection", "proxy-authenticate",
+    "proxy-authorization", "transfer-encoding", "upgrade",          "host",
     "http2-settings",
 };
 
@@ -79,8 +79,11 @@ static bool name_eq(const hw_field_t *f, const char *s, size_t n)
 static void fields_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 {
     hw_fields_t *f = (hw_fields_t *)o;
-    for (uint32_t i = 0; i < f->list.len; i++)
-        wh_free(f->list.data[i].name);
+    if (f->text)
+        wh_free(f->text);
+    else
+        for (uint32_t i = 0; i < f->list.len; i++)
+            wh_free(f->list.data[i].name);
     wh_vec_free(&f->list);
     wasi_obj_unref(ctx, f->of ? &f->of->obj : NULL);
     wh_free(f);
@@ -131,16 +134,32 @@ hw_fields_t *hw__fields_from_hx(const hx_header_t *h, size_t n)
     if (!f)
         return NULL;
     f->immutable = true;
+    /* One block for all the text, and the list sized at once: a request's
+     * headers cost three allocations. The parser lets through names we
+     * could not hand to a guest as the tokens the WIT promises; they are
+     * left out. */
+    size_t text = 0, k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (hw__name_ok(h[i].name, h[i].name_len)) {
+            text += h[i].name_len + h[i].value_len;
+            k++;
+        }
+    if (k > UINT32_MAX || text > UINT32_MAX || (k && !wh_vec_reserve(&f->list, (uint32_t)k)) ||
+        !(f->text = wh_malloc(text ? text : 1))) {
+        fields_destroy(NULL, &f->obj);
+        return NULL;
+    }
+    char *p = f->text;
     for (size_t i = 0; i < n; i++) {
-        /* The parser lets through names we could not hand to a guest as
-         * the tokens the WIT promises; they are left out. */
         if (!hw__name_ok(h[i].name, h[i].name_len))
             continue;
-        if (!insert(f, f->list.len, h[i].name, h[i].name_len, (const uint8_t *)h[i].value,
-                    h[i].value_len)) {
-            fields_destroy(NULL, &f->obj);
-            return NULL;
-        }
+        memcpy(p, h[i].name, h[i].name_len);
+        if (h[i].value_len)
+            memcpy(p + h[i].name_len, h[i].value, h[i].value_len);
+        f->list.data[f->list.len++] =
+            (hw_field_t){p, (uint32_t)h[i].name_len, (uint32_t)h[i].value_len};
+        f->bytes += h[i].name_len + h[i].value_len + FIELD_OVERHEAD;
+        p += h[i].name_len + h[i].value_len;
     }
     return f;
 }
@@ -179,8 +198,15 @@ const char *hw__fields_get(const hw_fields_t *f, const char *name, size_t *out_l
     return NULL;
 }
 
+/* What may not be a trailer, beyond the forbidden names. */
+static bool not_trailer(const hw_field_t *x)
+{
+    return is_forbidden(x->name, x->name_len) || name_eq(x, "content-length", 14) ||
+           name_eq(x, "trailer", 7);
+}
+
 hx_header_t *hw__fields_hx(const hw_fields_t *f, const hx_header_t *extra, size_t nextra,
-                           size_t *out_n, bool *out_nomem)
+                           bool trailers, size_t *out_n, bool *out_nomem)
 {
     const hw_fields_t *d = f ? hw__fields_data(f) : NULL;
     size_t n = (d ? d->list.len : 0) + nextra;
@@ -196,10 +222,12 @@ hx_header_t *hw__fields_hx(const hw_fields_t *f, const hx_header_t *extra, size_
     size_t k = 0;
     for (uint32_t i = 0; d && i < d->list.len; i++) {
         const hw_field_t *x = &d->list.data[i];
-        h[k++] = (hx_header_t){x->name, x->name_len, x->name + x->name_len, x->value_len};
+        if (!trailers || !not_trailer(x))
+            h[k++] = (hx_header_t){x->name, x->name_len, x->name + x->name_len, x->value_len};
     }
     for (size_t i = 0; i < nextra; i++)
         h[k++] = extra[i];
+    *out_n = k;
     return h;
 }
 
@@ -295,8 +323,7 @@ static wh_rc fields_new(cm_call_t *call, void *env, const cm_val_t *args, cm_val
     return hw__own(call, &f->obj, result);
 }
 
-static wh_rc fields_from_list(cm_call_t *call, void *env, const cm_val_t *args,
-                              cm_val_t *result)
+static wh_rc fields_from_list(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     const cm_val_t *entries = args[0].of.list.v;
     uint32_t n = args[0].of.list.n;
@@ -496,8 +523,7 @@ const wasi_func_t hw__fields_funcs[] = {
     {"[method]fields.delete", "func(self: " F ", name: string) -> result<_, header-error>",
      fields_delete},
     {"[method]fields.append",
-     "func(self: " F ", name: string, value: list<u8>) -> result<_, header-error>",
-     fields_append},
+     "func(self: " F ", name: string, value: list<u8>) -> result<_, header-error>", fields_append},
     {"[method]fields.entries", "func(self: " F ") -> list<tuple<string, list<u8>>>",
      fields_entries},
     {"[method]fields.clone", "func(self: " F ") -> fields", fields_clone},

@@ -32,7 +32,7 @@
 #include "http/hw.h"
 #include "wasi/wasi_int.h"
 
-#define HW_TYPES "wasi:http/types" WASI_V
+#define HW_TYPES    "wasi:http/types" WASI_V
 #define HW_OUTGOING "wasi:http/outgoing-handler" WASI_V
 
 /* How much an incoming body may buffer before the producer is paused, and
@@ -87,12 +87,14 @@ enum { HW_BODY_BUFFER = 64 * 1024 };
     X(INTERNAL_ERROR, "internal-error", OPT_STR, 500)
 /* clang-format on */
 
+/* clang-format off */
 typedef enum {
 #define HW_EC_ENUM(id, name, pay, status) HW_EC_##id,
     HW_ERROR_CODE_MAP(HW_EC_ENUM)
 #undef HW_EC_ENUM
     HW_EC_COUNT
 } hw_ec_tag;
+/* clang-format on */
 
 /* An error-code value. Payloads: num is the number of the option<u64> /
  * option<u32> cases and the field-size of the field-size-payload ones; str
@@ -133,7 +135,10 @@ struct hw_fields {
     wasi_obj_t obj;
     hw_fields_t *of; /* a view: the fields whose list it shows (a reference) */
     WH_VEC(hw_field_t) list;
-    size_t bytes;    /* names and values, for the limit */
+    size_t bytes; /* names and values, for the limit */
+    char *text;   /* a copy made at once: every name and value, in one
+                     block (the fields are immutable); else NULL and each
+                     field owns its name */
     bool immutable;
 };
 
@@ -165,9 +170,11 @@ hw_fields_t *hw__fields_take(cm_call_t *call, const cm_val_t *v);
 const char *hw__fields_get(const hw_fields_t *f, const char *name, size_t *out_len);
 /* The fields (then extra, n of them) as hx fields in a new array the caller
  * frees (wh_free); the names and values stay f's. NULL when out of memory
- * (also when there are none: then *out_n is 0 and NULL is not an error). */
+ * (also when there are none: then *out_n is 0 and NULL is not an error).
+ * trailers: leave out what may not be a trailer (the framing fields,
+ * Content-Length, and the forbidden names), which the server would refuse. */
 hx_header_t *hw__fields_hx(const hw_fields_t *f, const hx_header_t *extra, size_t nextra,
-                           size_t *out_n, bool *out_nomem);
+                           bool trailers, size_t *out_n, bool *out_nomem);
 /* Content-Length of f: -1 when absent, -2 when malformed (not digits, or
  * several different values). */
 int64_t hw__fields_content_length(const hw_fields_t *f);
@@ -188,23 +195,22 @@ struct hw_inflow {
     wasi_obj_t obj;
     wasi_ctx_t *ctx;
     WH_VEC(uint8_t) buf;
-    uint32_t off;           /* bytes before off were read */
+    uint32_t off; /* bytes before off were read */
     hw_flow_state state;
-    hw_errcode_t err;       /* FAILED: why (its strings are static) */
-    hw_fields_t *trailers;  /* ENDED: the trailers, if any */
-    bool wanted;            /* the guest asked for the body (stream or finish) */
-    bool dropping;          /* finish was called: bytes are dropped as they come */
-    bool cut;               /* finish was called: the stream reads closed */
-    bool trailers_taken;    /* future-trailers.get gave the result */
-    bool paused;            /* the producer was told it is full */
+    hw_errcode_t err;      /* FAILED: why (its strings are static) */
+    hw_fields_t *trailers; /* ENDED: the trailers, if any */
+    bool wanted;           /* the guest asked for the body (stream or finish) */
+    bool dropping;         /* finish was called: bytes are dropped as they come */
+    bool cut;              /* finish was called: the stream reads closed */
+    bool trailers_taken;   /* future-trailers.get gave the result */
+    bool paused;           /* the producer was told it is full */
     const hw_inflow_prod_t *pops;
-    void *prod;             /* NULL once the producer is gone */
+    void *prod; /* NULL once the producer is gone */
 };
 
 /* A new flow (one reference); wanted says whether the producer may send
  * before the guest asks for the body. */
-hw_inflow_t *hw__inflow_new(wasi_ctx_t *ctx, const hw_inflow_prod_t *pops, void *prod,
-                            bool wanted);
+hw_inflow_t *hw__inflow_new(wasi_ctx_t *ctx, const hw_inflow_prod_t *pops, void *prod, bool wanted);
 /* Producer side: bytes (copied); returns false when the producer should
  * pause (it resumes on pops->resume). */
 bool hw__inflow_push(hw_inflow_t *f, const uint8_t *data, size_t len);
@@ -231,11 +237,11 @@ struct hw_outflow {
     int64_t content_length;  /* -1: none given */
     uint64_t written;
     bool stream_taken;
-    bool finished;           /* outgoing-body.finish was called */
-    bool abandoned;          /* the outgoing-body was dropped without finish */
+    bool finished;  /* outgoing-body.finish was called */
+    bool abandoned; /* the outgoing-body was dropped without finish */
     bool failed;
-    hw_errcode_t err;        /* failed: why (strings static) */
-    hw_fields_t *trailers;   /* finished before an exchange took it */
+    hw_errcode_t err;      /* failed: why (strings static) */
+    hw_fields_t *trailers; /* finished before an exchange took it */
 };
 
 /* A new flow (one reference) for a body of that kind whose headers give
@@ -254,6 +260,8 @@ uint32_t hw__outgoing_body_new(wasi_ctx_t *ctx, hw_outflow_t *f);
 wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_ioerr_t *e);
 /* Room for the next write (what check-write says). */
 size_t hw__ex_writable(hw_exchange_t *ex);
+/* The guest flushed the linked flow's stream. */
+void hw__ex_flush(hw_exchange_t *ex);
 /* The linked flow was finished (trailers may be NULL): ends the response. */
 void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers);
 /* The linked flow failed or was abandoned: the response cannot complete. */
@@ -285,8 +293,7 @@ bool hw__options_take(cm_call_t *call, const cm_val_t *v);
 /* ---- value builders ---- */
 
 /* option / result / variant with an optional payload (copied). */
-wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag,
-               const cm_val_t *payload);
+wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag, const cm_val_t *payload);
 static inline cm_val_t hw_none(void)
 {
     cm_val_t v = {.kind = CM_OPTION};

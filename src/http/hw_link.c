@@ -3,10 +3,13 @@
  * wasi:http/outgoing-handler (at WASI_V; guests built for any 0.2.x link by
  * semver), and the value builders the host functions share.
  *
- * Resources a guest sees under other names are defined under the name its
+ * Resources a guest sees under other names are used under the name its
  * component gives them: the component model names a resource after its
  * first export, so wasi:io/error's "error" (http/types' io-error) stays
- * "error", and fields is never "headers" or "trailers".
+ * "error", and fields is never "headers" or "trailers" in a signature. The
+ * other names are defined too, as resources, so that a check by export
+ * name (inspect's) finds them; instantiation binds them to the resource
+ * they alias, never to these.
  */
 #include "hw_int.h"
 
@@ -14,8 +17,7 @@
 
 /* ---- value builders ---- */
 
-wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag,
-               const cm_val_t *payload)
+wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag, const cm_val_t *payload)
 {
     cm_val_t v = {.kind = kind};
     v.of.var.tag = tag;
@@ -85,6 +87,10 @@ static const wasi_typedef_t types_types[] = {
     {"output-stream", "resource"},
     {"error", "resource"},
     {"pollable", "resource"},
+    /* other names of the same resources (see the top) */
+    {"io-error", "resource"},
+    {"headers", "resource"},
+    {"trailers", "resource"},
     {"method",
      "variant { get, head, post, put, delete, connect, options, trace, patch, other(string) }"},
     {"scheme", "variant { HTTP, HTTPS, other(string) }"},
@@ -116,8 +122,8 @@ wh_rc hw_link(cm_linker_t *l, wh_err_t *err)
         const wasi_func_t *funcs;
         const size_t *n;
     } parts[] = {
-        {hw__fields_funcs, &hw__nfields_funcs},     {hw__request_funcs, &hw__nrequest_funcs},
-        {hw__body_funcs, &hw__nbody_funcs},         {hw__response_funcs, &hw__nresponse_funcs},
+        {hw__fields_funcs, &hw__nfields_funcs}, {hw__request_funcs, &hw__nrequest_funcs},
+        {hw__body_funcs, &hw__nbody_funcs},     {hw__response_funcs, &hw__nresponse_funcs},
         {hw__error_funcs, &hw__nerror_funcs},
     };
     wh_rc rc = wasi_define(l, HW_TYPES, types_types, WH_ARRAY_LEN(types_types), NULL, 0, err);

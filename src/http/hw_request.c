@@ -47,8 +47,8 @@ static wh_rc opt_str(cm_call_t *call, cm_val_t *out, const char *s, size_t n)
 
 typedef struct {
     wasi_obj_t obj;
-    uint32_t method;    /* case; METHOD_OTHER: method_s */
-    uint32_t scheme;    /* case; SCHEME_OTHER: scheme_s */
+    uint32_t method;                                    /* case; METHOD_OTHER: method_s */
+    uint32_t scheme;                                    /* case; SCHEME_OTHER: scheme_s */
     const char *method_s, *path, *authority, *scheme_s; /* into text; NULL: none */
     size_t method_len, path_len, authority_len, scheme_len;
     hw_fields_t *headers;
@@ -283,8 +283,7 @@ static wh_rc outreq_method(cm_call_t *call, void *env, const cm_val_t *args, cm_
     outreq_t *r = outreq_arg(call, &args[0]);
     if (!r)
         return WH_TRAP;
-    return tagged_str(call, result, r->method, r->method_s,
-                      r->method_s ? strlen(r->method_s) : 0);
+    return tagged_str(call, result, r->method, r->method_s, r->method_s ? strlen(r->method_s) : 0);
 }
 
 /* Replaces *slot with a copy of a string value (or NULL). */
@@ -298,8 +297,7 @@ static bool set_str(char **slot, const cm_val_t *s)
     return true;
 }
 
-static wh_rc outreq_set_method(cm_call_t *call, void *env, const cm_val_t *args,
-                               cm_val_t *result)
+static wh_rc outreq_set_method(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     outreq_t *r = outreq_arg(call, &args[0]);
     if (!r)
@@ -386,8 +384,7 @@ static wh_rc outreq_scheme(cm_call_t *call, void *env, const cm_val_t *args, cm_
     return rc ? rc : hw__wrap(call, result, CM_OPTION, 1, &s);
 }
 
-static wh_rc outreq_set_scheme(cm_call_t *call, void *env, const cm_val_t *args,
-                               cm_val_t *result)
+static wh_rc outreq_set_scheme(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     outreq_t *r = outreq_arg(call, &args[0]);
     if (!r)
@@ -498,16 +495,16 @@ static wh_rc options_set(cm_call_t *call, const cm_val_t *args, cm_val_t *result
     return wasi_ok(call, result, NULL);
 }
 
-#define OPTION_FNS(name, which)                                                                   \
-    static wh_rc options_get_##name(cm_call_t *call, void *env, const cm_val_t *args,            \
-                                    cm_val_t *result)                                            \
-    {                                                                                             \
-        return options_get(call, args, result, which);                                            \
-    }                                                                                             \
-    static wh_rc options_set_##name(cm_call_t *call, void *env, const cm_val_t *args,            \
-                                    cm_val_t *result)                                            \
-    {                                                                                             \
-        return options_set(call, args, result, which);                                            \
+#define OPTION_FNS(name, which)                                                                    \
+    static wh_rc options_get_##name(cm_call_t *call, void *env, const cm_val_t *args,              \
+                                    cm_val_t *result)                                              \
+    {                                                                                              \
+        return options_get(call, args, result, which);                                             \
+    }                                                                                              \
+    static wh_rc options_set_##name(cm_call_t *call, void *env, const cm_val_t *args,              \
+                                    cm_val_t *result)                                              \
+    {                                                                                              \
+        return options_set(call, args, result, which);                                             \
     }
 OPTION_FNS(connect, OPT_CONNECT)
 OPTION_FNS(first_byte, OPT_FIRST_BYTE)
@@ -522,14 +519,12 @@ const wasi_func_t hw__request_funcs[] = {
     {"[method]incoming-request.path-with-query", "func(self: " IR ") -> option<string>",
      inreq_path},
     {"[method]incoming-request.scheme", "func(self: " IR ") -> option<scheme>", inreq_scheme},
-    {"[method]incoming-request.authority", "func(self: " IR ") -> option<string>",
-     inreq_authority},
+    {"[method]incoming-request.authority", "func(self: " IR ") -> option<string>", inreq_authority},
     {"[method]incoming-request.headers", "func(self: " IR ") -> fields", inreq_headers},
     {"[method]incoming-request.consume", "func(self: " IR ") -> result<incoming-body>",
      inreq_consume},
     {"[constructor]outgoing-request", "func(headers: fields) -> outgoing-request", outreq_new},
-    {"[method]outgoing-request.body", "func(self: " OR ") -> result<outgoing-body>",
-     outreq_body},
+    {"[method]outgoing-request.body", "func(self: " OR ") -> result<outgoing-body>", outreq_body},
     {"[method]outgoing-request.method", "func(self: " OR ") -> method", outreq_method},
     {"[method]outgoing-request.set-method", "func(self: " OR ", method: method) -> result",
      outreq_set_method},

@@ -61,8 +61,7 @@ static wh_rc outresp_status(cm_call_t *call, void *env, const cm_val_t *args, cm
     return WH_OK;
 }
 
-static wh_rc outresp_set_status(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc outresp_set_status(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     outresp_t *r = outresp_arg(call, &args[0]);
     if (!r)
@@ -256,8 +255,8 @@ static wh_rc inresp_consume(cm_call_t *call, void *env, const cm_val_t *args, cm
  * outgoing-handler sends requests. */
 typedef struct {
     wasi_obj_t obj;
-    bool ready;         /* the response or the error is here */
-    inresp_t *resp;     /* the response (a reference), or NULL: err */
+    bool ready;     /* the response or the error is here */
+    inresp_t *resp; /* the response (a reference), or NULL: err */
     hw_errcode_t err;
     bool taken;
 } fresp_t;
@@ -326,7 +325,7 @@ static wh_rc fresp_get(cm_call_t *call, void *env, const cm_val_t *args, cm_val_
     return hw__wrap(call, result, CM_OPTION, 1, &outer);
 }
 
-#define OP "borrow<response-outparam>"
+#define OP  "borrow<response-outparam>"
 #define ORS "borrow<outgoing-response>"
 #define IRS "borrow<incoming-response>"
 const wasi_func_t hw__response_funcs[] = {

@@ -13,13 +13,19 @@ TH_TEST(hw_link_defines_everything)
     hwfx f;
     fx_setup(&f, NULL);
     static const char *const names[] = {
-        "[constructor]fields", "[static]fields.from-list", "[method]fields.clone",
-        "[method]incoming-request.consume", "[static]incoming-body.finish",
-        "[method]future-trailers.get", "[static]response-outparam.set",
+        "[constructor]fields",
+        "[static]fields.from-list",
+        "[method]fields.clone",
+        "[method]incoming-request.consume",
+        "[static]incoming-body.finish",
+        "[method]future-trailers.get",
+        "[static]response-outparam.set",
         "[method]outgoing-request.set-authority",
         "[method]request-options.set-between-bytes-timeout",
-        "[method]future-incoming-response.get", "[method]incoming-response.consume",
-        "http-error-code", "[method]response-outparam.send-informational",
+        "[method]future-incoming-response.get",
+        "[method]incoming-response.consume",
+        "http-error-code",
+        "[method]response-outparam.send-informational",
     };
     cm__iface *i = cm__linker_iface(f.l, "wasi:http/types@0.2.0");
     TH_OK(i != NULL);
@@ -104,8 +110,8 @@ TH_TEST(hw_fields_syntax)
     hwfx f;
     fx_setup(&f, NULL);
     uint32_t h = g_fields(&f);
-    static const char *const bad_names[] = {"", "a b", "a:b", "caf\xc3\xa9", "a\r\nb", "(x)",
-                                            "a/b", "\"q\"", "{x}", "a\tb"};
+    static const char *const bad_names[] = {"",    "a b", "a:b",   "caf\xc3\xa9", "a\r\nb",
+                                            "(x)", "a/b", "\"q\"", "{x}",         "a\tb"};
     for (size_t i = 0; i < WH_ARRAY_LEN(bad_names); i++)
         TH_EQ(g_append(&f, h, bad_names[i], "v"), HE_INVALID_SYNTAX);
     static const char *const good_names[] = {"!#$%&'*+-.^_`|~", "X-9", "a"};
@@ -142,9 +148,9 @@ TH_TEST(hw_fields_forbidden)
     hwfx f;
     fx_setup(&f, NULL);
     uint32_t h = g_fields(&f);
-    static const char *const names[] = {"Connection",     "keep-alive",          "Proxy-Connection",
-                                        "TRANSFER-ENCODING", "Upgrade",          "Host",
-                                        "proxy-authorization", "Proxy-Authenticate", "HTTP2-Settings"};
+    static const char *const names[] = {
+        "Connection", "keep-alive",          "Proxy-Connection",   "TRANSFER-ENCODING", "Upgrade",
+        "Host",       "proxy-authorization", "Proxy-Authenticate", "HTTP2-Settings"};
     for (size_t i = 0; i < WH_ARRAY_LEN(names); i++) {
         TH_EQ(g_append(&f, h, names[i], "x"), HE_FORBIDDEN);
         cm_val_t d[2] = {v_h(h), v_str(names[i])}, r;

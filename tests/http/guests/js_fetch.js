@@ -1,0 +1,37 @@
+// A componentize-js guest (StarlingMonkey, fetch-event style) for
+// tests/http/run_hw_tests.py: the engine's own use of wasi:http (bodies as
+// streams and pollables, headers, outbound fetch) on this host.
+//
+//   /            "hello from js"
+//   /echo        the request body, read whole, with x-len and x-method
+//   /stream      the request body streamed back as it comes
+//   /headers     the request's headers, "name=value" lines
+//   /fetch       an outbound fetch (refused by the host: 502 and the error)
+addEventListener('fetch', (event) => event.respondWith(handle(event.request)));
+
+async function handle(req) {
+    const path = new URL(req.url).pathname;
+    if (path === '/echo') {
+        const body = await req.arrayBuffer();
+        return new Response(body, {
+            headers: { 'x-len': String(body.byteLength), 'x-method': req.method },
+        });
+    }
+    if (path === '/stream')
+        return new Response(req.body, { headers: { 'x-stream': '1' } });
+    if (path === '/headers') {
+        let out = '';
+        for (const [k, v] of req.headers)
+            out += `${k}=${v}\n`;
+        return new Response(out);
+    }
+    if (path === '/fetch') {
+        try {
+            const r = await fetch('http://example.com/');
+            return new Response(`unexpected ${r.status}`);
+        } catch (e) {
+            return new Response(`fetch failed: ${e}`, { status: 502 });
+        }
+    }
+    return new Response('hello from js\n');
+}

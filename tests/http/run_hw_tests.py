@@ -1,0 +1,612 @@
+#!/usr/bin/env python3
+"""The wasi:http host end to end: `wasmhttpd serve` running the test guest
+tests/http/guests/hw_guest.c, driven over loopback with http.client, raw
+sockets and curl. Header and body semantics: fields rules seen from the
+guest and on the wire, trailers both ways, chunked streaming, 10 MB bodies
+both ways with bounded server memory, Content-Length mismatches, failures
+before and after the response started, error-code statuses.
+
+    run_hw_tests.py [--sanitized] [--js JS_FETCH.wasm] WASMHTTPD HW_GUEST.wasm [FILTER]
+
+Standard library only (and curl when present). Every socket has a timeout.
+Prints one line per case and ends with "N passed, N failed".
+"""
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+args = sys.argv[1:]
+# --sanitized: the server runs under ASan, whose memory and speed are not the
+# release build's: the memory and timing bounds are not checked.
+SANITIZED = "--sanitized" in args
+args = [a for a in args if a != "--sanitized"]
+# --js JS.wasm: also the componentize-js guest guests/js_fetch.js
+JS_GUEST = None
+if "--js" in args:
+    i = args.index("--js")
+    JS_GUEST = args[i + 1]
+    del args[i:i + 2]
+BIN, GUEST = args[:2]
+FILTER = args[2] if len(args) > 2 else ""
+TIMEOUT = 20
+MB10 = 10 * 1024 * 1024
+results = {"passed": 0, "failed": 0}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, *args, guest=None):
+        self.port = free_port()
+        self.args = args
+        self.log = tempfile.TemporaryFile()
+        self.p = subprocess.Popen(
+            [BIN, "serve", "--addr", f"127.0.0.1:{self.port}", *args, guest or GUEST],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.p.poll() is not None:
+                raise RuntimeError(f"server exited {self.p.returncode}: {self.output()}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start: " + self.output())
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def conn(self):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+
+    def request(self, method, path, body=None, headers=None, conn=None):
+        c = conn or self.conn()
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        if conn is None:
+            c.close()
+        return r, data
+
+    def rss_peak_kb(self):
+        with open(f"/proc/{self.p.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(20)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        return self.p.returncode
+
+
+CASES = []
+JS_CASES = []
+
+
+def case(name, js=False):
+    def wrap(fn):
+        if not FILTER or FILTER in name:
+            (JS_CASES if js else CASES).append((name, fn))
+        return fn
+    return wrap
+
+
+def run(server, model, cases):
+    for name, fn in cases:
+        try:
+            fn(server)
+            if server.p.poll() is not None:
+                raise AssertionError(f"the server died: {server.output()[-2000:]}")
+            print(f"ok   [{model}] {name}", flush=True)
+            results["passed"] += 1
+        except Exception as e:  # a failed check or a broken server
+            print(f"FAIL [{model}] {name}: {type(e).__name__}: {e}", flush=True)
+            results["failed"] += 1
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def pattern(n):
+    """What /gen?n=N sends: 'a' + i % 26."""
+    alpha = bytes(range(ord("a"), ord("a") + 26))
+    return (alpha * (n // 26 + 1))[:n]
+
+
+def fnv(data):
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def raw(port):
+    return socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+
+
+def read_head(sock, buf=b""):
+    """Reads a response head from sock: (status, [(name, value)], rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"connection closed in the head: {buf!r}")
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = [tuple(x.strip() for x in l.split(":", 1)) for l in lines[1:]]
+    return status, fields, rest
+
+
+def read_chunked(sock, buf):
+    """Reads a chunked body: (body, trailers [(name, value)]); raises
+    EOFError when the connection ends before the last chunk."""
+    body = b""
+
+    def need(n):
+        nonlocal buf
+        while len(buf) < n:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise EOFError(f"closed after {len(body)} body bytes")
+            buf += chunk
+
+    def line():
+        nonlocal buf
+        while b"\r\n" not in buf:
+            need(len(buf) + 1)
+        l, buf = buf.split(b"\r\n", 1)
+        return l
+
+    while True:
+        size = int(line().split(b";")[0], 16)
+        if size == 0:
+            break
+        need(size + 2)
+        body += buf[:size]
+        buf = buf[size + 2:]
+    trailers = []
+    while True:
+        l = line()
+        if not l:
+            break
+        k, v = l.decode("latin-1").split(":", 1)
+        trailers.append((k.strip(), v.strip()))
+    return body, trailers
+
+
+def field(fields, name):
+    return [v for k, v in fields if k.lower() == name.lower()]
+
+
+# ---- the request as the guest sees it ----
+
+@case("request: method, path-with-query, authority, scheme and header entries in order")
+def _(s):
+    r, data = s.request("GET", "/info?a=1&b=%20x",
+                        headers={"X-First": "one", "x-second": "two", "X-First ": "ignored"})
+    text = data.decode()
+    check(r.status == 200, r.status)
+    check("method=GET\n" in text, text)
+    check("path=/info?a=1&b=%20x\n" in text, text)
+    check(f"authority=127.0.0.1:{s.port}\n" in text, text)
+    check("scheme=http\n" in text, text)
+    i, j = text.find("h:X-First=one"), text.find("h:x-second=two")
+    check(0 <= i < j, f"entries keep order and casing: {text}")
+    for m in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND"):
+        r, data = s.request(m, "/info", body=b"" if m in ("POST", "PUT") else None)
+        check(f"method={m}\n" in data.decode(), (m, data))
+
+
+# ---- fields ----
+
+@case("fields: syntax, forbidden names, case, multiple values, immutability (seen by the guest)")
+def _(s):
+    r, data = s.request("GET", "/fields", headers={"User-Agent": "t"})
+    check(r.status == 200, r.status)
+    got = dict(l.split(": ", 1) for l in data.decode().strip().split("\n"))
+    want = {
+        "append-ok": "ok", "append-bad-name": "invalid-syntax",
+        "append-bad-value": "invalid-syntax", "append-forbidden-connection": "forbidden",
+        "append-forbidden-host": "forbidden", "append-forbidden-te": "forbidden",
+        "delete-forbidden": "forbidden", "append-multi": "ok", "get-case": "1",
+        "get-multi": "a,b", "has-missing": "false", "set": "ok", "set-get": "1,2",
+        "from-list-forbidden": "forbidden", "from-list-bad": "invalid-syntax",
+        "from-list-ok": "ok", "request-headers-append": "immutable",
+        "request-headers-delete": "immutable", "clone-append": "ok",
+        "response-headers-append": "immutable",
+    }
+    for k, v in want.items():
+        check(got.get(k) == v, f"{k}: got {got.get(k)!r}, want {v!r}")
+
+
+@case("fields: on the wire as built (set replaces in place, several values stay apart)")
+def _(s):
+    sock = raw(s.port)
+    sock.sendall(b"GET /fields HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, fields, rest = read_head(sock)
+    sock.close()
+    names = [k for k, _ in fields]
+    check(field(fields, "x-a") == ["1"], fields)
+    check(field(fields, "x-multi") == ["1", "2"], fields)
+    check(names.index("x-a") < names.index("x-multi"), names)
+    check(not field(fields, "connection") and not field(fields, "host"), fields)
+
+
+@case("a short response written and finished at once goes in one piece, with its length")
+def _(s):
+    sock = raw(s.port)
+    sock.sendall(b"GET /gen?n=10 HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.2)
+    data = sock.recv(65536)
+    sock.close()
+    check(b"\r\nContent-Length: 10\r\n" in data and data.endswith(b"\r\n\r\nabcdefghij"), data)
+    check(b"chunked" not in data, data)
+
+
+@case("fields: a handle moved into outgoing-response is gone (the guest traps: 500)")
+def _(s):
+    r, data = s.request("GET", "/use-after-move")
+    check(r.status == 500, r.status)
+
+
+# ---- bodies ----
+
+@case("echo: a chunked request body streams back chunked")
+def _(s):
+    # more than the host holds back (16 KiB), so the response cannot be
+    # sent whole with a Content-Length however the chunks arrive
+    def parts():
+        for i in range(100):
+            yield (b"part%02d-" % i) * 100
+    c = s.conn()
+    c.request("POST", "/echo", body=parts(), encode_chunked=True)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    check(r.status == 200 and r.getheader("x-echo") == "1", r.status)
+    check(r.getheader("transfer-encoding") == "chunked", r.getheaders())
+    check(data == b"".join(parts()), len(data))
+
+
+@case("echo: 10 MB both ways at once, server memory bounded")
+def _(s):
+    before = s.rss_peak_kb()
+    payload = os.urandom(MB10)
+    sock = raw(s.port)
+    sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % MB10)
+    errors = []
+
+    def send():
+        try:
+            sock.sendall(payload)
+        except OSError as e:
+            errors.append(e)
+    t = threading.Thread(target=send)
+    t.start()
+    status, fields, rest = read_head(sock)
+    body, _ = read_chunked(sock, rest)
+    t.join(TIMEOUT)
+    sock.close()
+    check(not errors, errors)
+    check(status == 200, status)
+    check(body == payload, f"{len(body)} bytes back")
+    grown = s.rss_peak_kb() - before
+    check(SANITIZED or grown < 32 * 1024, f"peak RSS grew by {grown} KiB for a 10 MB echo")
+
+
+@case("upload: 10 MB read by the guest as it comes (Content-Length and chunked)")
+def _(s):
+    payload = os.urandom(MB10)
+    want = b"bytes=%d fnv=%d\n" % (MB10, fnv(payload))
+    r, data = s.request("POST", "/sum", body=payload)
+    check(r.status == 200 and data == want, data)
+
+    def parts():
+        for i in range(0, MB10, 1 << 20):
+            yield payload[i:i + (1 << 20)]
+    c = s.conn()
+    c.request("POST", "/sum", body=parts(), encode_chunked=True)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    check(r.status == 200 and data == want, data)
+
+
+@case("download: 10 MB streamed chunked, and with Content-Length")
+def _(s):
+    before = s.rss_peak_kb()
+    r, data = s.request("GET", f"/gen?n={MB10}")
+    check(r.status == 200 and r.getheader("transfer-encoding") == "chunked", r.getheaders())
+    check(data == pattern(MB10), len(data))
+    r, data = s.request("GET", f"/gen?n={MB10}&cl=1")
+    check(r.getheader("content-length") == str(MB10), r.getheaders())
+    check(r.getheader("transfer-encoding") is None, r.getheaders())
+    check(data == pattern(MB10), len(data))
+    grown = s.rss_peak_kb() - before
+    check(SANITIZED or grown < 32 * 1024, f"peak RSS grew by {grown} KiB")
+
+
+@case("download: a slow reader holds the guest back (backpressure), nothing is lost")
+def _(s):
+    n = 4 * 1024 * 1024
+    sock = raw(s.port)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    sock.sendall(b"GET /gen?n=%d&cl=1 HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+    time.sleep(1.0)  # the guest fills the socket and the write queue, then waits
+    status, fields, rest = read_head(sock)
+    body = rest
+    while len(body) < n:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    sock.close()
+    check(status == 200 and body == pattern(n), len(body))
+
+
+@case("curl: upload with Expect: 100-continue and download, both 10 MB")
+def _(s):
+    curl = shutil.which("curl")
+    if not curl:
+        raise AssertionError("curl not found")
+    with tempfile.NamedTemporaryFile() as f:
+        payload = os.urandom(MB10)
+        f.write(payload)
+        f.flush()
+        t0 = time.time()
+        out = subprocess.run([curl, "-sS", "--data-binary", f"@{f.name}",
+                              "-H", "Expect: 100-continue",
+                              f"http://127.0.0.1:{s.port}/sum"],
+                             capture_output=True, timeout=60)
+        took = time.time() - t0
+        check(out.returncode == 0, out.stderr)
+        check(out.stdout == b"bytes=%d fnv=%d\n" % (MB10, fnv(payload)), out.stdout)
+        # curl gives up waiting for 100 Continue after 1 s
+        check(SANITIZED or took < 0.9, f"curl waited for 100 Continue ({took:.2f} s)")
+        out = subprocess.run([curl, "-sS", "-T", f.name, f"http://127.0.0.1:{s.port}/echo"],
+                             capture_output=True, timeout=60)
+        check(out.returncode == 0 and out.stdout == payload, (out.returncode, len(out.stdout)))
+
+
+# ---- trailers ----
+
+@case("trailers: request trailers reach the guest, response trailers reach the client")
+def _(s):
+    sock = raw(s.port)
+    sock.sendall(b"POST /trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                 b"Trailer: X-Client-Sum\r\n\r\n"
+                 b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Client-Sum: abc123\r\n\r\n")
+    status, fields, rest = read_head(sock)
+    check(status == 200 and field(fields, "transfer-encoding") == ["chunked"], fields)
+    body, trailers = read_chunked(sock, rest)
+    check(body == b"bytes=11\n", body)
+    check(field(trailers, "x-client-sum") == ["abc123"], trailers)
+    check(field(trailers, "x-bytes") == ["11"], trailers)
+    # the same connection goes on; a body without trailers
+    sock.sendall(b"POST /trailers HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+    status, fields, rest = read_head(sock)
+    body, trailers = read_chunked(sock, rest)
+    sock.close()
+    check(body == b"bytes=3\n" and trailers == [("x-bytes", "3")], (body, trailers))
+
+
+# ---- Content-Length ----
+
+@case("content-length: as declared; short or long: a 500 if nothing went out, else cut")
+def _(s):
+    r, data = s.request("GET", "/length?declared=10&actual=10")
+    check(r.status == 200 and data == b"x" * 10, (r.status, data))
+    for q in ("declared=10&actual=5", "declared=5&actual=10"):
+        r, data = s.request("GET", "/length?" + q)
+        check(r.status == 500, (q, r.status))
+    # once the head went out (the guest waited), a mismatch cuts the body
+    for q, partial in (("declared=10&actual=5&wait=1", b"x" * 5),
+                       ("declared=5&actual=10&wait=1", b"")):
+        c = s.conn()
+        c.request("GET", "/length?" + q)
+        r = c.getresponse()
+        check(r.status == 200, (q, r.status))
+        try:
+            data = r.read()
+            raise AssertionError(f"{q}: a cut body read as complete: {data!r}")
+        except http.client.IncompleteRead as e:
+            check(e.partial == partial, (q, e.partial))
+        c.close()
+
+
+@case("HEAD: the declared length is sent, no body")
+def _(s):
+    sock = raw(s.port)
+    sock.sendall(b"HEAD /gen?n=100&cl=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                 b"GET /gen?n=3 HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, fields, rest = read_head(sock)
+    check(status == 200 and field(fields, "content-length") == ["100"], fields)
+    status, fields, rest = read_head(sock, rest)  # the next response follows at once
+    sock.close()
+    check(status == 200 and field(fields, "content-length") == ["3"] and rest == b"abc",
+          (fields, rest))
+
+
+# ---- failures ----
+
+def cut_response(s, path):
+    c = s.conn()
+    c.request("GET", path)
+    r = c.getresponse()
+    check(r.status == 200, r.status)
+    try:
+        data = r.read()
+        raise AssertionError(f"{path}: a cut body read as complete: {data!r}")
+    except http.client.IncompleteRead as e:
+        check(e.partial == b"partial", e.partial)
+    c.close()
+
+
+@case("failures: trap before set is a 500 and the connection goes on")
+def _(s):
+    c = s.conn()
+    r, data = s.request("GET", "/trap-before", conn=c)
+    check(r.status == 500, r.status)
+    r, data = s.request("GET", "/gen?n=2", conn=c)
+    check(r.status == 200 and data == b"ab", data)
+    c.close()
+
+
+@case("failures: trap, return or drop of the body after set, before anything went out: 500")
+def _(s):
+    for path in ("/trap-after", "/no-finish", "/drop-body"):
+        r, data = s.request("GET", path)
+        check(r.status == 500 and b"partial" not in data, (path, r.status, data))
+
+
+@case("failures: the same once the response went out (the guest waited): the body is cut")
+def _(s):
+    for path in ("/trap-after?wait=1", "/no-finish?wait=1", "/drop-body?wait=1"):
+        cut_response(s, path)
+
+
+@case("failures: set(err(code)) answers with the code's status")
+def _(s):
+    for code, status in ((15, 403), (8, 504), (6, 502), (3, 503), (17, 413), (38, 500),
+                         (1, 502), (22, 431)):
+        r, data = s.request("GET", f"/err?code={code}")
+        check(r.status == status, f"code {code}: {r.status}, want {status}")
+
+
+@case("responses without a body: 204 has no length, others Content-Length: 0")
+def _(s):
+    r, data = s.request("GET", "/empty?status=204")
+    check(r.status == 204 and data == b"" and r.getheader("content-length") is None,
+          r.getheaders())
+    r, data = s.request("GET", "/empty?status=302")
+    check(r.status == 302 and r.getheader("content-length") == "0", r.getheaders())
+
+
+@case("clients that leave mid-upload and mid-download do not disturb the server")
+def _(s):
+    for _ in range(3):
+        sock = raw(s.port)
+        sock.sendall(b"POST /sum HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
+                     + b"x" * 100000)
+        time.sleep(0.05)
+        sock.close()
+        sock = raw(s.port)
+        sock.sendall(b"GET /gen?n=100000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.recv(65536)
+        time.sleep(0.05)
+        sock.close()
+        sock = raw(s.port)
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"
+                     + b"y" * 300000)
+        sock.recv(1000)
+        sock.close()
+    time.sleep(0.3)
+    r, data = s.request("GET", "/gen?n=5")
+    check(r.status == 200 and data == b"abcde", data)
+
+
+@case("concurrent echoes keep their bodies apart")
+def _(s):
+    out = {}
+
+    def one(i):
+        payload = bytes([i]) * (200000 + i)
+        r, data = s.request("POST", "/echo", body=payload)
+        out[i] = data == payload and r.status == 200
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(TIMEOUT)
+    check(len(out) == 8 and all(out.values()), out)
+
+
+# ---- a componentize-js guest (StarlingMonkey's own use of wasi:http) ----
+
+@case("js: a fetch-event guest answers, with its headers", js=True)
+def _(s):
+    r, data = s.request("GET", "/")
+    check(r.status == 200 and data == b"hello from js\n", (r.status, data))
+    r, data = s.request("GET", "/headers", headers={"X-Foo": "bar"})
+    check(b"x-foo=bar\n" in data and f"host=127.0.0.1:{s.port}\n".encode() in data, data)
+
+
+@case("js: request bodies read whole and streamed back (3 MB)", js=True)
+def _(s):
+    r, data = s.request("POST", "/echo", body=b"hello body")
+    check(r.status == 200 and data == b"hello body" and r.getheader("x-len") == "10"
+          and r.getheader("x-method") == "POST", (r.getheaders(), data))
+    payload = os.urandom(3 * 1024 * 1024)
+    r, data = s.request("POST", "/stream", body=payload)
+    check(r.status == 200 and data == payload, (r.status, len(data)))
+    r, data = s.request("POST", "/echo", body=payload)
+    check(r.status == 200 and data == payload, (r.status, len(data)))
+
+
+@case("js: an outbound fetch is refused (HTTP-request-denied), the guest answers 502", js=True)
+def _(s):
+    r, data = s.request("GET", "/fetch")
+    check(r.status == 502 and data.startswith(b"fetch failed"), (r.status, data))
+
+
+if __name__ == "__main__":
+    # Every case on both instance models: a fresh instance per request, and
+    # one long-lived instance that serves them all (what one request leaves
+    # behind in it must not disturb the next).
+    for model, flags in (("serverless", ["--instance-model", "serverless"]),
+                         ("stateful", ["--instance-model", "stateful", "--instances", "1"])):
+        try:
+            server = Server(*flags)
+        except Exception as e:
+            print(f"FAIL [{model}] start: {e}")
+            results["failed"] += 1
+            continue
+        try:
+            run(server, model, CASES)
+        finally:
+            rc = server.stop()
+            log = server.output()
+        if rc != 0:
+            print(f"FAIL [{model}] the server exited with {rc} on SIGTERM")
+            results["failed"] += 1
+        for bad in ("runtime error", "AddressSanitizer", "LeakSanitizer"):
+            if bad in log:
+                print(f"FAIL [{model}] the server's log has {bad!r}:\n{log[-4000:]}")
+                results["failed"] += 1
+    if JS_GUEST and JS_CASES:
+        try:
+            server = Server("--instance-model", "serverless", guest=JS_GUEST)
+            try:
+                run(server, "js", JS_CASES)
+            finally:
+                server.stop()
+        except Exception as e:
+            print(f"FAIL [js] start: {e}")
+            results["failed"] += 1
+    print(f"{results['passed']} passed, {results['failed']} failed")
+    sys.exit(1 if results["failed"] else 0)
