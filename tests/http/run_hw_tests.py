@@ -369,6 +369,21 @@ def _(s):
     check(status == 200 and body == pattern(n), len(body))
 
 
+@case("Expect: 100-continue: the 100 comes once the guest reads the body, before any byte")
+def _(s):
+    sock = raw(s.port)
+    sock.sendall(b"POST /sum HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                 b"Content-Length: 5\r\n\r\n")
+    status, fields, rest = read_head(sock)  # with nothing sent yet
+    check(status == 100 and rest == b"", (status, rest))
+    sock.sendall(b"hello")
+    status, fields, rest = read_head(sock, rest)
+    while len(rest) < 23:
+        rest += sock.recv(100)
+    sock.close()
+    check(status == 200 and rest == b"bytes=5 fnv=1335831723\n", (status, rest))
+
+
 @case("curl: upload with Expect: 100-continue and download, both 10 MB")
 def _(s):
     curl = shutil.which("curl")
@@ -378,16 +393,12 @@ def _(s):
         payload = os.urandom(MB10)
         f.write(payload)
         f.flush()
-        t0 = time.time()
         out = subprocess.run([curl, "-sS", "--data-binary", f"@{f.name}",
                               "-H", "Expect: 100-continue",
                               f"http://127.0.0.1:{s.port}/sum"],
                              capture_output=True, timeout=60)
-        took = time.time() - t0
         check(out.returncode == 0, out.stderr)
         check(out.stdout == b"bytes=%d fnv=%d\n" % (MB10, fnv(payload)), out.stdout)
-        # curl gives up waiting for 100 Continue after 1 s
-        check(SANITIZED or took < 0.9, f"curl waited for 100 Continue ({took:.2f} s)")
         out = subprocess.run([curl, "-sS", "-T", f.name, f"http://127.0.0.1:{s.port}/echo"],
                              capture_output=True, timeout=60)
         check(out.returncode == 0 and out.stdout == payload, (out.returncode, len(out.stdout)))
