@@ -231,10 +231,10 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
         sv_worker_inst_free_slot(w, in, sh->model == SV_MODEL_STATEFUL);
         return;
     }
+    /* The exchange paused or resumed the body (a body the client sends only
+     * after 100 Continue waits until the guest asks for it). */
     if (job->body_ended)
         hw_on_body_end(job->ex, NULL, 0);
-    else
-        hx_req_resume_body(job->req);
     wm_store_t *s = cm_instance_store(in->ci);
     wm_store_clear_interrupt(s);
     wm_store_set_fuel(s, sh->cfg->fuel);

@@ -530,6 +530,21 @@ def _():
         s.stop()
 
 
+@case("Expect: 100-continue to a guest that never reads the body: no 100, just the answer")
+def _():
+    s = Server(STATEFUL, "--instances", "1")
+    try:
+        k = socket.create_connection(("127.0.0.1", s.port))
+        k.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 5\r\n\r\n")
+        k.settimeout(5)
+        data = k.recv(4096)
+        check(data.startswith(b"HTTP/1.1 200"), f"first bytes: {data[:30]!r}")
+        k.close()
+    finally:
+        s.stop()
+
+
 @case("malformed and oversized requests: 400, 431, 413; the server lives")
 def _():
     s = Server(SERVERLESS, "--max-body-size", "1k", "--max-header-size", "2k")
