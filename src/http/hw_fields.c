@@ -309,7 +309,7 @@ static wh_rc add(cm_call_t *call, hw_fields_t *f, uint32_t at, const cm_val_t *n
     size_t nl = name->of.str.len, vl = value->of.list.n;
     if (f->bytes + nl + vl + FIELD_OVERHEAD > MAX_FIELDS_BYTES)
         return too_big(call);
-    uint8_t *p = hw__list_bytes(call, value);
+    uint8_t *p = wasi_list_bytes(call, value);
     if (!p || !insert(f, at, name->of.str.ptr, nl, p, vl))
         return wasi_nomem(call);
     return WH_OK;
@@ -369,7 +369,7 @@ static wh_rc fields_get(cm_call_t *call, void *env, const cm_val_t *args, cm_val
     for (uint32_t i = 0; i < d->list.len; i++) {
         const hw_field_t *x = &d->list.data[i];
         if (name_eq(x, name, nl) &&
-            hw__bytes(call, (const uint8_t *)x->name + x->name_len, x->value_len, &vals[k++]))
+            wasi_bytes(call, (const uint8_t *)x->name + x->name_len, x->value_len, &vals[k++]))
             return wasi_nomem(call);
     }
     result->kind = CM_LIST;
@@ -477,7 +477,7 @@ static wh_rc fields_entries(cm_call_t *call, void *env, const cm_val_t *args, cm
     for (uint32_t i = 0; i < n; i++) {
         const hw_field_t *x = &d->list.data[i];
         kv[2 * i] = wasi_str(call, x->name, x->name_len);
-        if (hw__bytes(call, (const uint8_t *)x->name + x->name_len, x->value_len, &kv[2 * i + 1]))
+        if (wasi_bytes(call, (const uint8_t *)x->name + x->name_len, x->value_len, &kv[2 * i + 1]))
             return wasi_nomem(call);
         tuples[i] = (cm_val_t){.kind = CM_TUPLE};
         tuples[i].of.list.v = &kv[2 * i];

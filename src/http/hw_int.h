@@ -299,11 +299,7 @@ static inline cm_val_t hw_none(void)
     cm_val_t v = {.kind = CM_OPTION};
     return v;
 }
-/* list<u8> of n bytes (copied). */
-wh_rc hw__bytes(cm_call_t *call, const uint8_t *p, size_t n, cm_val_t *out);
-/* The bytes of a list<u8> argument, in the call's arena (NULL when out of
- * memory). */
-uint8_t *hw__list_bytes(cm_call_t *call, const cm_val_t *list);
+/* list<u8> both ways: wasi_bytes and wasi_list_bytes (wasi_int.h). */
 /* own<T> of a new table entry for o (the caller's reference is handed
  * over); a trap when out of memory. */
 wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out);

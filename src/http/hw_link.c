@@ -27,29 +27,6 @@ wh_rc hw__wrap(cm_call_t *call, cm_val_t *out, uint8_t kind, uint32_t tag, const
     return WH_OK;
 }
 
-wh_rc hw__bytes(cm_call_t *call, const uint8_t *p, size_t n, cm_val_t *out)
-{
-    cm_val_t *v = cm_call_alloc(call, (n ? n : 1) * sizeof *v);
-    if (!v)
-        return wasi_nomem(call);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (cm_val_t){.kind = CM_U8, .of.u = p[i]};
-    *out = (cm_val_t){.kind = CM_LIST};
-    out->of.list.v = v;
-    out->of.list.n = (uint32_t)n;
-    return WH_OK;
-}
-
-uint8_t *hw__list_bytes(cm_call_t *call, const cm_val_t *list)
-{
-    uint32_t n = list->of.list.n;
-    uint8_t *p = cm_call_alloc(call, n ? n : 1);
-    if (p)
-        for (uint32_t i = 0; i < n; i++)
-            p[i] = (uint8_t)list->of.list.v[i].of.u;
-    return p;
-}
-
 wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out)
 {
     uint32_t rep = wasi_table_add(wasi_ctx_of(call), o);

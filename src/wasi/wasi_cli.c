@@ -114,19 +114,6 @@ static bool os_random(void *p, size_t len)
 /* The most bytes one call returns; the WIT lets the host choose. */
 enum { MAX_RANDOM = 1 << 20 };
 
-static wh_rc bytes_result(cm_call_t *call, const uint8_t *p, size_t n, cm_val_t *result)
-{
-    cm_val_t *v = cm_call_alloc(call, (n ? n : 1) * sizeof *v);
-    if (!v)
-        return wasi_nomem(call);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (cm_val_t){.kind = CM_U8, .of.u = p[i]};
-    result->kind = CM_LIST;
-    result->of.list.v = v;
-    result->of.list.n = (uint32_t)n;
-    return WH_OK;
-}
-
 static wh_rc random_bytes(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     if (args[0].of.u > MAX_RANDOM)
@@ -138,7 +125,7 @@ static wh_rc random_bytes(cm_call_t *call, void *env, const cm_val_t *args, cm_v
         return wasi_nomem(call);
     if (!os_random(p, n))
         return cm_call_trap(call, "wasi:random: the OS gave no random bytes");
-    return bytes_result(call, p, n, result);
+    return wasi_bytes(call, p, n, result);
 }
 
 static wh_rc random_u64(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)

@@ -268,15 +268,9 @@ static wh_rc do_read(cm_call_t *call, const cm_val_t *args, cm_val_t *result, bo
         *would_block = true;
         return WH_OK;
     }
-    cm_val_t *bytes = cm_call_alloc(call, (n ? n : 1) * sizeof *bytes);
-    if (!bytes)
-        return wasi_nomem(call);
-    for (size_t i = 0; i < n; i++)
-        bytes[i] = (cm_val_t){.kind = CM_U8, .of.u = buf[i]};
-    cm_val_t list = {.kind = CM_LIST};
-    list.of.list.v = bytes;
-    list.of.list.n = (uint32_t)n;
-    return wasi_ok(call, result, &list);
+    cm_val_t list;
+    wh_rc rc = wasi_bytes(call, buf, n, &list);
+    return rc ? rc : wasi_ok(call, result, &list);
 }
 
 static wh_rc empty_ok_list(cm_call_t *call, cm_val_t *result)
@@ -409,24 +403,13 @@ static wh_rc os_check_write(cm_call_t *call, void *env, const cm_val_t *args, cm
     return wasi_ok(call, result, &v);
 }
 
-/* The guest's list<u8> as bytes (lifted as one value per byte). */
-static uint8_t *list_bytes(cm_call_t *call, const cm_val_t *list)
-{
-    uint32_t n = list->of.list.n;
-    uint8_t *p = cm_call_alloc(call, n ? n : 1);
-    if (p)
-        for (uint32_t i = 0; i < n; i++)
-            p[i] = (uint8_t)list->of.list.v[i].of.u;
-    return p;
-}
-
 static wh_rc os_write(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     wasi_ctx_t *ctx = wasi_ctx_of(call);
     wasi_ostream_t *s = ostream_arg(call, &args[0]);
     if (!s)
         return WH_TRAP;
-    uint8_t *p = list_bytes(call, &args[1]);
+    uint8_t *p = wasi_list_bytes(call, &args[1]);
     if (!p)
         return wasi_nomem(call);
     size_t n = args[1].of.list.n, allowed = 0;
@@ -471,7 +454,7 @@ static wh_rc blocking_write(cm_call_t *call, const cm_val_t *self, const uint8_t
 static wh_rc os_blocking_write_and_flush(cm_call_t *call, void *env, const cm_val_t *args,
                                          cm_val_t *result)
 {
-    uint8_t *p = list_bytes(call, &args[1]);
+    uint8_t *p = wasi_list_bytes(call, &args[1]);
     if (!p)
         return wasi_nomem(call);
     return blocking_write(call, &args[0], p, args[1].of.list.n, result);
