@@ -584,3 +584,17 @@ const wasi_func_t hw__body_funcs[] = {
      outbody_finish},
 };
 const size_t hw__nbody_funcs = WH_ARRAY_LEN(hw__body_funcs);
+
+wh_rc hw__consume(cm_call_t *call, hw_inflow_t **body, cm_val_t *result)
+{
+    if (!*body)
+        return wasi_errv(call, result, NULL);
+    wasi_ctx_t *ctx = wasi_ctx_of(call);
+    uint32_t rep = hw__incoming_body_new(ctx, *body);
+    if (!rep)
+        return wasi_nomem(call);
+    wasi_obj_unref(ctx, &(*body)->obj);
+    *body = NULL;
+    cm_val_t own = wasi_own(rep);
+    return wasi_ok(call, result, &own);
+}

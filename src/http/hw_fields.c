@@ -530,3 +530,12 @@ const wasi_func_t hw__fields_funcs[] = {
 };
 #undef F
 const size_t hw__nfields_funcs = WH_ARRAY_LEN(hw__fields_funcs);
+
+wh_rc hw__headers_result(cm_call_t *call, hw_fields_t *f, cm_val_t *result)
+{
+    uint32_t rep = hw__fields_view(wasi_ctx_of(call), f);
+    if (!rep)
+        return wasi_nomem(call);
+    *result = wasi_own(rep);
+    return WH_OK;
+}

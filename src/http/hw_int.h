@@ -161,6 +161,8 @@ static inline const hw_fields_t *hw__fields_data(const hw_fields_t *f)
 /* Puts a new immutable view of f in the table: its rep, 0 when out of
  * memory. */
 uint32_t hw__fields_view(wasi_ctx_t *ctx, hw_fields_t *f);
+/* headers() of a request or response: own<fields>, an immutable view of f. */
+wh_rc hw__headers_result(cm_call_t *call, hw_fields_t *f, cm_val_t *result);
 /* Takes the fields the guest passed as own<fields>: out of the table, with
  * the table's reference handed to the caller, immutable from now on
  * (outgoing-response and outgoing-request keep their headers as given).
@@ -223,6 +225,9 @@ void hw__inflow_detach(hw_inflow_t *f, const hw_errcode_t *why);
 
 /* The incoming-body resource for a flow: its rep (0 when out of memory). */
 uint32_t hw__incoming_body_new(wasi_ctx_t *ctx, hw_inflow_t *f);
+/* consume() of an incoming request or response: result<own<incoming-body>>
+ * of *body, once (*body is NULL after; a second call is the error). */
+wh_rc hw__consume(cm_call_t *call, hw_inflow_t **body, cm_val_t *result);
 
 /* ---- outgoing bodies ---- */
 

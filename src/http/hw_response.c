@@ -223,29 +223,13 @@ static wh_rc inresp_status(cm_call_t *call, void *env, const cm_val_t *args, cm_
 static wh_rc inresp_headers(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     inresp_t *r = inresp_arg(call, &args[0]);
-    if (!r)
-        return WH_TRAP;
-    uint32_t rep = hw__fields_view(wasi_ctx_of(call), r->headers);
-    if (!rep)
-        return wasi_nomem(call);
-    *result = wasi_own(rep);
-    return WH_OK;
+    return r ? hw__headers_result(call, r->headers, result) : WH_TRAP;
 }
 
 static wh_rc inresp_consume(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     inresp_t *r = inresp_arg(call, &args[0]);
-    if (!r)
-        return WH_TRAP;
-    if (!r->body)
-        return wasi_errv(call, result, NULL);
-    uint32_t rep = hw__incoming_body_new(wasi_ctx_of(call), r->body);
-    if (!rep)
-        return wasi_nomem(call);
-    wasi_obj_unref(wasi_ctx_of(call), &r->body->obj);
-    r->body = NULL;
-    cm_val_t own = wasi_own(rep);
-    return wasi_ok(call, result, &own);
+    return r ? hw__consume(call, &r->body, result) : WH_TRAP;
 }
 
 /* ================= future-incoming-response ================= */
