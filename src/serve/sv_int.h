@@ -61,6 +61,7 @@ struct sv_inst {
     bool suspended;     /* its current call waits */
     bool ready;         /* in the worker's ready list */
     bool in_init;       /* the current call is init */
+    uint64_t deadline_ns; /* of the current call (init or a request); 0: none */
     sv_job_t *job;      /* the request it handles */
     sv_job_t *pending;  /* serverless: the request it was made for, while init runs */
     uint32_t req_rep, out_rep; /* handle()'s arguments */

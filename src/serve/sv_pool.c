@@ -154,10 +154,7 @@ void sv_inst_run(sv_inst_t *in, bool resume)
     wm_store_t *s = cm_instance_store(in->ci);
     wh_err_t err = {0};
     cm_val_t res = {0};
-    uint64_t deadline = in->job ? in->job->deadline_ns : 0;
-    if (!deadline && w->sh->cfg->timeout_ms)
-        deadline = sv_now_ns() + (uint64_t)w->sh->cfg->timeout_ms * 1000000u;
-    set_running(w, s, deadline);
+    set_running(w, s, in->deadline_ns);
     wh_rc rc;
     if (resume) {
         rc = cm_resume(in->ci, &err);
@@ -196,6 +193,9 @@ void sv_inst_start(sv_inst_t *in)
     wm_store_set_fuel(s, in->w->sh->cfg->fuel);
     in->state = SV_INST_STARTING;
     in->in_init = true;
+    /* init has the same deadline as a request */
+    uint32_t ms = in->w->sh->cfg->timeout_ms;
+    in->deadline_ns = ms ? sv_now_ns() + (uint64_t)ms * 1000000u : 0;
     sv_inst_run(in, false);
 }
 
@@ -238,6 +238,7 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
     wm_store_t *s = cm_instance_store(in->ci);
     wm_store_clear_interrupt(s);
     wm_store_set_fuel(s, sh->cfg->fuel);
+    in->deadline_ns = job->deadline_ns;
     sv_inst_run(in, false);
 }
 

@@ -360,7 +360,7 @@ static void on_tick(uv_timer_t *t)
     /* waiting guests past their deadline; idle instances to recycle */
     for (size_t i = 0; i < w->all.len; i++) {
         sv_inst_t *in = w->all.data[i];
-        if (in->suspended && in->job && in->job->deadline_ns && in->job->deadline_ns <= now) {
+        if (in->suspended && in->deadline_ns && in->deadline_ns <= now) {
             sv_inst_expire(in);
             return; /* w->all changed; the next tick goes on */
         }

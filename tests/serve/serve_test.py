@@ -31,6 +31,11 @@ HELLO = re.compile(rb"^Hello from WASM! \((\d+)\)\n$")
 results = {"passed": 0, "failed": 0}
 
 
+def wasm(name):
+    """A test component of tests/serve, built into WH_TEST_WASM_DIR."""
+    return os.path.join(os.environ["WH_TEST_WASM_DIR"], name + ".wasm")
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -385,7 +390,7 @@ def _():
 
 @case("init failing on every first instance: the server exits 1 and says why")
 def _():
-    comp = os.environ["WH_INIT_FAILS"]
+    comp = wasm("init_fails")
     p = subprocess.run([BIN, "serve", "--addr", f"127.0.0.1:{free_port()}", comp],
                        capture_output=True, text=True, timeout=30)
     check(p.returncode == 1, f"exit {p.returncode}")
@@ -394,9 +399,20 @@ def _():
     check(p.stderr.count("init refused by the test") >= 4, "not every instance was tried")
 
 
+@case("an init that waits forever is held to --timeout: the server exits 1 and says so")
+def _():
+    t0 = time.time()
+    p = subprocess.run([BIN, "serve", "--addr", f"127.0.0.1:{free_port()}", "--timeout", "300ms",
+                        wasm("init_hangs")], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 1, f"exit {p.returncode}")
+    check("no instance could start" in p.stderr and "deadline" in p.stderr,
+          f"stderr {p.stderr!r}")
+    check(time.time() - t0 < 10, "took too long")
+
+
 @case("serverless with an init that fails: 500 for the request, the server lives")
 def _():
-    s = Server(os.environ["WH_INIT_FAILS"], "--instance-model", "serverless")
+    s = Server(wasm("init_fails"), "--instance-model", "serverless")
     try:
         for _ in range(3):
             st, h, body = s.get("/")
@@ -433,7 +449,7 @@ def _():
 
 @case("a componentize-js guest (wasi:http 0.2.10): fresh state serverless, kept stateful")
 def _():
-    js = os.environ["WH_COUNTER_JS"]
+    js = wasm("counter-js")
     for args, want in (([], [1, 1, 1]), (["--instance-model", "stateful", "--instances", "1"],
                                          [1, 2, 3])):
         s = Server(js, *args)
