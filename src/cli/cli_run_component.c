@@ -22,13 +22,6 @@ int cli_run_component(const char *file, const uint8_t *bytes, size_t len, const 
         status = CLI_EXIT_MODULE;
         goto out;
     }
-    if (!invoke) {
-        fprintf(stderr, "error: %s is a component; running wasi:cli/run commands needs the WASI "
-                        "host, which is not built yet: use --invoke 'NAME(ARGS)'\n",
-                file);
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
     cm_config_t cfg = {.fuel = fuel};
     if ((rc = cm_instantiate(c, NULL, &cfg, &inst, &err))) {
         fprintf(stderr, "error: %s cannot be instantiated: %s\n", file,
