@@ -1109,35 +1109,14 @@ bool wasi_fs_dir_next(wasi_fs_dir_iter_t *it, wasi_fs_dirent_t *out_entry, bool 
         if (is_dot(de->d_name, n) || is_dotdot(de->d_name, n))
             continue;
         out_entry->name = de->d_name;
-        switch (de->d_type) {
-        case DT_REG:
-            out_entry->type = WASI_FS_TYPE_REGULAR_FILE;
-            break;
-        case DT_DIR:
-            out_entry->type = WASI_FS_TYPE_DIRECTORY;
-            break;
-        case DT_LNK:
-            out_entry->type = WASI_FS_TYPE_SYMBOLIC_LINK;
-            break;
-        case DT_CHR:
-            out_entry->type = WASI_FS_TYPE_CHARACTER_DEVICE;
-            break;
-        case DT_BLK:
-            out_entry->type = WASI_FS_TYPE_BLOCK_DEVICE;
-            break;
-        case DT_FIFO:
-            out_entry->type = WASI_FS_TYPE_FIFO;
-            break;
-        case DT_SOCK:
-            out_entry->type = WASI_FS_TYPE_SOCKET;
-            break;
-        default: {
+        if (de->d_type != DT_UNKNOWN) {
+            out_entry->type = type_of_mode(DTTOIF(de->d_type));
+        } else {
             /* Some filesystems leave d_type unknown; ask, without following. */
             struct stat st;
             out_entry->type = fstatat(dirfd(it->dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
                                   ? type_of_mode(st.st_mode)
                                   : WASI_FS_TYPE_UNKNOWN;
-        }
         }
         return true;
     }
