@@ -6,6 +6,7 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include "http/hw.h"
 #include "wasi/wasi_host.h"
 
 #include <stdbool.h>
@@ -16,6 +17,30 @@ int cli_wast_main(int argc, char **argv);
 int cli_run_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);
+
+/* Option values: a duration ("500ms", "10s", "2m", or plain milliseconds),
+ * a size (bytes, or with k, m, g for KiB, MiB, GiB), a count up to max. */
+bool cli_parse_duration(const char *s, uint32_t *out_ms);
+bool cli_parse_size(const char *s, uint64_t *out);
+bool cli_parse_count(const char *s, uint64_t max, uint64_t *out);
+
+/* Outbound HTTP options of serve and run (cli_outbound.c). */
+typedef struct {
+    hw_outbound_config_t cfg;
+    hw_allow_t *allow; /* room for one per argument */
+    size_t nallow;
+    hw_outbound_t *ob; /* made by cli_outbound_setup */
+} cli_outbound_t;
+extern const char cli_outbound_help[];
+bool cli_outbound_init(cli_outbound_t *o, int argc);
+/* Options without a value (--deny-private-addresses). */
+bool cli_outbound_is_flag(const char *opt);
+/* 1: opt was an outbound option and val is good; 0: not one of them;
+ * -1: a bad value (said on stderr). */
+int cli_outbound_opt(cli_outbound_t *o, const char *opt, const char *val);
+/* Makes o->ob: 0, or an exit status after saying why. */
+int cli_outbound_setup(cli_outbound_t *o);
+void cli_outbound_free(cli_outbound_t *o);
 
 /* Exit statuses of `run` (see its --help). */
 enum {
@@ -41,6 +66,7 @@ typedef struct {
     size_t nenvs;
     const char **allow;
     size_t nallow;
+    const hw_outbound_t *outbound; /* outbound HTTP for wasi:http guests */
 } cli_run_opts_t;
 
 /* The WASI configuration the options give (cli_wasi.c): args are the

@@ -189,3 +189,59 @@ void cli_fmt_f64(uint64_t bits, char *buf, size_t n)
     memcpy(&d, &bits, 8);
     fmt_float(d, false, buf, n);
 }
+
+/* ---- option values of serve and run ---- */
+
+/* "500ms", "10s", "2m", "1500" (ms). */
+bool cli_parse_duration(const char *s, uint32_t *out_ms)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || s[0] == '-')
+        return false;
+    unsigned long long mult = 1;
+    if (!strcmp(end, "ms") || !*end)
+        mult = 1;
+    else if (!strcmp(end, "s"))
+        mult = 1000;
+    else if (!strcmp(end, "m"))
+        mult = 60000;
+    else
+        return false;
+    if (v > UINT32_MAX / mult)
+        return false;
+    *out_ms = (uint32_t)(v * mult);
+    return true;
+}
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || s[0] == '-')
+        return false;
+    unsigned shift = 0;
+    if (*end == 'k' || *end == 'K')
+        shift = 10;
+    else if (*end == 'm' || *end == 'M')
+        shift = 20;
+    else if (*end == 'g' || *end == 'G')
+        shift = 30;
+    else if (*end)
+        return false;
+    if (shift && end[1])
+        return false;
+    if (v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
+bool cli_parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v;
+    if (s[0] == '-' || !cli_parse_int(s, 64, &v) || v > max)
+        return false;
+    *out = v;
+    return true;
+}

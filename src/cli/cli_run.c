@@ -12,8 +12,8 @@
 #include "wasm/wm.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum {
@@ -67,6 +67,8 @@ static void usage(FILE *to)
             "  --dump-ir              print the compiled code of every function to stderr\n"
             "  -h, --help             this text\n"
             "\n"
+            "%s"
+            "\n"
             "exit status:\n"
             "  N  a command component's own exit status (0 when wasi:cli/run returned\n"
             "     ok, 1 when it returned err, or the code it passed to exit)\n"
@@ -77,7 +79,8 @@ static void usage(FILE *to)
             "  3  the file (or a --dir directory) cannot be read\n"
             "  4  the module or component is malformed or invalid\n"
             "  5  unsatisfied imports (named), or it cannot be instantiated\n"
-            "  6  no such export, or the export is not a function\n");
+            "  6  no such export, or the export is not a function\n",
+            cli_outbound_help);
 }
 
 static const char *kind_name(uint8_t kind)
@@ -166,8 +169,7 @@ static void print_result(const wm_val_t *v)
         break;
     case WM_FUNCREF:
     case WM_EXTERNREF:
-        printf("%s\n", v->of.ref ? (v->type == WM_FUNCREF ? "<funcref>" : "<externref>")
-                                 : "null");
+        printf("%s\n", v->of.ref ? (v->type == WM_FUNCREF ? "<funcref>" : "<externref>") : "null");
         break;
     default:
         printf("?\n");
@@ -251,8 +253,7 @@ done:
     return status;
 }
 
-static int run_file(const char *file, const cli_run_opts_t *o, bool dump_ir, int nargs,
-                    char **args)
+static int run_file(const char *file, const cli_run_opts_t *o, bool dump_ir, int nargs, char **args)
 {
     const char *name = o->invoke;
     int64_t fuel = o->fuel;
@@ -338,19 +339,35 @@ int cli_run_main(int argc, char **argv)
     const char *name = NULL, *file = NULL;
     cli_run_opts_t o = {.fuel = -1};
     bool dump_ir = false;
+    cli_outbound_t ob;
+    bool ob_ok = cli_outbound_init(&ob, argc);
     /* option values point into argv; at most argc of each */
     o.dirs = calloc((size_t)argc, sizeof *o.dirs);
     o.dirs_rw = calloc((size_t)argc, sizeof *o.dirs_rw);
     o.envs = calloc((size_t)argc, sizeof *o.envs);
     o.allow = calloc((size_t)argc, sizeof *o.allow);
     int status = EXIT_USAGE;
-    if (!o.dirs || !o.dirs_rw || !o.envs || !o.allow) {
+    if (!o.dirs || !o.dirs_rw || !o.envs || !o.allow || !ob_ok) {
         fprintf(stderr, "error: out of memory\n");
         goto done;
     }
-    static const char *const valued[] = {"--invoke",     "--fuel",    "--dir",        "--dir-rw",
-                                         "--env",        "--timeout", "--max-memory",
-                                         "--allow-connect"};
+    static const char *const valued[] = {"--invoke",
+                                         "--fuel",
+                                         "--dir",
+                                         "--dir-rw",
+                                         "--env",
+                                         "--timeout",
+                                         "--max-memory",
+                                         "--allow-connect",
+                                         "--allow-http",
+                                         "--outbound-ca",
+                                         "--outbound-max-connections",
+                                         "--outbound-max-host-connections",
+                                         "--outbound-max-requests",
+                                         "--outbound-idle-timeout",
+                                         "--outbound-connect-timeout",
+                                         "--outbound-first-byte-timeout",
+                                         "--outbound-between-bytes-timeout"};
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -369,6 +386,10 @@ int cli_run_main(int argc, char **argv)
         }
         if (!strcmp(a, "--dump-ir")) {
             dump_ir = true;
+            continue;
+        }
+        if (cli_outbound_is_flag(a)) {
+            cli_outbound_opt(&ob, a, NULL);
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -394,7 +415,12 @@ int cli_run_main(int argc, char **argv)
             goto done;
         }
         uint64_t v;
-        if (!strcmp(opt, "--invoke")) {
+        int outbound = cli_outbound_opt(&ob, opt, val);
+        if (outbound < 0)
+            goto done;
+        if (outbound > 0) {
+            continue;
+        } else if (!strcmp(opt, "--invoke")) {
             name = val;
         } else if (!strcmp(opt, "--fuel")) {
             if (!number_opt(opt, val, INT64_MAX, &v))
@@ -421,15 +447,18 @@ int cli_run_main(int argc, char **argv)
     if (i < argc)
         file = argv[i++];
     if (!file) {
-        fprintf(stderr,
-                "error: no module or component given\n"
-                "usage: wasmhttpd run [OPTIONS] COMPONENT [ARGS...]\n"
-                "       wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]"
-                " (see --help)\n");
+        fprintf(stderr, "error: no module or component given\n"
+                        "usage: wasmhttpd run [OPTIONS] COMPONENT [ARGS...]\n"
+                        "       wasmhttpd run [OPTIONS] --invoke NAME MODULE.wasm [ARGS...]"
+                        " (see --help)\n");
         goto done;
     }
+    if ((status = cli_outbound_setup(&ob)))
+        goto done;
+    o.outbound = ob.ob;
     status = run_file(file, &o, dump_ir, argc - i, argv + i);
 done:
+    cli_outbound_free(&ob);
     free(o.dirs);
     free(o.dirs_rw);
     free(o.envs);

@@ -106,6 +106,7 @@ int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cl
     cm_linker_t *l = NULL;
     cm_instance_t *inst = NULL;
     wasi_ctx_t *ctx = NULL;
+    hw_client_t *client = NULL;
     cli_wasi_t h = {0};
     uv_loop_t loop;
     bool loop_ok = uv_loop_init(&loop) == 0;
@@ -140,12 +141,14 @@ int cli_run_command(const char *file, const uint8_t *bytes, size_t len, const cl
         status = CLI_EXIT_EXPORT;
         goto out;
     }
-    if (!(l = cm_linker_new()) || (rc = wasi_link(l, &err))) {
+    if (!(l = cm_linker_new()) || (rc = wasi_link(l, &err)) || (rc = hw_link(l, &err))) {
         fprintf(stderr, "error: cannot set up the WASI host: %s\n", l ? err.msg : "out of memory");
         status = CLI_EXIT_TRAP;
         goto out;
     }
-    if (!(ctx = wasi_ctx_new(&h.cfg, &loop))) {
+    if (!(ctx = wasi_ctx_new(&h.cfg, &loop)) ||
+        (o->outbound &&
+         (hw_client_new(o->outbound, &loop, &client, &err) || hw_bind(ctx, client)))) {
         fprintf(stderr, "error: out of memory\n");
         status = CLI_EXIT_TRAP;
         goto out;
@@ -198,6 +201,7 @@ out:
         watchdog_stop(&wd);
     cm_instance_free(inst);
     wasi_ctx_free(ctx);
+    hw_client_free(client); /* after the context that used it */
     cm_linker_free(l);
     cm_component_free(c);
     cli_wasi_free(&h);

@@ -58,63 +58,12 @@ static void usage(FILE *to)
             "  --allow-connect HOST:PORT  outbound TCP the guest may open (* for any)\n"
             "  -h, --help               this text\n"
             "\n"
+            "%s"
+            "\n"
             "exit status: 0 after a drain; 1 when serving failed (port taken, no\n"
             "instance could start); 2 bad usage; 3 unreadable file; 4 invalid component;\n"
-            "5 unsatisfied imports (named); 6 not an HTTP handler\n");
-}
-
-/* "500ms", "10s", "2m", "1500" (ms). */
-static bool parse_duration(const char *s, uint32_t *out_ms)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || s[0] == '-')
-        return false;
-    unsigned long long mult = 1;
-    if (!strcmp(end, "ms") || !*end)
-        mult = 1;
-    else if (!strcmp(end, "s"))
-        mult = 1000;
-    else if (!strcmp(end, "m"))
-        mult = 60000;
-    else
-        return false;
-    if (v > UINT32_MAX / mult)
-        return false;
-    *out_ms = (uint32_t)(v * mult);
-    return true;
-}
-
-static bool parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || s[0] == '-')
-        return false;
-    unsigned shift = 0;
-    if (*end == 'k' || *end == 'K')
-        shift = 10;
-    else if (*end == 'm' || *end == 'M')
-        shift = 20;
-    else if (*end == 'g' || *end == 'G')
-        shift = 30;
-    else if (*end)
-        return false;
-    if (shift && end[1])
-        return false;
-    if (v > (UINT64_MAX >> shift))
-        return false;
-    *out = (uint64_t)v << shift;
-    return true;
-}
-
-static bool parse_count(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t v;
-    if (s[0] == '-' || !cli_parse_int(s, 64, &v) || v > max)
-        return false;
-    *out = v;
-    return true;
+            "5 unsatisfied imports (named); 6 not an HTTP handler\n",
+            cli_outbound_help);
 }
 
 static bool parse_addr(const char *s, sv_config_t *cfg)
@@ -132,7 +81,7 @@ static bool parse_addr(const char *s, sv_config_t *cfg)
     memcpy(host, h, hl);
     host[hl] = 0;
     uint64_t port;
-    if (!parse_count(colon + 1, 65535, &port))
+    if (!cli_parse_count(colon + 1, 65535, &port))
         return false;
     cfg->host = host;
     cfg->port = (int)port;
@@ -151,9 +100,11 @@ int cli_serve_main(int argc, char **argv)
     const char *file = NULL;
     int status = CLI_EXIT_USAGE;
     cli_wasi_t wasi = {0};
+    cli_outbound_t ob;
+    bool ob_ok = cli_outbound_init(&ob, argc);
     cm_component_t *c = NULL;
     uint8_t *bytes = NULL;
-    if (!o.dirs || !o.dirs_rw || !o.envs || !o.allow) {
+    if (!o.dirs || !o.dirs_rw || !o.envs || !o.allow || !ob_ok) {
         fprintf(stderr, "error: out of memory\n");
         goto done;
     }
@@ -166,6 +117,10 @@ int cli_serve_main(int argc, char **argv)
         }
         if (!strcmp(a, "--debug-headers")) {
             cfg.debug_headers = true;
+            continue;
+        }
+        if (cli_outbound_is_flag(a)) {
+            cli_outbound_opt(&ob, a, NULL);
             continue;
         }
         if (a[0] != '-') {
@@ -193,6 +148,11 @@ int cli_serve_main(int argc, char **argv)
         }
         uint64_t n;
         bool ok = true;
+        int known = cli_outbound_opt(&ob, opt, val);
+        if (known < 0)
+            goto done;
+        if (known > 0)
+            continue;
         if (!strcmp(opt, "--addr"))
             ok = parse_addr(val, &cfg);
         else if (!strcmp(opt, "--instance-model")) {
@@ -205,37 +165,40 @@ int cli_serve_main(int argc, char **argv)
             else
                 ok = false;
         } else if (!strcmp(opt, "--workers"))
-            ok = parse_count(val, 1024, &n) && n > 0 && ((cfg.workers = (uint32_t)n), true);
+            ok = cli_parse_count(val, 1024, &n) && n > 0 && ((cfg.workers = (uint32_t)n), true);
         else if (!strcmp(opt, "--instances"))
-            ok = parse_count(val, 1000000, &n) && n > 0 && ((cfg.instances = (uint32_t)n), true);
+            ok =
+                cli_parse_count(val, 1000000, &n) && n > 0 && ((cfg.instances = (uint32_t)n), true);
         else if (!strcmp(opt, "--queue"))
-            ok = parse_count(val, UINT32_MAX, &n) && ((cfg.queue = (uint32_t)n), true);
+            ok = cli_parse_count(val, UINT32_MAX, &n) && ((cfg.queue = (uint32_t)n), true);
         else if (!strcmp(opt, "--queue-timeout"))
-            ok = parse_duration(val, &cfg.queue_timeout_ms);
+            ok = cli_parse_duration(val, &cfg.queue_timeout_ms);
         else if (!strcmp(opt, "--timeout"))
-            ok = parse_duration(val, &cfg.timeout_ms);
+            ok = cli_parse_duration(val, &cfg.timeout_ms);
         else if (!strcmp(opt, "--fuel"))
-            ok = parse_count(val, INT64_MAX, &n) && ((cfg.fuel = (int64_t)n), true);
+            ok = cli_parse_count(val, INT64_MAX, &n) && ((cfg.fuel = (int64_t)n), true);
         else if (!strcmp(opt, "--max-memory"))
-            ok = parse_size(val, &cfg.max_memory);
+            ok = cli_parse_size(val, &cfg.max_memory);
         else if (!strcmp(opt, "--max-requests"))
-            ok = parse_count(val, UINT64_MAX, &cfg.max_requests);
+            ok = cli_parse_count(val, UINT64_MAX, &cfg.max_requests);
         else if (!strcmp(opt, "--idle-timeout"))
-            ok = parse_duration(val, &cfg.idle_timeout_ms);
+            ok = cli_parse_duration(val, &cfg.idle_timeout_ms);
         else if (!strcmp(opt, "--drain-timeout"))
-            ok = parse_duration(val, &cfg.drain_ms);
+            ok = cli_parse_duration(val, &cfg.drain_ms);
         else if (!strcmp(opt, "--max-header-size"))
-            ok = parse_size(val, &n) && n <= UINT32_MAX && ((cfg.http.max_header_bytes = (uint32_t)n), true);
+            ok = cli_parse_size(val, &n) && n <= UINT32_MAX &&
+                 ((cfg.http.max_header_bytes = (uint32_t)n), true);
         else if (!strcmp(opt, "--max-body-size"))
-            ok = parse_size(val, &cfg.http.max_body_bytes);
+            ok = cli_parse_size(val, &cfg.http.max_body_bytes);
         else if (!strcmp(opt, "--header-timeout"))
-            ok = parse_duration(val, &cfg.http.header_timeout);
+            ok = cli_parse_duration(val, &cfg.http.header_timeout);
         else if (!strcmp(opt, "--body-timeout"))
-            ok = parse_duration(val, &cfg.http.body_timeout);
+            ok = cli_parse_duration(val, &cfg.http.body_timeout);
         else if (!strcmp(opt, "--keepalive-timeout"))
-            ok = parse_duration(val, &cfg.http.idle_timeout);
+            ok = cli_parse_duration(val, &cfg.http.idle_timeout);
         else if (!strcmp(opt, "--max-connections"))
-            ok = parse_count(val, UINT32_MAX, &n) && ((cfg.http.max_connections = (uint32_t)n), true);
+            ok = cli_parse_count(val, UINT32_MAX, &n) &&
+                 ((cfg.http.max_connections = (uint32_t)n), true);
         else if (!strcmp(opt, "--dir") || !strcmp(opt, "--dir-rw")) {
             o.dirs_rw[o.ndirs] = !strcmp(opt, "--dir-rw");
             o.dirs[o.ndirs++] = val;
@@ -261,6 +224,9 @@ int cli_serve_main(int argc, char **argv)
         goto done;
     cfg.wasi = wasi.cfg;
     cfg.wasi.stdin_fd = -1; /* requests have bodies; a server's stdin is nobody's */
+    if ((status = cli_outbound_setup(&ob)))
+        goto done;
+    cfg.outbound = ob.ob;
 
     size_t len;
     wh_err_t err = {0};
@@ -278,7 +244,7 @@ int cli_serve_main(int argc, char **argv)
     rc = sv_serve(c, file, &cfg, &err);
     if (rc) {
         fprintf(stderr, "error: %s\n", err.msg[0] ? err.msg : wh_rc_name(rc));
-        status = rc == WH_UNLINKABLE  ? CLI_EXIT_LINK
+        status = rc == WH_UNLINKABLE ? CLI_EXIT_LINK
                  : rc == WH_NOTFOUND ? CLI_EXIT_EXPORT
                                      : CLI_EXIT_TRAP;
     } else {
@@ -288,6 +254,7 @@ done:
     cm_component_free(c);
     wh_free(bytes);
     cli_wasi_free(&wasi);
+    cli_outbound_free(&ob);
     free(o.dirs);
     free(o.dirs_rw);
     free(o.envs);

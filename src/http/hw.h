@@ -3,8 +3,8 @@
  * bodies as wasi:io streams, trailers, error-code), the per-request
  * exchange between an inbound request of the HTTP server (hx.h) and a
  * guest's wasi:http/incoming-handler.handle call, and
- * wasi:http/outgoing-handler (which, until outbound requests are built,
- * answers every request with error-code.HTTP-request-denied).
+ * wasi:http/outgoing-handler: outbound requests on libcurl's multi
+ * interface, driven by the instance's libuv loop (see "Outbound" below).
  *
  * An exchange is one request's state. The serve layer makes one when a
  * request arrives, passes the two resources it creates to the guest's
@@ -102,5 +102,103 @@ int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc);
  * call with hw_exchange_finish(ex, WH_INTERRUPTED), which answers 500 if
  * nothing went out yet and closes the connection otherwise.) */
 bool hw_exchange_responded(const hw_exchange_t *ex);
+
+/* ======================= Outbound ======================= *
+ *
+ * wasi:http/outgoing-handler sends a guest's request through an
+ * hw_client_t: one per libuv loop (a serve worker, the run command), one
+ * libcurl multi handle whose connections are kept alive and reused by
+ * every request of every instance on that loop (serverless instances get
+ * pooled connections too). Nothing blocks: names are resolved on libcurl's
+ * resolver threads, sockets are watched by the loop, and a guest that waits
+ * for a response or a body suspends like any other wait.
+ *
+ * What may be reached is an allow-list (hw_allow_t), checked on the
+ * request's scheme, host and port before any name lookup or connection; a
+ * request outside it gets error-code.HTTP-request-denied. Nothing is
+ * allowed by default. An allowed name may still resolve to an address the
+ * operator did not mean to expose (SSRF): deny_private refuses, after
+ * resolution and before connecting, every loopback, private, link-local
+ * and unique-local address (destination-IP-prohibited).
+ *
+ * Without a client bound to its context (hw_bind), an instance's
+ * outgoing-handler answers HTTP-request-denied to everything. */
+
+/* One entry of the allow-list: SCHEME://HOST[:PORT]. */
+typedef struct {
+    char scheme[8]; /* "http", "https", or "*" (the entry "*" alone) */
+    char host[256]; /* lowercase; "*" any host; "*.example.com" one label */
+    uint16_t port;  /* 0: any port ("host:*", or "*") */
+} hw_allow_t;
+
+/* Parses "http://api.example.com", "https://api.example.com:8443",
+ * "http://127.0.0.1:*", "http://[::1]:8080", a wildcard first label
+ * (SCHEME "://" "*.example.com"), or "*". Without a port, the
+ * scheme's default one (80, 443). WH_ARG with a message saying what is
+ * wrong. */
+wh_rc hw_allow_parse(const char *spec, hw_allow_t *out, wh_err_t *err);
+/* Does the list allow scheme ("http"/"https") to host (as written in the
+ * authority: lowercase or not, IPv6 without brackets) at port? */
+bool hw_allowed(const hw_allow_t *list, size_t n, const char *scheme, const char *host,
+                uint16_t port);
+/* Is this address one that deny_private refuses (loopback, RFC 1918
+ * private, carrier-grade NAT, link-local, unique-local, unspecified,
+ * multicast, and IPv4-mapped forms of these)? */
+bool hw_private_address(const struct sockaddr *sa);
+
+/* The operator's settings for outbound requests (serve and run options). */
+typedef struct {
+    const hw_allow_t *allow; /* --allow-http */
+    size_t nallow;
+    const char *ca_file;               /* --outbound-ca: PEM certificates trusted besides the
+                                          system's, or NULL */
+    bool deny_private;                 /* --deny-private-addresses */
+    uint32_t max_connections;          /* per client (worker), in total [256] */
+    uint32_t max_host_connections;     /* per client and host [64] */
+    uint32_t max_requests;             /* in flight per instance [32]; more are refused with
+                                          connection-limit-reached */
+    uint32_t idle_timeout_ms;          /* a pooled connection idle this long is closed [60 s];
+                                          0: no pooling (a connection per request) */
+    uint32_t connect_timeout_ms;       /* [10 s] the defaults of request-options, */
+    uint32_t first_byte_timeout_ms;    /* [30 s] which a guest may set per request */
+    uint32_t between_bytes_timeout_ms; /* [30 s] */
+} hw_outbound_config_t;
+
+/* Fills cfg with the defaults above (nothing allowed). */
+void hw_outbound_config_init(hw_outbound_config_t *cfg);
+
+/* Once per process, before any thread uses outbound requests: sets up
+ * libcurl (with the project's allocator, so that allocation failures can be
+ * injected and counted). WH_IO when libcurl cannot start. */
+wh_rc hw_global_init(wh_err_t *err);
+
+/* What every client shares, read-only: the settings and the extra CA
+ * certificates, loaded once. cfg and its allow-list must outlive it. Fails
+ * (WH_IO, naming the file) when ca_file cannot be read or holds no
+ * certificate. Thread-safe to share once made. */
+typedef struct hw_outbound hw_outbound_t;
+wh_rc hw_outbound_new(const hw_outbound_config_t *cfg, hw_outbound_t **out, wh_err_t *err);
+void hw_outbound_free(hw_outbound_t *ob);
+
+/* A client on loop (the loop's thread only). ob must outlive it. */
+typedef struct hw_client hw_client_t;
+wh_rc hw_client_new(const hw_outbound_t *ob, uv_loop_t *loop, hw_client_t **out, wh_err_t *err);
+/* Ends every transfer still running and closes the pooled connections;
+ * the memory goes with the loop's close callbacks, so run the loop after.
+ * Free the contexts bound to it first. */
+void hw_client_free(hw_client_t *c);
+
+/* Counters of a client, for tests and metrics. */
+typedef struct {
+    uint64_t requests;    /* transfers started */
+    uint64_t connections; /* new connections made (the rest were reused) */
+    uint32_t active;      /* transfers running now */
+} hw_client_stats_t;
+void hw_client_stats(const hw_client_t *c, hw_client_stats_t *out);
+
+/* Gives the instance whose context is ctx outbound requests through c
+ * (which must outlive ctx). Uses the context's embedder pointer
+ * (wasi_ctx_set_ext). WH_NOMEM when out of memory. */
+wh_rc hw_bind(wasi_ctx_t *ctx, hw_client_t *c);
 
 #endif

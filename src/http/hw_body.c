@@ -12,28 +12,26 @@
  * "closed" from then on, instead of the trap the WIT allows), drops the
  * rest of the body as it comes and resolves the future-trailers at its end.
  *
- * Outgoing: bytes written before response-outparam.set linked the body to
- * an exchange wait in the flow (HW_BODY_BUFFER at most: check-write says
- * how much more); after that they go to the exchange, which sends them. A
- * body with a Content-Length refuses bytes past it, and finish fails when
- * fewer came (HTTP-response-body-size; for a HEAD request, no body is
- * owed). Dropping an outgoing-body without finish abandons the response:
- * the client sees it incomplete. An outgoing request's body has no
- * consumer yet (outgoing-handler refuses every request): it takes bytes and
- * drops them.
+ * Outgoing: bytes written before the body is linked to its sink (the
+ * exchange, by response-outparam.set; an outbound transfer, by
+ * outgoing-handler.handle) wait in the flow (HW_BODY_BUFFER at most:
+ * check-write says how much more); after that they go to the sink. A body
+ * with a Content-Length refuses bytes past it, and finish fails when fewer
+ * came (HTTP-response-body-size or HTTP-request-body-size; for a response
+ * to HEAD, no body is owed). Dropping an outgoing-body without finish
+ * abandons the message: the other side sees it incomplete.
  */
 #include "hw_int.h"
 
 #include <string.h>
-
-/* What check-write offers for a body that drops its bytes. */
-enum { SINK_CHUNK = 1 << 20 };
 
 /* ================= incoming ================= */
 
 static void inflow_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 {
     hw_inflow_t *f = (hw_inflow_t *)o;
+    if (f->prod && f->pops->gone)
+        f->pops->gone(f->prod);
     wh_vec_free(&f->buf);
     wasi_obj_unref(ctx, f->trailers ? &f->trailers->obj : NULL);
     wh_free(f);
@@ -389,15 +387,26 @@ static wasi_io_status out_check_write(wasi_ctx_t *ctx, wasi_ostream_t *s, size_t
     wasi_io_status st = out_state(f, e);
     if (st != WASI_IO_OK)
         return st;
-    if (f->ex) {
-        *n = hw__ex_writable(f->ex);
-        return out_state(f, e); /* asking may have found the client gone */
+    if (f->sink) {
+        *n = f->sops->writable(f->sink);
+        return out_state(f, e); /* asking may have found the other side gone */
     }
-    if (f->kind == HW_OUT_REQUEST)
-        *n = SINK_CHUNK;
-    else
-        *n = f->pending.len < HW_BODY_BUFFER ? HW_BODY_BUFFER - f->pending.len : 0;
+    *n = f->pending.len < HW_BODY_BUFFER ? HW_BODY_BUFFER - f->pending.len : 0;
     return WASI_IO_OK;
+}
+
+bool hw__outflow_hold(wasi_ctx_t *ctx, hw_outflow_t *f, const uint8_t *p, size_t n)
+{
+    if (n > UINT32_MAX - f->pending.len || !wh_vec_reserve(&f->pending, (uint32_t)n)) {
+        hw_errcode_t why = hw_ec(HW_EC_INTERNAL_ERROR);
+        why.str = "out of memory for an outgoing body";
+        why.str_len = strlen(why.str);
+        hw__outflow_fail(ctx, f, &why);
+        return false;
+    }
+    memcpy(f->pending.data + f->pending.len, p, n);
+    f->pending.len += (uint32_t)n;
+    return true;
 }
 
 static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *s, const uint8_t *p, size_t n,
@@ -417,27 +426,20 @@ static wasi_io_status out_write(wasi_ctx_t *ctx, wasi_ostream_t *s, const uint8_
         return WASI_IO_FAILED;
     }
     f->written += n;
-    if (f->ex)
-        return hw__ex_write(f->ex, p, n, e);
-    if (f->kind == HW_OUT_REQUEST)
-        return WASI_IO_OK;
-    if (!wh_vec_reserve(&f->pending, (uint32_t)n)) {
-        hw_errcode_t why = hw_ec(HW_EC_INTERNAL_ERROR);
-        why.str = "out of memory for the response body";
-        hw__outflow_fail(NULL, f, &why);
-        *e = hw__ec_ioerr(&why);
+    if (f->sink)
+        return f->sops->write(f->sink, p, n, e);
+    if (!hw__outflow_hold(NULL, f, p, n)) {
+        *e = hw__ec_ioerr(&f->err);
         return WASI_IO_FAILED;
     }
-    memcpy(f->pending.data + f->pending.len, p, n);
-    f->pending.len += (uint32_t)n;
     return WASI_IO_OK;
 }
 
 static wasi_io_status out_flush(wasi_ctx_t *ctx, wasi_ostream_t *s, wasi_ioerr_t *e)
 {
     hw_outflow_t *f = ((outstream_t *)s)->flow;
-    if (f->ex && !f->failed)
-        hw__ex_flush(f->ex);
+    if (f->sink && !f->failed)
+        f->sops->flush(f->sink);
     return out_state(f, e);
 }
 
@@ -474,8 +476,8 @@ static void outbody_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
         /* dropped without finish: the body is incomplete (the WIT asks the
          * host to make that visible) */
         f->abandoned = true;
-        if (f->ex)
-            hw__ex_abort(f->ex);
+        if (f->sink)
+            f->sops->abort(f->sink);
     }
     wasi_obj_unref(ctx, &f->obj);
     wh_free(b);
@@ -533,11 +535,12 @@ static wh_rc outbody_finish(cm_call_t *call, void *env, const cm_val_t *args, cm
     bool bad = f->failed;
     if (bad) {
         why = f->err;
-    } else if (f->ex && f->content_length >= 0 && f->written != (uint64_t)f->content_length &&
-               !hw__ex_bodyless(f->ex)) {
-        /* Short of the Content-Length. (Before the body is linked to a
-         * response the request's method is not known; the exchange checks
-         * when it takes the body.) */
+    } else if ((f->sink || f->kind == HW_OUT_REQUEST) && f->content_length >= 0 &&
+               f->written != (uint64_t)f->content_length &&
+               !(f->sink && f->sops->bodyless(f->sink))) {
+        /* Short of the Content-Length. (Before a response's body is linked
+         * to the exchange, the request's method is not known; the
+         * exchange checks when it takes the body.) */
         why = hw_ec(f->kind == HW_OUT_RESPONSE ? HW_EC_HTTP_RESPONSE_BODY_SIZE
                                                : HW_EC_HTTP_REQUEST_BODY_SIZE);
         why.has_num = true;
@@ -548,19 +551,17 @@ static wh_rc outbody_finish(cm_call_t *call, void *env, const cm_val_t *args, cm
     wh_rc rc;
     if (bad) {
         wasi_obj_unref(ctx, trailers ? &trailers->obj : NULL);
-        if (f->ex)
-            hw__ex_abort(f->ex);
+        if (f->sink)
+            f->sops->abort(f->sink);
         cm_val_t code;
         rc = hw__ec_val(call, &why, &code);
         if (!rc)
             rc = wasi_errv(call, result, &code);
     } else {
-        if (f->ex)
-            hw__ex_finish(f->ex, trailers);
-        else if (f->kind == HW_OUT_RESPONSE)
-            f->trailers = trailers;
+        if (f->sink)
+            f->sops->finish(f->sink, trailers);
         else
-            wasi_obj_unref(ctx, trailers ? &trailers->obj : NULL);
+            f->trailers = trailers;
         rc = wasi_ok(call, result, NULL);
     }
     wasi_obj_unref(ctx, &f->obj);

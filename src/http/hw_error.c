@@ -6,9 +6,13 @@
  * A wasi:io error of domain WASI_ERRDOM_HTTP carries only the case (its
  * code) and a message, so http-error-code returns the case with empty
  * payloads, except internal-error, whose string is the message.
+ *
+ * Outbound transfers fail with libcurl's codes, mapped at the end.
  */
 #include "hw_int.h"
 
+#include <curl/curl.h>
+#include <errno.h>
 #include <string.h>
 
 typedef enum {
@@ -205,3 +209,81 @@ const wasi_func_t hw__error_funcs[] = {
     {"http-error-code", "func(err: borrow<error>) -> option<error-code>", http_error_code},
 };
 const size_t hw__nerror_funcs = WH_ARRAY_LEN(hw__error_funcs);
+
+/* ---- libcurl's failures as error-codes ----
+ * The cases a guest can act on are told apart by what libcurl reports and
+ * by how far the transfer got: a timeout before the name was resolved is
+ * DNS-timeout, before the connection was up connection-timeout, after it
+ * HTTP-response-timeout; a connect that failed is refused, unreachable or
+ * timed out by the socket's errno. Whatever has no closer case is
+ * internal-error with libcurl's own words. */
+hw_errcode_t hw__ec_from_curl(int curlcode, int os_errno, bool resolved, bool connected,
+                              bool responded)
+{
+    hw_errcode_t e = hw_ec(HW_EC_INTERNAL_ERROR);
+    switch ((CURLcode)curlcode) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+        e.tag = HW_EC_DNS_ERROR;
+        break;
+    case CURLE_COULDNT_CONNECT:
+        e.tag = os_errno == ETIMEDOUT ? HW_EC_CONNECTION_TIMEOUT
+                : os_errno == ENETUNREACH || os_errno == EHOSTUNREACH
+                    ? HW_EC_DESTINATION_UNAVAILABLE
+                : os_errno == EADDRNOTAVAIL ? HW_EC_DESTINATION_IP_UNROUTABLE
+                                            : HW_EC_CONNECTION_REFUSED;
+        break;
+    case CURLE_OPERATION_TIMEDOUT:
+        e.tag = !resolved    ? HW_EC_DNS_TIMEOUT
+                : !connected ? HW_EC_CONNECTION_TIMEOUT
+                : responded  ? HW_EC_CONNECTION_READ_TIMEOUT
+                             : HW_EC_HTTP_RESPONSE_TIMEOUT;
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        e.tag = HW_EC_TLS_CERTIFICATE_ERROR;
+        break;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_USE_SSL_FAILED:
+        e.tag = HW_EC_TLS_PROTOCOL_ERROR;
+        break;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+        e.tag = HW_EC_CONNECTION_TERMINATED;
+        break;
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        e.tag = HW_EC_HTTP_RESPONSE_INCOMPLETE;
+        break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        e.tag = HW_EC_HTTP_PROTOCOL_ERROR;
+        break;
+    case CURLE_BAD_CONTENT_ENCODING:
+        e.tag = HW_EC_HTTP_RESPONSE_CONTENT_CODING;
+        break;
+    case CURLE_FILESIZE_EXCEEDED:
+        e.tag = HW_EC_HTTP_RESPONSE_BODY_SIZE;
+        break;
+    case CURLE_TOO_MANY_REDIRECTS:
+        e.tag = HW_EC_LOOP_DETECTED;
+        break;
+    case CURLE_URL_MALFORMAT:
+        e.tag = HW_EC_HTTP_REQUEST_URI_INVALID;
+        break;
+    default:
+        e.str = curl_easy_strerror((CURLcode)curlcode);
+        e.str_len = strlen(e.str);
+        break;
+    }
+    return e;
+}

@@ -53,6 +53,7 @@ struct hw_exchange {
 enum { COALESCE = 16 * 1024 };
 
 static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o);
+static const hw_sink_ops ex_sink;
 static const wasi_objtype_t type_exchange = {"exchange", exchange_destroy};
 
 /* Why an incoming body cannot go on once the response is over: the server
@@ -87,7 +88,7 @@ static void release(hw_exchange_t *ex, const hw_errcode_t *why)
     hw_outflow_t *out = ex->out;
     if (out) {
         ex->out = NULL;
-        out->ex = NULL;
+        out->sink = NULL;
         if (!out->finished)
             hw__outflow_fail(ex->ctx, out, why);
         wasi_obj_unref(ex->ctx, &out->obj);
@@ -356,7 +357,8 @@ void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_
         return;
     }
     ex->out = flow;
-    flow->ex = ex;
+    flow->sops = &ex_sink;
+    flow->sink = ex;
     if (flow->abandoned || flow->failed) {
         abort_response(ex);
     } else if (flow->finished) {
@@ -375,10 +377,11 @@ void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_
     }
 }
 
-/* ---- what the body streams call ---- */
+/* ---- the response body's sink ---- */
 
-size_t hw__ex_writable(hw_exchange_t *ex)
+static size_t ex_writable(void *sink)
 {
+    hw_exchange_t *ex = sink;
     if (!ex->req)
         return 0;
     size_t room = hx_resp_writable(ex->req);
@@ -386,8 +389,9 @@ size_t hw__ex_writable(hw_exchange_t *ex)
     return room > held ? room - held : 0;
 }
 
-wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_ioerr_t *e)
+static wasi_io_status ex_write(void *sink, const uint8_t *p, size_t n, wasi_ioerr_t *e)
 {
+    hw_exchange_t *ex = sink;
     hw_outflow_t *out = ex->out;
     wasi_obj_ref(&out->obj); /* release() may let go of it below */
     wasi_io_status st = WASI_IO_OK;
@@ -419,16 +423,18 @@ wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_
     return st;
 }
 
-void hw__ex_flush(hw_exchange_t *ex)
+static void ex_flush(void *sink)
 {
+    hw_exchange_t *ex = sink;
     /* Before the head is out, a flush waits for the loop (or the finish),
      * so that a short response still goes in one piece. */
     if (ex->started)
         push(ex);
 }
 
-void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers)
+static void ex_finish(void *sink, hw_fields_t *trailers)
 {
+    hw_exchange_t *ex = sink;
     defer_stop(ex);
     if (ex->req && !ex->started) {
         send_whole(ex, trailers);
@@ -448,20 +454,19 @@ void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers)
     wasi_obj_unref(ex->ctx, trailers ? &trailers->obj : NULL);
 }
 
-void hw__ex_abort(hw_exchange_t *ex)
+static void ex_abort(void *sink)
 {
-    abort_response(ex);
+    abort_response(sink);
 }
 
-bool hw__ex_bodyless(const hw_exchange_t *ex)
+static bool ex_bodyless(const void *sink)
 {
+    const hw_exchange_t *ex = sink;
     return ex->head || (ex->responded && bodyless_status(ex->status));
 }
 
-bool hw__ex_live(const hw_exchange_t *ex)
-{
-    return ex->req != NULL;
-}
+static const hw_sink_ops ex_sink = {ex_write,  ex_writable, ex_flush,
+                                    ex_finish, ex_abort,    ex_bodyless};
 
 /* ---- the serve layer's calls ---- */
 
@@ -472,7 +477,7 @@ static void resume_body(void *prod)
         hx_req_resume_body(ex->req);
 }
 
-static const hw_inflow_prod_t inflow_prod = {resume_body};
+static const hw_inflow_prod_t inflow_prod = {resume_body, NULL};
 
 /* Copies the extra fields into one block. */
 static bool copy_extra(hw_exchange_t *ex, const hx_header_t *extra, size_t n)

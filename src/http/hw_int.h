@@ -191,6 +191,9 @@ typedef struct hw_inflow hw_inflow_t;
  * hw__inflow_push said "full" (or before any, see wanted). */
 typedef struct {
     void (*resume)(void *prod);
+    /* Optional: every holder of the flow let go (the guest cannot read
+     * it any more); the producer should stop. */
+    void (*gone)(void *prod);
 } hw_inflow_prod_t;
 
 struct hw_inflow {
@@ -233,12 +236,31 @@ wh_rc hw__consume(cm_call_t *call, hw_inflow_t **body, cm_val_t *result);
 
 typedef enum { HW_OUT_RESPONSE, HW_OUT_REQUEST } hw_out_kind;
 
+/* Where the bytes of a linked outgoing body go: the exchange (a response
+ * to the client) or an outbound transfer (a request to a back end). */
+typedef struct {
+    /* Bytes for the other side; WASI_IO_FAILED (and *e) when it is gone. */
+    wasi_io_status (*write)(void *sink, const uint8_t *p, size_t n, wasi_ioerr_t *e);
+    /* Room for the next write (what check-write says). */
+    size_t (*writable)(void *sink);
+    /* The guest flushed the stream. */
+    void (*flush)(void *sink);
+    /* The body was finished; trailers (NULL: none) is a reference handed
+     * over. */
+    void (*finish)(void *sink, hw_fields_t *trailers);
+    /* The body failed or was abandoned: the message cannot complete. */
+    void (*abort)(void *sink);
+    /* Is no body owed (a response to HEAD, a 204 or 304)? */
+    bool (*bodyless)(const void *sink);
+} hw_sink_ops;
+
 typedef struct hw_outflow hw_outflow_t;
 struct hw_outflow {
     wasi_obj_t obj;
     hw_out_kind kind;
-    hw_exchange_t *ex;       /* the exchange sending it (set by set(ok)), or NULL */
-    WH_VEC(uint8_t) pending; /* written before an exchange took it */
+    const hw_sink_ops *sops; /* the sink sending it, once linked (by set(ok) */
+    void *sink;              /* or outgoing-handler.handle), or NULL */
+    WH_VEC(uint8_t) pending; /* written, not yet taken by the sink */
     int64_t content_length;  /* -1: none given */
     uint64_t written;
     bool stream_taken;
@@ -246,7 +268,7 @@ struct hw_outflow {
     bool abandoned; /* the outgoing-body was dropped without finish */
     bool failed;
     hw_errcode_t err;      /* failed: why (strings static) */
-    hw_fields_t *trailers; /* finished before an exchange took it */
+    hw_fields_t *trailers; /* finished before a sink took it */
 };
 
 /* A new flow (one reference) for a body of that kind whose headers give
@@ -256,25 +278,11 @@ hw_outflow_t *hw__outflow_new(hw_out_kind kind, int64_t content_length);
 void hw__outflow_fail(wasi_ctx_t *ctx, hw_outflow_t *f, const hw_errcode_t *why);
 /* The outgoing-body resource of a flow: its rep, 0 when out of memory. */
 uint32_t hw__outgoing_body_new(wasi_ctx_t *ctx, hw_outflow_t *f);
+/* Appends to the flow's pending bytes; false (and the flow failed) when
+ * out of memory. */
+bool hw__outflow_hold(wasi_ctx_t *ctx, hw_outflow_t *f, const uint8_t *p, size_t n);
 
 /* ---- the exchange (hw_exchange.c), as the bodies see it ---- */
-
-/* Bytes of a linked flow for the client: starts the response if needed.
- * WASI_IO_FAILED (and *e) when the connection is gone or the head was
- * refused. */
-wasi_io_status hw__ex_write(hw_exchange_t *ex, const uint8_t *p, size_t n, wasi_ioerr_t *e);
-/* Room for the next write (what check-write says). */
-size_t hw__ex_writable(hw_exchange_t *ex);
-/* The guest flushed the linked flow's stream. */
-void hw__ex_flush(hw_exchange_t *ex);
-/* The linked flow was finished (trailers may be NULL): ends the response. */
-void hw__ex_finish(hw_exchange_t *ex, hw_fields_t *trailers);
-/* The linked flow failed or was abandoned: the response cannot complete. */
-void hw__ex_abort(hw_exchange_t *ex);
-/* Is the exchange's request a HEAD (whose body is dropped anyway)? */
-bool hw__ex_bodyless(const hw_exchange_t *ex);
-/* Can it still send (the client is there and the response not over)? */
-bool hw__ex_live(const hw_exchange_t *ex);
 
 /* response-outparam.set, once the values are lifted. resp_status,
  * headers (a reference handed over) and flow (a reference handed over,
@@ -290,10 +298,91 @@ void hw__ex_set(hw_exchange_t *ex, int status, hw_fields_t *headers, hw_outflow_
  * alive): their reps, 0 when out of memory. */
 uint32_t hw__inreq_new(wasi_ctx_t *ctx, hx_req_t *req, hw_inflow_t *body);
 uint32_t hw__outparam_new(wasi_ctx_t *ctx, hw_exchange_t *ex);
-/* outgoing-handler.handle takes its request and options (own handles):
- * false after a trap (not such a resource). */
-bool hw__outreq_take(cm_call_t *call, const cm_val_t *v);
-bool hw__options_take(cm_call_t *call, const cm_val_t *v);
+/* ---- outbound requests ---- */
+
+/* An outgoing-request as the guest built it. */
+typedef struct {
+    wasi_obj_t obj;
+    hw_fields_t *headers;
+    uint32_t method, scheme;                      /* cases (hw_request.c's order) */
+    char *method_s, *scheme_s, *path, *authority; /* owned; NULL: none */
+    bool has_scheme;
+    hw_outflow_t *body; /* made by body() */
+    bool body_taken;
+} hw_outreq_t;
+
+enum { HW_METHOD_GET, HW_METHOD_HEAD, HW_METHOD_CONNECT = 5, HW_METHOD_OTHER = 9 };
+enum { HW_SCHEME_HTTP, HW_SCHEME_HTTPS, HW_SCHEME_OTHER };
+/* The method's name ("GET", or the other(string)). */
+const char *hw__method_name(uint32_t tag, const char *other);
+
+/* request-options: which durations (ns) the guest set. */
+enum { HW_OPT_CONNECT, HW_OPT_FIRST_BYTE, HW_OPT_BETWEEN_BYTES, HW_NOPTS };
+typedef struct {
+    wasi_obj_t obj;
+    bool has[HW_NOPTS];
+    uint64_t ns[HW_NOPTS];
+} hw_options_t;
+
+/* outgoing-handler.handle takes its request and options (own handles): out
+ * of the table, the table's reference handed to the caller. NULL after a
+ * trap (not such a resource). */
+hw_outreq_t *hw__outreq_take(cm_call_t *call, const cm_val_t *v);
+hw_options_t *hw__options_take(cm_call_t *call, const cm_val_t *v);
+
+/* An incoming-response (one reference) of a status, headers and body
+ * (references handed over); NULL when out of memory (then they are
+ * released). */
+wasi_obj_t *hw__inresp_new(wasi_ctx_t *ctx, int status, hw_fields_t *headers, hw_inflow_t *body);
+
+/* The outbound side's shared and per-loop state (hw_client.c), and its
+ * transfers (hw_outgoing.c). */
+typedef struct hw_xfer hw_xfer_t;
+typedef struct hw_sock hw_sock_t;
+
+struct hw_outbound {
+    hw_outbound_config_t cfg;
+    void **cas; /* X509 *: the extra CA certificates */
+    size_t ncas;
+};
+
+struct hw_client {
+    const hw_outbound_t *ob;
+    uv_loop_t *loop;
+    void *multi;      /* CURLM * */
+    void *share;      /* CURLSH *: TLS sessions and DNS answers */
+    uv_timer_t timer; /* libcurl's timeout */
+    uv_timer_t tick;  /* the transfers' own deadlines, while any run */
+    bool tick_on;
+    hw_xfer_t *active; /* running transfers (hw_outgoing.c keeps the list) */
+    hw_sock_t *socks;  /* sockets the loop watches for libcurl */
+    hw_client_stats_t stats;
+    int open_handles; /* libuv handles not closed yet (freeing waits) */
+    bool freeing;
+};
+
+/* Per instance (the context's ext): its client and its transfers in
+ * flight. */
+typedef struct {
+    hw_client_t *client;
+    uint32_t active;
+} hw_binding_t;
+
+/* The options every transfer's easy handle gets from the client. */
+void hw__client_setup_easy(hw_client_t *c, void *easy);
+/* Adds a transfer's easy handle to the multi handle, or removes it. */
+bool hw__client_add(hw_client_t *c, void *easy);
+void hw__client_remove(hw_client_t *c, void *easy);
+/* Makes the tick run while transfers are active. */
+void hw__client_tick_arm(hw_client_t *c);
+/* What the client calls (hw_outgoing.c): a transfer ended with a CURLcode;
+ * the tick, to check deadlines. */
+void hw__xfer_done(hw_xfer_t *x, int curlcode);
+void hw__xfers_tick(hw_client_t *c, uint64_t now_ns);
+/* The error-code for how a transfer failed (hw_error.c): the CURLcode, the
+ * socket's errno, and how far it got. */
+hw_errcode_t hw__ec_from_curl(int curlcode, int os_errno, bool resolved, bool connected,
+                              bool responded);
 
 /* ---- value builders ---- */
 
@@ -321,6 +410,8 @@ extern const wasi_func_t hw__response_funcs[];
 extern const size_t hw__nresponse_funcs;
 extern const wasi_func_t hw__error_funcs[];
 extern const size_t hw__nerror_funcs;
+extern const wasi_func_t hw__future_funcs[];
+extern const size_t hw__nfuture_funcs;
 extern const wasi_func_t hw__outgoing_funcs[];
 extern const size_t hw__noutgoing_funcs;
 

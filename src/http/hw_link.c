@@ -101,7 +101,7 @@ wh_rc hw_link(cm_linker_t *l, wh_err_t *err)
     } parts[] = {
         {hw__fields_funcs, &hw__nfields_funcs}, {hw__request_funcs, &hw__nrequest_funcs},
         {hw__body_funcs, &hw__nbody_funcs},     {hw__response_funcs, &hw__nresponse_funcs},
-        {hw__error_funcs, &hw__nerror_funcs},
+        {hw__error_funcs, &hw__nerror_funcs},   {hw__future_funcs, &hw__nfuture_funcs},
     };
     wh_rc rc = wasi_define(l, HW_TYPES, types_types, WH_ARRAY_LEN(types_types), NULL, 0, err);
     for (size_t i = 0; !rc && i < WH_ARRAY_LEN(parts); i++)

@@ -17,9 +17,18 @@
 /* method cases, in the WIT's order (other(string) comes last) */
 static const char *const methods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
                                       "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-enum { METHOD_OTHER = WH_ARRAY_LEN(methods) };
-/* scheme cases */
-enum { SCHEME_HTTP, SCHEME_HTTPS, SCHEME_OTHER };
+enum {
+    METHOD_OTHER = HW_METHOD_OTHER,
+    SCHEME_HTTP = HW_SCHEME_HTTP,
+    SCHEME_HTTPS = HW_SCHEME_HTTPS,
+    SCHEME_OTHER = HW_SCHEME_OTHER
+};
+_Static_assert(WH_ARRAY_LEN(methods) == HW_METHOD_OTHER, "method cases");
+
+const char *hw__method_name(uint32_t tag, const char *other)
+{
+    return tag < METHOD_OTHER ? methods[tag] : other;
+}
 
 static uint32_t method_tag(const char *m, size_t n)
 {
@@ -199,15 +208,7 @@ static wh_rc inreq_consume(cm_call_t *call, void *env, const cm_val_t *args, cm_
 
 /* ================= outgoing-request ================= */
 
-typedef struct {
-    wasi_obj_t obj;
-    hw_fields_t *headers;
-    uint32_t method, scheme;
-    char *method_s, *scheme_s, *path, *authority; /* owned; NULL: none */
-    bool has_scheme;
-    hw_outflow_t *body; /* made by body() */
-    bool body_taken;
-} outreq_t;
+typedef hw_outreq_t outreq_t;
 
 static void outreq_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 {
@@ -418,23 +419,25 @@ static wh_rc outreq_headers(cm_call_t *call, void *env, const cm_val_t *args, cm
     return WH_OK;
 }
 
-bool hw__outreq_take(cm_call_t *call, const cm_val_t *v)
+hw_outreq_t *hw__outreq_take(cm_call_t *call, const cm_val_t *v)
 {
-    if (!outreq_arg(call, v))
-        return false;
+    outreq_t *r = outreq_arg(call, v);
+    if (!r)
+        return NULL;
+    wasi_obj_ref(&r->obj);
     wasi_table_remove(wasi_ctx_of(call), v->of.handle.rep);
-    return true;
+    return r;
 }
 
 /* ================= request-options ================= */
 
-enum { OPT_CONNECT, OPT_FIRST_BYTE, OPT_BETWEEN_BYTES };
+enum {
+    OPT_CONNECT = HW_OPT_CONNECT,
+    OPT_FIRST_BYTE = HW_OPT_FIRST_BYTE,
+    OPT_BETWEEN_BYTES = HW_OPT_BETWEEN_BYTES
+};
 
-typedef struct {
-    wasi_obj_t obj;
-    bool has[3];
-    uint64_t ns[3];
-} options_t;
+typedef hw_options_t options_t;
 
 static void options_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 {
@@ -443,12 +446,14 @@ static void options_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 
 static const wasi_objtype_t type_options = {"request-options", options_destroy};
 
-bool hw__options_take(cm_call_t *call, const cm_val_t *v)
+hw_options_t *hw__options_take(cm_call_t *call, const cm_val_t *v)
 {
-    if (!WASI_ARG(call, v, options_t, type_options))
-        return false;
+    options_t *o = WASI_ARG(call, v, options_t, type_options);
+    if (!o)
+        return NULL;
+    wasi_obj_ref(&o->obj);
     wasi_table_remove(wasi_ctx_of(call), v->of.handle.rep);
-    return true;
+    return o;
 }
 
 static wh_rc options_new(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)

@@ -1,7 +1,7 @@
 /*
  * hw_response.c — responses: outgoing-response (built by the guest),
  * response-outparam (how it reaches the exchange), and incoming-response
- * with future-incoming-response (what outgoing-handler would give back).
+ * (what an outbound transfer gives back through its future, hw_outgoing.c).
  *
  * outgoing-response takes its headers over (they are immutable from then
  * on); its status is a final one, 200 to 599 (RFC 9110 15: 1xx are not
@@ -205,6 +205,18 @@ static void inresp_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 
 static const wasi_objtype_t type_inresp = {"incoming-response", inresp_destroy};
 
+wasi_obj_t *hw__inresp_new(wasi_ctx_t *ctx, int status, hw_fields_t *headers, hw_inflow_t *body)
+{
+    inresp_t *r = wh_calloc(1, sizeof *r);
+    if (!r) {
+        wasi_obj_unref(ctx, &headers->obj);
+        wasi_obj_unref(ctx, &body->obj);
+        return NULL;
+    }
+    *r = (inresp_t){{&type_inresp, 1}, status, headers, body};
+    return &r->obj;
+}
+
 static inresp_t *inresp_arg(cm_call_t *call, const cm_val_t *v)
 {
     return WASI_ARG(call, v, inresp_t, type_inresp);
@@ -232,83 +244,6 @@ static wh_rc inresp_consume(cm_call_t *call, void *env, const cm_val_t *args, cm
     return r ? hw__consume(call, &r->body, result) : WH_TRAP;
 }
 
-/* ================= future-incoming-response ================= */
-
-/* Outbound requests are refused before a future is made, so a future
- * never resolves yet; the resource is complete so that it can when
- * outgoing-handler sends requests. */
-typedef struct {
-    wasi_obj_t obj;
-    bool ready;     /* the response or the error is here */
-    inresp_t *resp; /* the response (a reference), or NULL: err */
-    hw_errcode_t err;
-    bool taken;
-} fresp_t;
-
-static void fresp_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
-{
-    fresp_t *f = (fresp_t *)o;
-    wasi_obj_unref(ctx, f->resp ? &f->resp->obj : NULL);
-    wh_free(f);
-}
-
-static const wasi_objtype_t type_fresp = {"future-incoming-response", fresp_destroy};
-
-static bool fresp_ready(wasi_ctx_t *ctx, wasi_obj_t *src)
-{
-    return ((fresp_t *)src)->ready;
-}
-
-static void arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src)
-{
-}
-
-static const wasi_pollops_t fresp_poll = {fresp_ready, arm_nothing};
-
-static wh_rc fresp_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
-{
-    fresp_t *f = WASI_ARG(call, &args[0], fresp_t, type_fresp);
-    if (!f)
-        return WH_TRAP;
-    uint32_t rep = wasi_pollable_new(wasi_ctx_of(call), &f->obj, &fresp_poll, 0);
-    if (!rep)
-        return wasi_nomem(call);
-    *result = wasi_own(rep);
-    return WH_OK;
-}
-
-/* get: option<result<result<incoming-response, error-code>>> */
-static wh_rc fresp_get(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
-{
-    fresp_t *f = WASI_ARG(call, &args[0], fresp_t, type_fresp);
-    if (!f)
-        return WH_TRAP;
-    if (!f->ready) {
-        *result = hw_none();
-        return WH_OK;
-    }
-    cm_val_t outer, inner, v;
-    wh_rc rc;
-    if (f->taken) {
-        rc = hw__wrap(call, &outer, CM_RESULT, 1, NULL);
-    } else {
-        if (f->resp) {
-            wasi_obj_ref(&f->resp->obj);
-            rc = hw__own(call, &f->resp->obj, &v);
-        } else {
-            rc = hw__ec_val(call, &f->err, &v);
-        }
-        if (!rc)
-            rc = hw__wrap(call, &inner, CM_RESULT, f->resp ? 0 : 1, &v);
-        if (!rc)
-            rc = hw__wrap(call, &outer, CM_RESULT, 0, &inner);
-    }
-    if (rc)
-        return rc;
-    f->taken = true;
-    return hw__wrap(call, result, CM_OPTION, 1, &outer);
-}
-
 #define OP  "borrow<response-outparam>"
 #define ORS "borrow<outgoing-response>"
 #define IRS "borrow<incoming-response>"
@@ -330,12 +265,6 @@ const wasi_func_t hw__response_funcs[] = {
     {"[method]incoming-response.headers", "func(self: " IRS ") -> fields", inresp_headers},
     {"[method]incoming-response.consume", "func(self: " IRS ") -> result<incoming-body>",
      inresp_consume},
-    {"[method]future-incoming-response.subscribe",
-     "func(self: borrow<future-incoming-response>) -> pollable", fresp_subscribe},
-    {"[method]future-incoming-response.get",
-     "func(self: borrow<future-incoming-response>) -> "
-     "option<result<result<incoming-response, error-code>>>",
-     fresp_get},
 };
 #undef OP
 #undef ORS

@@ -45,6 +45,7 @@ typedef struct {
     bool debug_headers;        /* wasmhttpd-instance, -request-seq, -model */
     hx_config_t http;
     wasi_config_t wasi;
+    const hw_outbound_t *outbound; /* outbound HTTP; NULL: every request denied */
 } sv_config_t;
 
 /* The defaults (as in the brackets above; instances 0 = by model). */

@@ -34,8 +34,8 @@ typedef struct {
 /* One request. */
 struct sv_job {
     sv_worker_t *w;
-    hx_req_t *req;        /* NULL once the server let go of it */
-    hw_exchange_t *ex;    /* while a guest handles it */
+    hx_req_t *req;     /* NULL once the server let go of it */
+    hw_exchange_t *ex; /* while a guest handles it */
     sv_inst_t *inst;
     uint64_t start_ns;    /* queued at, then dispatched at */
     uint64_t deadline_ns; /* queue timeout, then request deadline; 0: none */
@@ -55,20 +55,20 @@ struct sv_inst {
     wasi_ctx_t *ctx;
     cm_func_t *handle, *init;
     uint64_t id;
-    uint64_t seq;       /* requests delivered */
+    uint64_t seq; /* requests delivered */
     uint64_t idle_since;
     sv_inst_state state;
-    bool suspended;     /* its current call waits */
-    bool ready;         /* in the worker's ready list */
-    bool in_init;       /* the current call is init */
-    uint64_t deadline_ns; /* of the current call (init or a request); 0: none */
-    sv_job_t *job;      /* the request it handles */
-    sv_job_t *pending;  /* serverless: the request it was made for, while init runs */
+    bool suspended;            /* its current call waits */
+    bool ready;                /* in the worker's ready list */
+    bool in_init;              /* the current call is init */
+    uint64_t deadline_ns;      /* of the current call (init or a request); 0: none */
+    sv_job_t *job;             /* the request it handles */
+    sv_job_t *pending;         /* serverless: the request it was made for, while init runs */
     uint32_t req_rep, out_rep; /* handle()'s arguments */
-    cm_val_t result;    /* where a call's result lands, also after a resume */
-    wh_arena_t arena;   /* results of calls */
-    sv_inst_t *prev, *next; /* idle list (most recently used first) */
-    sv_inst_t *rnext;       /* ready list */
+    cm_val_t result;           /* where a call's result lands, also after a resume */
+    wh_arena_t arena;          /* results of calls */
+    sv_inst_t *prev, *next;    /* idle list (most recently used first) */
+    sv_inst_t *rnext;          /* ready list */
 };
 
 struct sv_worker {
@@ -80,14 +80,15 @@ struct sv_worker {
     uv_idle_t resumer; /* runs the calls whose events came */
     uv_timer_t tick;   /* deadlines of queued and waiting requests, idle recycling */
     hx_server_t *srv;
+    hw_client_t *client; /* outbound HTTP of its instances, or NULL */
     /* instances */
-    uint32_t alive;    /* instances existing (both models) */
-    uint32_t starting; /* stateful: instances being made */
-    sv_inst_t idle;    /* sentinel of the idle list */
+    uint32_t alive;          /* instances existing (both models) */
+    uint32_t starting;       /* stateful: instances being made */
+    sv_inst_t idle;          /* sentinel of the idle list */
     WH_VEC(sv_inst_t *) all; /* stateful: every instance, for the tick */
     sv_inst_t *ready_head, *ready_tail;
-    uint32_t backoff_ms;      /* stateful: delay before the next replacement */
-    uint64_t retry_at_ns;     /* replacements wait until then */
+    uint32_t backoff_ms;  /* stateful: delay before the next replacement */
+    uint64_t retry_at_ns; /* replacements wait until then */
     /* queue */
     sv_job_t *q_head, *q_tail;
     uint32_t q_len;
@@ -96,7 +97,7 @@ struct sv_worker {
     bool closed;              /* the pool is gone: no more instances */
     bool booting;             /* making the first pool */
     char last_failure[200];   /* why the last instance failed to start */
-    int start_status;  /* 0 until the pool is up: 1 ok, -1 failed */
+    int start_status;         /* 0 until the pool is up: 1 ok, -1 failed */
     wh_err_t start_err;
     /* for the watchdog */
     pthread_mutex_t mu;

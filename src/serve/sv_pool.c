@@ -45,6 +45,10 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
         goto fail;
     }
     wasi_ctx_set_waker(in->ctx, wake, in);
+    if (w->client && hw_bind(in->ctx, w->client)) {
+        wh_err(err, WH_NOMEM, -1, "out of memory");
+        goto fail;
+    }
     /* Serverless instances get the memory limit as a hard cap. Stateful
      * ones are recycled after a request that left them past it
      * (handle_done), so that a cache may outgrow it for a while; their hard
@@ -121,8 +125,7 @@ static void init_done(sv_inst_t *in, wh_rc rc, const cm_val_t *res, const wh_err
                  msg ? (int)(msg->of.str.len > 256 ? 256 : msg->of.str.len) : 0,
                  msg ? msg->of.str.ptr : "");
     } else {
-        snprintf(why, sizeof why, "init failed: %s",
-                 err->msg[0] ? err->msg : wh_rc_name(rc));
+        snprintf(why, sizeof why, "init failed: %s", err->msg[0] ? err->msg : wh_rc_name(rc));
     }
     sv_worker_inst_started(in->w, in, false, why);
 }

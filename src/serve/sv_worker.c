@@ -290,8 +290,9 @@ static void on_request(hx_req_t *req, void *ud)
     if (!w->q_head && try_dispatch(w, job))
         return;
     if (w->q_len >= w->sh->cfg->queue) {
-        job_fail(job, 503, "503 Service Unavailable: every instance is busy and the queue is "
-                           "full\n");
+        job_fail(job, 503,
+                 "503 Service Unavailable: every instance is busy and the queue is "
+                 "full\n");
         return;
     }
     /* Wait for an instance; the body waits too (and a client that sent
@@ -372,8 +373,7 @@ static void on_tick(uv_timer_t *t)
         }
     }
     /* replacements after failed inits, once the backoff has passed */
-    if (w->sh->model == SV_MODEL_STATEFUL && w->retry_at_ns &&
-        now >= w->retry_at_ns) {
+    if (w->sh->model == SV_MODEL_STATEFUL && w->retry_at_ns && now >= w->retry_at_ns) {
         w->retry_at_ns = 0;
         if (w->alive < cfg->instances)
             spawn(w);
@@ -457,6 +457,8 @@ static void close_all(sv_worker_t *w)
         unqueue(w, job);
         sv_job_done(job);
     }
+    hw_client_free(w->client); /* after the instances, which use it */
+    w->client = NULL;
     uv_close((uv_handle_t *)&w->tick, closed_nothing);
     uv_close((uv_handle_t *)&w->resumer, closed_nothing);
     uv_close((uv_handle_t *)&w->stop, closed_nothing);
@@ -514,6 +516,9 @@ void *sv_worker_main(void *arg)
     uv_idle_init(&w->loop, &w->resumer);
     uv_timer_init(&w->loop, &w->tick);
     uv_timer_start(&w->tick, on_tick, TICK_MS, TICK_MS);
+    if (sh->cfg->outbound && hw_client_new(sh->cfg->outbound, &w->loop, &w->client, NULL))
+        sv_log("worker %u: outbound HTTP is unavailable (out of memory): requests are denied",
+               w->index);
     if (sh->model == SV_MODEL_STATEFUL) {
         /* The first pool: every instance gets its try before the worker
          * decides (inits that wait finish later, in sv_worker_inst_started). */

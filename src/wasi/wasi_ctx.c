@@ -101,6 +101,8 @@ void wasi_ctx_free(wasi_ctx_t *ctx)
     for (int i = 0; i < 3; i++)
         wasi_obj_unref(ctx, ctx->stdio[i]);
     wh_vec_free(&ctx->table);
+    if (ctx->free_ext)
+        ctx->free_ext(ctx->ext);
     if (ctx->timer)
         uv_close((uv_handle_t *)ctx->timer, timer_closed);
     wh_free(ctx);
@@ -119,9 +121,10 @@ bool wasi_ctx_exited(const wasi_ctx_t *ctx, int *code)
     return ctx->exited;
 }
 
-void wasi_ctx_set_ext(wasi_ctx_t *ctx, void *ext)
+void wasi_ctx_set_ext(wasi_ctx_t *ctx, void *ext, void (*free_ext)(void *ext))
 {
     ctx->ext = ext;
+    ctx->free_ext = free_ext;
 }
 
 void *wasi_ctx_ext(const wasi_ctx_t *ctx)

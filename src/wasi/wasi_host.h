@@ -35,9 +35,9 @@
 #include "component/cm.h"
 
 #include <dirent.h>
-#include <sys/socket.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 /* ======================= wasi:filesystem ======================= */
@@ -331,11 +331,11 @@ typedef struct {
     const char *const *args; /* wasi:cli/environment get-arguments (args[0]
                                 is the program name) */
     size_t nargs;
-    const char *const *env;  /* "KEY=VALUE" strings */
+    const char *const *env; /* "KEY=VALUE" strings */
     size_t nenv;
     const wasi_preopens_t *preopens; /* may be NULL: no directories */
-    int stdin_fd;  /* -1: an empty stdin */
-    int stdout_fd; /* -1: output is dropped */
+    int stdin_fd;                    /* -1: an empty stdin */
+    int stdout_fd;                   /* -1: output is dropped */
     int stderr_fd;
     const wasi_allow_t *allow; /* outbound TCP allow-list */
     size_t nallow;
@@ -368,8 +368,10 @@ void wasi_ctx_set_waker(wasi_ctx_t *ctx, void (*wake)(void *ud), void *ud);
  * ok, 1 for err, or the code it gave), and the call that made it returned
  * WH_TRAP with the message "exit". */
 bool wasi_ctx_exited(const wasi_ctx_t *ctx, int *code);
-/* The embedder's own pointer, for the interfaces it adds (wasi:http). */
-void wasi_ctx_set_ext(wasi_ctx_t *ctx, void *ext);
+/* The embedder's own pointer, for the interfaces it adds (wasi:http).
+ * free_ext (may be NULL) is called with it by wasi_ctx_free, after every
+ * object of the context is gone (their destructors may still use it). */
+void wasi_ctx_set_ext(wasi_ctx_t *ctx, void *ext, void (*free_ext)(void *ext));
 void *wasi_ctx_ext(const wasi_ctx_t *ctx);
 
 /* Defines every interface of the wasi:cli/command world (0.2.x) in l. */

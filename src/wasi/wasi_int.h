@@ -68,13 +68,14 @@ struct wasi_ctx {
     bool waiting;
     void (*wake)(void *ud);
     void *wake_ud;
-    uv_timer_t *timer; /* made on first use; closed by wasi_ctx_free */
+    uv_timer_t *timer;  /* made on first use; closed by wasi_ctx_free */
     uint64_t timer_due; /* monotonic ns the timer is set for, 0 when idle */
     /* wasi:cli/exit */
     bool exited;
     int exit_code;
     /* the embedder's (the wasi:http host) */
     void *ext;
+    void (*free_ext)(void *ext);
     wasi_obj_t *stdio[3]; /* made on first get-stdin/out/err */
 };
 
@@ -151,8 +152,8 @@ typedef struct wasi_ostream wasi_ostream_t;
 typedef struct {
     /* Reads up to max (> 0) bytes into buf. WASI_IO_OK with *n == 0 means
      * nothing is available yet (the caller may wait on ready/arm). */
-    wasi_io_status (*read)(wasi_ctx_t *ctx, wasi_istream_t *s, uint8_t *buf, size_t max,
-                           size_t *n, wasi_ioerr_t *e);
+    wasi_io_status (*read)(wasi_ctx_t *ctx, wasi_istream_t *s, uint8_t *buf, size_t max, size_t *n,
+                           wasi_ioerr_t *e);
     bool (*ready)(wasi_ctx_t *ctx, wasi_istream_t *s); /* NULL: always ready */
     void (*arm)(wasi_ctx_t *ctx, wasi_istream_t *s);
     void (*destroy)(wasi_ctx_t *ctx, wasi_istream_t *s); /* frees s */
@@ -160,8 +161,7 @@ typedef struct {
 
 typedef struct {
     /* How many bytes write may take now; 0 means "wait". */
-    wasi_io_status (*check_write)(wasi_ctx_t *ctx, wasi_ostream_t *s, size_t *n,
-                                  wasi_ioerr_t *e);
+    wasi_io_status (*check_write)(wasi_ctx_t *ctx, wasi_ostream_t *s, size_t *n, wasi_ioerr_t *e);
     wasi_io_status (*write)(wasi_ctx_t *ctx, wasi_ostream_t *s, const uint8_t *buf, size_t n,
                             wasi_ioerr_t *e);
     /* Optional: pushes out what write buffered. */
@@ -232,8 +232,7 @@ wh_rc wasi_link_sockets(cm_linker_t *l, wh_err_t *err);
 /* ---- helpers for host functions ---- */
 
 /* The object behind a handle argument, or a trap naming the type. */
-#define WASI_ARG(call, val, T, type)                                                              \
-    ((T *)wasi__arg((call), (val), &(type)))
+#define WASI_ARG(call, val, T, type) ((T *)wasi__arg((call), (val), &(type)))
 void *wasi__arg(cm_call_t *call, const cm_val_t *v, const wasi_objtype_t *type);
 
 /* Result builders: own<resource> from a rep, result<ok, err> wrappers. */
