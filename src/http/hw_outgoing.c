@@ -26,13 +26,15 @@
  * callbacks: they only notify the context, and the embedder resumes the
  * guest from its loop.
  *
- * Deadlines. connect-timeout is libcurl's (name lookup, TCP and TLS).
+ * Deadlines. connect-timeout is libcurl's (name lookup, TCP and TLS),
+ * backed by one of our own a little later.
  * first-byte-timeout runs from the moment the request is sent whole until
  * the response head; between-bytes-timeout between body chunks, but not
  * while the guest leaves the body unread. The client's tick checks both.
  */
 #include "hw_int.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -52,7 +54,7 @@ typedef struct {
     WH_VEC(hdr_t) list;
 } hdrs_t;
 
-typedef enum { DL_NONE, DL_FIRST_BYTE, DL_BETWEEN_BYTES } deadline_kind;
+typedef enum { DL_NONE, DL_CONNECT, DL_FIRST_BYTE, DL_BETWEEN_BYTES } deadline_kind;
 
 struct hw_xfer {
     wasi_obj_t obj;
@@ -73,6 +75,7 @@ struct hw_xfer {
     hdrs_t head;
     int status;
     bool head_done, connected, ip_denied;
+    bool literal; /* the host is an IP address: nothing to resolve */
     hw_inflow_t *in; /* its body while the guest may read it */
     bool rx_paused;
     /* the future */
@@ -318,7 +321,8 @@ static size_t on_read(char *buf, size_t size, size_t nitems, void *ud)
 static int on_trailers(struct curl_slist **list, void *ud)
 {
     hw_xfer_t *x = ud;
-    *list = x->trailers; /* libcurl does not take it over */
+    *list = x->trailers; /* libcurl frees the list */
+    x->trailers = NULL;
     return CURL_TRAILERFUNC_OK;
 }
 
@@ -422,8 +426,12 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int c
 {
     hw_xfer_t *x = ud;
     x->connected = true;
-    if (!x->upload)
+    /* the first byte is awaited once the request is sent whole; while the
+     * guest still writes the body, its pace is its own */
+    if (!x->upload || x->tx_done)
         arm(x, DL_FIRST_BYTE, x->first_byte_ns);
+    else
+        arm(x, DL_NONE, 0);
     return CURL_PREREQFUNC_OK;
 }
 
@@ -502,14 +510,15 @@ void hw__xfer_done(hw_xfer_t *x, int curlcode)
 {
     if (curlcode != CURLE_OK && !x->have_err) {
         long os_errno = 0;
-        char *ip = NULL;
+        curl_off_t lookup = 0;
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-        curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
+        curl_easy_getinfo(x->easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+        bool resolved = x->literal || x->connected || lookup > 0;
         if (x->ip_denied)
             set_err(x, hw_ec(HW_EC_DESTINATION_IP_PROHIBITED));
         else
-            set_err(x, hw__ec_from_curl(curlcode, (int)os_errno, x->connected || (ip && *ip),
-                                        x->connected, x->head_done));
+            set_err(x, hw__ec_from_curl(curlcode, (int)os_errno, resolved, x->connected,
+                                        x->head_done));
     }
     finish(x, curlcode == CURLE_OK);
 }
@@ -529,8 +538,9 @@ void hw__xfers_tick(hw_client_t *c, uint64_t now)
         next = x->next;
         if (x->dl == DL_NONE || now < x->deadline)
             continue;
-        hw_errcode_t e = hw_ec(x->dl == DL_FIRST_BYTE ? HW_EC_HTTP_RESPONSE_TIMEOUT
-                                                      : HW_EC_CONNECTION_READ_TIMEOUT);
+        hw_errcode_t e = hw_ec(x->dl == DL_CONNECT      ? HW_EC_CONNECTION_TIMEOUT
+                               : x->dl == DL_FIRST_BYTE ? HW_EC_HTTP_RESPONSE_TIMEOUT
+                                                        : HW_EC_CONNECTION_READ_TIMEOUT);
         cancel(x, &e);
     }
 }
@@ -739,6 +749,8 @@ static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_opt
     x->obj = (wasi_obj_t){&type_xfer, 1};
     x->ctx = ctx;
     x->bind = b;
+    struct in6_addr ip;
+    x->literal = inet_pton(AF_INET, host, &ip) == 1 || inet_pton(AF_INET6, host, &ip) == 1;
     const char *path = r->path ? r->path : "/";
     size_t ul = strlen(r->authority) + strlen(path) + 16;
     if (!(x->url = wh_malloc(ul)) || !(x->easy = curl_easy_init()))
@@ -779,7 +791,8 @@ static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_opt
     }
     if (!fields_slist(r->headers, true, &x->headers) || !slist_add(&x->headers, "Expect:"))
         goto fail;
-    if (!hw__fields_get(r->headers, "accept", NULL) && !slist_add(&x->headers, "Accept:"))
+    size_t alen;
+    if (!hw__fields_get(r->headers, "accept", &alen) && !slist_add(&x->headers, "Accept:"))
         goto fail;
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -798,8 +811,13 @@ static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_opt
         o && o->has[HW_OPT_FIRST_BYTE] ? o->ns[HW_OPT_FIRST_BYTE] : cfg->first_byte_timeout_ms * ms;
     x->between_ns = o && o->has[HW_OPT_BETWEEN_BYTES] ? o->ns[HW_OPT_BETWEEN_BYTES]
                                                       : cfg->between_bytes_timeout_ms * ms;
-    if (connect)
+    if (connect) {
         curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)((connect + ms - 1) / ms));
+        /* libcurl's own timeout tells a slow name lookup from a slow
+         * connect; this one, a little later, holds even if libcurl could
+         * not go on (it ran out of memory inside a callback) */
+        arm(x, DL_CONNECT, connect + 500 * ms);
+    }
 
     if (f) {
         x->out = f;

@@ -2,7 +2,9 @@
  * http_glue.h — hand-written canonical ABI glue for C guests of
  * wasi:http@0.2.12 (the proxy world): the core imports with their flat
  * signatures, the layouts of their return areas, and small helpers built
- * on them (write all, read some, respond).
+ * on them (write all, read some, respond). The outbound half
+ * (wasi:http/outgoing-handler) is declared here too; a guest that does not
+ * call it imports nothing of it.
  *
  * Layouts (CanonicalABI.md): a result or option is a discriminant byte,
  * then its payload at the payload's alignment. error-code is 32 bytes,
@@ -24,6 +26,7 @@
 #define POLL    "wasi:io/poll@0.2.12"
 #define IOERR   "wasi:io/error@0.2.12"
 #define CLOCK   "wasi:clocks/monotonic-clock@0.2.12"
+#define OUTGOING "wasi:http/outgoing-handler@0.2.12"
 
 typedef int32_t h_t; /* a resource handle */
 
@@ -85,6 +88,53 @@ void outparam_set(h_t param, int32_t is_err, int32_t v0, int32_t v1, int64_t v2,
                   int32_t v4, int32_t v5, int32_t v6);
 IMPORT(HTTP, "http-error-code") void http_error_code(h_t err, void *ret);
 
+/* ---- outbound: wasi:http/types ----
+ *
+ * method is (case, string ptr, string len) flat, case 9 being other(string);
+ * option<scheme> is (is-some, case, ptr, len), case 2 being other(string);
+ * option<string> is (is-some, ptr, len); option<duration> is (is-some, u64).
+ * The setters return result (one i32: 0 ok, 1 refused). */
+IMPORT(HTTP, "[constructor]outgoing-request") h_t outreq_new(h_t headers);
+IMPORT(HTTP, "[method]outgoing-request.body") void outreq_body(h_t self, void *ret);
+IMPORT(HTTP, "[method]outgoing-request.headers") h_t outreq_headers(h_t self);
+IMPORT(HTTP, "[method]outgoing-request.set-method")
+int32_t outreq_set_method(h_t self, int32_t method, const char *other, size_t other_len);
+IMPORT(HTTP, "[method]outgoing-request.set-scheme")
+int32_t outreq_set_scheme(h_t self, int32_t is_some, int32_t scheme, const char *other,
+                          size_t other_len);
+IMPORT(HTTP, "[method]outgoing-request.set-authority")
+int32_t outreq_set_authority(h_t self, int32_t is_some, const char *p, size_t n);
+IMPORT(HTTP, "[method]outgoing-request.set-path-with-query")
+int32_t outreq_set_path(h_t self, int32_t is_some, const char *p, size_t n);
+IMPORT(HTTP, "[resource-drop]outgoing-request") void outreq_drop(h_t h);
+
+IMPORT(HTTP, "[constructor]request-options") h_t reqopts_new(void);
+IMPORT(HTTP, "[method]request-options.set-connect-timeout")
+int32_t reqopts_set_connect_timeout(h_t self, int32_t is_some, int64_t ns);
+IMPORT(HTTP, "[method]request-options.set-first-byte-timeout")
+int32_t reqopts_set_first_byte_timeout(h_t self, int32_t is_some, int64_t ns);
+IMPORT(HTTP, "[method]request-options.set-between-bytes-timeout")
+int32_t reqopts_set_between_bytes_timeout(h_t self, int32_t is_some, int64_t ns);
+IMPORT(HTTP, "[resource-drop]request-options") void reqopts_drop(h_t h);
+
+/* get: option<result<result<incoming-response, error-code>>>: is-some at 0,
+ * the outer result's discriminant at 8 (1: already taken), the inner one's
+ * at 16, then the response handle (i32) or the error-code at 24. */
+IMPORT(HTTP, "[method]future-incoming-response.subscribe") h_t fresp_subscribe(h_t self);
+IMPORT(HTTP, "[method]future-incoming-response.get") void fresp_get(h_t self, void *ret);
+IMPORT(HTTP, "[resource-drop]future-incoming-response") void fresp_drop(h_t h);
+
+IMPORT(HTTP, "[method]incoming-response.status") int32_t inresp_status(h_t self);
+IMPORT(HTTP, "[method]incoming-response.headers") h_t inresp_headers(h_t self);
+IMPORT(HTTP, "[method]incoming-response.consume") void inresp_consume(h_t self, void *ret);
+IMPORT(HTTP, "[resource-drop]incoming-response") void inresp_drop(h_t h);
+
+/* ---- outbound: wasi:http/outgoing-handler ----
+ * handle(own<outgoing-request>, option<own<request-options>>) ->
+ * result<own<future-incoming-response>, error-code>: the result's
+ * discriminant at 0, the future's handle or the error-code at 8. */
+IMPORT(OUTGOING, "handle") void og_handle(h_t req, int32_t has_options, h_t options, void *ret);
+
 /* ---- wasi:io ---- */
 IMPORT(STREAMS, "[method]input-stream.read") void is_read(h_t self, int64_t len, void *ret);
 IMPORT(STREAMS, "[method]input-stream.subscribe") h_t is_subscribe(h_t self);
@@ -95,6 +145,8 @@ void os_write(h_t self, const void *p, size_t n, void *ret);
 IMPORT(STREAMS, "[method]output-stream.subscribe") h_t os_subscribe(h_t self);
 IMPORT(STREAMS, "[resource-drop]output-stream") void os_drop(h_t h);
 IMPORT(POLL, "[method]pollable.block") void pollable_block(h_t self);
+/* poll(list<borrow<pollable>>) -> list<u32>: the list (ptr, len) at ret */
+IMPORT(POLL, "poll") void poll_list(const h_t *pollables, size_t n, void *ret);
 IMPORT(POLL, "[resource-drop]pollable") void pollable_drop(h_t h);
 IMPORT(IOERR, "[resource-drop]error") void error_drop(h_t h);
 IMPORT(CLOCK, "subscribe-duration") h_t clock_after(int64_t ns);
@@ -195,9 +247,59 @@ static int append(h_t f, const char *name, const char *value)
     return RET_U8(0) ? RET_U8(1) : -1;
 }
 
-static const char *he_name(int e)
+__attribute__((unused)) static const char *he_name(int e)
 {
     return e < 0 ? "ok" : e < 3 ? header_errors[e] : "?";
+}
+
+/* error-code case names, in the WIT's order */
+__attribute__((unused)) static const char *const error_codes[] = {
+    "DNS-timeout",
+    "DNS-error",
+    "destination-not-found",
+    "destination-unavailable",
+    "destination-IP-prohibited",
+    "destination-IP-unroutable",
+    "connection-refused",
+    "connection-terminated",
+    "connection-timeout",
+    "connection-read-timeout",
+    "connection-write-timeout",
+    "connection-limit-reached",
+    "TLS-protocol-error",
+    "TLS-certificate-error",
+    "TLS-alert-received",
+    "HTTP-request-denied",
+    "HTTP-request-length-required",
+    "HTTP-request-body-size",
+    "HTTP-request-method-invalid",
+    "HTTP-request-URI-invalid",
+    "HTTP-request-URI-too-long",
+    "HTTP-request-header-section-size",
+    "HTTP-request-header-size",
+    "HTTP-request-trailer-section-size",
+    "HTTP-request-trailer-size",
+    "HTTP-response-incomplete",
+    "HTTP-response-header-section-size",
+    "HTTP-response-header-size",
+    "HTTP-response-body-size",
+    "HTTP-response-trailer-section-size",
+    "HTTP-response-trailer-size",
+    "HTTP-response-transfer-coding",
+    "HTTP-response-content-coding",
+    "HTTP-response-timeout",
+    "HTTP-upgrade-failed",
+    "HTTP-protocol-error",
+    "loop-detected",
+    "configuration-error",
+    "internal-error",
+};
+
+/* The name of error-code case c ("unknown" past the last one). */
+static inline const char *ec_name(int c)
+{
+    return c >= 0 && c < (int)(sizeof error_codes / sizeof error_codes[0]) ? error_codes[c]
+                                                                          : "unknown";
 }
 
 /* outgoing-response with headers and status; its body and stream, set at
