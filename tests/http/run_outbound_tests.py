@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Outbound HTTP (wasi:http/outgoing-handler) end to end: `wasmhttpd serve`
 running tests/http/guests/out_guest.c (and the componentize-js guest
-guests/js_fetch.js) against tests/http/backend.py, plain and TLS.
+guests/js_fetch.js), and `wasmhttpd run` running the command
+guests/out_cmd.c, against tests/http/backend.py, plain and TLS.
 
-    run_outbound_tests.py [--sanitized] [--js JS_FETCH.wasm] WASMHTTPD OUT_GUEST.wasm [FILTER]
+    run_outbound_tests.py [--sanitized] [--js JS_FETCH.wasm] [--cmd OUT_CMD.wasm]
+                          WASMHTTPD OUT_GUEST.wasm [FILTER]
 
 Test traffic must stay on this machine, and a name lookup would ask an
 outside name server. So the driver runs itself again in a fresh network
@@ -14,8 +16,10 @@ cannot make one (it needs root, or user namespaces).
 Every wasmhttpd configuration is one server, started for its cases and
 stopped (SIGTERM must give exit status 0, and its log must be free of
 sanitizer reports); a case that kills it fails, saying so, and the next
-case gets a fresh one. FILTER keeps the cases whose "[config] name" contains
-it. --sanitized (an ASan build): time limits are longer and memory is not
+case gets a fresh one. The "[run]" cases (with --cmd) have no server: they
+start `wasmhttpd run OUT_CMD.wasm URL` themselves, and its stderr must be
+free of sanitizer reports too. FILTER keeps the cases whose "[config] name"
+contains it. --sanitized (an ASan build): time limits are longer and memory is not
 checked. Prints one line per case, "ok NAME" or "FAIL NAME: why", and ends
 with "N passed, N failed"; the exit status is 1 when a case failed.
 """
@@ -47,12 +51,19 @@ if "--js" in args:
     i = args.index("--js")
     JS_GUEST = args[i + 1]
     del args[i:i + 2]
+CMD_GUEST = None
+if "--cmd" in args:
+    i = args.index("--cmd")
+    CMD_GUEST = args[i + 1]
+    del args[i:i + 2]
 if len(args) < 2:
     print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
     sys.exit(2)
 BIN, GUEST = os.path.abspath(args[0]), os.path.abspath(args[1])
 if JS_GUEST:
     JS_GUEST = os.path.abspath(JS_GUEST)
+if CMD_GUEST:
+    CMD_GUEST = os.path.abspath(CMD_GUEST)
 FILTER = args[2] if len(args) > 2 else ""
 
 TF = 5 if SANITIZED else 1  # time limits are multiplied by this
@@ -474,7 +485,8 @@ def main_allow():
                  f"http://127.0.0.1:{E.hang}", f"http://127.0.0.1:{E.closed}")
 
 
-# config name -> (flags, guest), evaluated once the environment exists
+# config name -> (flags, guest), evaluated once the environment exists;
+# flags None: no server, the cases run `wasmhttpd run` themselves
 CONFIGS = {
     "serverless": lambda: (["--instance-model", "serverless", "--workers", "1",
                             *main_allow()], GUEST),
@@ -509,6 +521,7 @@ CONFIGS = {
     "any": lambda: (["--allow-http", "*"], GUEST),
     "js": lambda: (["--instance-model", "serverless",
                     *allow(f"http://127.0.0.1:{E.b.port}")], JS_GUEST),
+    "run": lambda: (None, CMD_GUEST),
 }
 
 CASES = []  # (config, name, fn)
@@ -936,6 +949,81 @@ def _(s):
 
 
 # ---------------------------------------------------------------------------
+# `wasmhttpd run` of out_cmd.wasm: one GET, "status=N\n" and the body on
+# stdout, exit 0; "error=CASE\n" and exit 1 when it fails
+
+SANITIZER_REPORTS = ("runtime error", "AddressSanitizer", "LeakSanitizer")
+
+
+def run_cmd(flags, *cmd_args, timeout=TIMEOUT):
+    """`wasmhttpd run FLAGS out_cmd.wasm ARGS`: (exit status, stdout, stderr)."""
+    p = spawn([BIN, "run", *flags, CMD_GUEST, *cmd_args], stdin=subprocess.DEVNULL,
+              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise Fail(f"wasmhttpd run took more than {timeout} s")
+    err = err.decode(errors="replace")
+    for bad in SANITIZER_REPORTS:
+        check(bad not in err, f"wasmhttpd run's stderr has {bad!r}:\n{err[-4000:]}")
+    return p.returncode, out, err
+
+
+def expect_run(res, rc, stdout, what=""):
+    got_rc, out, err = res
+    check(got_rc == rc and out == stdout,
+          f"{what}want exit {rc} and {stdout[:200]!r}, got exit {got_rc} and {out[:200]!r}; "
+          f"stderr: {err[-1000:]!r}")
+
+
+@case("run", "an allowed GET: status=200 and the body on stdout, exit 0")
+def _(s):
+    flags = allow(f"http://127.0.0.1:{E.b.port}")
+    expect_run(run_cmd(flags, E.b.url("/hello")), 0, b"status=200\nhello\n")
+    expect_run(run_cmd(flags, E.b.url("/status?code=404")), 0, b"status=404\n", "404: ")
+    n = 1 << 20
+    expect_run(run_cmd(flags, E.b.url(f"/gen?n={n}")), 0, b"status=200\n" + pattern(n), "1 MB: ")
+
+
+@case("run", "a body cut by the back end: what came, then error=HTTP-response-incomplete, exit 1")
+def _(s):
+    rc, out, err = run_cmd(allow(f"http://127.0.0.1:{E.b.port}"), E.b.url("/close-mid?n=50000"))
+    head, tail = b"status=200\n", b"\nerror=HTTP-response-incomplete\n"
+    check(rc == 1 and out.startswith(head) and out.endswith(tail),
+          (rc, out[:100], out[-100:], err[-1000:]))
+    got = out[len(head):-len(tail)]
+    check(len(got) <= 50000 and got == pattern(len(got)), f"{len(got)} bytes, not the back end's")
+
+
+@case("run", "without --allow-http: error=HTTP-request-denied, exit 1, no connection made")
+def _(s):
+    before = E.b.stats()["connections"]
+    expect_run(run_cmd([], E.b.url("/hello")), 1, b"error=HTTP-request-denied\n")
+    expect_run(run_cmd(allow(f"http://127.0.0.1:{E.other.port}"), E.b.url("/hello")), 1,
+               b"error=HTTP-request-denied\n", "another port allowed: ")
+    check(E.b.stats()["connections"] == before, "a denied request made a connection")
+
+
+@case("run", "connection refused: error=connection-refused, exit 1")
+def _(s):
+    expect_run(run_cmd(allow(f"http://127.0.0.1:{E.closed}"), f"http://127.0.0.1:{E.closed}/"),
+               1, b"error=connection-refused\n")
+
+
+@case("run", "a bad --allow-http value: exit 2 with a message, the guest not run")
+def _(s):
+    before = E.b.stats()["connections"]
+    for bad in ("ftp://127.0.0.1", "127.0.0.1", f"http://127.0.0.1:{E.b.port}/hello",
+                "http://127.0.0.1:99999", "http://127.0.0.1:port", ""):
+        rc, out, err = run_cmd(["--allow-http", bad], E.b.url("/hello"))
+        check(rc == 2 and out == b"" and "--allow-http" in err and f'"{bad}"' in err,
+              f"--allow-http {bad!r}: exit {rc}, stdout {out[:200]!r}, stderr {err[-500:]!r}")
+    check(E.b.stats()["connections"] == before, "a connection was made")
+
+
+# ---------------------------------------------------------------------------
 
 def run_all():
     results = {"passed": 0, "failed": 0}
@@ -951,7 +1039,16 @@ def run_all():
     for config in order:
         cases = [(n, fn) for c, n, fn in CASES if c == config]
         flags, guest = CONFIGS[config]()
-        if guest is None:  # the js cases without --js
+        if guest is None:  # the js cases without --js, the run cases without --cmd
+            continue
+        if flags is None:  # no server
+            for name, fn in cases:
+                try:
+                    fn(None)
+                    report(True, f"[{config}] {name}")
+                except Exception as e:
+                    why = str(e) if isinstance(e, Fail) else f"{type(e).__name__}: {e}"
+                    report(False, f"[{config}] {name}", why)
             continue
         server = None
         for name, fn in cases:
@@ -984,7 +1081,7 @@ def run_all():
         log = server.output()
         if rc != 0:
             report(False, f"[{config}] stop", f"exit status {rc} on SIGTERM:\n{log[-2000:]}")
-        for bad in ("runtime error", "AddressSanitizer", "LeakSanitizer"):
+        for bad in SANITIZER_REPORTS:
             if bad in log:
                 report(False, f"[{config}] log", f"the server's log has {bad!r}:\n{log[-4000:]}")
     return results
@@ -995,8 +1092,9 @@ def main():
         sys.exit(reexec_in_netns())
     enter_netns()
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
-    for f, what in ((BIN, "wasmhttpd"), (GUEST, "the guest")):
-        if not os.path.exists(f):
+    for f, what in ((BIN, "wasmhttpd"), (GUEST, "the guest"), (JS_GUEST, "--js"),
+                    (CMD_GUEST, "--cmd")):
+        if f and not os.path.exists(f):
             sys.exit(f"FAIL setup: {what} {f} does not exist (build it first)")
     start = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="outbound-tests-")
