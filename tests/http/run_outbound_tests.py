@@ -471,6 +471,52 @@ def make_env(tmp):
     E.maxc = Backend()
     E.hang_sock, E.hang, E.hang_fillers = hanging_port()
     E.closed = closed_port()
+    E.h2 = start_nginx_h2(tmp)
+
+
+NGINX_H2 = """
+daemon off;
+master_process off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    log_format proto '$server_protocol $connection $request_uri';
+    access_log {tmp}/nginx-access.log proto;
+    client_body_temp_path {tmp}/nginx-body;
+    proxy_temp_path {tmp}/nginx-proxy;
+    fastcgi_temp_path {tmp}/nginx-fastcgi;
+    uwsgi_temp_path {tmp}/nginx-uwsgi;
+    scgi_temp_path {tmp}/nginx-scgi;
+    server {{
+        listen 127.0.0.1:{port} ssl http2;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        location / {{ return 200 "hello over $server_protocol\\n"; }}
+    }}
+}}
+"""
+
+
+def start_nginx_h2(tmp):
+    """nginx with TLS and HTTP/2 (offered by ALPN), logging each request's
+    protocol and connection number; its port."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = free_port()
+    conf = os.path.join(tmp, "nginx-h2.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_H2.format(tmp=tmp, port=port, cert=E.cert, key=E.key))
+    PROCS.append(spawn([nginx, "-p", tmp, "-c", conf]))
+    E.h2_log = os.path.join(tmp, "nginx-access.log")
+    deadline = time.monotonic() + 10 * TF
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return port
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nginx (HTTP/2 back end) did not start on port {port}")
 
 
 def allow(*urls):
@@ -513,6 +559,8 @@ CONFIGS = {
     "tls-ca": lambda: (["--outbound-ca", E.cert,
                         *allow(f"https://127.0.0.1:{E.t.port}",
                                f"http://127.0.0.1:{E.b.port}")], GUEST),
+    "h2": lambda: (["--outbound-ca", E.cert, "--workers", "1",
+                    *allow(f"https://127.0.0.1:{E.h2}")], GUEST),
     "deny-private": lambda: (["--deny-private-addresses",
                               *allow(f"http://127.0.0.1:{E.b.port}", "http://localhost:*")],
                              GUEST),
@@ -869,6 +917,23 @@ def _(s):
     r = exchange(s.port, "POST", "/proxy", {"x-target": E.t.url("/echo")}, body=payload)
     check(r.status == 200 and r.complete and r.body == payload,
           (r.status, r.complete, len(r.body)))
+
+
+@case("h2", "HTTP/2 by ALPN: requests to nginx go over HTTP/2, concurrent ones on one connection")
+def _(s):
+    url = f"https://127.0.0.1:{E.h2}/one"
+    expect_ok(s.proxy(url), b"hello over HTTP/2.0\n")
+    res = s.proxy(f"https://127.0.0.1:{E.h2}/many", path="/par?n=8")
+    check(res[0] == 200 and res[2].startswith(b"ok"), (res[0], res[2][:200]))
+    time.sleep(0.2 * TF)  # nginx writes its log after the response
+    with open(E.h2_log) as f:
+        lines = [l.split() for l in f if l.strip()]
+    one = [l for l in lines if l[2] == "/one"]
+    many = [l for l in lines if l[2] == "/many"]
+    check(len(one) == 1 and one[0][0] == "HTTP/2.0", f"/one: {one}")
+    check(len(many) == 8 and all(l[0] == "HTTP/2.0" for l in many), f"/many: {many}")
+    conns = {l[1] for l in many}
+    check(len(conns) == 1, f"8 concurrent requests used {len(conns)} connections: {sorted(conns)}")
 
 
 @case("tls-ca", "no scheme: the host's default is used (exactly one of http and https works)")
