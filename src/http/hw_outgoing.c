@@ -75,7 +75,7 @@ struct hw_xfer {
     hdrs_t head;
     int status;
     bool head_done, connected, ip_denied;
-    bool literal; /* the host is an IP address: nothing to resolve */
+    bool literal;    /* the host is an IP address: nothing to resolve */
     hw_inflow_t *in; /* its body while the guest may read it */
     bool rx_paused;
     /* the future */
@@ -418,6 +418,31 @@ static bool sink_bodyless(const void *sink)
 static const hw_sink_ops xfer_sink = {sink_write,  sink_writable, sink_flush,
                                       sink_finish, sink_abort,    sink_bodyless};
 
+/* The sink of a request that was never sent: takes everything, keeps
+ * nothing. */
+static wasi_io_status drop_write(void *sink, const uint8_t *p, size_t n, wasi_ioerr_t *e)
+{
+    return WASI_IO_OK;
+}
+
+static size_t drop_writable(void *sink)
+{
+    return 1 << 20;
+}
+
+static void drop_finish(void *sink, hw_fields_t *trailers)
+{
+    hw_xfer_t *x = sink;
+    wasi_obj_unref(x->ctx, trailers ? &trailers->obj : NULL);
+}
+
+static void drop_nothing(void *sink)
+{
+}
+
+static const hw_sink_ops drop_sink = {drop_write,  drop_writable, drop_nothing,
+                                      drop_finish, drop_nothing,  sink_bodyless};
+
 /* ---- connecting ---- */
 
 /* A connection is up and the request is about to go. */
@@ -517,8 +542,8 @@ void hw__xfer_done(hw_xfer_t *x, int curlcode)
         if (x->ip_denied)
             set_err(x, hw_ec(HW_EC_DESTINATION_IP_PROHIBITED));
         else
-            set_err(x, hw__ec_from_curl(curlcode, (int)os_errno, resolved, x->connected,
-                                        x->head_done));
+            set_err(
+                x, hw__ec_from_curl(curlcode, (int)os_errno, resolved, x->connected, x->head_done));
     }
     finish(x, curlcode == CURLE_OK);
 }
@@ -557,6 +582,10 @@ static void xfer_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
     hdrs_free(&x->head);
     if (x->in)
         x->in->prod = NULL;
+    if (x->out && x->out->sink == x) {
+        x->out->sops = NULL;
+        x->out->sink = NULL;
+    }
     wasi_obj_unref(ctx, x->resp);
     wasi_obj_unref(ctx, x->out ? &x->out->obj : NULL);
     wh_free(x);
@@ -864,6 +893,24 @@ static wh_rc handle(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *
     hw_binding_t *b = wasi_ctx_ext(ctx);
     hw_errcode_t why = hw_ec(HW_EC_HTTP_REQUEST_DENIED);
     hw_xfer_t *x = b ? start(call, b, r, o, &why) : NULL;
+    if (!x && (x = wh_calloc(1, sizeof *x))) {
+        /* A request that cannot be made gets a future that holds the
+         * error, rather than handle's own err: every guest waits on
+         * futures and reads their errors, while some (componentize-js's
+         * fetch with a body) go wrong on an err here. Its body, if the
+         * guest still writes it, goes nowhere. */
+        x->obj = (wasi_obj_t){&type_xfer, 1};
+        x->ctx = ctx;
+        x->ready = true;
+        x->err = why;
+        if (r->body && !r->body->sink) {
+            r->body->pending.len = 0;
+            r->body->sops = &drop_sink;
+            r->body->sink = x;
+            x->out = r->body;
+            wasi_obj_ref(&x->out->obj);
+        }
+    }
     wasi_obj_unref(ctx, &r->obj);
     wasi_obj_unref(ctx, o ? &o->obj : NULL);
     if (!x) {

@@ -1011,6 +1011,12 @@ def _(s):
     check(status == 502 and data.startswith(b"fetch failed"), (status, data[:200]))
     status, f, data = s.request("GET", "/fetch", headers={"x-target": E.other.url("/hello")})
     check(status == 502 and data.startswith(b"fetch failed"), (status, data[:200]))
+    # with a body: the engine writes it after handle(), so the refusal must
+    # come through the future for fetch() to reject (not trap)
+    status, f, data = s.request("POST", "/fetch-post", body=b"x" * 100000,
+                                headers={"x-target": E.other.url("/echo")})
+    check(status == 502 and data.startswith(b"fetch failed"), (status, data[:200]))
+    expect_ok(s.request("GET", "/"), None, "the next request: ")
 
 
 # ---------------------------------------------------------------------------

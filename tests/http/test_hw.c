@@ -365,7 +365,7 @@ TH_TEST(hw_outgoing_request_and_handler)
     /* headers: immutable view */
     TH_EQ(HT(&f, "[method]outgoing-request.headers", a, &r), WH_OK);
     TH_EQ(g_append(&f, r.of.handle.rep, "x", "y"), HE_IMMUTABLE);
-    /* body: takes bytes (and drops them: nothing sends it yet) */
+    /* body: takes bytes (held until handle links it to a transfer) */
     TH_EQ(HT(&f, "[method]outgoing-request.body", a, &r), WH_OK);
     TH_OK(r_ok(&r));
     uint32_t body = r_rep(&r);
@@ -385,11 +385,17 @@ TH_TEST(hw_outgoing_request_and_handler)
     TH_OK(r.of.var.tag == 1 && r.of.var.v->of.u == 5000000000ull);
     TH_EQ(HT(&f, "[method]request-options.first-byte-timeout", oa, &r), WH_OK);
     TH_EQ(r.of.var.tag, 0);
-    /* handle: denied, and it takes the request and the options */
+    /* handle, with no outbound client: a future that holds
+     * HTTP-request-denied; the request and the options are taken */
     cm_val_t o = v_h(opts);
     cm_val_t ha[2] = {v_h(req), v_var(&f, CM_OPTION, 1, &o)};
     TH_EQ(fx_call(&f, HW_OUTGOING, "handle", ha, &r), WH_OK);
-    TH_EQ(r_err(&r), HW_EC_HTTP_REQUEST_DENIED);
+    TH_OK(r_ok(&r));
+    cm_val_t fa[1] = {v_h(r_rep(&r))};
+    TH_EQ(HT(&f, "[method]future-incoming-response.get", fa, &r), WH_OK);
+    TH_OK(r.of.var.tag == 1 && r.of.var.v->of.var.tag == 0 &&
+          r.of.var.v->of.var.v->of.var.tag == 1 &&
+          r.of.var.v->of.var.v->of.var.v->of.var.tag == HW_EC_HTTP_REQUEST_DENIED);
     TH_EQ(HT(&f, "[method]outgoing-request.method", a, &r), WH_TRAP);
     TH_EQ(HT(&f, "[method]request-options.connect-timeout", oa, &r), WH_TRAP);
     fx_teardown(&f);

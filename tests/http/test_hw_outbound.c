@@ -380,7 +380,8 @@ static uint32_t g_outreq(hwfx *f, int port, const char *path)
     return req;
 }
 
-/* handle(req, none): the future's rep, or -1 - the error-code case. */
+/* handle(req, none): the future's rep, or -1 - the error-code case (which
+ * this host puts in the future instead; see g_refused). */
 static int64_t g_handle(hwfx *f, uint32_t req)
 {
     cm_val_t a[2] = {v_h(req), hw_none()}, r;
@@ -410,6 +411,23 @@ static int64_t g_await(hwfx *f, uint32_t fut)
         uv_run(&f->loop, UV_RUN_ONCE);
     }
     return -1000;
+}
+
+/* A request the host refuses without trying: handle gives a future that
+ * has the error at once. -1 - the case, or -1000. */
+static int64_t g_refused(hwfx *f, uint32_t req)
+{
+    int64_t fut = g_handle(f, req);
+    if (fut <= 0)
+        return -1000;
+    cm_val_t a[1] = {v_h((uint32_t)fut)}, r;
+    if (fx_call(f, "wasi:http/types" WASI_V, "[method]future-incoming-response.get", a, &r) ||
+        r.of.var.tag != 1)
+        return -1000; /* not ready at once */
+    const cm_val_t *inner = r.of.var.v->of.var.v;
+    int64_t res = inner->of.var.tag == 1 ? -1 - (int64_t)inner->of.var.v->of.var.tag : -1000;
+    g_drop(f, (uint32_t)fut);
+    return res;
 }
 
 /* The whole body of an incoming-response, into buf: its length, or -1. */
@@ -488,7 +506,7 @@ TH_TEST(hw_out_denied_and_refused)
     ofx_setup(&o, false, 0);
     hwfx *f = &o.f;
     uint32_t req = g_outreq(f, o.b.port, "/");
-    TH_EQ(g_handle(f, req), -1 - HW_EC_HTTP_REQUEST_DENIED);
+    TH_EQ(g_refused(f, req), -1 - HW_EC_HTTP_REQUEST_DENIED);
     ofx_close(&o);
 
     ofx_setup(&o, true, 0);
@@ -500,14 +518,28 @@ TH_TEST(hw_out_denied_and_refused)
     sch.of.var.tag = HW_SCHEME_HTTPS;
     cm_val_t a[2] = {v_h(req), v_var(f, CM_OPTION, 1, &sch)};
     TH_EQ(HT(f, "[method]outgoing-request.set-scheme", a, &r), WH_OK);
-    TH_EQ(g_handle(f, req), -1 - HW_EC_HTTP_REQUEST_DENIED);
+    TH_EQ(g_refused(f, req), -1 - HW_EC_HTTP_REQUEST_DENIED);
     uv_run(&f->loop, UV_RUN_NOWAIT);
     TH_EQ(o.b.accepts, 0);
+    /* a refused request's body takes what the guest writes, after the
+     * future is gone too, and finishes */
+    req = g_outreq(f, o.b.port, "/");
+    a[0] = v_h(req);
+    a[1] = v_var(f, CM_OPTION, 1, &sch);
+    TH_EQ(HT(f, "[method]outgoing-request.set-scheme", a, &r), WH_OK);
+    TH_EQ(HT(f, "[method]outgoing-request.body", a, &r), WH_OK);
+    uint32_t body = r_rep(&r), bs = g_body_stream(f, body);
+    TH_EQ(g_refused(f, req), -1 - HW_EC_HTTP_REQUEST_DENIED);
+    char big[100000] = {0};
+    TH_OK(g_check_write(f, bs) > 0);
+    TH_EQ(g_write(f, bs, big, 4096), -1);
+    g_drop(f, bs);
+    TH_EQ(g_finish(f, body, 0), -1);
     /* no authority */
     TH_EQ(HT(f, "[constructor]fields", NULL, &r), WH_OK);
     a[0] = v_h(r.of.handle.rep);
     TH_EQ(HT(f, "[constructor]outgoing-request", a, &r), WH_OK);
-    TH_EQ(g_handle(f, r.of.handle.rep), -1 - HW_EC_HTTP_REQUEST_URI_INVALID);
+    TH_EQ(g_refused(f, r.of.handle.rep), -1 - HW_EC_HTTP_REQUEST_URI_INVALID);
     /* nothing listens: the future says connection-refused */
     req = g_outreq(f, closed_port(), "/");
     int64_t fut = g_handle(f, req);
@@ -525,7 +557,7 @@ TH_TEST(hw_out_limit_and_cancel)
     int64_t fut = g_handle(f, g_outreq(f, o.b.port, "/"));
     TH_OK(fut > 0);
     /* one in flight per instance: the second is refused at once */
-    TH_EQ(g_handle(f, g_outreq(f, o.b.port, "/")), -1 - HW_EC_CONNECTION_LIMIT_REACHED);
+    TH_EQ(g_refused(f, g_outreq(f, o.b.port, "/")), -1 - HW_EC_CONNECTION_LIMIT_REACHED);
     /* dropping the future cancels the transfer and frees its slot */
     g_drop(f, (uint32_t)fut);
     hw_client_stats_t st;
