@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(
   build-essential cmake ninja-build pkg-config git
-  clang lld llvm                     # fuzzers, wasm32 guests
+  clang lld llvm libclang-rt-14-dev  # fuzzers (libFuzzer, sanitizers), wasm32 guests
   wasi-libc libclang-rt-14-dev-wasm32
   wabt                               # wast2json, wat2wasm, wasm-interp (bench peer)
   libjansson-dev                     # spec runner JSON
