@@ -269,23 +269,12 @@ static bool ftrailers_ready(wasi_ctx_t *ctx, wasi_obj_t *src)
     return ((ftrailers_t *)src)->flow->state != HW_FLOW_OPEN;
 }
 
-static void arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src)
-{
-    /* every change of a flow notifies the context (see hw_int.h) */
-}
-
-static const wasi_pollops_t ftrailers_poll = {ftrailers_ready, arm_nothing};
+static const wasi_pollops_t ftrailers_poll = {ftrailers_ready, hw__arm_nothing};
 
 static wh_rc ftrailers_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     ftrailers_t *t = WASI_ARG(call, &args[0], ftrailers_t, type_ftrailers);
-    if (!t)
-        return WH_TRAP;
-    uint32_t rep = wasi_pollable_new(wasi_ctx_of(call), &t->obj, &ftrailers_poll, 0);
-    if (!rep)
-        return wasi_nomem(call);
-    *result = wasi_own(rep);
-    return WH_OK;
+    return t ? hw__subscribe(call, &t->obj, &ftrailers_poll, result) : WH_TRAP;
 }
 
 /* get: option<result<result<option<trailers>, error-code>>> */
@@ -299,34 +288,19 @@ static wh_rc ftrailers_get(cm_call_t *call, void *env, const cm_val_t *args, cm_
         *result = hw_none();
         return WH_OK;
     }
-    cm_val_t outer, inner;
-    wh_rc rc;
-    if (f->trailers_taken) {
-        rc = hw__wrap(call, &outer, CM_RESULT, 1, NULL);
-    } else if (f->state == HW_FLOW_FAILED) {
-        cm_val_t code;
-        rc = hw__ec_val(call, &f->err, &code);
-        if (!rc)
-            rc = hw__wrap(call, &inner, CM_RESULT, 1, &code);
-        if (!rc)
-            rc = hw__wrap(call, &outer, CM_RESULT, 0, &inner);
-    } else {
-        cm_val_t opt = hw_none(), own;
-        rc = WH_OK;
-        if (f->trailers) {
-            wasi_obj_ref(&f->trailers->obj);
-            if (!(rc = hw__own(call, &f->trailers->obj, &own)))
-                rc = hw__wrap(call, &opt, CM_OPTION, 1, &own);
-        }
-        if (!rc)
-            rc = hw__wrap(call, &inner, CM_RESULT, 0, &opt);
-        if (!rc)
-            rc = hw__wrap(call, &outer, CM_RESULT, 0, &inner);
+    cm_val_t opt = hw_none(), own;
+    wh_rc rc = WH_OK;
+    if (f->state == HW_FLOW_ENDED && f->trailers && !f->trailers_taken) {
+        wasi_obj_ref(&f->trailers->obj);
+        if (!(rc = hw__own(call, &f->trailers->obj, &own)))
+            rc = hw__wrap(call, &opt, CM_OPTION, 1, &own);
     }
-    if (rc)
-        return rc;
-    f->trailers_taken = true;
-    return hw__wrap(call, result, CM_OPTION, 1, &outer);
+    if (!rc)
+        rc = hw__future_value(call, f->trailers_taken, f->state == HW_FLOW_FAILED ? NULL : &opt,
+                              &f->err, result);
+    if (!rc)
+        f->trailers_taken = true;
+    return rc;
 }
 
 /* ================= outgoing ================= */

@@ -397,6 +397,14 @@ static inline cm_val_t hw_none(void)
 /* own<T> of a new table entry for o (the caller's reference is handed
  * over); a trap when out of memory. */
 wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out);
+/* subscribe() of a future: a pollable on o with ops. */
+wh_rc hw__subscribe(cm_call_t *call, wasi_obj_t *o, const wasi_pollops_t *ops, cm_val_t *result);
+/* The arm of pollables whose source notifies the context by itself. */
+void hw__arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src);
+/* get() of a future that has its value: some(err) once taken, else
+ * some(ok(ok(*ok))), or some(ok(err(*err))) when ok is NULL. */
+wh_rc hw__future_value(cm_call_t *call, bool taken, const cm_val_t *ok, const hw_errcode_t *err,
+                       cm_val_t *result);
 
 /* ---- the interfaces, by part ---- */
 

@@ -36,6 +36,37 @@ wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out)
     return WH_OK;
 }
 
+wh_rc hw__subscribe(cm_call_t *call, wasi_obj_t *o, const wasi_pollops_t *ops, cm_val_t *result)
+{
+    uint32_t rep = wasi_pollable_new(wasi_ctx_of(call), o, ops, 0);
+    if (!rep)
+        return wasi_nomem(call);
+    *result = wasi_own(rep);
+    return WH_OK;
+}
+
+void hw__arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src)
+{
+    /* the source notifies the context whenever it changes (hw_int.h) */
+}
+
+wh_rc hw__future_value(cm_call_t *call, bool taken, const cm_val_t *ok, const hw_errcode_t *err,
+                       cm_val_t *result)
+{
+    cm_val_t outer, inner, code;
+    wh_rc rc;
+    if (taken) {
+        rc = hw__wrap(call, &outer, CM_RESULT, 1, NULL);
+    } else {
+        rc = ok ? WH_OK : hw__ec_val(call, err, &code);
+        if (!rc)
+            rc = hw__wrap(call, &inner, CM_RESULT, ok ? 0 : 1, ok ? ok : &code);
+        if (!rc)
+            rc = hw__wrap(call, &outer, CM_RESULT, 0, &inner);
+    }
+    return rc ? rc : hw__wrap(call, result, CM_OPTION, 1, &outer);
+}
+
 /* ---- the types ---- */
 
 /* clang-format off */

@@ -624,23 +624,12 @@ static bool fresp_ready(wasi_ctx_t *ctx, wasi_obj_t *src)
     return ((fresp_t *)src)->x->ready;
 }
 
-static void arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src)
-{
-    /* the transfer notifies the context when the future gets its value */
-}
-
-static const wasi_pollops_t fresp_poll = {fresp_ready, arm_nothing};
+static const wasi_pollops_t fresp_poll = {fresp_ready, hw__arm_nothing};
 
 static wh_rc fresp_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     fresp_t *f = WASI_ARG(call, &args[0], fresp_t, type_fresp);
-    if (!f)
-        return WH_TRAP;
-    uint32_t rep = wasi_pollable_new(wasi_ctx_of(call), &f->obj, &fresp_poll, 0);
-    if (!rep)
-        return wasi_nomem(call);
-    *result = wasi_own(rep);
-    return WH_OK;
+    return f ? hw__subscribe(call, &f->obj, &fresp_poll, result) : WH_TRAP;
 }
 
 /* get: option<result<result<incoming-response, error-code>>> */
@@ -654,31 +643,21 @@ static wh_rc fresp_get(cm_call_t *call, void *env, const cm_val_t *args, cm_val_
         *result = hw_none();
         return WH_OK;
     }
-    cm_val_t outer, inner, v;
-    wh_rc rc;
-    if (x->taken) {
-        rc = hw__wrap(call, &outer, CM_RESULT, 1, NULL);
-    } else {
-        if (x->resp) {
-            wasi_obj_ref(x->resp);
-            rc = hw__own(call, x->resp, &v);
-        } else {
-            rc = hw__ec_val(call, &x->err, &v);
-        }
-        if (!rc)
-            rc = hw__wrap(call, &inner, CM_RESULT, x->resp ? 0 : 1, &v);
-        if (!rc)
-            rc = hw__wrap(call, &outer, CM_RESULT, 0, &inner);
+    cm_val_t own;
+    wh_rc rc = WH_OK;
+    if (x->resp && !x->taken) {
+        wasi_obj_ref(x->resp);
+        rc = hw__own(call, x->resp, &own);
     }
-    if (rc)
-        return rc;
-    if (!x->taken) {
+    if (!rc)
+        rc = hw__future_value(call, x->taken, x->resp ? &own : NULL, &x->err, result);
+    if (!rc && !x->taken) {
         /* the guest holds the response now */
         x->taken = true;
         wasi_obj_unref(wasi_ctx_of(call), x->resp);
         x->resp = NULL;
     }
-    return hw__wrap(call, result, CM_OPTION, 1, &outer);
+    return rc;
 }
 
 const wasi_func_t hw__future_funcs[] = {
