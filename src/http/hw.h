@@ -164,6 +164,11 @@ typedef struct {
     uint32_t between_bytes_timeout_ms; /* [30 s] */
 } hw_outbound_config_t;
 
+/* The allow-list and its checks in words, for a log line:
+ * "http://a:80, https://b:443; private addresses denied", or "nothing
+ * allowed". */
+void hw_outbound_describe(const hw_outbound_config_t *cfg, char *buf, size_t n);
+
 /* Fills cfg with the defaults above (nothing allowed). */
 void hw_outbound_config_init(hw_outbound_config_t *cfg);
 
@@ -179,6 +184,8 @@ wh_rc hw_global_init(wh_err_t *err);
 typedef struct hw_outbound hw_outbound_t;
 wh_rc hw_outbound_new(const hw_outbound_config_t *cfg, hw_outbound_t **out, wh_err_t *err);
 void hw_outbound_free(hw_outbound_t *ob);
+/* The settings it was made with. */
+const hw_outbound_config_t *hw_outbound_config(const hw_outbound_t *ob);
 
 /* A client on loop (the loop's thread only). ob must outlive it. */
 typedef struct hw_client hw_client_t;

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -118,6 +119,27 @@ bool hw_allowed(const hw_allow_t *list, size_t n, const char *scheme, const char
             return true;
     }
     return false;
+}
+
+void hw_outbound_describe(const hw_outbound_config_t *cfg, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < cfg->nallow && k < n; i++) {
+        const hw_allow_t *a = &cfg->allow[i];
+        bool v6 = strchr(a->host, ':') != NULL;
+        char port[8] = "*";
+        if (a->port)
+            snprintf(port, sizeof port, "%u", a->port);
+        int w = a->scheme[0] == '*'
+                    ? snprintf(buf + k, n - k, "%s*", i ? ", " : "")
+                    : snprintf(buf + k, n - k, "%s%s://%s%s%s:%s", i ? ", " : "", a->scheme,
+                               v6 ? "[" : "", a->host, v6 ? "]" : "", port);
+        k += w > 0 ? (size_t)w : 0;
+    }
+    if (k < n)
+        snprintf(buf + k, n - k, "%s%s", cfg->nallow ? "" : "nothing allowed",
+                 cfg->deny_private ? "; private addresses denied" : "");
 }
 
 static bool private_v4(uint32_t a) /* host order */

@@ -102,6 +102,11 @@ wh_rc hw_outbound_new(const hw_outbound_config_t *cfg, hw_outbound_t **out, wh_e
     return WH_OK;
 }
 
+const hw_outbound_config_t *hw_outbound_config(const hw_outbound_t *ob)
+{
+    return &ob->cfg;
+}
+
 void hw_outbound_free(hw_outbound_t *ob)
 {
     if (!ob)

@@ -152,8 +152,7 @@ static wh_rc check_instantiate(const sv_shared_t *sh, wh_err_t *err)
     return rc;
 }
 
-wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg_in,
-               wh_err_t *err)
+wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg_in, wh_err_t *err)
 {
     sv_config_t cfg = *cfg_in;
     sv_shared_t sh = {.comp = c, .name = name, .cfg = &cfg};
@@ -214,6 +213,11 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
                "worker)",
                name, cfg.host, cfg.port, sv_model_name(sh.model), why, cfg.workers,
                cfg.workers == 1 ? "" : "s", cfg.instances, cfg.instances == 1 ? "" : "s");
+        if (cfg.outbound) {
+            char dests[512];
+            hw_outbound_describe(hw_outbound_config(cfg.outbound), dests, sizeof dests);
+            sv_log("outbound HTTP: %s", dests);
+        }
         uv_loop_t loop;
         uv_loop_init(&loop);
         sigs_t sg = {.workers = workers, .n = started};

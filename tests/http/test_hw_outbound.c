@@ -93,6 +93,27 @@ TH_TEST(hw_out_allowed)
     TH_OK(hw_allowed(&any, 1, "https", "x.y", 65535));
 }
 
+TH_TEST(hw_out_describe)
+{
+    hw_allow_t l[3];
+    TH_OK(allow("https://*.example.com", &l[0]));
+    TH_OK(allow("http://[::1]:*", &l[1]));
+    TH_OK(allow("*", &l[2]));
+    hw_outbound_config_t cfg;
+    hw_outbound_config_init(&cfg);
+    char buf[256];
+    hw_outbound_describe(&cfg, buf, sizeof buf);
+    TH_STR(buf, "nothing allowed");
+    cfg.allow = l;
+    cfg.nallow = 3;
+    cfg.deny_private = true;
+    hw_outbound_describe(&cfg, buf, sizeof buf);
+    TH_STR(buf, "https://*.example.com:443, http://[::1]:*, *; private addresses denied");
+    char small[16];
+    hw_outbound_describe(&cfg, small, sizeof small); /* cut, never overrun */
+    TH_EQ(strlen(small), sizeof small - 1);
+}
+
 static bool priv(const char *ip)
 {
     struct sockaddr_storage ss = {0};
