@@ -185,7 +185,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *ud, void *soc
     hw_sock_t *s = sockp;
     if (what == CURL_POLL_REMOVE) {
         if (s) {
-            curl_multi_assign(c->multi, fd, NULL);
+            if (!c->freeing) /* (curl_multi_cleanup is reporting its sockets) */
+                curl_multi_assign(c->multi, fd, NULL);
             sock_close(c, s);
         }
         return 0;
