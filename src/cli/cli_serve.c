@@ -37,6 +37,8 @@ static void usage(FILE *to)
             "  --timeout D              per-request deadline, then 504 (or a closed\n"
             "                           connection if the response started) [30s]; 0: none\n"
             "  --fuel N                 per-request fuel (loop iterations and calls)\n"
+            "  --time-slice D           a guest running longer lets the worker serve\n"
+            "                           other requests, then goes on [5ms]; 0: never\n"
             "  --max-memory SIZE        linear memory per instance [512m]: a hard limit\n"
             "                           (serverless); stateful instances past it are\n"
             "                           recycled after their request (hard limit: twice\n"
@@ -175,6 +177,8 @@ int cli_serve_main(int argc, char **argv)
             ok = cli_parse_duration(val, &cfg.queue_timeout_ms);
         else if (!strcmp(opt, "--timeout"))
             ok = cli_parse_duration(val, &cfg.timeout_ms);
+        else if (!strcmp(opt, "--time-slice"))
+            ok = cli_parse_duration(val, &cfg.time_slice_ms);
         else if (!strcmp(opt, "--fuel"))
             ok = cli_parse_count(val, INT64_MAX, &n) && ((cfg.fuel = (int64_t)n), true);
         else if (!strcmp(opt, "--max-memory"))

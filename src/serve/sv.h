@@ -33,6 +33,8 @@ typedef struct {
     uint32_t queue;            /* requests waiting for an instance, per worker [1024] */
     uint32_t queue_timeout_ms; /* [10000] then 503 */
     uint32_t timeout_ms;       /* per-request deadline [30000]; 0: none */
+    uint32_t time_slice_ms;    /* a guest running longer yields to the worker's
+                                  other work, then goes on [5]; 0: never */
     int64_t fuel;              /* per request; negative: unlimited */
     uint64_t max_memory;       /* [512 MiB] linear memory per instance: a hard
                                   cap (serverless); stateful: recycled after a

@@ -2,10 +2,12 @@
  * sv_int.h — the serve layer's structures: a worker (one thread, loop,
  * HTTP server and pool), its instances and its requests ("jobs").
  *
- * A worker's state is touched by its own thread only, except the two
- * fields the watchdog thread reads (running_store, running_deadline) under
- * the worker's mutex, so that it can interrupt a guest that runs past its
- * deadline: a running guest holds the thread, so nothing on the loop could.
+ * A worker's state is touched by its own thread only, except the fields
+ * the watchdog thread reads (running_store, running_deadline,
+ * running_slice_end) under the worker's mutex, so that it can interrupt a
+ * guest that runs past its deadline, or make one that used up its time
+ * slice yield: a running guest holds the thread, so nothing on the loop
+ * could.
  */
 #ifndef SV_INT_H
 #define SV_INT_H
@@ -103,6 +105,7 @@ struct sv_worker {
     pthread_mutex_t mu;
     wm_store_t *running_store;
     uint64_t running_deadline;
+    uint64_t running_slice_end; /* 0: no time slice */
 };
 
 /* ---- sv_pool.c: instances ---- */

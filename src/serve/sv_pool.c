@@ -6,7 +6,9 @@
  * waker puts it on the worker's ready list, and the worker's idle handle
  * resumes it on the next loop turn (never from inside the callback that
  * woke it, so that a guest never runs nested in the HTTP server's
- * callbacks).
+ * callbacks). A guest that used up its time slice (the watchdog asked it to
+ * yield) goes on the ready list at once: it has nothing to wait for but
+ * its turn.
  */
 #include "sv_int.h"
 
@@ -105,9 +107,11 @@ void sv_inst_free(sv_inst_t *in)
 
 static void set_running(sv_worker_t *w, wm_store_t *s, uint64_t deadline)
 {
+    uint32_t slice = w->sh->cfg->time_slice_ms;
     pthread_mutex_lock(&w->mu);
     w->running_store = s;
     w->running_deadline = deadline;
+    w->running_slice_end = s && slice ? sv_now_ns() + (uint64_t)slice * 1000000u : 0;
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -172,6 +176,11 @@ void sv_inst_run(sv_inst_t *in, bool resume)
     set_running(w, NULL, 0);
     if (rc == WH_SUSPEND) {
         in->suspended = true;
+        /* Its time slice ran out: the worker serves what else came (the
+         * loop turns, I/O first), then resumes it after the instances
+         * already waiting to run, round-robin. */
+        if (wm_store_yielded(s))
+            wake(in);
         return;
     }
     in->suspended = false;

@@ -24,6 +24,7 @@ void sv_config_defaults(sv_config_t *cfg)
     cfg->queue = 1024;
     cfg->queue_timeout_ms = 10000;
     cfg->timeout_ms = 30000;
+    cfg->time_slice_ms = 5;
     cfg->fuel = -1;
     cfg->max_memory = 512u << 20;
     cfg->drain_ms = 30000;
@@ -80,6 +81,7 @@ sv_model sv_choose_model(const cm_component_t *c, sv_model requested, const char
 typedef struct {
     sv_worker_t *workers;
     uint32_t n;
+    uint32_t period_us; /* how late a guest is stopped or made to yield */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     bool stop;
@@ -92,7 +94,7 @@ static void *watch(void *arg)
     while (!wd->stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 5000000; /* 5 ms: how late a running guest is stopped */
+        until.tv_nsec += (long)wd->period_us * 1000;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
@@ -104,6 +106,8 @@ static void *watch(void *arg)
             pthread_mutex_lock(&w->mu);
             if (w->running_store && w->running_deadline && now >= w->running_deadline)
                 wm_store_interrupt(w->running_store);
+            else if (w->running_store && w->running_slice_end && now >= w->running_slice_end)
+                wm_store_yield(w->running_store);
             pthread_mutex_unlock(&w->mu);
         }
     }
@@ -202,7 +206,11 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
             rc = WH_IO;
         }
 
-    watchdog_t wd = {.workers = workers, .n = started};
+    /* 5 ms, or half a time slice when that is shorter (1 ms at least) */
+    uint32_t period_us = 5000;
+    if (cfg.time_slice_ms && cfg.time_slice_ms * 500u < period_us)
+        period_us = cfg.time_slice_ms * 500u < 1000 ? 1000 : cfg.time_slice_ms * 500u;
+    watchdog_t wd = {.workers = workers, .n = started, .period_us = period_us};
     pthread_t wd_thread;
     pthread_mutex_init(&wd.mu, NULL);
     pthread_cond_init(&wd.cv, NULL);

@@ -274,7 +274,7 @@ struct wm_store {
     int64_t fuel; /* negative: unlimited */
     uint64_t mem_limit; /* bytes over all memories; 0: none (wm_store_config_t) */
     uint64_t mem_used;  /* bytes of all memories now */
-    atomic_int interrupt;
+    atomic_int interrupt; /* WM__STOP | WM__YIELD */
 
     /* While a host function runs, a call it makes into wasm starts above the
      * caller's frame: sp_top and fr_top (NULL when nothing runs). */
@@ -283,6 +283,7 @@ struct wm_store {
 
     /* a suspended call (see wm_store_resume) */
     bool suspended;
+    bool yielded; /* it suspended at a wm_store_yield, not in a host call */
     const uint32_t *susp_ip;  /* the call instruction to retry; NULL: a host entry */
     wm_slot *susp_fp, *susp_base;
     wm__frame *susp_fr, *susp_base_fr;
@@ -301,6 +302,10 @@ void *wm__store_alloc(wm_store_t *s, size_t n);
 /* Runs f with its arguments in base[0..] (on the store's stack), leaving
  * the results there. Returns WH_OK, WH_SUSPEND, or a trap code with err set. */
 wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
+/* The bits of wm_store_t.interrupt: stop the call (a deadline), or
+ * suspend it so that others may run (a time slice ended). */
+enum { WM__STOP = 1, WM__YIELD = 2 };
+
 /* Goes on with a suspended call. */
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 

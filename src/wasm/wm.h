@@ -186,7 +186,19 @@ int64_t wm_store_fuel(const wm_store_t *s);
 /* Asks the running (or next) call in s to stop with WH_INTERRUPTED at its
  * next loop header or call. Safe from any thread and from signal handlers. */
 void wm_store_interrupt(wm_store_t *s);
+/* Clears both an interrupt and a yield request. */
 void wm_store_clear_interrupt(wm_store_t *s);
+/* Asks the running call in s to suspend at its next loop header (a
+ * backward branch), so that its thread can do other work: the call returns
+ * WH_SUSPEND as if a host function had suspended it, wm_store_yielded says
+ * so, and wm_store_resume goes on from that loop header whenever the
+ * embedder likes. While the code runs inside a host function (wasm called
+ * from the host, which cannot suspend), the request waits until it is back
+ * outside. Safe from any thread, like wm_store_interrupt; an interrupt
+ * wins over a yield. */
+void wm_store_yield(wm_store_t *s);
+/* Is the suspended call suspended by a yield (no event to wait for)? */
+bool wm_store_yielded(const wm_store_t *s);
 
 /* ---- Instances ---- */
 

@@ -142,15 +142,18 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
     } while (0)
 #define S(i) fp[ip[i]]
 /* A branch. Going backwards closes a loop iteration: that is where fuel is
- * spent and an interrupt is seen, so that no loop runs unchecked. */
+ * spent and an interrupt or a yield request is seen, so that no loop runs
+ * unchecked. */
 #define JUMP(t)                                                                                    \
     do {                                                                                           \
         const uint32_t *to_ = code + (t);                                                          \
         if (to_ <= ip) {                                                                           \
             if (UNLIKELY(--fuel < 0))                                                              \
                 goto out_of_fuel;                                                                  \
-            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed)))               \
+            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed))) {             \
+                loop_ip = to_;                                                                     \
                 goto interrupted;                                                                  \
+            }                                                                                      \
         }                                                                                          \
         ip = to_;                                                                                  \
         vmbreak;                                                                                   \
@@ -200,6 +203,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     uint8_t *mem;
     uint64_t memsize;
     wm_trapkind trap_kind = WM_TRAP_NONE;
+    const uint32_t *loop_ip = NULL; /* where a yield resumes */
     wh_rc rc = WH_OK;
     bool metered = s->fuel >= 0;
     int64_t fuel = metered ? s->fuel : INT64_MAX;
@@ -319,6 +323,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                             goto save_fuel;
                         }
                         s->suspended = true;
+                        s->yielded = false;
                         s->susp_ip = ip;
                         s->susp_fp = fp;
                         s->susp_fr = fr;
@@ -734,6 +739,25 @@ out_of_fuel:
     record_trap(s, func, ip, WM_TRAP_OUT_OF_FUEL, NULL);
     goto save_fuel;
 interrupted:
+    if (!(atomic_load_explicit(&s->interrupt, memory_order_relaxed) & WM__STOP)) {
+        /* a yield request: suspend at the loop header, unless the host
+         * called us (then go on; the request waits until we are out) */
+        if (s->sp_top != NULL) {
+            ip = loop_ip;
+            vmbreak;
+        }
+        atomic_fetch_and_explicit(&s->interrupt, ~WM__YIELD, memory_order_relaxed);
+        s->suspended = true;
+        s->yielded = true;
+        s->susp_ip = loop_ip;
+        s->susp_fp = fp;
+        s->susp_fr = fr;
+        s->susp_base_fr = base_fr;
+        s->susp_base = fr > base_fr ? base_fr->fp : fp;
+        s->susp_func = func;
+        rc = WH_SUSPEND;
+        goto save_fuel;
+    }
     rc = WH_INTERRUPTED;
     record_trap(s, func, ip, WM_TRAP_INTERRUPTED, NULL);
     goto save_fuel;
@@ -759,6 +783,7 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
             if (s->sp_top != NULL)
                 return wh_err(err, WH_TRAP, -1, "a host function suspended inside a nested call");
             s->suspended = true;
+            s->yielded = false;
             s->susp_ip = NULL;
             s->susp_func = f;
             s->susp_base = base;

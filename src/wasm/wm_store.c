@@ -77,12 +77,22 @@ int64_t wm_store_fuel(const wm_store_t *s)
 
 void wm_store_interrupt(wm_store_t *s)
 {
-    atomic_store_explicit(&s->interrupt, 1, memory_order_relaxed);
+    atomic_fetch_or_explicit(&s->interrupt, WM__STOP, memory_order_relaxed);
 }
 
 void wm_store_clear_interrupt(wm_store_t *s)
 {
     atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
+}
+
+void wm_store_yield(wm_store_t *s)
+{
+    atomic_fetch_or_explicit(&s->interrupt, WM__YIELD, memory_order_relaxed);
+}
+
+bool wm_store_yielded(const wm_store_t *s)
+{
+    return s->suspended && s->yielded;
 }
 
 bool wm_store_trap_site(const wm_store_t *s, wm_trap_site_t *out)

@@ -6,6 +6,7 @@
 #include "wasm/wm.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -205,6 +206,67 @@ TH_TEST(exec_interrupt_from_another_thread)
     wm_store_clear_interrupt(f.store);
     int64_t r;
     TH_EQ(CALL(&f, "count", &r, 10), WH_OK);
+    teardown(&f);
+}
+
+/* A yield stops a loop at its header; resuming goes on from there, so no
+ * iteration is lost or done twice, however often it happens. */
+typedef struct {
+    wm_store_t *store;
+    atomic_bool stop;
+} yielder;
+
+static void *yield_often(void *arg)
+{
+    yielder *y = arg;
+    while (!atomic_load(&y->stop)) {
+        usleep(1000);
+        wm_store_yield(y->store);
+    }
+    return NULL;
+}
+
+TH_TEST(exec_yield_suspends_at_a_loop_header)
+{
+    fixture f = {0};
+    if (!setup(&f, "loops", NULL, 0))
+        return;
+    wh_err_t e;
+    /* requested before the call: the first backward branch suspends */
+    wm_store_yield(f.store);
+    wm_val_t arg = {.type = WM_I32, .of.i32 = 10}, res = {0};
+    wm_func_t *count = export_func(&f, "count");
+    TH_EQ(wm_func_call(f.store, count, &arg, 1, &res, 1, &e), WH_SUSPEND);
+    TH_OK(wm_store_yielded(f.store));
+    TH_EQ(wm_store_resume(f.store, &res, 1, &e), WH_OK);
+    TH_EQ(res.of.i32, 10);
+    TH_OK(!wm_store_yielded(f.store));
+
+    /* from another thread, many times during a long loop */
+    yielder y = {.store = f.store};
+    atomic_init(&y.stop, false);
+    pthread_t t;
+    pthread_create(&t, NULL, yield_often, &y);
+    arg.of.i32 = 300000000;
+    int yields = 0;
+    wh_rc rc = wm_func_call(f.store, count, &arg, 1, &res, 1, &e);
+    while (rc == WH_SUSPEND) {
+        TH_OK(wm_store_yielded(f.store));
+        yields++;
+        rc = wm_store_resume(f.store, &res, 1, &e);
+    }
+    atomic_store(&y.stop, true);
+    pthread_join(t, NULL);
+    TH_EQ(rc, WH_OK);
+    TH_EQ(res.of.i32, 300000000);
+    TH_OK(yields > 0);
+
+    /* an interrupt wins over a yield */
+    wm_store_clear_interrupt(f.store);
+    wm_store_yield(f.store);
+    wm_store_interrupt(f.store);
+    TH_EQ(call_i32(&f, "spin", 0, NULL, NULL, &e), WH_INTERRUPTED);
+    wm_store_clear_interrupt(f.store);
     teardown(&f);
 }
 
