@@ -18,9 +18,12 @@ int cli_run_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);
 
-/* Option values: a duration ("500ms", "10s", "2m", or plain milliseconds),
- * a size (bytes, or with k, m, g for KiB, MiB, GiB), a count up to max. */
+/* Option values: a duration ("500ms", "10s", "2m", or "0"; a number
+ * without a unit is refused), a size (bytes, or with k, m, g for KiB, MiB,
+ * GiB), a count up to max. */
 bool cli_parse_duration(const char *s, uint32_t *out_ms);
+/* cli_parse_duration for option opt, saying on stderr what is wrong. */
+bool cli_duration_opt(const char *opt, const char *val, uint32_t *out_ms);
 bool cli_parse_size(const char *s, uint64_t *out);
 bool cli_parse_count(const char *s, uint64_t max, uint64_t *out);
 

@@ -192,12 +192,14 @@ void cli_fmt_f64(uint64_t bits, char *buf, size_t n)
 
 /* ---- option values of serve and run ---- */
 
-/* "500ms", "10s", "2m", "1500" (ms). */
+/* "500ms", "10s", "2m"; "0" alone (no unit needed for nothing). A bare
+ * number is refused: "--timeout 2" read as 2 ms surprises those who read
+ * it as 2 s, as nginx does. */
 bool cli_parse_duration(const char *s, uint32_t *out_ms)
 {
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || s[0] == '-')
+    if (end == s || s[0] == '-' || s[0] == '+' || (!*end && v != 0))
         return false;
     unsigned long long mult = 1;
     if (!strcmp(end, "ms") || !*end)
@@ -244,4 +246,15 @@ bool cli_parse_count(const char *s, uint64_t max, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+bool cli_duration_opt(const char *opt, const char *val, uint32_t *out_ms)
+{
+    if (cli_parse_duration(val, out_ms))
+        return true;
+    fprintf(stderr,
+            "error: %s: \"%s\" is not a duration: write it with a unit, as 500ms, 10s or "
+            "2m (0 alone turns it off where that is allowed)\n",
+            opt, val);
+    return false;
 }

@@ -64,13 +64,17 @@ int cli_outbound_opt(cli_outbound_t *o, const char *opt, const char *val)
     } else if (!strcmp(opt, "--outbound-max-requests")) {
         ok = cli_parse_count(val, 1000000, &n) && n > 0 && ((c->max_requests = (uint32_t)n), true);
     } else if (!strcmp(opt, "--outbound-idle-timeout")) {
-        ok = cli_parse_duration(val, &c->idle_timeout_ms);
+        if (!cli_duration_opt(opt, val, &c->idle_timeout_ms))
+            return -1;
     } else if (!strcmp(opt, "--outbound-connect-timeout")) {
-        ok = cli_parse_duration(val, &c->connect_timeout_ms);
+        if (!cli_duration_opt(opt, val, &c->connect_timeout_ms))
+            return -1;
     } else if (!strcmp(opt, "--outbound-first-byte-timeout")) {
-        ok = cli_parse_duration(val, &c->first_byte_timeout_ms);
+        if (!cli_duration_opt(opt, val, &c->first_byte_timeout_ms))
+            return -1;
     } else if (!strcmp(opt, "--outbound-between-bytes-timeout")) {
-        ok = cli_parse_duration(val, &c->between_bytes_timeout_ms);
+        if (!cli_duration_opt(opt, val, &c->between_bytes_timeout_ms))
+            return -1;
     } else {
         return 0;
     }

@@ -61,7 +61,7 @@ static void usage(FILE *to)
             "                         (HOST or PORT may be *); repeatable; none by default\n"
             "  --fuel N               stop with a trap after N units of fuel (loop\n"
             "                         iterations and calls); unlimited by default\n"
-            "  --timeout MS           stop the guest after MS milliseconds of wall time\n"
+            "  --timeout D            stop the guest after D of wall time (500ms, 10s, 2m)\n"
             "  --max-memory BYTES     limit on the guest's linear memory; growing past\n"
             "                         it fails as memory.grow fails\n"
             "  --dump-ir              print the compiled code of every function to stderr\n"
@@ -427,9 +427,8 @@ int cli_run_main(int argc, char **argv)
                 goto done;
             o.fuel = (int64_t)v;
         } else if (!strcmp(opt, "--timeout")) {
-            if (!number_opt(opt, val, UINT32_MAX, &v))
+            if (!cli_duration_opt(opt, val, &o.timeout_ms))
                 goto done;
-            o.timeout_ms = (uint32_t)v;
         } else if (!strcmp(opt, "--max-memory")) {
             if (!number_opt(opt, val, UINT64_MAX, &v))
                 goto done;

@@ -23,7 +23,7 @@ static void usage(FILE *to)
             "  stateful    long-lived instances, each serving one request at a time;\n"
             "              module-level state persists between requests on an instance\n"
             "\n"
-            "options (durations: 500ms, 10s, 2m, or plain milliseconds; sizes: bytes,\n"
+            "options (durations: 500ms, 10s, 2m, with their unit; sizes: bytes,\n"
             "or with k, m, g for KiB, MiB, GiB):\n"
             "  --addr HOST:PORT         where to listen [127.0.0.1:8080]\n"
             "  --instance-model M       auto, serverless or stateful [auto: stateful when\n"
@@ -110,6 +110,15 @@ int cli_serve_main(int argc, char **argv)
         fprintf(stderr, "error: out of memory\n");
         goto done;
     }
+    const struct {
+        const char *name;
+        uint32_t *ms;
+    } durations[] = {
+        {"--queue-timeout", &cfg.queue_timeout_ms}, {"--timeout", &cfg.timeout_ms},
+        {"--time-slice", &cfg.time_slice_ms},       {"--idle-timeout", &cfg.idle_timeout_ms},
+        {"--drain-timeout", &cfg.drain_ms},         {"--header-timeout", &cfg.http.header_timeout},
+        {"--body-timeout", &cfg.http.body_timeout}, {"--keepalive-timeout", &cfg.http.idle_timeout},
+    };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -149,11 +158,19 @@ int cli_serve_main(int argc, char **argv)
             val = argv[++i];
         }
         uint64_t n;
-        bool ok = true;
+        bool ok = true, duration = false;
         int known = cli_outbound_opt(&ob, opt, val);
         if (known < 0)
             goto done;
         if (known > 0)
+            continue;
+        for (size_t k = 0; k < WH_ARRAY_LEN(durations); k++)
+            if (!strcmp(opt, durations[k].name)) {
+                if (!cli_duration_opt(opt, val, durations[k].ms))
+                    goto done;
+                duration = true;
+            }
+        if (duration)
             continue;
         if (!strcmp(opt, "--addr"))
             ok = parse_addr(val, &cfg);
@@ -173,33 +190,17 @@ int cli_serve_main(int argc, char **argv)
                 cli_parse_count(val, 1000000, &n) && n > 0 && ((cfg.instances = (uint32_t)n), true);
         else if (!strcmp(opt, "--queue"))
             ok = cli_parse_count(val, UINT32_MAX, &n) && ((cfg.queue = (uint32_t)n), true);
-        else if (!strcmp(opt, "--queue-timeout"))
-            ok = cli_parse_duration(val, &cfg.queue_timeout_ms);
-        else if (!strcmp(opt, "--timeout"))
-            ok = cli_parse_duration(val, &cfg.timeout_ms);
-        else if (!strcmp(opt, "--time-slice"))
-            ok = cli_parse_duration(val, &cfg.time_slice_ms);
         else if (!strcmp(opt, "--fuel"))
             ok = cli_parse_count(val, INT64_MAX, &n) && ((cfg.fuel = (int64_t)n), true);
         else if (!strcmp(opt, "--max-memory"))
             ok = cli_parse_size(val, &cfg.max_memory);
         else if (!strcmp(opt, "--max-requests"))
             ok = cli_parse_count(val, UINT64_MAX, &cfg.max_requests);
-        else if (!strcmp(opt, "--idle-timeout"))
-            ok = cli_parse_duration(val, &cfg.idle_timeout_ms);
-        else if (!strcmp(opt, "--drain-timeout"))
-            ok = cli_parse_duration(val, &cfg.drain_ms);
         else if (!strcmp(opt, "--max-header-size"))
             ok = cli_parse_size(val, &n) && n <= UINT32_MAX &&
                  ((cfg.http.max_header_bytes = (uint32_t)n), true);
         else if (!strcmp(opt, "--max-body-size"))
             ok = cli_parse_size(val, &cfg.http.max_body_bytes);
-        else if (!strcmp(opt, "--header-timeout"))
-            ok = cli_parse_duration(val, &cfg.http.header_timeout);
-        else if (!strcmp(opt, "--body-timeout"))
-            ok = cli_parse_duration(val, &cfg.http.body_timeout);
-        else if (!strcmp(opt, "--keepalive-timeout"))
-            ok = cli_parse_duration(val, &cfg.http.idle_timeout);
         else if (!strcmp(opt, "--max-connections"))
             ok = cli_parse_count(val, UINT32_MAX, &n) &&
                  ((cfg.http.max_connections = (uint32_t)n), true);

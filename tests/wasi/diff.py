@@ -291,7 +291,7 @@ CASES = [
     Case("deeprec_unbounded", "deeprec", kind="fail", stdout="recursing\n"),
     Case("spin_fuel", "spin", kind="fail", stdout="spinning\n", opts=["--fuel", "100000000"],
          error_re="fuel", timeout=120, ref=("skip", "jco run has no --fuel")),
-    Case("spin_timeout", "spin", kind="fail", stdout="spinning\n", opts=["--timeout", "500"],
+    Case("spin_timeout", "spin", kind="fail", stdout="spinning\n", opts=["--timeout", "500ms"],
          error_re="time", max_seconds=15, ref=("skip", "jco run has no --timeout")),
     Case("oom_within_limit", "oom", ["8"], opts=["--max-memory", str(64 << 20)],
          opts_needed=False),
@@ -300,7 +300,7 @@ CASES = [
 
     # limits that are not reached change nothing
     Case("limits_not_reached", "files", ["rw"], tree=FILES_TREE, preopens=RW,
-         opts=["--fuel", "100000000000", "--timeout", "120000",
+         opts=["--fuel", "100000000000", "--timeout", "120s",
                "--max-memory", str(256 << 20)], opts_needed=False),
 ]
 
