@@ -35,50 +35,8 @@ fi
 cmake --build "$BUILD" --target wasmhttpd hx_test_server example_counter >/dev/null
 counter="$BUILD/examples/counter"
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do
-    kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_up() { # url, name, log
-  for _ in $(seq 100); do
-    curl -sf "$1" >/dev/null 2>&1 && return
-    sleep 0.1
-  done
-  echo "bench/serve: $2 did not start" >&2; cat "$3" >&2; exit 1
-}
-
-# Starts a command in its own process group (jco serve has a child node).
-start() { # log, command...
-  local log=$1; shift
-  setsid "$@" >"$log" 2>&1 &
-  pids+=($!)
-}
-
-# Runs wrk; prints "REQS P99_MS".
-measure() {
-  local url=$1 out
-  wrk -t"$THREADS" -c"$CONNS" -d1s "$url" >/dev/null 2>&1 # warm-up
-  out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$url")
-  local reqs p99
-  reqs=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
-  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
-    echo "bench/serve: errors while measuring $url:" >&2
-    grep "Non-2xx\|Socket errors" <<<"$out" >&2
-  fi
-  echo "${reqs:-0} ${p99:-0}"
-}
+NAME=bench/serve
+. "$here/../lib.sh"
 
 declare -A reqs p99
 run_case() { # name url
@@ -123,7 +81,6 @@ if [ -z "${SKIP_JCO:-}" ] && [ -x "$JCO" ]; then
   run_case jco_fresh "http://127.0.0.1:$port/"
 fi
 
-ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 echo "# cpu: $cpu ($(nproc) cores), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $(nginx -v 2>&1 | sed 's/^nginx version: //'); wrk $DURATION, $THREADS thread(s), $CONNS connections; $WORKERS worker(s) per server"
