@@ -17,6 +17,9 @@
 #   WH_NATIVE_GCC       gcc, the native side of the WASI differential programs
 #   WH_CURL             curl
 #   Python3_Interpreter_FOUND, Python3_EXECUTABLE, Python3::Interpreter
+#   WH_GUEST_GLUE       examples/glue, the canonical ABI glue headers the C
+#                       guests of wasi:* share (an include directory)
+#   WH_GUEST_GLUE_HEADERS  its headers, for the DEPENDS of a guest's build
 #
 # wh_guest_tools_missing(<out-var> NEED <tool>...)
 #   Sets <out-var> to what is missing of the tools named (node, jco,
@@ -27,6 +30,9 @@ set(WH_NODE_MODULES "${PROJECT_SOURCE_DIR}/node_modules" CACHE PATH
     "The npm guest tools (jco, componentize-js), as scripts/install-deps.sh installs them")
 set(WH_JCO ${WH_NODE_MODULES}/.bin/jco)
 set(WH_COMPONENTIZE_JS ${WH_NODE_MODULES}/.bin/componentize-js)
+
+set(WH_GUEST_GLUE ${PROJECT_SOURCE_DIR}/examples/glue)
+file(GLOB WH_GUEST_GLUE_HEADERS CONFIGURE_DEPENDS ${WH_GUEST_GLUE}/*.h)
 
 find_program(WH_NODE node)
 find_program(WH_GUEST_CLANG NAMES clang clang-14)

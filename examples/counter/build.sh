@@ -42,7 +42,8 @@ build() { # name world [clang flags]
     name=$1 world=$2
     shift 2
     # shellcheck disable=SC2086 # cflags is a list of words
-    "$clang" --target=wasm32-wasi $cflags "$@" -o "$out/$name.core.wasm" "$here/counter.c" || {
+    "$clang" --target=wasm32-wasi $cflags -I "$root/examples/glue" "$@" \
+        -o "$out/$name.core.wasm" "$here/counter.c" || {
         echo "build.sh: clang failed; for wasm32-wasi it needs wasi-libc and" \
              "libclang-rt-14-dev-wasm32 (Debian)" >&2
         exit 1

@@ -26,190 +26,197 @@
  *   /use-after-move     appends to fields handed to outgoing-response (a
  *                       trap: the handle is gone)
  */
-#include "http_glue.h"
+#define WASI_GLUE_VERSION "0.2.12"
 
-static void handle_info(h_t req, h_t out, const char *path)
+#include "text.h"
+#include "wasi_clocks.h"
+#include "wasi_http.h"
+
+static void handle_info(handle req, handle out, const char *path)
 {
-    buf_t b = {0};
-    inreq_method(req, ret);
+    text_t b = {0};
+    incoming_request_method(req, ret);
     static const char *const methods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
                                           "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-    puts_(&b, "method=");
-    if (RET_U8(0) < 9)
-        puts_(&b, methods[RET_U8(0)]);
+    text_str(&b, "method=");
+    if (ret_u8(0) < 9)
+        text_str(&b, methods[ret_u8(0)]);
     else
-        put(&b, *(const char **)(ret + 4), *(size_t *)(ret + 8));
-    puts_(&b, "\npath=");
-    put(&b, path, strlen(path));
-    inreq_authority(req, ret);
-    puts_(&b, "\nauthority=");
-    if (RET_U8(0))
-        put(&b, *(const char **)(ret + 4), *(size_t *)(ret + 8));
+        text_add(&b, ret_ptr(4), ret_u32(8));
+    text_str(&b, "\npath=");
+    text_add(&b, path, strlen(path));
+    incoming_request_authority(req, ret);
+    text_str(&b, "\nauthority=");
+    if (ret_u8(0))
+        text_add(&b, ret_ptr(4), ret_u32(8));
     else
-        puts_(&b, "(none)");
-    inreq_scheme(req, ret);
-    puts_(&b, "\nscheme=");
-    puts_(&b, !RET_U8(0) ? "(none)" : RET_U8(4) == 0 ? "http" : RET_U8(4) == 1 ? "https" : "other");
-    puts_(&b, "\n");
-    h_t h = inreq_headers(req);
-    fields_entries(h, ret);
-    const str_t *e = *(const str_t **)(ret + 0);
-    size_t n = *(size_t *)(ret + 4);
+        text_str(&b, "(none)");
+    incoming_request_scheme(req, ret);
+    text_str(&b, "\nscheme=");
+    text_str(&b, !ret_u8(0)       ? "(none)"
+                 : ret_u8(4) == 0 ? "http"
+                 : ret_u8(4) == 1 ? "https"
+                                  : "other");
+    text_str(&b, "\n");
+    handle h = incoming_request_headers(req);
+    size_t n;
+    const field_entry_t *e = field_entries(h, &n);
     for (size_t i = 0; i < n; i++) {
-        puts_(&b, "h:");
-        put(&b, e[2 * i].ptr, e[2 * i].len);
-        puts_(&b, "=");
-        put(&b, e[2 * i + 1].ptr, e[2 * i + 1].len);
-        puts_(&b, "\n");
+        text_str(&b, "h:");
+        text_add(&b, e[i].name.ptr, e[i].name.len);
+        text_str(&b, "=");
+        text_add(&b, e[i].value.ptr, e[i].value.len);
+        text_str(&b, "\n");
     }
     fields_drop(h);
-    h_t rh = fields_new();
-    append(rh, "content-type", "text/plain");
+    handle rh = fields_new();
+    append_field(rh, "content-type", "text/plain");
     respond(out, rh, 200, b.p, b.len);
 }
 
 /* fields.get joined with ',' */
-static void get_joined(buf_t *b, h_t f, const char *name)
+static void get_joined(text_t *b, handle f, const char *name)
 {
     fields_get(f, name, strlen(name), ret);
-    const bytes_t *v = *(const bytes_t **)(ret + 0);
-    size_t n = *(size_t *)(ret + 4);
+    const bytes_t *v = ret_ptr(0);
+    size_t n = ret_u32(4);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            puts_(b, ",");
-        put(b, (const char *)v[i].ptr, v[i].len);
+            text_str(b, ",");
+        text_add(b, (const char *)v[i].ptr, v[i].len);
     }
 }
 
-static void line(buf_t *b, const char *what, const char *result)
+static void line(text_t *b, const char *what, const char *result)
 {
-    puts_(b, what);
-    puts_(b, ": ");
-    puts_(b, result);
-    puts_(b, "\n");
+    text_str(b, what);
+    text_str(b, ": ");
+    text_str(b, result);
+    text_str(b, "\n");
 }
 
-static void handle_fields(h_t req, h_t out)
+/* fields.append's result by name: "ok", or the header-error case */
+static const char *append_result(handle f, const char *name, const char *value)
 {
-    buf_t b = {0};
-    h_t f = fields_new();
-    line(&b, "append-ok", he_name(append(f, "x-a", "1")));
-    line(&b, "append-bad-name", he_name(append(f, "bad name", "v")));
-    line(&b, "append-bad-value", he_name(append(f, "x-b", "a\r\nInjected: 1")));
-    line(&b, "append-forbidden-connection", he_name(append(f, "Connection", "close")));
-    line(&b, "append-forbidden-host", he_name(append(f, "Host", "evil")));
-    line(&b, "append-forbidden-te", he_name(append(f, "Transfer-Encoding", "chunked")));
+    return header_error_name(append_field(f, name, value));
+}
+
+static void handle_fields(handle req, handle out)
+{
+    text_t b = {0};
+    handle f = fields_new();
+    line(&b, "append-ok", append_result(f, "x-a", "1"));
+    line(&b, "append-bad-name", append_result(f, "bad name", "v"));
+    line(&b, "append-bad-value", append_result(f, "x-b", "a\r\nInjected: 1"));
+    line(&b, "append-forbidden-connection", append_result(f, "Connection", "close"));
+    line(&b, "append-forbidden-host", append_result(f, "Host", "evil"));
+    line(&b, "append-forbidden-te", append_result(f, "Transfer-Encoding", "chunked"));
     fields_delete(f, "keep-alive", 10, ret);
-    line(&b, "delete-forbidden", he_name(RET_U8(0) ? RET_U8(1) : -1));
-    line(&b, "append-multi", he_name(append(f, "X-Multi", "a")));
-    append(f, "x-multi", "b");
-    puts_(&b, "get-case: ");
+    line(&b, "delete-forbidden", header_error_name(ret_u8(0) ? ret_u8(1) : -1));
+    line(&b, "append-multi", append_result(f, "X-Multi", "a"));
+    append_field(f, "x-multi", "b");
+    text_str(&b, "get-case: ");
     get_joined(&b, f, "X-A");
-    puts_(&b, "\nget-multi: ");
+    text_str(&b, "\nget-multi: ");
     get_joined(&b, f, "X-MULTI");
     line(&b, "\nhas-missing", fields_has(f, "nope", 4) ? "true" : "false");
-    bytes_t two[2] = {{(uint8_t *)"1", 1}, {(uint8_t *)"2", 1}};
+    bytes_t two[2] = {{(const uint8_t *)"1", 1}, {(const uint8_t *)"2", 1}};
     fields_set(f, "x-multi", 7, two, 2, ret);
-    line(&b, "set", he_name(RET_U8(0) ? RET_U8(1) : -1));
-    puts_(&b, "set-get: ");
+    line(&b, "set", header_error_name(ret_u8(0) ? ret_u8(1) : -1));
+    text_str(&b, "set-get: ");
     get_joined(&b, f, "x-multi");
-    puts_(&b, "\n");
+    text_str(&b, "\n");
 
     /* from-list */
-    struct {
-        str_t name;
-        bytes_t value;
-    } entries[2] = {{{"ok", 2}, {(uint8_t *)"1", 1}}, {{"Upgrade", 7}, {(uint8_t *)"h2c", 3}}};
+    field_entry_t entries[2] = {{{"ok", 2}, {(const uint8_t *)"1", 1}},
+                                {{"Upgrade", 7}, {(const uint8_t *)"h2c", 3}}};
     fields_from_list(entries, 2, ret);
-    line(&b, "from-list-forbidden", he_name(RET_U8(0) ? RET_U8(4) : -1));
+    line(&b, "from-list-forbidden", header_error_name(ret_u8(0) ? ret_u8(4) : -1));
     entries[1].name = (str_t){"a b", 3};
     fields_from_list(entries, 2, ret);
-    line(&b, "from-list-bad", he_name(RET_U8(0) ? RET_U8(4) : -1));
+    line(&b, "from-list-bad", header_error_name(ret_u8(0) ? ret_u8(4) : -1));
     entries[1].name = (str_t){"x-two", 5};
     fields_from_list(entries, 2, ret);
-    line(&b, "from-list-ok", he_name(RET_U8(0) ? RET_U8(4) : -1));
-    if (!RET_U8(0))
-        fields_drop(RET_I32(4));
+    line(&b, "from-list-ok", header_error_name(ret_u8(0) ? ret_u8(4) : -1));
+    if (!ret_u8(0))
+        fields_drop(ret_handle(4));
 
     /* immutable: the request's headers, and a response's once built */
-    h_t rh = inreq_headers(req);
-    line(&b, "request-headers-append", he_name(append(rh, "x-new", "1")));
+    handle rh = incoming_request_headers(req);
+    line(&b, "request-headers-append", append_result(rh, "x-new", "1"));
     fields_delete(rh, "user-agent", 10, ret);
-    line(&b, "request-headers-delete", he_name(RET_U8(0) ? RET_U8(1) : -1));
-    h_t copy = fields_clone(rh);
-    line(&b, "clone-append", he_name(append(copy, "x-new", "1")));
+    line(&b, "request-headers-delete", header_error_name(ret_u8(0) ? ret_u8(1) : -1));
+    handle copy = fields_clone(rh);
+    line(&b, "clone-append", append_result(copy, "x-new", "1"));
     fields_drop(copy);
     fields_drop(rh);
 
-    h_t probe = outresp_new(fields_new());
-    h_t ph = outresp_headers(probe);
-    line(&b, "response-headers-append", he_name(append(ph, "x-late", "1")));
+    handle probe = outgoing_response_new(fields_new());
+    handle ph = outgoing_response_headers(probe);
+    line(&b, "response-headers-append", append_result(ph, "x-late", "1"));
     fields_drop(ph);
 
     /* the response carries f: x-a: 1, x-multi: 1, x-multi: 2 */
-    append(f, "content-type", "text/plain");
+    append_field(f, "content-type", "text/plain");
     respond(out, f, 200, b.p, b.len);
 }
 
 /* Streams the request body back as it comes (64 KiB at a time). */
-static void handle_echo(h_t req, h_t out)
+static void handle_echo(handle req, handle out)
 {
-    inreq_consume(req, ret);
-    h_t in_body = RET_I32(4);
-    inbody_stream(in_body, ret);
-    h_t in = RET_I32(4);
-    h_t headers = fields_new();
-    append(headers, "x-echo", "1");
-    h_t body, s;
+    handle in_body = consume_request_body(req);
+    handle in = body_input_stream(in_body);
+    handle headers = fields_new();
+    append_field(headers, "x-echo", "1");
+    handle body, s;
     start_response(out, headers, 200, &body, &s);
     static uint8_t buf[65536];
-    long n;
-    while ((n = read_some(in, buf, sizeof buf)) > 0)
-        if (write_all(s, buf, (size_t)n))
+    size_t n;
+    while (read_some(in, buf, sizeof buf, &n, NULL) == STREAM_OK)
+        if (write_all(s, buf, n, NULL) != STREAM_OK)
             break;
-    is_drop(in);
-    inbody_drop(in_body);
-    os_drop(s);
-    finish(body, 0);
+    input_stream_drop(in);
+    incoming_body_drop(in_body);
+    output_stream_drop(s);
+    finish_body(body, 0);
 }
 
-static void handle_sum(h_t req, h_t out)
+static void handle_sum(handle req, handle out)
 {
-    inreq_consume(req, ret);
-    h_t in_body = RET_I32(4);
-    inbody_stream(in_body, ret);
-    h_t in = RET_I32(4);
+    handle in_body = consume_request_body(req);
+    handle in = body_input_stream(in_body);
     static uint8_t buf[65536];
     uint64_t total = 0;
     uint32_t hash = 2166136261u;
-    long n;
-    while ((n = read_some(in, buf, sizeof buf)) > 0) {
-        for (long i = 0; i < n; i++)
+    size_t n;
+    stream_status_t st;
+    while ((st = read_some(in, buf, sizeof buf, &n, NULL)) == STREAM_OK) {
+        for (size_t i = 0; i < n; i++)
             hash = (hash ^ buf[i]) * 16777619u;
-        total += (uint64_t)n;
+        total += n;
     }
-    is_drop(in);
-    inbody_drop(in_body);
-    buf_t b = {0};
-    puts_(&b, n < 0 ? "error " : "");
-    puts_(&b, "bytes=");
-    putu(&b, total);
-    puts_(&b, " fnv=");
-    putu(&b, hash);
-    puts_(&b, "\n");
+    input_stream_drop(in);
+    incoming_body_drop(in_body);
+    text_t b = {0};
+    text_str(&b, st == STREAM_FAILED ? "error " : "");
+    text_str(&b, "bytes=");
+    text_u64(&b, total);
+    text_str(&b, " fnv=");
+    text_u64(&b, hash);
+    text_str(&b, "\n");
     respond(out, fields_new(), 200, b.p, b.len);
 }
 
-static void handle_gen(h_t out, const char *path)
+static void handle_gen(handle out, const char *path)
 {
-    uint64_t n = qnum(path, "n", 0);
-    h_t headers = fields_new();
-    if (qnum(path, "cl", 0)) {
-        buf_t v = {0};
-        putu(&v, n);
-        append(headers, "content-length", v.p);
+    uint64_t n = query_u64(path, "n", 0);
+    handle headers = fields_new();
+    if (query_u64(path, "cl", 0)) {
+        text_t v = {0};
+        text_u64(&v, n);
+        append_field(headers, "content-length", v.p);
     }
-    h_t body, s;
+    handle body, s;
     start_response(out, headers, 200, &body, &s);
     static uint8_t buf[65536];
     uint64_t i = 0;
@@ -217,89 +224,80 @@ static void handle_gen(h_t out, const char *path)
         size_t k = n - i < sizeof buf ? (size_t)(n - i) : sizeof buf;
         for (size_t j = 0; j < k; j++)
             buf[j] = (uint8_t)('a' + (i + j) % 26);
-        if (write_all(s, buf, k))
+        if (write_all(s, buf, k, NULL) != STREAM_OK)
             break;
         i += k;
     }
-    os_drop(s);
-    finish(body, 0);
+    output_stream_drop(s);
+    finish_body(body, 0);
 }
 
-static void handle_trailers(h_t req, h_t out)
+static void handle_trailers(handle req, handle out)
 {
-    inreq_consume(req, ret);
-    h_t in_body = RET_I32(4);
-    inbody_stream(in_body, ret);
-    h_t in = RET_I32(4);
+    handle in_body = consume_request_body(req);
+    handle in = body_input_stream(in_body);
     static uint8_t buf[65536];
     uint64_t total = 0;
-    long n;
-    while ((n = read_some(in, buf, sizeof buf)) > 0)
-        total += (uint64_t)n;
-    is_drop(in);
-    h_t ft = inbody_finish(in_body);
-    block_on(ftrailers_subscribe(ft));
-    ftrailers_get(ft, ret);
+    size_t n;
+    while (read_some(in, buf, sizeof buf, &n, NULL) == STREAM_OK)
+        total += n;
+    input_stream_drop(in);
+    handle ft = incoming_body_finish(in_body);
+    block_on(future_trailers_subscribe(ft));
+    future_trailers_get(ft, ret);
     /* some(ok(ok(option<trailers>))) */
-    h_t theirs = RET_U8(0) && !RET_U8(8) && !RET_U8(16) && RET_U8(24) ? RET_I32(28) : 0;
-    h_t trailers = theirs ? fields_clone(theirs) : fields_new();
+    handle theirs = ret_u8(0) && !ret_u8(8) && !ret_u8(16) && ret_u8(24) ? ret_handle(28) : 0;
+    handle trailers = theirs ? fields_clone(theirs) : fields_new();
     if (theirs)
         fields_drop(theirs);
-    ftrailers_drop(ft);
-    buf_t v = {0};
-    putu(&v, total);
-    append(trailers, "x-bytes", v.p);
-    buf_t b = {0};
-    puts_(&b, "bytes=");
-    puts_(&b, v.p);
-    puts_(&b, "\n");
-    h_t body, s;
+    future_trailers_drop(ft);
+    text_t v = {0};
+    text_u64(&v, total);
+    append_field(trailers, "x-bytes", v.p);
+    text_t b = {0};
+    text_str(&b, "bytes=");
+    text_str(&b, v.p);
+    text_str(&b, "\n");
+    handle body, s;
     start_response(out, fields_new(), 200, &body, &s);
-    write_all(s, b.p, b.len);
-    os_drop(s);
-    finish(body, trailers);
+    write_all(s, b.p, b.len, NULL);
+    output_stream_drop(s);
+    finish_body(body, trailers);
 }
 
-static void handle_length(h_t out, const char *path)
+static void handle_length(handle out, const char *path)
 {
-    uint64_t declared = qnum(path, "declared", 0), actual = qnum(path, "actual", 0);
-    h_t headers = fields_new();
-    buf_t v = {0};
-    putu(&v, declared);
-    append(headers, "content-length", v.p);
-    h_t body, s;
+    uint64_t declared = query_u64(path, "declared", 0), actual = query_u64(path, "actual", 0);
+    handle headers = fields_new();
+    text_t v = {0};
+    text_u64(&v, declared);
+    append_field(headers, "content-length", v.p);
+    handle body, s;
     start_response(out, headers, 200, &body, &s);
     static uint8_t buf[4096];
     memset(buf, 'x', sizeof buf);
-    int werr = 0;
+    bool werr = false;
     for (uint64_t i = 0; i < actual && !werr;) {
         size_t k = actual - i < sizeof buf ? (size_t)(actual - i) : sizeof buf;
-        werr = write_all(s, buf, k);
+        werr = write_all(s, buf, k, NULL) != STREAM_OK;
         i += k;
     }
-    if (qnum(path, "wait", 0))
-        block_on(clock_after(10 * 1000 * 1000));
-    os_drop(s);
-    finish(body, 0);
+    if (query_u64(path, "wait", 0))
+        block_on(monotonic_clock_subscribe_duration(10 * 1000 * 1000));
+    output_stream_drop(s);
+    finish_body(body, 0);
 }
 
-static void handle_err(h_t out, const char *path)
+static void handle_err(handle out, const char *path)
 {
-    outparam_set(out, 1, (int32_t)qnum(path, "code", 38), 0, 0, 0, 0, 0, 0);
+    response_outparam_set(out, 1, (int32_t)query_u64(path, "code", 38), 0, 0, 0, 0, 0, 0);
 }
 
-EXPORT("wasi:http/incoming-handler@0.2.12#handle")
-void handle(h_t req, h_t out)
+EXPORT(WASI("http/incoming-handler") "#handle")
+void handle_request(handle req, handle out)
 {
-    char path[1024] = "";
-    inreq_path(req, ret);
-    if (RET_U8(0)) {
-        size_t n = *(size_t *)(ret + 8);
-        if (n >= sizeof path)
-            n = sizeof path - 1;
-        memcpy(path, *(const char **)(ret + 4), n);
-        path[n] = 0;
-    }
+    char *path_with_query = request_target(req);
+    const char *path = path_with_query ? path_with_query : "";
 #define ROUTE(p) (!strncmp(path, p, strlen(p)) && (path[strlen(p)] == 0 || path[strlen(p)] == '?'))
     if (ROUTE("/info")) {
         handle_info(req, out, path);
@@ -318,30 +316,31 @@ void handle(h_t req, h_t out)
     } else if (ROUTE("/trap-before")) {
         __builtin_trap();
     } else if (ROUTE("/trap-after") || ROUTE("/no-finish") || ROUTE("/drop-body")) {
-        h_t body, s;
+        handle body, s;
         start_response(out, fields_new(), 200, &body, &s);
-        write_all(s, "partial", 7);
-        if (qnum(path, "wait", 0))
-            block_on(clock_after(10 * 1000 * 1000));
+        write_all(s, "partial", 7, NULL);
+        if (query_u64(path, "wait", 0))
+            block_on(monotonic_clock_subscribe_duration(10 * 1000 * 1000));
         if (ROUTE("/trap-after"))
             __builtin_trap();
         if (ROUTE("/drop-body")) {
-            os_drop(s);
-            outbody_drop(body);
+            output_stream_drop(s);
+            outgoing_body_drop(body);
         }
     } else if (ROUTE("/err")) {
         handle_err(out, path);
     } else if (ROUTE("/empty")) {
-        h_t resp = outresp_new(fields_new());
-        outresp_set_status(resp, (int32_t)qnum(path, "status", 204));
-        outparam_set(out, 0, resp, 0, 0, 0, 0, 0, 0);
+        handle resp = outgoing_response_new(fields_new());
+        outgoing_response_set_status_code(resp, (int32_t)query_u64(path, "status", 204));
+        response_outparam_set(out, 0, resp, 0, 0, 0, 0, 0, 0);
     } else if (ROUTE("/use-after-move")) {
-        h_t f = fields_new();
-        h_t resp = outresp_new(f);
+        handle f = fields_new();
+        handle resp = outgoing_response_new(f);
         (void)resp;
-        append(f, "x", "y"); /* f is no longer ours: a trap */
+        append_field(f, "x", "y"); /* f is no longer ours: a trap */
     } else {
         respond(out, fields_new(), 404, "not found\n", 10);
     }
-    inreq_drop(req);
+    free(path_with_query);
+    incoming_request_drop(req);
 }
