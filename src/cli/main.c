@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define WH_VERSION "0.1.0"
@@ -13,11 +14,17 @@ static const struct {
     int (*main)(int, char **);
     const char *help;
 } commands[] = {
-    {"serve", cli_serve_main, "serve COMPONENT.wasm                      serve a wasi:http component over HTTP"},
-    {"run", cli_run_main, "run COMPONENT.wasm [ARGS...]              run a wasi:cli/command component"},
-    {"run", cli_run_main, "run --invoke EXPR FILE.wasm [ARGS...]     call one export of a component or module"},
-    {"inspect", cli_inspect_main, "inspect COMPONENT.wasm                    imports, exports and instance model of a component"},
-    {"wast", cli_wast_main, "wast FILE.wast...                         run WebAssembly spec scripts"},
+    {"serve", cli_serve_main,
+     "serve COMPONENT.wasm                      serve a wasi:http component over HTTP"},
+    {"run", cli_run_main,
+     "run COMPONENT.wasm [ARGS...]              run a wasi:cli/command component"},
+    {"run", cli_run_main,
+     "run --invoke EXPR FILE.wasm [ARGS...]     call one export of a component or module"},
+    {"inspect", cli_inspect_main,
+     "inspect COMPONENT.wasm                    imports, exports and instance model of a "
+     "component"},
+    {"wast", cli_wast_main,
+     "wast FILE.wast...                         run WebAssembly spec scripts"},
 };
 
 static void usage(FILE *to)
@@ -35,6 +42,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* For tests and benchmarks: which modules get a data image (wm.h). */
+    const char *image_min = getenv("WH_DATA_IMAGE_MIN");
+    if (image_min)
+        wm_set_data_image_min((size_t)strtoull(image_min, NULL, 10));
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);

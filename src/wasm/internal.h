@@ -180,7 +180,19 @@ struct wm_module {
     /* ref.func x in a function body is valid only for functions "declared"
      * outside bodies (elements, exports, globals): spec C.refs. */
     bool *func_refs; /* nfuncs entries */
+
+    /* The data image (wm_image.c): memory image_mem's initial contents. */
+    bool has_image;
+    int image_fd;
+    uint32_t image_mem;
 };
+
+/* The data image of a module (wm_image.c): made at the end of loading
+ * (nothing when it does not apply), closed by wm_module_free; mapped over a
+ * new instance's memory (false: copy the segments instead). */
+void wm__image_build(wm_module_t *m);
+void wm__image_free(wm_module_t *m);
+bool wm__image_map(const wm_module_t *m, wm_memory_t *mem);
 
 /* Compiles (validates and translates) the body of defined function
  * func_index; r spans exactly the body (locals and code, after its size).
@@ -248,6 +260,7 @@ struct wm_instance {
     wm_memory_t *mem0; /* mems[0] or NULL */
     wm__elem_inst *elems;
     wm__data_inst *datas;
+    bool imaged; /* its memory holds the data image: no segment to copy */
 };
 
 /* A call frame on the store's frame stack. */

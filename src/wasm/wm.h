@@ -200,6 +200,13 @@ void wm_store_yield(wm_store_t *s);
 /* Is the suspended call suspended by a yield (no event to wait for)? */
 bool wm_store_yielded(const wm_store_t *s);
 
+/* Modules whose active data segments hold at least this many bytes (64 KiB
+ * unless set) get a data image when they load: their instances map the
+ * initial memory copy-on-write instead of copying the segments (Linux; see
+ * wm_image.c). Process-wide, for tests and benchmarks; set it before
+ * loading. 0 gives every module with data an image. */
+void wm_set_data_image_min(size_t bytes);
+
 /* ---- Instances ---- */
 
 /* Instantiates m in s. imports has one entry per module import, in order.

@@ -1003,6 +1003,7 @@ wh_rc wm_module_load(const uint8_t *bytes, size_t len, const wm_config_t *cfg, w
         wm_module_free(m);
         return rc;
     }
+    wm__image_build(m);
     *out = m;
     return WH_OK;
 }

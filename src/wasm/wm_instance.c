@@ -145,6 +145,7 @@ static wh_rc create(wm_store_t *s, const wm_module_t *m, const wm_extern_t *impo
         }
     }
     inst->mem0 = m->nmems ? inst->mems[0] : NULL;
+    inst->imaged = m->has_image && wm__image_map(m, inst->mems[m->image_mem]);
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         wm_global_t *g = wm__store_alloc(s, sizeof *g);
         if (!g)
@@ -205,7 +206,8 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
                           WM_MSG_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
                                           "%llu bytes",
                           i, di->len, off, (unsigned long long)mem->size);
-        if (di->len)
+        /* (with the data image, the bytes are there already) */
+        if (di->len && !(inst->imaged && d->memory == m->image_mem))
             memcpy(mem->base + off, di->bytes, di->len);
         di->len = 0;
     }

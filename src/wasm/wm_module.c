@@ -9,6 +9,7 @@ void wm_module_free(wm_module_t *m)
 {
     if (!m)
         return;
+    wm__image_free(m);
     wh_arena_free(&m->arena);
     wh_free(m);
 }
