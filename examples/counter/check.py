@@ -15,15 +15,16 @@ is sent last there. jco never calls `init`, so /init reports init=0.
 """
 import argparse
 import hashlib
-import http.client
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "lib"))
+import whtest
 
 failures = []
 CURL = None
@@ -35,62 +36,22 @@ def check(what, ok, detail=""):
         failures.append(what)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
+class Server(whtest.Server):
     """One `jco serve` in its own process group: jco starts a second node
     process for the component, and killing only the first leaves that one
     running."""
 
     def __init__(self, args, wasm, mode_args):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        cmd = [args.node, args.jco, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        port = whtest.free_port()
+        cmd = [args.node, args.jco, "serve", "--host", "127.0.0.1", "--port", str(port)]
         cmd += mode_args + [os.path.join(args.dir, wasm)]
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"jco serve {' '.join(mode_args)} {wasm} did not start:\n"
-                           + self.output())
-
-    def request(self, method, path, body=None, timeout=30):
-        """(status, body bytes), or (None, reason) when no response came."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            conn.request(method, path, body=body)
-            resp = conn.getresponse()
-            return resp.status, resp.read()
-        except (OSError, http.client.HTTPException) as e:
-            return None, type(e).__name__
-        finally:
-            conn.close()
+        super().__init__(cmd, port, what=f"jco serve {' '.join(mode_args)} {wasm}", within=90,
+                         group=True)
 
     def get(self, path, timeout=30):
-        return self.request("GET", path, timeout=timeout)
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
+        """(status, body bytes), or (None, reason) when no response came."""
+        status, _, body = self.try_request("GET", path, timeout=timeout)
+        return status, body
 
 
 def count_body(n):

@@ -16,16 +16,15 @@ outbound HTTP is node's), default mode for the stateful build and
 `init`, so the stateful build reads its environment on the first request.
 """
 import argparse
-import http.client
 import http.server
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "lib"))
+from whtest import Server, free_port
 
 failures = []
 
@@ -34,12 +33,6 @@ def check(what, ok, detail=""):
     print(("ok    " if ok else "FAIL  ") + what + (f"  ({detail})" if detail else ""))
     if not ok:
         failures.append(what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 HELLO = b"hello from the back end\n"
@@ -87,49 +80,11 @@ class BackendHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Server:
+def host(cmd, port, what, env=None):
     """A host serving one component, in its own process group (jco serve
-    starts a second node process)."""
-
-    def __init__(self, cmd, port, env=None, what=""):
-        self.port = port
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                return  # exited: the caller looks at why
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"{what} did not start:\n" + self.output())
-
-    def request(self, method, path):
-        """(status, headers as a lower-case dict, body), or (None, {}, reason)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path)
-            resp = conn.getresponse()
-            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-        except (OSError, http.client.HTTPException) as e:
-            return None, {}, type(e).__name__
-        finally:
-            conn.close()
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait()
+    starts a second node process); one that exits at once is the caller's
+    to look at."""
+    return Server(cmd, port, what=what, within=90, may_exit=True, timeout=30, group=True, env=env)
 
 
 def wasmhttpd_server(args, wasm, backend_url, extra=()):
@@ -140,7 +95,7 @@ def wasmhttpd_server(args, wasm, backend_url, extra=()):
     if args.outbound and backend_url and backend_url.startswith("http"):
         cmd += ["--allow-http", backend_url]
     cmd += list(extra) + [os.path.join(args.dir, wasm)]
-    return Server(cmd, port, what=f"wasmhttpd serve {wasm}")
+    return host(cmd, port, f"wasmhttpd serve {wasm}")
 
 
 def jco_server(args, wasm, backend_url, extra=()):
@@ -151,7 +106,7 @@ def jco_server(args, wasm, backend_url, extra=()):
         env["BACKEND"] = backend_url
     cmd = [args.node, args.jco, "serve", "--host", "127.0.0.1", "--port", str(port)]
     cmd += list(extra) + [os.path.join(args.dir, wasm)]
-    return Server(cmd, port, env=env, what=f"jco serve {wasm}")
+    return host(cmd, port, f"jco serve {wasm}", env=env)
 
 
 def show(r):
@@ -162,51 +117,51 @@ def show(r):
 def cache_checks(label, srv, be):
     """The stateful build on one instance."""
     base = be.count("/hello")
-    r = srv.request("GET", "/hello")
+    r = srv.try_request("GET", "/hello")
     check(f"{label}: first GET /hello is a miss with the back end's body",
           r[0] == 200 and r[1].get("x-cache") == "miss" and r[2] == HELLO
           and be.count("/hello") == base + 1, show(r))
     check(f"{label}: the back end's headers come through",
           r[1].get("content-type") == "text/plain", repr(r[1]))
-    r = srv.request("GET", "/hello")
+    r = srv.try_request("GET", "/hello")
     check(f"{label}: second GET /hello is a hit, the back end not asked",
           r[0] == 200 and r[1].get("x-cache") == "hit" and r[2] == HELLO
           and be.count("/hello") == base + 1 and "age" in r[1], show(r))
-    r = srv.request("GET", "/nocache/hello")
+    r = srv.try_request("GET", "/nocache/hello")
     check(f"{label}: /nocache/hello is forwarded as /hello (bypass)",
           r[0] == 200 and r[1].get("x-cache") == "bypass" and r[2] == HELLO
           and be.count("/hello") == base + 2, show(r))
-    r = srv.request("GET", "/hello")
+    r = srv.try_request("GET", "/hello")
     check(f"{label}: /hello is still a hit after the bypass",
           r[1].get("x-cache") == "hit" and be.count("/hello") == base + 2, show(r))
-    r = srv.request("GET", "/hello?q=1")
+    r = srv.try_request("GET", "/hello?q=1")
     check(f"{label}: the query is part of the key", r[1].get("x-cache") == "miss", show(r))
     for path, status in (("/private", 200), ("/missing", 404)):
         before = be.count(path)
-        got = [srv.request("GET", path) for _ in range(2)]
+        got = [srv.try_request("GET", path) for _ in range(2)]
         check(f"{label}: {path} ({status}) is never stored",
               all(g[0] == status and g[1].get("x-cache") == "miss" for g in got)
               and be.count(path) == before + 2, "; ".join(show(g) for g in got))
-    got = [srv.request("GET", "/big") for _ in range(2)]
+    got = [srv.try_request("GET", "/big") for _ in range(2)]
     check(f"{label}: /big ({len(BIG)} bytes, over the entry limit) comes through intact, "
           "never stored",
           all(g[0] == 200 and g[2] == BIG and g[1].get("x-cache") == "miss" for g in got),
           "; ".join(f"status {g[0]}, {len(g[2])} bytes, x-cache {g[1].get('x-cache')}"
                     for g in got))
-    r = srv.request("POST", "/hello")
+    r = srv.try_request("POST", "/hello")
     check(f"{label}: POST answers 405", r[0] == 405, show(r))
 
 
 def serverless_checks(label, srv, be):
     base = be.count("/hello")
-    got = [srv.request("GET", "/hello") for _ in range(2)]
+    got = [srv.try_request("GET", "/hello") for _ in range(2)]
     check(f"{label}: GET /hello twice: both misses, both forwarded",
           all(g[0] == 200 and g[1].get("x-cache") == "miss" and g[2] == HELLO for g in got)
           and be.count("/hello") == base + 2, "; ".join(show(g) for g in got))
 
 
 def refused_checks(label, srv):
-    r = srv.request("GET", "/hello")
+    r = srv.try_request("GET", "/hello")
     check(f"{label}: a back end that refuses connections gives a 502 naming the error",
           r[0] == 502 and r[2].startswith(b"back end: "), show(r))
 
@@ -236,14 +191,14 @@ def run_wasmhttpd(args, be, url):
                             ("proxy-cache-serverless.wasm", "wasmhttpd serverless")):
             srv = wasmhttpd_server(args, wasm, url, ["--instances", "1"])
             try:
-                r = srv.request("GET", "/hello")
+                r = srv.try_request("GET", "/hello")
                 check(f"{label}: GET /hello answers 502 HTTP-request-denied, a miss",
                       r[0] == 502 and b"HTTP-request-denied" in r[2]
                       and r[1].get("x-cache") == "miss", show(r))
-                r = srv.request("GET", "/nocache/hello")
+                r = srv.try_request("GET", "/nocache/hello")
                 check(f"{label}: /nocache/hello is a bypass", r[1].get("x-cache") == "bypass",
                       show(r))
-                r = srv.request("POST", "/hello")
+                r = srv.try_request("POST", "/hello")
                 check(f"{label}: POST answers 405", r[0] == 405, show(r))
             finally:
                 srv.stop()
@@ -264,7 +219,7 @@ def run_wasmhttpd(args, be, url):
             srv.stop()
     srv = wasmhttpd_server(args, "proxy-cache-serverless.wasm", None)
     try:
-        r = srv.request("GET", "/hello")
+        r = srv.try_request("GET", "/hello")
         check("wasmhttpd serverless: no BACKEND: 500 naming it",
               r[0] == 500 and b"BACKEND is not set" in r[2], show(r))
     finally:

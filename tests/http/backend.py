@@ -45,6 +45,9 @@ import threading
 import time
 from urllib.parse import parse_qs, urlsplit
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from whtest import Reader, pattern
+
 STOP = threading.Event()
 MAX_HEAD = 64 * 1024
 REASONS = {100: "Continue", 200: "OK", 204: "No Content", 400: "Bad Request",
@@ -88,35 +91,12 @@ class BadRequest(Exception):
     pass
 
 
-class Conn:
-    """A client connection: buffered reads of lines and body bytes."""
+class Conn(Reader):
+    """A client connection: buffered reads of lines and body bytes (a line
+    longer than MAX_HEAD is a ValueError)."""
 
     def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-
-    def fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise EOFError("peer closed")
-        self.buf += data
-
-    def line(self):
-        while True:
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                line, self.buf = self.buf[:i], self.buf[i + 2:]
-                return line
-            if len(self.buf) > MAX_HEAD:
-                raise BadRequest("line too long")
-            self.fill()
-
-    def take(self, n):
-        """Up to n bytes (at least one)."""
-        if not self.buf:
-            self.fill()
-        piece, self.buf = self.buf[:n], self.buf[n:]
-        return piece
+        super().__init__(sock, max_line=MAX_HEAD)
 
     def send(self, data):
         self.sock.sendall(data)
@@ -185,13 +165,7 @@ class Request:
             if self.chunk_left == 0:
                 size = int(c.line().split(b";")[0].strip() or b"x", 16)
                 if size == 0:
-                    while True:
-                        l = c.line()
-                        if not l:
-                            break
-                        k, v = l.split(b":", 1)
-                        self.trailers.append((k.decode("latin-1").strip(),
-                                              v.strip().decode("latin-1")))
+                    self.trailers = c.fields()
                     self.body_done = True
                     break
                 self.chunk_left = size
@@ -221,13 +195,6 @@ def send_whole(req, status, body, fields=(), ctype="text/plain"):
 
 def chunk(data):
     return b"%x\r\n%s\r\n" % (len(data), data)
-
-
-def pattern(start, n):
-    alpha = b"abcdefghijklmnopqrstuvwxyz"
-    k = start % 26
-    reps = (n + k) // 26 + 1
-    return (alpha * reps)[k:k + n]
 
 
 def hold(req):
@@ -270,7 +237,7 @@ def route(req):
         i = n if req.method == "HEAD" else 0
         while i < n:
             k = min(n - i, 1 << 20)
-            req.conn.send(pattern(i, k))
+            req.conn.send(pattern(k, i))
             i += k
     elif p == "/headers":
         out = req.method + "\n" + "".join(f"{k}: {v}\n" for k, v in req.fields)
@@ -295,7 +262,7 @@ def route(req):
         req.conn.send(head(code, fields, not req.keep_alive))
     elif p == "/close-mid":
         n = req.qint("n")
-        req.conn.send(head(200, [("Content-Length", str(2 * n))], False) + pattern(0, n))
+        req.conn.send(head(200, [("Content-Length", str(2 * n))], False) + pattern(n))
         raise Close()
     elif p == "/never":
         hold(req)
@@ -306,7 +273,7 @@ def route(req):
         send_whole(req, 200, b"slow\n")
     elif p == "/stall":
         n = req.qint("n")
-        req.conn.send(head(200, [("Content-Length", str(2 * n))], False) + pattern(0, n))
+        req.conn.send(head(200, [("Content-Length", str(2 * n))], False) + pattern(n))
         hold(req)
         raise Close()
     elif p == "/trailers":

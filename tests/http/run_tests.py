@@ -18,6 +18,9 @@ import threading
 import time
 import traceback
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from whtest import Reader, connect, pattern, terminate, values, wait_for
+
 SERVER = None
 TIMEOUT = 10
 
@@ -43,13 +46,8 @@ class Server:
         return self.proc.poll() is None
 
     def stop(self, expect_clean=True):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        rc = terminate(self.proc, 20)
+        if rc == -signal.SIGKILL:
             raise AssertionError("server did not drain within 20 s")
         err = self.proc.stderr.read().decode()
         self.proc.stdout.close()
@@ -63,84 +61,6 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop(expect_clean=exc[0] is None)
-
-
-def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-    return s
-
-
-class Reader:
-    """Reads HTTP/1.1 responses from a socket, one after another."""
-
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-
-    def _fill(self):
-        d = self.sock.recv(65536)
-        if not d:
-            raise EOFError("connection closed")
-        self.buf += d
-
-    def line(self):
-        for _ in range(100000):
-            i = self.buf.find(b"\r\n")
-            if i >= 0:
-                ln, self.buf = self.buf[:i], self.buf[i + 2:]
-                return ln.decode("latin-1")
-            self._fill()
-        raise AssertionError("line too long")
-
-    def exact(self, n):
-        while len(self.buf) < n:
-            self._fill()
-        d, self.buf = self.buf[:n], self.buf[n:]
-        return d
-
-    def fields(self):
-        h = []
-        while True:
-            ln = self.line()
-            if ln == "":
-                return h
-            k, v = ln.split(":", 1)
-            h.append((k.strip().lower(), v.strip()))
-
-    def response(self, head=False):
-        """Returns (status, headers dict, body, trailers dict, complete)."""
-        status = int(self.line().split()[1])
-        while status == 100:
-            assert self.line() == ""
-            status = int(self.line().split()[1])
-        hl = self.fields()
-        h = dict(hl)
-        body, trailers, complete = b"", {}, True
-        if head or status in (204, 304):
-            return status, h, body, trailers, complete
-        try:
-            if h.get("transfer-encoding") == "chunked":
-                parts = []
-                while True:
-                    n = int(self.line().split(";")[0], 16)
-                    if n == 0:
-                        trailers = dict(self.fields())
-                        break
-                    parts.append(self.exact(n))
-                    assert self.exact(2) == b"\r\n"
-                body = b"".join(parts)
-            elif "content-length" in h:
-                body = self.exact(int(h["content-length"]))
-            else:
-                while True:
-                    try:
-                        self._fill()
-                    except EOFError:
-                        break
-                body, self.buf = self.buf, b""
-        except EOFError:
-            complete = False
-        return status, h, body, trailers, complete
 
 
 def closed(sock, wait=TIMEOUT):
@@ -169,21 +89,6 @@ def stats(port):
     return {k: int(v) for k, v in (ln.split() for ln in text.splitlines())}
 
 
-def wait_for(pred, seconds=5):
-    end = time.time() + seconds
-    while time.time() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
-
-
-def pattern(n, start=0):
-    alpha = b"abcdefghijklmnopqrstuvwxyz"
-    reps = (start % 26 + n) // 26 + 2
-    return (alpha * reps)[start % 26:start % 26 + n]
-
-
 # ---- Tests ----
 
 def t_hello_keepalive(s):
@@ -206,9 +111,9 @@ def t_pipelining(s):
                  b"GET /status?code=404 HTTP/1.1\r\nHost: x\r\n\r\n")
     r = Reader(sock)
     a, b, c = r.response(), r.response(), r.response()
-    assert (a[0], a[2]) == (200, b"abcde"), a
-    assert (b[0], b[2]) == (200, b"hello world\n"), b
-    assert c[0] == 404, c
+    assert (a.status, a.body) == (200, b"abcde"), (a.status, a.body)
+    assert (b.status, b.body) == (200, b"hello world\n"), (b.status, b.body)
+    assert c.status == 404, c.status
     sock.close()
 
 
@@ -219,9 +124,9 @@ def t_pipelining_slow_first(s):
                  b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
                  b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz")
     r = Reader(sock)
-    assert r.response()[2] == b"slow\n"
-    assert r.response()[2] == b"hello world\n"
-    assert r.response()[2] == b"xyz"
+    assert r.response().body == b"slow\n"
+    assert r.response().body == b"hello world\n"
+    assert r.response().body == b"xyz"
     sock.close()
 
 
@@ -233,9 +138,9 @@ def t_chunked_upload_download(s):
         req += b"%x\r\n%s\r\n" % (len(ch), ch)
     req += b"0\r\n\r\n"
     sock.sendall(req)
-    st, h, body, _, ok = Reader(sock).response()
-    assert st == 200 and ok and h["transfer-encoding"] == "chunked"
-    assert body == b"".join(chunks)
+    r = Reader(sock).response()
+    assert r.status == 200 and r.complete and r.field("transfer-encoding") == "chunked"
+    assert r.body == b"".join(chunks)
     sock.close()
 
 
@@ -243,11 +148,12 @@ def t_trailers(s):
     sock = connect(s.port)
     sock.sendall(b"POST /trailers HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
                  b"Trailer: X-Sum\r\n\r\n4\r\nabcd\r\n0\r\nX-Sum: 42\r\nX-Other: yes\r\n\r\n")
-    st, h, body, tr, ok = Reader(sock).response()
-    assert st == 200 and ok
-    assert b"body-bytes: 4" in body and b"trailer X-Sum: 42" in body, body
-    assert b"trailer X-Other: yes" in body
-    assert tr.get("x-server-trailer") == "done" and tr.get("x-request-trailers") == "2", tr
+    r = Reader(sock).response()
+    assert r.status == 200 and r.complete
+    assert b"body-bytes: 4" in r.body and b"trailer X-Sum: 42" in r.body, r.body
+    assert b"trailer X-Other: yes" in r.body
+    assert r.trailer("x-server-trailer") == "done" and r.trailer("x-request-trailers") == "2", \
+        r.trailers
     sock.close()
 
 
@@ -256,19 +162,18 @@ def t_expect_continue(s):
     sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                  b"Expect: 100-continue\r\n\r\n")
     r = Reader(sock)
-    assert r.line() == "HTTP/1.1 100 Continue"
-    assert r.line() == ""
+    assert r.line() == b"HTTP/1.1 100 Continue"
+    assert r.line() == b""
     sock.sendall(b"12345")
-    st, h, body, _, _ = r.response()
-    assert st == 200 and body == b"12345"
+    resp = r.response()
+    assert resp.status == 200 and resp.body == b"12345"
     # The embedder answers at once without wanting the body: no 100, and
     # the connection ends after the answer (the body may never come).
     sock.sendall(b"POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                  b"Expect: 100-continue\r\n\r\n")
     ln = r.line()
-    assert ln.startswith("HTTP/1.1 200"), ln
-    h = dict(r.fields())
-    assert h.get("connection") == "close"
+    assert ln.startswith(b"HTTP/1.1 200"), ln
+    assert values(r.fields(), "connection") == ["close"]
     sock.close()
     # curl agrees
     out = subprocess.run(["curl", "-s", "-H", "Expect: 100-continue", "--data-binary", "abc",
@@ -294,9 +199,10 @@ def t_status_204(s):
     sock.sendall(b"GET /status?code=204 HTTP/1.1\r\nHost: x\r\n\r\n"
                  b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
     r = Reader(sock)
-    st, h, body, _, _ = r.response()
-    assert st == 204 and "content-length" not in h and "transfer-encoding" not in h, h
-    assert r.response()[2] == b"hello world\n"
+    resp = r.response()
+    assert resp.status == 204 and not resp.values("content-length") \
+        and not resp.values("transfer-encoding"), resp.fields
+    assert r.response().body == b"hello world\n"
     sock.close()
 
 
@@ -304,11 +210,11 @@ def t_http10(s):
     sock = connect(s.port)
     sock.sendall(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
     r = Reader(sock)
-    st, h, body, _, _ = r.response()
-    assert st == 200 and h.get("connection") == "keep-alive"
+    resp = r.response()
+    assert resp.status == 200 and resp.field("connection") == "keep-alive"
     sock.sendall(b"GET /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi")
-    st, h, body, _, _ = r.response()
-    assert body == b"hi" and "transfer-encoding" not in h
+    resp = r.response()
+    assert resp.body == b"hi" and not resp.values("transfer-encoding")
     assert closed(sock, 3)
     sock.close()
 
@@ -316,8 +222,8 @@ def t_http10(s):
 def t_abort_incomplete(s):
     sock = connect(s.port)
     sock.sendall(b"GET /abort HTTP/1.1\r\nHost: x\r\n\r\n")
-    st, h, body, _, ok = Reader(sock).response()
-    assert st == 200 and not ok, "an aborted response must look incomplete"
+    r = Reader(sock).response()
+    assert r.status == 200 and not r.complete, "an aborted response must look incomplete"
     sock.close()
 
 
@@ -340,11 +246,11 @@ def rss_stream(s, upload):
     else:
         sock.sendall(b"GET /big?n=%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
     r = Reader(sock)
-    assert r.line().startswith("HTTP/1.1 200")
-    h = dict(r.fields())
+    h = r.head()
+    assert h.status == 200
     got, peak = 0, 0
     if upload:
-        assert h["transfer-encoding"] == "chunked"
+        assert h.field("transfer-encoding") == "chunked"
         while True:
             k = int(r.line(), 16)
             if k == 0:
@@ -358,9 +264,9 @@ def rss_stream(s, upload):
     else:
         while got < n:
             if not r.buf:
-                r._fill()
+                r.fill()
             got += len(r.buf)
-            r.buf = b""
+            r.buf.clear()
             peak = max(peak, s.rss_kb())
             time.sleep(0.0002)
     assert got == n, got
@@ -391,11 +297,10 @@ def t_big_content(s):
 def expect_error(port, data, status, then_closed=True):
     sock = connect(port)
     sock.sendall(data)
-    r = Reader(sock)
-    st, h, body, _, _ = r.response()
-    assert st == status, "wanted %d, got %d" % (status, st)
+    r = Reader(sock).response()
+    assert r.status == status, "wanted %d, got %d" % (status, r.status)
     if then_closed:
-        assert h.get("connection") == "close"
+        assert r.field("connection") == "close"
         assert closed(sock, 5), "connection was not closed after %d" % status
     sock.close()
 
@@ -416,7 +321,7 @@ def t_limits(s):
             sock.sendall(b"4000\r\n" + b"z" * 0x4000 + b"\r\n")
     except (BrokenPipeError, ConnectionResetError):
         pass
-    st = Reader(sock).response()[0]
+    st = Reader(sock).response().status
     assert st == 413, st
     sock.close()
     # garbage, bad chunk framing, bad Content-Length, no Host
@@ -441,8 +346,8 @@ def bad_chunk(p):
     sock = connect(p)
     sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                  b"3\r\nabc\r\nq\r\n")
-    st, h, body, _, ok = Reader(sock).response()
-    assert st == 200 and not ok
+    r = Reader(sock).response()
+    assert r.status == 200 and not r.complete
     sock.close()
 
 
@@ -451,8 +356,8 @@ def t_header_timeout(s):
     sock = connect(s.port)
     sock.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n")
     t0 = time.time()
-    st, h, _, _, _ = Reader(sock).response()
-    assert st == 408 and h.get("connection") == "close"
+    r = Reader(sock).response()
+    assert r.status == 408 and r.field("connection") == "close"
     assert closed(sock, 5)
     assert time.time() - t0 < 5
     sock.close()
@@ -479,8 +384,7 @@ def t_body_timeout(s):
     # s runs with --body-timeout 400
     sock = connect(s.port)
     sock.sendall(b"POST /trailers HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
-    st, h, _, _, _ = Reader(sock).response()
-    assert st == 408
+    assert Reader(sock).response().status == 408
     sock.close()
     assert wait_for(lambda: stats(s.port)["aborts"] >= 1)
 
@@ -489,8 +393,7 @@ def t_idle_timeout(s):
     # s runs with --idle-timeout 300
     sock = connect(s.port)
     sock.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-    r = Reader(sock)
-    assert r.response()[0] == 200
+    assert Reader(sock).response().status == 200
     t0 = time.time()
     assert closed(sock, 5), "idle keep-alive connection stayed open"
     assert 0.2 < time.time() - t0 < 3
@@ -550,7 +453,7 @@ def t_max_connections(s):
     held = [connect(s.port) for _ in range(3)]
     time.sleep(0.2)
     extra = connect(s.port)
-    st, h, body, _, _ = Reader(extra).response()
+    st = Reader(extra).response().status
     assert st == 503, st
     extra.close()
     for x in held:
@@ -568,15 +471,16 @@ def t_graceful_shutdown(s):
     assert closed(idle, 3), "an idle connection stayed open during shutdown"
     refused = False
     try:
-        c = socket.create_connection(("127.0.0.1", s.port), timeout=2)
+        c = connect(s.port, 2)
         c.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
         refused = closed(c, 2)
         c.close()
     except OSError:
         refused = True
     assert refused, "new connection accepted after shutdown began"
-    st, h, body, _, ok = Reader(sock).response()
-    assert st == 200 and body == b"slow\n" and ok and h.get("connection") == "close"
+    r = Reader(sock).response()
+    assert r.status == 200 and r.body == b"slow\n" and r.complete \
+        and r.field("connection") == "close"
     sock.close()
     assert s.proc.wait(timeout=10) == 0
 
@@ -607,7 +511,7 @@ def t_many_requests(s):
     for _ in range(50):
         sock = connect(s.port)
         sock.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        assert Reader(sock).response()[0] == 200
+        assert Reader(sock).response().status == 200
         assert closed(sock, 3)
         sock.close()
     assert wait_for(lambda: stats(s.port)["connections"] == 1)

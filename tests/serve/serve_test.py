@@ -18,12 +18,13 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from whtest import Serve, check, connect, free_port
 
 BIN, SERVERLESS, STATEFUL = sys.argv[1:4]
 FILTER = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -36,57 +37,9 @@ def wasm(name):
     return os.path.join(os.environ["WH_TEST_WASM_DIR"], name + ".wasm")
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
-    def __init__(self, component, *args):
-        self.port = free_port()
-        self.log = tempfile.TemporaryFile()
-        self.p = subprocess.Popen(
-            [BIN, "serve", "--addr", f"127.0.0.1:{self.port}", *args, component],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.p.poll() is not None:
-                raise RuntimeError(f"server exited {self.p.returncode}: {self.output()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start: " + self.output())
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def conn(self, timeout=10):
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-
-    def get(self, path="/", conn=None, method="GET", body=None, headers=None):
-        c = conn or self.conn()
-        c.request(method, path, body=body, headers=headers or {})
-        r = c.getresponse()
-        data = r.read()
-        if conn is None:
-            c.close()
-        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(20)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-        return self.p.returncode
+def start(component, *args):
+    """`wasmhttpd serve ARGS COMPONENT`, once it accepts connections."""
+    return Serve(BIN, [*args, component])
 
 
 def count_of(body):
@@ -111,16 +64,11 @@ def case(name):
     return wrap
 
 
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-
-
 # ---- the models ----
 
 @case("serverless: 100 requests in a row all see a fresh instance (count 1)")
 def _():
-    s = Server(SERVERLESS, "--debug-headers")
+    s = start(SERVERLESS, "--debug-headers")
     try:
         c = s.conn()
         ids = set()
@@ -138,7 +86,7 @@ def _():
 
 @case("stateful, 1 worker, 1 instance: counts 1..100")
 def _():
-    s = Server(STATEFUL, "--workers", "1", "--instances", "1")
+    s = start(STATEFUL, "--workers", "1", "--instances", "1")
     try:
         c = s.conn()
         got = [count_of(s.get("/", conn=c)[2]) for _ in range(100)]
@@ -150,7 +98,7 @@ def _():
 @case("auto picks stateful for the lifecycle export, serverless without")
 def _():
     for comp, model in ((STATEFUL, "stateful"), (SERVERLESS, "serverless")):
-        s = Server(comp, "--debug-headers")
+        s = start(comp, "--debug-headers")
         try:
             st, h, _ = s.get("/")
             check(h.get("wasmhttpd-model") == model, f"{comp}: {h.get('wasmhttpd-model')}")
@@ -161,7 +109,7 @@ def _():
 
 @case("stateful, 4 instances: each instance counts 1,2,3... without gaps; ids distinct")
 def _():
-    s = Server(STATEFUL, "--instances", "4", "--debug-headers")
+    s = start(STATEFUL, "--instances", "4", "--debug-headers")
     try:
         seqs = {}
         lock = threading.Lock()
@@ -198,7 +146,7 @@ def _():
 
 @case("a trap in request 5 gives 500; request 6 runs on a new instance whose count restarts")
 def _():
-    s = Server(STATEFUL, "--instances", "1", "--debug-headers")
+    s = start(STATEFUL, "--instances", "1", "--debug-headers")
     try:
         c = s.conn()
         ids = []
@@ -218,7 +166,7 @@ def _():
 
 @case("--max-requests 10 recycles after 10 requests")
 def _():
-    s = Server(STATEFUL, "--instances", "1", "--max-requests", "10", "--debug-headers")
+    s = start(STATEFUL, "--instances", "1", "--max-requests", "10", "--debug-headers")
     try:
         c = s.conn()
         got, ids = [], []
@@ -234,7 +182,7 @@ def _():
 
 @case("--idle-timeout recycles an idle instance; a busy one stays")
 def _():
-    s = Server(STATEFUL, "--instances", "1", "--idle-timeout", "400ms", "--debug-headers")
+    s = start(STATEFUL, "--instances", "1", "--idle-timeout", "400ms", "--debug-headers")
     try:
         ids = []
         for _ in range(5):  # 100 ms apart: never idle for 400 ms
@@ -252,7 +200,7 @@ def _():
 
 @case("init runs exactly once per instance")
 def _():
-    s = Server(STATEFUL, "--instances", "3", "--debug-headers")
+    s = start(STATEFUL, "--instances", "3", "--debug-headers")
     try:
         for _ in range(30):
             st, h, body = s.get("/init")
@@ -264,7 +212,7 @@ def _():
 
 @case("serverless with a lifecycle component: init runs on every fresh instance")
 def _():
-    s = Server(STATEFUL, "--instance-model", "serverless")
+    s = start(STATEFUL, "--instance-model", "serverless")
     try:
         for _ in range(5):
             st, h, body = s.get("/init")
@@ -275,7 +223,7 @@ def _():
 
 @case("a looping guest gets 504 at --timeout, and the pool recovers")
 def _():
-    s = Server(STATEFUL, "--instances", "1", "--timeout", "300ms", "--debug-headers")
+    s = start(STATEFUL, "--instances", "1", "--timeout", "300ms", "--debug-headers")
     try:
         t0 = time.time()
         st, h, body = s.get("/loop")
@@ -289,7 +237,7 @@ def _():
 
 @case("a looping guest runs out of --fuel: 500, serverless")
 def _():
-    s = Server(SERVERLESS, "--fuel", "1000000")
+    s = start(SERVERLESS, "--fuel", "1000000")
     try:
         st, h, body = s.get("/loop")
         check(st == 500, f"status {st}")
@@ -301,7 +249,7 @@ def _():
 
 @case("stateful --max-memory: an instance past it is recycled; twice it is a hard limit")
 def _():
-    s = Server(STATEFUL, "--instances", "1", "--max-memory", "16m", "--debug-headers")
+    s = start(STATEFUL, "--instances", "1", "--max-memory", "16m", "--debug-headers")
     try:
         st, h1, body = s.get("/")
         st, h2, body = s.get("/grow?mb=20")
@@ -317,7 +265,7 @@ def _():
 
 @case("serverless --max-memory is a hard limit: growing past it fails, the server lives")
 def _():
-    s = Server(SERVERLESS, "--max-memory", "8m")
+    s = start(SERVERLESS, "--max-memory", "8m")
     try:
         st, h, body = s.get("/grow?mb=64")
         check(st == 500, f"status {st} {body!r}")
@@ -329,10 +277,10 @@ def _():
 
 @case("all instances busy: the request waits, then 503 at --queue-timeout")
 def _():
-    s = Server(STATEFUL, "--instances", "1", "--queue-timeout", "300ms", "--timeout", "10s")
+    s = start(STATEFUL, "--instances", "1", "--queue-timeout", "300ms", "--timeout", "10s")
     try:
         # Occupy the one instance with /echo whose body never finishes.
-        busy = socket.create_connection(("127.0.0.1", s.port))
+        busy = connect(s.port, None)
         busy.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
         time.sleep(0.5)  # until the instance has taken it
         t0 = time.time()
@@ -352,17 +300,17 @@ def _():
 
 @case("SIGTERM during 100 in-flight requests loses none, then exit 0")
 def _():
-    s = Server(STATEFUL, "--instances", "4", "--queue", "1000")
+    s = start(STATEFUL, "--instances", "4", "--queue", "1000")
     try:
         socks = []
         for _ in range(100):
-            k = socket.create_connection(("127.0.0.1", s.port))
+            k = connect(s.port, None)
             k.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nab")
             socks.append(k)
         # Let the server read every request head (in flight = received),
         # generously so on a loaded machine.
         time.sleep(1.0)
-        s.p.send_signal(signal.SIGTERM)
+        s.proc.send_signal(signal.SIGTERM)
         time.sleep(0.2)
         for k in socks:
             k.sendall(b"cde")
@@ -377,10 +325,10 @@ def _():
                 pass
             k.close()
         check(ok == 100, f"{ok} of 100 answered")
-        check(s.p.wait(20) == 0, f"exit status {s.p.returncode}")
+        check(s.proc.wait(20) == 0, f"exit status {s.proc.returncode}")
         # a new connection is refused once it drained
         try:
-            socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
+            connect(s.port, 1).close()
             check(False, "still accepting after the drain")
         except OSError:
             pass
@@ -412,7 +360,7 @@ def _():
 
 @case("serverless with an init that fails: 500 for the request, the server lives")
 def _():
-    s = Server(wasm("init_fails"), "--instance-model", "serverless")
+    s = start(wasm("init_fails"), "--instance-model", "serverless")
     try:
         for _ in range(3):
             st, h, body = s.get("/")
@@ -424,7 +372,7 @@ def _():
 
 @case("--workers 2: two pools, every instance's sequence without gaps")
 def _():
-    s = Server(STATEFUL, "--workers", "2", "--instances", "2", "--debug-headers")
+    s = start(STATEFUL, "--workers", "2", "--instances", "2", "--debug-headers")
     try:
         seqs = {}
         lock = threading.Lock()
@@ -452,7 +400,7 @@ def _():
     js = wasm("counter-js")
     for args, want in (([], [1, 1, 1]), (["--instance-model", "stateful", "--instances", "1"],
                                          [1, 2, 3])):
-        s = Server(js, *args)
+        s = start(js, *args)
         try:
             got = []
             for _ in range(3):
@@ -470,7 +418,7 @@ def _():
     probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kit", "probe.py")
     for comp, args, want in ((SERVERLESS, [], "model: serverless"),
                              (STATEFUL, ["--instances", "4"], "model: stateful (4 instances")):
-        s = Server(comp, *args)
+        s = start(comp, *args)
         try:
             p = subprocess.run([sys.executable, probe, f"http://127.0.0.1:{s.port}"],
                                capture_output=True, text=True, timeout=60)
@@ -487,13 +435,13 @@ def _():
 
 @case("10 MB streamed up and back down (/echo), content intact, memory bounded")
 def _():
-    s = Server(SERVERLESS, "--max-body-size", "64m")
+    s = start(SERVERLESS, "--max-body-size", "64m")
     try:
         blob = os.urandom(10 * 1024 * 1024)
         # The guest echoes while it reads, so the client must read while it
         # sends (backpressure would otherwise stop both sides): a sender
         # thread writes the chunked request, this thread reads the answer.
-        k = socket.create_connection(("127.0.0.1", s.port))
+        k = connect(s.port, None)
 
         def send():
             k.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -513,14 +461,13 @@ def _():
         check(r.status == 200, f"status {r.status}")
         check(len(data) == len(blob), f"{len(data)} bytes back")
         check(hashlib.sha256(data).digest() == hashlib.sha256(blob).digest(), "content differs")
-        with open(f"/proc/{s.p.pid}/status") as f:
-            rss = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) * 1024
+        rss = s.peak_rss_kb() * 1024
         # bounded: far below the 20 MB that went through (a sanitizer's
         # quarantine adds a fixed few hundred MiB)
         limit = (700 if os.environ.get("WH_SANITIZED") else 200) * 1024 * 1024
         check(rss < limit, f"peak RSS {rss >> 20} MiB")
         # and a small Content-Length upload (it fits the buffers both ways)
-        st, h, data = s.get("/echo", method="POST", body=blob[:100000])
+        st, h, data = s.request("POST", "/echo", body=blob[:100000])
         check(st == 200 and data == blob[:100000], f"content-length upload: {st}")
     finally:
         s.stop()
@@ -528,9 +475,9 @@ def _():
 
 @case("keep-alive and pipelining through the guest")
 def _():
-    s = Server(STATEFUL, "--instances", "1")
+    s = start(STATEFUL, "--instances", "1")
     try:
-        k = socket.create_connection(("127.0.0.1", s.port))
+        k = connect(s.port, None)
         k.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
         k.settimeout(5)
         data = b""
@@ -548,9 +495,9 @@ def _():
 
 @case("Expect: 100-continue to a guest that never reads the body: no 100, just the answer")
 def _():
-    s = Server(STATEFUL, "--instances", "1")
+    s = start(STATEFUL, "--instances", "1")
     try:
-        k = socket.create_connection(("127.0.0.1", s.port))
+        k = connect(s.port, None)
         k.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                   b"Content-Length: 5\r\n\r\n")
         k.settimeout(5)
@@ -563,10 +510,10 @@ def _():
 
 @case("malformed and oversized requests: 400, 431, 413; the server lives")
 def _():
-    s = Server(SERVERLESS, "--max-body-size", "1k", "--max-header-size", "2k")
+    s = start(SERVERLESS, "--max-body-size", "1k", "--max-header-size", "2k")
     try:
         def raw(req):
-            k = socket.create_connection(("127.0.0.1", s.port))
+            k = connect(s.port, None)
             k.sendall(req)
             k.settimeout(5)
             data = b""

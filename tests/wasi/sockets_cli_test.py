@@ -6,10 +6,14 @@ the guest prints ("error N", see sockets_cmd.wat).
 
     sockets_cli_test.py WASMHTTPD SOCKETS_CMD_WASM
 """
+import os
 import socket
 import subprocess
 import sys
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from whtest import free_port
 
 
 def echo_server():
@@ -34,18 +38,10 @@ def echo_server():
     return srv.getsockname()[1]
 
 
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def main():
     wasmhttpd, guest = sys.argv[1:3]
     port = echo_server()
-    refused = closed_port()
+    refused = free_port()  # nothing listens there
     msg = "hello over wasi:sockets\n"
     cases = [
         # allow-list, host, port, expected exit status, expected stdout
