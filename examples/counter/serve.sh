@@ -22,4 +22,11 @@ if [ ! -x "$build/wasmhttpd" ] || [ ! -f "$wasm" ]; then
     exit 2
 fi
 echo "serving the $model counter; try:  curl http://127.0.0.1:8080/   (Ctrl-C stops it)"
-exec "$build/wasmhttpd" serve --addr 127.0.0.1:8080 --debug-headers "$@" "$wasm"
+# One worker, so that successive requests meet the same pool and the counts
+# read as the README says (serve's own default is one worker per CPU); pass
+# --workers N to change it.
+workers=(--workers 1)
+for a in "$@"; do
+    case "$a" in --workers|--workers=*) workers=() ;; esac
+done
+exec "$build/wasmhttpd" serve --addr 127.0.0.1:8080 --debug-headers "${workers[@]}" "$@" "$wasm"

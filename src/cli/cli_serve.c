@@ -28,8 +28,8 @@ static void usage(FILE *to)
             "  --addr HOST:PORT         where to listen [127.0.0.1:8080]\n"
             "  --instance-model M       auto, serverless or stateful [auto: stateful when\n"
             "                           the component exports wasmhttpd:http/lifecycle]\n"
-            "  --workers N              worker threads, each with its own event loop and\n"
-            "                           instances [1]\n"
+            "  --workers N|auto         worker threads, each with its own event loop and\n"
+            "                           instances [auto: one per CPU it may run on]\n"
             "  --instances N            per worker: instances alive at once (serverless)\n"
             "                           [256], or the pool size (stateful) [4]\n"
             "  --queue N                per worker: requests waiting for an instance [1024]\n"
@@ -183,7 +183,9 @@ int cli_serve_main(int argc, char **argv)
                 cfg.model = SV_MODEL_STATEFUL;
             else
                 ok = false;
-        } else if (!strcmp(opt, "--workers"))
+        } else if (!strcmp(opt, "--workers") && !strcmp(val, "auto"))
+            cfg.workers = 0;
+        else if (!strcmp(opt, "--workers"))
             ok = cli_parse_count(val, 1024, &n) && n > 0 && ((cfg.workers = (uint32_t)n), true);
         else if (!strcmp(opt, "--instances"))
             ok =

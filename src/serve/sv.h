@@ -23,12 +23,15 @@
 typedef enum { SV_MODEL_AUTO, SV_MODEL_SERVERLESS, SV_MODEL_STATEFUL } sv_model;
 
 const char *sv_model_name(sv_model m);
+/* The CPUs this process may run on (its affinity mask), at least 1. */
+uint32_t sv_cpus(void);
 
 typedef struct {
     const char *host;          /* ["127.0.0.1"] */
     int port;                  /* [8080] */
     sv_model model;            /* [auto] */
-    uint32_t workers;          /* [1] threads, each with its own loop and pool */
+    uint32_t workers;          /* threads, each with its own loop and pool;
+                                  [0: one per CPU the process may run on] */
     uint32_t instances;        /* per worker [serverless 256, stateful 4] */
     uint32_t queue;            /* requests waiting for an instance, per worker [1024] */
     uint32_t queue_timeout_ms; /* [10000] then 503 */

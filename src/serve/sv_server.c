@@ -3,12 +3,27 @@
  * component can serve, starting the workers and the watchdog, and draining
  * on SIGTERM or SIGINT.
  */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "sv_int.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+uint32_t sv_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int n = CPU_COUNT(&set);
+        if (n > 0)
+            return n > 1024 ? 1024 : (uint32_t)n;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n <= 1024 ? (uint32_t)n : 1;
+}
 
 const char *sv_model_name(sv_model m)
 {
@@ -20,7 +35,7 @@ void sv_config_defaults(sv_config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->host = "127.0.0.1";
     cfg->port = 8080;
-    cfg->workers = 1;
+    cfg->workers = 0; /* one per CPU this process may run on */
     cfg->queue = 1024;
     cfg->queue_timeout_ms = 10000;
     cfg->timeout_ms = 30000;
@@ -164,8 +179,9 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     sh.model = sv_choose_model(c, cfg.model, &why);
     if (!cfg.instances)
         cfg.instances = sh.model == SV_MODEL_STATEFUL ? 4 : 256;
-    if (!cfg.workers)
-        cfg.workers = 1;
+    bool auto_workers = !cfg.workers;
+    if (auto_workers)
+        cfg.workers = sv_cpus();
     if (!sv_handler_name(c, sh.handle_name, sizeof sh.handle_name))
         return wh_err(err, WH_NOTFOUND, -1,
                       "%s does not export wasi:http/incoming-handler@0.2.x, so it is not an "
@@ -221,6 +237,9 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
                "worker)",
                name, cfg.host, cfg.port, sv_model_name(sh.model), why, cfg.workers,
                cfg.workers == 1 ? "" : "s", cfg.instances, cfg.instances == 1 ? "" : "s");
+        if (auto_workers)
+            sv_log("%u worker%s: one per CPU this process may run on (--workers to choose)",
+                   cfg.workers, cfg.workers == 1 ? "" : "s");
         if (cfg.outbound) {
             char dests[512];
             hw_outbound_describe(hw_outbound_config(cfg.outbound), dests, sizeof dests);

@@ -24,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import Serve, check, connect, free_port
+from whtest import Serve, check, connect, free_port, wait_for
 
 BIN, SERVERLESS, STATEFUL = sys.argv[1:4]
 FILTER = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -38,8 +38,11 @@ def wasm(name):
 
 
 def start(component, *args):
-    """`wasmhttpd serve ARGS COMPONENT`, once it accepts connections."""
-    return Serve(BIN, [*args, component])
+    """`wasmhttpd serve ARGS COMPONENT`, once it accepts connections. One
+    worker unless ARGS say otherwise (the default is one per CPU), so that
+    counts follow one pool."""
+    workers = [] if "--workers" in args else ["--workers", "1"]
+    return Serve(BIN, [*workers, *args, component])
 
 
 def count_of(body):
@@ -102,7 +105,9 @@ def _():
         try:
             st, h, _ = s.get("/")
             check(h.get("wasmhttpd-model") == model, f"{comp}: {h.get('wasmhttpd-model')}")
-            check(f"model {model}" in s.output(), f"startup log: {s.output()!r}")
+            # (the line is written once every worker is up, which may be
+            # after the first answer)
+            check(wait_for(lambda: f"model {model}" in s.output()), f"startup log: {s.output()!r}")
         finally:
             s.stop()
 
@@ -271,6 +276,63 @@ def _():
         check(st == 500, f"status {st} {body!r}")
         st, h, body = s.get("/")
         check(st == 200, f"after: {st}")
+    finally:
+        s.stop()
+
+
+@case("--workers defaults to the CPUs the process may run on, and the log says so")
+def _():
+    cpus = len(os.sched_getaffinity(0))
+    s = Serve(BIN, [SERVERLESS])  # no --workers
+    try:
+        want = f"{cpus} worker{'' if cpus == 1 else 's'}: one per CPU"
+        check(wait_for(lambda: want in s.output()), f"want {want!r} in {s.output()!r}")
+    finally:
+        s.stop()
+    if cpus > 1:  # an affinity of one CPU: one worker
+        port = free_port()
+        p = subprocess.Popen(["taskset", "-c", "0", BIN, "serve", "--addr", f"127.0.0.1:{port}",
+                              SERVERLESS], stderr=subprocess.PIPE, text=True)
+        try:
+            line = ""
+            end = time.monotonic() + 10
+            while "one per CPU" not in line and time.monotonic() < end:
+                line = p.stderr.readline()
+            check("1 worker: one per CPU" in line, f"with taskset -c 0: {line!r}")
+        finally:
+            p.terminate()
+            p.wait(10)
+
+
+@case("a guest that loops does not hold its worker: another request is answered within slices")
+def _():
+    # One worker; /loop runs until its 3 s deadline. With time slices (5 ms
+    # by default) "/" is answered at once; with --time-slice 0 it waits.
+    for slice_args, limit, what in ((["--time-slice", "5ms"], 0.5, "sliced"), ([], 0.5, "default")):
+        s = start(SERVERLESS, "--timeout", "3s", *slice_args)
+        try:
+            looping = threading.Thread(target=lambda: s.get("/loop"))
+            looping.start()
+            time.sleep(0.3)  # the loop runs
+            t0 = time.monotonic()
+            st, _, body = s.get("/")
+            dt = time.monotonic() - t0
+            check(st == 200 and HELLO.match(body), f"{what}: {st} {body!r}")
+            check(dt < limit, f"{what}: answered after {dt:.2f} s while the loop ran")
+            looping.join(10)
+        finally:
+            s.stop()
+    s = start(SERVERLESS, "--timeout", "2s", "--time-slice", "0")
+    try:
+        looping = threading.Thread(target=lambda: s.get("/loop"))
+        looping.start()
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        st, _, _ = s.get("/")
+        dt = time.monotonic() - t0
+        check(st == 200 and dt > 1.0, f"--time-slice 0: answered after {dt:.2f} s (want the "
+              "loop's deadline first)")
+        looping.join(10)
     finally:
         s.stop()
 
