@@ -108,7 +108,7 @@ struct sv_worker {
     uint64_t running_slice_end; /* 0: no time slice */
 };
 
-/* ---- sv_pool.c: instances ---- */
+/* ---- sv_instance.c: one instance's life ---- */
 
 /* Instantiates the component for w (not started: see sv_inst_start). NULL
  * with err set when it cannot be instantiated. */
@@ -124,16 +124,34 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job);
 /* The deadline of the call on in passed (it is suspended): end it. */
 void sv_inst_expire(sv_inst_t *in);
 
-/* ---- sv_worker.c: requests and the pool's bookkeeping ---- */
+/* ---- sv_pool.c: the worker's instances as a pool ---- */
 
 /* An instance finished starting (ok) or failed to (it is freed). */
-void sv_worker_inst_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why);
+void sv_pool_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why);
 /* An instance's request is over: it may serve again (keep), or is gone. */
-void sv_worker_inst_free_slot(sv_worker_t *w, sv_inst_t *in, bool keep);
+void sv_pool_release(sv_worker_t *w, sv_inst_t *in, bool keep);
+/* The least recently used idle instance, taken off the idle list; NULL
+ * when none is idle. */
+sv_inst_t *sv_pool_take_idle(sv_worker_t *w);
+/* Makes and starts a new stateful instance. */
+void sv_pool_spawn(sv_worker_t *w);
+/* Frees an instance and forgets it. */
+void sv_pool_discard(sv_worker_t *w, sv_inst_t *in);
+
+/* ---- sv_worker.c: requests, the queue, the loop ---- */
+
 /* Resumes the instances of the ready list on the next loop turn. */
 void sv_worker_schedule(sv_worker_t *w);
 /* Ends a job (its exchange is settled or there never was one). */
 void sv_job_done(sv_job_t *job);
+/* Answers a job's request with status and text, and ends the job. */
+void sv_job_fail(sv_job_t *job, int status, const char *text);
+/* Dispatches queued requests while instances are there for them. */
+void sv_worker_drain_queue(sv_worker_t *w);
+/* Opens the worker's listener (the pool is up), or fails the start. */
+void sv_worker_listen(sv_worker_t *w);
+/* Tells sv_serve how the start went: 1 up, -1 failed. */
+void sv_worker_signal_started(sv_worker_t *w, int status);
 
 /* The worker's life: init (on the starting thread), main (its thread),
  * wait_started (until its pool and listener are up: 1, or failed: -1),

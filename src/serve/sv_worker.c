@@ -1,8 +1,8 @@
 /*
  * sv_worker.c — a worker: its loop, its HTTP server, its queue of
- * requests, and the bookkeeping of its pool (which instance serves whom,
- * replacing and recycling stateful instances, the periodic tick that
- * enforces queue timeouts, deadlines of waiting guests and idle timeouts).
+ * requests and which instance serves each (the pool itself is sv_pool.c),
+ * the periodic tick that enforces queue timeouts, deadlines of waiting
+ * guests and idle timeouts, and its start, drain and stop.
  */
 #include "sv_int.h"
 
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-enum { TICK_MS = 20, BACKOFF_FIRST_MS = 1000, BACKOFF_MAX_MS = 60000 };
+enum { TICK_MS = 20 };
 
 uint64_t sv_now_ns(void)
 {
@@ -34,49 +34,6 @@ void sv_log(const char *fmt, ...)
     va_end(ap);
     /* one write per line, so that workers' lines do not interleave */
     fprintf(stderr, "%s\n", line);
-}
-
-/* ---- the idle list (most recently used at the head) ---- */
-
-static void idle_push(sv_worker_t *w, sv_inst_t *in)
-{
-    in->next = w->idle.next;
-    in->prev = &w->idle;
-    w->idle.next->prev = in;
-    w->idle.next = in;
-}
-
-static void idle_remove(sv_inst_t *in)
-{
-    in->prev->next = in->next;
-    in->next->prev = in->prev;
-    in->prev = in->next = NULL;
-}
-
-static sv_inst_t *idle_take_lru(sv_worker_t *w)
-{
-    sv_inst_t *in = w->idle.prev;
-    if (in == &w->idle)
-        return NULL;
-    idle_remove(in);
-    return in;
-}
-
-static void all_remove(sv_worker_t *w, sv_inst_t *in)
-{
-    for (size_t i = 0; i < w->all.len; i++)
-        if (w->all.data[i] == in) {
-            w->all.data[i] = w->all.data[--w->all.len];
-            return;
-        }
-}
-
-static void inst_discard(sv_worker_t *w, sv_inst_t *in)
-{
-    if (in->prev)
-        idle_remove(in);
-    all_remove(w, in);
-    sv_inst_free(in);
 }
 
 /* ---- the queue ---- */
@@ -119,7 +76,7 @@ void sv_job_done(sv_job_t *job)
     wh_free(job);
 }
 
-static void job_fail(sv_job_t *job, int status, const char *text)
+void sv_job_fail(sv_job_t *job, int status, const char *text)
 {
     if (job->req) {
         hx_req_set_data(job->req, NULL);
@@ -135,7 +92,7 @@ static void serverless_start(sv_worker_t *w, sv_job_t *job)
     sv_inst_t *in = sv_inst_new(w, &err);
     if (!in) {
         sv_log("cannot make an instance: %s", err.msg);
-        job_fail(job, 500, "500 Internal Server Error: no instance could be made\n");
+        sv_job_fail(job, 500, "500 Internal Server Error: no instance could be made\n");
         return;
     }
     wh_vec_push(&w->all, in);
@@ -160,14 +117,14 @@ static bool try_dispatch(sv_worker_t *w, sv_job_t *job)
         serverless_start(w, job);
         return true;
     }
-    sv_inst_t *in = idle_take_lru(w);
+    sv_inst_t *in = sv_pool_take_idle(w);
     if (!in)
         return false;
     sv_inst_dispatch(in, job);
     return true;
 }
 
-static void drain_queue(sv_worker_t *w)
+void sv_worker_drain_queue(sv_worker_t *w)
 {
     while (w->q_head) {
         sv_job_t *job = w->q_head;
@@ -187,93 +144,6 @@ static void drain_queue(sv_worker_t *w)
     }
 }
 
-/* ---- the pool's bookkeeping ---- */
-
-static void open_listener(sv_worker_t *w);
-static void signal_started(sv_worker_t *w, int status);
-
-static void spawn(sv_worker_t *w)
-{
-    wh_err_t err = {0};
-    sv_inst_t *in = sv_inst_new(w, &err);
-    if (!in) {
-        sv_worker_inst_started(w, NULL, false, err.msg);
-        return;
-    }
-    wh_vec_push(&w->all, in);
-    w->starting++;
-    sv_inst_start(in);
-}
-
-void sv_worker_inst_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why)
-{
-    const sv_shared_t *sh = w->sh;
-    if (sh->model == SV_MODEL_SERVERLESS) {
-        sv_job_t *job = in->pending;
-        in->pending = NULL;
-        if (ok) {
-            sv_inst_dispatch(in, job);
-        } else {
-            sv_log("instance %" PRIu64 ": %s", in->id, why);
-            inst_discard(w, in);
-            job_fail(job, 500, "500 Internal Server Error: the instance failed to start\n");
-            drain_queue(w);
-        }
-        return;
-    }
-    if (in)
-        w->starting--;
-    if (!ok) {
-        snprintf(w->last_failure, sizeof w->last_failure, "%s", why ? why : "failed");
-        if (in)
-            sv_log("instance %" PRIu64 ": %s", in->id, why ? why : "failed");
-        else
-            sv_log("a new instance: %s", why ? why : "failed");
-        if (in)
-            inst_discard(w, in);
-        if (w->booting)
-            return; /* sv_worker_main decides once every first instance has tried */
-        if (!w->listening && w->starting == 0 && w->alive == 0) {
-            /* Not one instance could start: the server cannot serve. */
-            snprintf(w->start_err.msg, sizeof w->start_err.msg, "no instance could start: %s",
-                     w->last_failure);
-            signal_started(w, -1);
-            uv_stop(&w->loop);
-            return;
-        }
-        w->backoff_ms = w->backoff_ms ? w->backoff_ms * 2 : BACKOFF_FIRST_MS;
-        if (w->backoff_ms > BACKOFF_MAX_MS)
-            w->backoff_ms = BACKOFF_MAX_MS;
-        w->retry_at_ns = sv_now_ns() + (uint64_t)w->backoff_ms * 1000000u;
-        if (!w->listening && w->starting == 0)
-            open_listener(w);
-        return;
-    }
-    w->backoff_ms = 0;
-    in->state = SV_INST_IDLE;
-    in->idle_since = sv_now_ns();
-    idle_push(w, in);
-    if (!w->listening && !w->booting && w->starting == 0)
-        open_listener(w);
-    drain_queue(w);
-}
-
-void sv_worker_inst_free_slot(sv_worker_t *w, sv_inst_t *in, bool keep)
-{
-    if (keep && !w->closed) {
-        in->state = SV_INST_IDLE;
-        in->idle_since = sv_now_ns();
-        idle_push(w, in);
-    } else {
-        inst_discard(w, in);
-        /* A stateful pool stays full: a recycled or trapped instance is
-         * replaced at once (init failures back off, see the tick). */
-        if (w->sh->model == SV_MODEL_STATEFUL && !w->closed && !w->retry_at_ns)
-            spawn(w);
-    }
-    drain_queue(w);
-}
-
 /* ---- HTTP callbacks ---- */
 
 static void on_request(hx_req_t *req, void *ud)
@@ -290,9 +160,9 @@ static void on_request(hx_req_t *req, void *ud)
     if (!w->q_head && try_dispatch(w, job))
         return;
     if (w->q_len >= w->sh->cfg->queue) {
-        job_fail(job, 503,
-                 "503 Service Unavailable: every instance is busy and the queue is "
-                 "full\n");
+        sv_job_fail(job, 503,
+                    "503 Service Unavailable: every instance is busy and the queue is "
+                    "full\n");
         return;
     }
     /* Wait for an instance; the body waits too (and a client that sent
@@ -356,7 +226,7 @@ static void on_tick(uv_timer_t *t)
     while (w->q_head && w->q_head->deadline_ns <= now) {
         sv_job_t *job = w->q_head;
         unqueue(w, job);
-        job_fail(job, 503, "503 Service Unavailable: no instance became free in time\n");
+        sv_job_fail(job, 503, "503 Service Unavailable: no instance became free in time\n");
     }
     /* waiting guests past their deadline; idle instances to recycle */
     for (size_t i = 0; i < w->all.len; i++) {
@@ -367,8 +237,8 @@ static void on_tick(uv_timer_t *t)
         }
         if (in->state == SV_INST_IDLE && cfg->idle_timeout_ms && !w->draining &&
             now - in->idle_since >= (uint64_t)cfg->idle_timeout_ms * 1000000u) {
-            inst_discard(w, in);
-            spawn(w);
+            sv_pool_discard(w, in);
+            sv_pool_spawn(w);
             return;
         }
     }
@@ -376,11 +246,11 @@ static void on_tick(uv_timer_t *t)
     if (w->sh->model == SV_MODEL_STATEFUL && w->retry_at_ns && now >= w->retry_at_ns) {
         w->retry_at_ns = 0;
         if (w->alive < cfg->instances)
-            spawn(w);
+            sv_pool_spawn(w);
     }
     if (w->sh->model == SV_MODEL_STATEFUL && !w->retry_at_ns && w->listening)
         while (w->alive < cfg->instances && !w->retry_at_ns)
-            spawn(w);
+            sv_pool_spawn(w);
 }
 
 static void resume_ready(uv_idle_t *h)
@@ -406,7 +276,7 @@ void sv_worker_schedule(sv_worker_t *w)
 
 /* ---- start, drain, stop ---- */
 
-static void open_listener(sv_worker_t *w)
+void sv_worker_listen(sv_worker_t *w)
 {
     const sv_config_t *cfg = w->sh->cfg;
     hx_config_t hc = cfg->http;
@@ -414,18 +284,18 @@ static void open_listener(sv_worker_t *w)
     wh_err_t err = {0};
     if (hx_server_new(&w->loop, cfg->host, cfg->port, &hc, &handler, w, &w->srv, &err)) {
         w->start_err = err;
-        signal_started(w, -1);
+        sv_worker_signal_started(w, -1);
         uv_stop(&w->loop);
         return;
     }
     w->listening = true;
-    signal_started(w, 1);
+    sv_worker_signal_started(w, 1);
 }
 
 static pthread_mutex_t start_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t start_cv = PTHREAD_COND_INITIALIZER;
 
-static void signal_started(sv_worker_t *w, int status)
+void sv_worker_signal_started(sv_worker_t *w, int status)
 {
     pthread_mutex_lock(&start_mu);
     w->start_status = status;
@@ -451,7 +321,7 @@ static void close_all(sv_worker_t *w)
 {
     w->closed = true;
     while (w->all.len)
-        inst_discard(w, w->all.data[w->all.len - 1]);
+        sv_pool_discard(w, w->all.data[w->all.len - 1]);
     while (w->q_head) {
         sv_job_t *job = w->q_head;
         unqueue(w, job);
@@ -524,17 +394,17 @@ void *sv_worker_main(void *arg)
          * decides (inits that wait finish later, in sv_worker_inst_started). */
         w->booting = true;
         for (uint32_t i = 0; i < sh->cfg->instances; i++)
-            spawn(w);
+            sv_pool_spawn(w);
         w->booting = false;
         if (w->alive == 0) {
             snprintf(w->start_err.msg, sizeof w->start_err.msg, "no instance could start: %s",
                      w->last_failure[0] ? w->last_failure : "failed");
-            signal_started(w, -1);
+            sv_worker_signal_started(w, -1);
         } else if (w->starting == 0) {
-            open_listener(w);
+            sv_worker_listen(w);
         }
     } else {
-        open_listener(w);
+        sv_worker_listen(w);
     }
     /* A start that failed at once leaves nothing to run. */
     if (w->start_status >= 0)
@@ -546,6 +416,6 @@ void *sv_worker_main(void *arg)
     hx_server_free(w->srv);
     w->srv = NULL;
     if (w->start_status == 0)
-        signal_started(w, -1);
+        sv_worker_signal_started(w, -1);
     return NULL;
 }

@@ -1,0 +1,268 @@
+/*
+ * sv_instance.c — one instance's life: made (and init run), handed requests,
+ * its calls run, suspended and resumed, and freed.
+ *
+ * A call that suspends leaves the instance waiting; the WASI context's
+ * waker puts it on the worker's ready list, and the worker's idle handle
+ * resumes it on the next loop turn (never from inside the callback that
+ * woke it, so that a guest never runs nested in the HTTP server's
+ * callbacks). A guest that used up its time slice (the watchdog asked it to
+ * yield) goes on the ready list at once: it has nothing to wait for but
+ * its turn.
+ */
+#include "sv_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static void wake(void *ud)
+{
+    sv_inst_t *in = ud;
+    sv_worker_t *w = in->w;
+    if (in->ready)
+        return;
+    in->ready = true;
+    in->rnext = NULL;
+    if (w->ready_tail)
+        w->ready_tail->rnext = in;
+    else
+        w->ready_head = in;
+    w->ready_tail = in;
+    sv_worker_schedule(w);
+}
+
+sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
+{
+    const sv_shared_t *sh = w->sh;
+    sv_inst_t *in = wh_calloc(1, sizeof *in);
+    if (!in) {
+        wh_err(err, WH_NOMEM, -1, "out of memory");
+        return NULL;
+    }
+    in->w = w;
+    wh_arena_init(&in->arena, 1024);
+    if (!(in->ctx = wasi_ctx_new(&sh->cfg->wasi, &w->loop))) {
+        wh_err(err, WH_NOMEM, -1, "out of memory");
+        goto fail;
+    }
+    wasi_ctx_set_waker(in->ctx, wake, in);
+    if (w->client && hw_bind(in->ctx, w->client)) {
+        wh_err(err, WH_NOMEM, -1, "out of memory");
+        goto fail;
+    }
+    /* Serverless instances get the memory limit as a hard cap. Stateful
+     * ones are recycled after a request that left them past it
+     * (handle_done), so that a cache may outgrow it for a while; their hard
+     * cap is twice the limit, so that no instance takes the host's memory. */
+    uint64_t max = sh->cfg->max_memory;
+    cm_config_t cc = {
+        .fuel = -1,
+        .max_memory = sh->model == SV_MODEL_SERVERLESS || max > UINT64_MAX / 2 ? max : 2 * max,
+        .user = in->ctx,
+    };
+    wh_rc rc = cm_instantiate(sh->comp, sh->linker, &cc, &in->ci, err);
+    if (rc)
+        goto fail;
+    if (cm_instance_func(in->ci, sh->handle_name, &in->handle) ||
+        (sh->has_init && cm_instance_func(in->ci, sh->init_name, &in->init))) {
+        wh_err(err, WH_NOTFOUND, -1, "the instance lacks %s", sh->handle_name);
+        goto fail;
+    }
+    in->id = atomic_fetch_add(&((sv_shared_t *)sh)->next_id, 1) + 1;
+    w->alive++;
+    return in;
+fail:
+    cm_instance_free(in->ci);
+    wasi_ctx_free(in->ctx);
+    wh_arena_free(&in->arena);
+    wh_free(in);
+    return NULL;
+}
+
+void sv_inst_free(sv_inst_t *in)
+{
+    if (!in)
+        return;
+    sv_worker_t *w = in->w;
+    if (in->ready) { /* take it off the ready list */
+        sv_inst_t **p = &w->ready_head, *prev = NULL;
+        while (*p && *p != in) {
+            prev = *p;
+            p = &(*p)->rnext;
+        }
+        if (*p)
+            *p = in->rnext;
+        if (w->ready_tail == in)
+            w->ready_tail = prev;
+    }
+    cm_instance_free(in->ci);
+    wasi_ctx_free(in->ctx);
+    wh_arena_free(&in->arena);
+    w->alive--;
+    wh_free(in);
+}
+
+/* ---- calls ---- */
+
+static void set_running(sv_worker_t *w, wm_store_t *s, uint64_t deadline)
+{
+    uint32_t slice = w->sh->cfg->time_slice_ms;
+    pthread_mutex_lock(&w->mu);
+    w->running_store = s;
+    w->running_deadline = deadline;
+    w->running_slice_end = s && slice ? sv_now_ns() + (uint64_t)slice * 1000000u : 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void init_done(sv_inst_t *in, wh_rc rc, const cm_val_t *res, const wh_err_t *err)
+{
+    char why[320];
+    in->in_init = false;
+    if (rc == WH_OK && res->of.var.tag == 0) {
+        sv_pool_started(in->w, in, true, NULL);
+        return;
+    }
+    if (rc == WH_OK) {
+        const cm_val_t *msg = res->of.var.v;
+        snprintf(why, sizeof why, "init returned an error: %.*s",
+                 msg ? (int)(msg->of.str.len > 256 ? 256 : msg->of.str.len) : 0,
+                 msg ? msg->of.str.ptr : "");
+    } else {
+        snprintf(why, sizeof why, "init failed: %s", err->msg[0] ? err->msg : wh_rc_name(rc));
+    }
+    sv_pool_started(in->w, in, false, why);
+}
+
+static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
+{
+    sv_worker_t *w = in->w;
+    const sv_shared_t *sh = w->sh;
+    sv_job_t *job = in->job;
+    in->job = NULL;
+    int status = hw_exchange_finish(job->ex, rc);
+    job->ex = NULL;
+    if (rc != WH_OK)
+        sv_log("instance %" PRIu64 " request %" PRIu64 ": %s (%s)", in->id, in->seq,
+               err->msg[0] ? err->msg : wh_rc_name(rc),
+               status ? "answered with an error status" : "connection closed");
+    bool keep = sh->model == SV_MODEL_STATEFUL && rc == WH_OK &&
+                !(sh->cfg->max_requests && in->seq >= sh->cfg->max_requests) &&
+                !(sh->cfg->max_memory &&
+                  wm_store_memory_bytes(cm_instance_store(in->ci)) > sh->cfg->max_memory);
+    sv_job_done(job);
+    wh_arena_reset(&in->arena);
+    sv_pool_release(w, in, keep);
+}
+
+void sv_inst_run(sv_inst_t *in, bool resume)
+{
+    sv_worker_t *w = in->w;
+    wm_store_t *s = cm_instance_store(in->ci);
+    wh_err_t err = {0};
+    cm_val_t res = {0};
+    set_running(w, s, in->deadline_ns);
+    wh_rc rc;
+    if (resume) {
+        rc = cm_resume(in->ci, &err);
+    } else if (in->in_init) {
+        rc = cm_call(in->ci, in->init, NULL, &in->result, &in->arena, &err);
+    } else {
+        cm_val_t args[2] = {{.kind = CM_OWN}, {.kind = CM_OWN}};
+        args[0].of.handle.rep = in->req_rep;
+        args[1].of.handle.rep = in->out_rep;
+        rc = cm_call(in->ci, in->handle, args, &in->result, &in->arena, &err);
+    }
+    set_running(w, NULL, 0);
+    if (rc == WH_SUSPEND) {
+        in->suspended = true;
+        /* Its time slice ran out: the worker serves what else came (the
+         * loop turns, I/O first), then resumes it after the instances
+         * already waiting to run, round-robin. */
+        if (wm_store_yielded(s))
+            wake(in);
+        return;
+    }
+    in->suspended = false;
+    res = in->result;
+    if (rc == WH_INTERRUPTED)
+        snprintf(err.msg, sizeof err.msg, "the guest ran past its deadline (--timeout %u ms)",
+                 w->sh->cfg->timeout_ms);
+    if (in->in_init)
+        init_done(in, rc, &res, &err);
+    else
+        handle_done(in, rc, &err);
+}
+
+void sv_inst_start(sv_inst_t *in)
+{
+    if (!in->init) {
+        sv_pool_started(in->w, in, true, NULL);
+        return;
+    }
+    wm_store_t *s = cm_instance_store(in->ci);
+    wm_store_clear_interrupt(s);
+    wm_store_set_fuel(s, in->w->sh->cfg->fuel);
+    in->state = SV_INST_STARTING;
+    in->in_init = true;
+    /* init has the same deadline as a request */
+    uint32_t ms = in->w->sh->cfg->timeout_ms;
+    in->deadline_ns = ms ? sv_now_ns() + (uint64_t)ms * 1000000u : 0;
+    sv_inst_run(in, false);
+}
+
+void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
+{
+    sv_worker_t *w = in->w;
+    const sv_shared_t *sh = w->sh;
+    wh_err_t err = {0};
+    in->state = SV_INST_BUSY;
+    in->job = job;
+    job->inst = in;
+    in->seq++;
+    char id[24], seq[24];
+    hx_header_t extra[3];
+    size_t nextra = 0;
+    if (sh->cfg->debug_headers) {
+        snprintf(id, sizeof id, "%" PRIu64, in->id);
+        snprintf(seq, sizeof seq, "%" PRIu64, in->seq);
+        const char *model = sv_model_name(sh->model);
+        extra[0] = (hx_header_t){"wasmhttpd-instance", 18, id, strlen(id)};
+        extra[1] = (hx_header_t){"wasmhttpd-request-seq", 21, seq, strlen(seq)};
+        extra[2] = (hx_header_t){"wasmhttpd-model", 15, model, strlen(model)};
+        nextra = 3;
+    }
+    wh_rc rc = hw_exchange_new(in->ctx, job->req, extra, nextra, &job->ex, &in->req_rep,
+                               &in->out_rep, &err);
+    if (rc) {
+        sv_log("cannot start request on instance %" PRIu64 ": %s", in->id, err.msg);
+        hx_resp_abort(job->req);
+        job->req = NULL;
+        in->job = NULL;
+        sv_job_done(job);
+        sv_pool_release(w, in, sh->model == SV_MODEL_STATEFUL);
+        return;
+    }
+    /* The exchange paused or resumed the body (a body the client sends only
+     * after 100 Continue waits until the guest asks for it). */
+    if (job->body_ended)
+        hw_on_body_end(job->ex, NULL, 0);
+    wm_store_t *s = cm_instance_store(in->ci);
+    wm_store_clear_interrupt(s);
+    wm_store_set_fuel(s, sh->cfg->fuel);
+    in->deadline_ns = job->deadline_ns;
+    sv_inst_run(in, false);
+}
+
+void sv_inst_expire(sv_inst_t *in)
+{
+    wh_err_t err = {0};
+    snprintf(err.msg, sizeof err.msg, "the guest waited past its deadline (--timeout %u ms)",
+             in->w->sh->cfg->timeout_ms);
+    in->suspended = false;
+    cm_val_t none = {0};
+    if (in->in_init)
+        init_done(in, WH_INTERRUPTED, &none, &err);
+    else
+        handle_done(in, WH_INTERRUPTED, &err);
+}
