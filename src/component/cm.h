@@ -227,12 +227,25 @@ bool cm_linker_provides(const cm_linker_t *l, const cm_component_t *c, uint32_t 
 
 /* ---- Instances ---- */
 
+/* What the linker gives a component's root imports, looked up and
+ * type-checked once (like wasmtime's InstancePre), so that instantiating
+ * does no name lookups or type comparisons for them. Read-only once made:
+ * shared by every instance and thread. The component and the linker must
+ * outlive it, and the linker must not change after. An import the linker
+ * does not provide is not an error here: instantiating still reports it. */
+typedef struct cm_prepared cm_prepared_t;
+wh_rc cm_prepare(const cm_component_t *c, const cm_linker_t *l, cm_prepared_t **out,
+                 wh_err_t *err);
+void cm_prepared_free(cm_prepared_t *p);
+
 typedef struct {
     int64_t fuel;           /* per call; negative: unlimited */
     uint64_t max_memory;    /* bytes of linear memory; 0: no limit beyond the module's */
     void *user;             /* the embedder's, for host functions (cm_instance_user);
                                set before instantiation, since start functions may
                                already call imports */
+    const cm_prepared_t *prepared; /* made by cm_prepare for the same component
+                                      and linker, or NULL */
 } cm_config_t;
 
 /* Instantiates c with the host functions of l (which may be NULL when the

@@ -43,10 +43,9 @@ static wh_rc nomem(scope *s)
 
 static const char *sort_name(uint8_t sort)
 {
-    static const char *const names[] = {"core func",   "core table", "core memory",
-                                        "core global", "core type",  "core module",
-                                        "core instance", "func",     "value",
-                                        "type",        "component",  "instance"};
+    static const char *const names[] = {"core func", "core table",  "core memory",   "core global",
+                                        "core type", "core module", "core instance", "func",
+                                        "value",     "type",        "component",     "instance"};
     return sort < CM_NSORTS ? names[sort] : "item";
 }
 
@@ -91,10 +90,14 @@ static bool rinst_find(const cm__rinst *ri, const char *name, uint8_t *sort, voi
 static uint8_t core_sort_of(uint8_t kind)
 {
     switch (kind) {
-    case WM_EXTERN_FUNC: return CM_SORT_CORE_FUNC;
-    case WM_EXTERN_TABLE: return CM_SORT_CORE_TABLE;
-    case WM_EXTERN_MEMORY: return CM_SORT_CORE_MEMORY;
-    default: return CM_SORT_CORE_GLOBAL;
+    case WM_EXTERN_FUNC:
+        return CM_SORT_CORE_FUNC;
+    case WM_EXTERN_TABLE:
+        return CM_SORT_CORE_TABLE;
+    case WM_EXTERN_MEMORY:
+        return CM_SORT_CORE_MEMORY;
+    default:
+        return CM_SORT_CORE_GLOBAL;
     }
 }
 
@@ -103,10 +106,18 @@ static wm_extern_t core_item(scope *s, uint8_t sort, uint32_t index)
     wm_extern_t e = {0};
     void *p = s->items[sort][index];
     switch (sort) {
-    case CM_SORT_CORE_FUNC: e.kind = WM_EXTERN_FUNC, e.of.func = p; break;
-    case CM_SORT_CORE_TABLE: e.kind = WM_EXTERN_TABLE, e.of.table = p; break;
-    case CM_SORT_CORE_MEMORY: e.kind = WM_EXTERN_MEMORY, e.of.memory = p; break;
-    default: e.kind = WM_EXTERN_GLOBAL, e.of.global = p; break;
+    case CM_SORT_CORE_FUNC:
+        e.kind = WM_EXTERN_FUNC, e.of.func = p;
+        break;
+    case CM_SORT_CORE_TABLE:
+        e.kind = WM_EXTERN_TABLE, e.of.table = p;
+        break;
+    case CM_SORT_CORE_MEMORY:
+        e.kind = WM_EXTERN_MEMORY, e.of.memory = p;
+        break;
+    default:
+        e.kind = WM_EXTERN_GLOBAL, e.of.global = p;
+        break;
     }
     return e;
 }
@@ -114,10 +125,14 @@ static wm_extern_t core_item(scope *s, uint8_t sort, uint32_t index)
 static void *extern_ptr(const wm_extern_t *e)
 {
     switch (e->kind) {
-    case WM_EXTERN_FUNC: return e->of.func;
-    case WM_EXTERN_TABLE: return e->of.table;
-    case WM_EXTERN_MEMORY: return e->of.memory;
-    default: return e->of.global;
+    case WM_EXTERN_FUNC:
+        return e->of.func;
+    case WM_EXTERN_TABLE:
+        return e->of.table;
+    case WM_EXTERN_MEMORY:
+        return e->of.memory;
+    default:
+        return e->of.global;
     }
 }
 
@@ -154,21 +169,123 @@ static wh_rc resolve_opts(scope *s, const cm__opts *o, cm__ropts *out)
 
 /* ---- imports ---- */
 
-static wh_rc host_func(scope *s, const char *iface, const cm__decl *d, cm_func_t **out)
+/* What the linker has for a function import: looked up and type-checked;
+ * NULL with err set when it has nothing fitting. */
+static const cm__lfunc *lookup_func(const cm_linker_t *l, const char *iface, const cm__decl *d,
+                                    wh_err_t *err)
 {
-    const cm_linker_t *l = s->inst->linker;
     cm__iface *f = l ? cm__linker_iface(l, iface) : NULL;
     const cm__lfunc *lf = f ? cm__linker_func(f, d->name) : NULL;
     if (!lf) {
         if (*iface)
-            return wh_err(s->err, WH_UNLINKABLE, -1, "%s#%s is not provided by the host", iface,
-                          d->name);
-        return wh_err(s->err, WH_UNLINKABLE, -1, "%s is not provided by the host", d->name);
+            wh_err(err, WH_UNLINKABLE, -1, "%s#%s is not provided by the host", iface, d->name);
+        else
+            wh_err(err, WH_UNLINKABLE, -1, "%s is not provided by the host", d->name);
+        return NULL;
     }
     char why[160];
-    if (!cm__functype_eq(d->desc.func, lf->type, why, sizeof why))
-        return wh_err(s->err, WH_UNLINKABLE, -1, "%s%s%s has another type than the host's: %s",
-                      iface, *iface ? "#" : "", d->name, why);
+    if (!cm__functype_eq(d->desc.func, lf->type, why, sizeof why)) {
+        wh_err(err, WH_UNLINKABLE, -1, "%s%s%s has another type than the host's: %s", iface,
+               *iface ? "#" : "", d->name, why);
+        return NULL;
+    }
+    return lf;
+}
+
+static const cm__lres *lookup_resource(const cm_linker_t *l, const char *iface, const cm__decl *d,
+                                       wh_err_t *err)
+{
+    cm__iface *f = l ? cm__linker_iface(l, iface) : NULL;
+    const cm__lres *lr = f ? cm__linker_resource(f, d->name) : NULL;
+    if (!lr)
+        wh_err(err, WH_UNLINKABLE, -1, "%s#%s (resource) is not provided by the host", iface,
+               d->name);
+    return lr;
+}
+
+/* ---- imports resolved once (cm_prepare) ---- */
+
+/* Per root import: what the linker gives it (an instance: one entry per
+ * export of its type, NULL where the linker has nothing). */
+typedef struct {
+    const void **items; /* cm__lfunc or cm__lres */
+    uint32_t n;
+} prep_import;
+
+struct cm_prepared {
+    const cm_component_t *comp;
+    const cm_linker_t *linker;
+    prep_import *imports; /* one per root import */
+    wh_arena_t arena;
+};
+
+wh_rc cm_prepare(const cm_component_t *c, const cm_linker_t *l, cm_prepared_t **out, wh_err_t *err)
+{
+    *out = NULL;
+    cm_prepared_t *p = wh_calloc(1, sizeof *p);
+    if (!p)
+        return wh_err(err, WH_NOMEM, -1, "out of memory");
+    p->comp = c;
+    p->linker = l;
+    wh_arena_init(&p->arena, 4096);
+    const cm__comp *root = c->root;
+    if (!(p->imports = wh_arena_calloc(&p->arena, (root->nimports + 1) * sizeof *p->imports)))
+        goto nomem;
+    for (uint32_t i = 0; i < root->nimports; i++) {
+        const cm__decl *d = &root->imports[i];
+        wh_err_t ignored;
+        if (d->desc.kind == CM_EXTERN_FUNC) {
+            if (!(p->imports[i].items = wh_arena_calloc(&p->arena, sizeof(void *))))
+                goto nomem;
+            p->imports[i].items[0] = lookup_func(l, "", d, &ignored);
+            p->imports[i].n = 1;
+        } else if (d->desc.kind == CM_EXTERN_INSTANCE) {
+            const cm_instancetype_t *it = d->desc.instance;
+            if (!(p->imports[i].items = wh_arena_calloc(&p->arena, (it->n + 1) * sizeof(void *))))
+                goto nomem;
+            p->imports[i].n = it->n;
+            for (uint32_t k = 0; k < it->n; k++) {
+                const cm__decl *e = &it->exports[k];
+                if (e->desc.kind == CM_EXTERN_FUNC)
+                    p->imports[i].items[k] = lookup_func(l, d->name, e, &ignored);
+                else if (e->desc.kind == CM_EXTERN_TYPE && e->desc.resource)
+                    p->imports[i].items[k] = lookup_resource(l, d->name, e, &ignored);
+            }
+        }
+    }
+    *out = p;
+    return WH_OK;
+nomem:
+    cm_prepared_free(p);
+    return wh_err(err, WH_NOMEM, -1, "out of memory");
+}
+
+void cm_prepared_free(cm_prepared_t *p)
+{
+    if (!p)
+        return;
+    wh_arena_free(&p->arena);
+    wh_free(p);
+}
+
+/* What cm_prepare found for export k of root import imp (or the import
+ * itself, k 0, for a function); NULL when there is nothing prepared. */
+static const void *prepared(scope *s, uint32_t imp, uint32_t k)
+{
+    const cm_prepared_t *p = s->inst->cfg.prepared;
+    if (!p || p->comp != s->inst->comp || p->linker != s->inst->linker || imp == UINT32_MAX ||
+        k >= p->imports[imp].n)
+        return NULL;
+    return p->imports[imp].items[k];
+}
+
+/* imp, k: where the import is (see prepared), imp UINT32_MAX when unknown. */
+static wh_rc host_func(scope *s, const char *iface, const cm__decl *d, uint32_t imp, uint32_t k,
+                       cm_func_t **out)
+{
+    const cm__lfunc *lf = prepared(s, imp, k);
+    if (!lf && !(lf = lookup_func(s->inst->linker, iface, d, s->err)))
+        return s->err ? s->err->code : WH_UNLINKABLE;
     cm_func_t *fn = cm__func_new(s->inst);
     if (!fn)
         return nomem(s);
@@ -181,19 +298,16 @@ static wh_rc host_func(scope *s, const char *iface, const cm__decl *d, cm_func_t
     return WH_OK;
 }
 
-static wh_rc host_resource(scope *s, const char *iface, const cm__decl *d)
+static wh_rc host_resource(scope *s, const char *iface, const cm__decl *d, uint32_t imp, uint32_t k)
 {
     /* An export "(type (eq T))" of a resource an earlier import defined
      * (filesystem/types re-exporting wasi:io/error's error) is that same
      * resource, already bound: not a new one the host must provide. */
     if (s->inst->res_bind[d->desc.resource->id] != UINT32_MAX)
         return WH_OK;
-    const cm_linker_t *l = s->inst->linker;
-    cm__iface *f = l ? cm__linker_iface(l, iface) : NULL;
-    const cm__lres *lr = f ? cm__linker_resource(f, d->name) : NULL;
-    if (!lr)
-        return wh_err(s->err, WH_UNLINKABLE, -1, "%s#%s (resource) is not provided by the host",
-                      iface, d->name);
+    const cm__lres *lr = prepared(s, imp, k);
+    if (!lr && !(lr = lookup_resource(s->inst->linker, iface, d, s->err)))
+        return s->err ? s->err->code : WH_UNLINKABLE;
     uint32_t rt;
     TRY(new_rres(s, lr->res.name, &rt));
     s->inst->rres.data[rt].host_dtor = lr->dtor;
@@ -201,8 +315,9 @@ static wh_rc host_resource(scope *s, const char *iface, const cm__decl *d)
     return bind_resource(s, d->desc.resource, rt);
 }
 
-/* An imported instance at the root: its functions and resources from the host. */
-static wh_rc import_instance(scope *s, const cm__decl *d, cm__rinst **out)
+/* An imported instance at the root (import number imp): its functions and
+ * resources from the host. */
+static wh_rc import_instance(scope *s, const cm__decl *d, uint32_t imp, cm__rinst **out)
 {
     const cm_instancetype_t *it = d->desc.instance;
     cm__rinst *ri = cm__ialloc(s->inst, sizeof *ri);
@@ -217,14 +332,14 @@ static wh_rc import_instance(scope *s, const cm__decl *d, cm__rinst **out)
     for (uint32_t i = 0; i < it->n; i++) {
         const cm__decl *e = &it->exports[i];
         if (e->desc.kind == CM_EXTERN_TYPE && e->desc.resource)
-            TRY(host_resource(s, d->name, e));
+            TRY(host_resource(s, d->name, e, imp, i));
     }
     for (uint32_t i = 0; i < it->n; i++) {
         const cm__decl *e = &it->exports[i];
         ri->names[ri->n] = e->name;
         if (e->desc.kind == CM_EXTERN_FUNC) {
             cm_func_t *fn;
-            TRY(host_func(s, d->name, e, &fn));
+            TRY(host_func(s, d->name, e, imp, i, &fn));
             ri->sorts[ri->n] = CM_SORT_FUNC;
             ri->items[ri->n++] = fn;
         } else if (e->desc.kind == CM_EXTERN_TYPE) {
@@ -255,12 +370,12 @@ static wh_rc do_import(scope *s, const cm__def *d)
     if (!s->parent) {
         switch (decl->desc.kind) {
         case CM_EXTERN_INSTANCE:
-            return import_instance(s, decl, (cm__rinst **)slot);
+            return import_instance(s, decl, d->u.import, (cm__rinst **)slot);
         case CM_EXTERN_FUNC:
-            return host_func(s, "", decl, (cm_func_t **)slot);
+            return host_func(s, "", decl, d->u.import, 0, (cm_func_t **)slot);
         case CM_EXTERN_TYPE:
             if (decl->desc.resource)
-                return host_resource(s, "", decl);
+                return host_resource(s, "", decl, UINT32_MAX, 0);
             return WH_OK;
         default:
             return wh_err(s->err, WH_UNLINKABLE, -1,
@@ -268,8 +383,8 @@ static wh_rc do_import(scope *s, const cm__def *d)
                           decl->name);
         }
     }
-    const cm__named *a = s->arg_of_import ? &s->args[s->arg_of_import[d->u.import]]
-                                          : find_arg(s, decl->name);
+    const cm__named *a =
+        s->arg_of_import ? &s->args[s->arg_of_import[d->u.import]] : find_arg(s, decl->name);
     if (!a)
         return wh_err(s->err, WH_UNLINKABLE, -1, "nested component import %s has no argument",
                       decl->name);
@@ -301,7 +416,8 @@ static wh_rc core_instantiate(scope *s, const cm__def *d)
     wh_rc rc = WH_OK;
     const uint32_t *res = d->u.inst.resolved;
     for (uint32_t i = 0; i < n && !rc && res; i++) {
-        const cm__coreinst *from = s->items[CM_SORT_CORE_INSTANCE][d->u.inst.args[res[2 * i]].index];
+        const cm__coreinst *from =
+            s->items[CM_SORT_CORE_INSTANCE][d->u.inst.args[res[2 * i]].index];
         if (!coreinst_at(from, res[2 * i + 1], &imports[i]))
             res = NULL; /* the wiring differs from what was resolved: look up by name */
     }

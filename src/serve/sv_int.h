@@ -28,6 +28,7 @@ typedef struct {
     const sv_config_t *cfg;
     sv_model model;
     cm_linker_t *linker;
+    cm_prepared_t *prepared; /* the component's imports, resolved once */
     char handle_name[160], init_name[160];
     bool has_init;
     atomic_uint_fast64_t next_id; /* instance ids, unique for the server's life */

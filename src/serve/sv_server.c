@@ -194,7 +194,7 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     if (!(sh.linker = cm_linker_new()))
         return wh_err(err, WH_NOMEM, -1, "out of memory");
     if ((rc = wasi_link(sh.linker, err)) || (rc = hw_link(sh.linker, err)) ||
-        (rc = check_instantiate(&sh, err))) {
+        (rc = check_instantiate(&sh, err)) || (rc = cm_prepare(c, sh.linker, &sh.prepared, err))) {
         cm_linker_free(sh.linker);
         return rc;
     }
@@ -273,6 +273,7 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         if (i < started)
             sv_worker_free(&workers[i]);
     wh_free(workers);
+    cm_prepared_free(sh.prepared);
     cm_linker_free(sh.linker);
     if (!rc)
         sv_log("stopped");

@@ -71,3 +71,67 @@ TH_TEST(suspend_through_a_component_call)
     cm_linker_free(l);
     cm_component_free(c);
 }
+
+static wh_rc times_100(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
+{
+    *result = (cm_val_t){.kind = CM_U32, .of.u = args[0].of.u * 100};
+    return WH_OK;
+}
+
+/* Imports resolved once (cm_prepare) give instances the same host
+ * functions as resolving them each time; a preparation made for another
+ * linker is not used; a linker that lacks an import is still refused. */
+TH_TEST(prepared_imports)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/suspend.wasm", WH_TEST_COMPONENT_DIR);
+    uint8_t *bytes;
+    size_t len;
+    wh_err_t err;
+    if (!TH_EQ(wh_read_file(path, &bytes, &len, &err), WH_OK))
+        return;
+    cm_component_t *c;
+    TH_EQ(cm_component_load(bytes, len, &c, &err), WH_OK);
+    wh_free(bytes);
+    waiter w = {0};
+    cm_linker_t *l = cm_linker_new(), *l2 = cm_linker_new(), *empty = cm_linker_new();
+    TH_EQ(cm_linker_define_func(l, "", "wait", "func(n: u32) -> u32", wait_fn, &w, &err), WH_OK);
+    TH_EQ(cm_linker_define_func(l2, "", "wait", "func(n: u32) -> u32", times_100, NULL, &err),
+          WH_OK);
+    cm_prepared_t *pre = NULL, *pre_empty = NULL;
+    TH_EQ(cm_prepare(c, l, &pre, &err), WH_OK);
+    TH_EQ(cm_prepare(c, empty, &pre_empty, &err), WH_OK); /* not an error yet */
+    wh_arena_t arena;
+    wh_arena_init(&arena, 0);
+    cm_val_t arg = {.kind = CM_U32, .of.u = 4}, res = {0};
+    cm_func_t *f;
+    /* prepared, with its own linker: the host function of l */
+    cm_config_t cc = {.fuel = -1, .prepared = pre};
+    cm_instance_t *inst = NULL;
+    TH_EQ(cm_instantiate(c, l, &cc, &inst, &err), WH_OK);
+    if (inst && TH_EQ(cm_instance_func(inst, "run", &f), WH_OK)) {
+        TH_EQ(cm_call(inst, f, &arg, &res, &arena, &err), WH_OK);
+        TH_EQ(res.of.u, 41);
+        TH_EQ(w.calls, 1);
+    }
+    cm_instance_free(inst);
+    /* the same preparation with another linker: ignored, l2's function */
+    TH_EQ(cm_instantiate(c, l2, &cc, &inst, &err), WH_OK);
+    if (inst && TH_EQ(cm_instance_func(inst, "run", &f), WH_OK)) {
+        TH_EQ(cm_call(inst, f, &arg, &res, &arena, &err), WH_OK);
+        TH_EQ(res.of.u, 401);
+        TH_EQ(w.calls, 1);
+    }
+    cm_instance_free(inst);
+    /* a linker without the import, prepared or not: refused, named */
+    cc.prepared = pre_empty;
+    TH_EQ(cm_instantiate(c, empty, &cc, &inst, &err), WH_UNLINKABLE);
+    TH_HAS(err.msg, "wait is not provided by the host");
+    wh_arena_free(&arena);
+    cm_prepared_free(pre);
+    cm_prepared_free(pre_empty);
+    cm_linker_free(l);
+    cm_linker_free(l2);
+    cm_linker_free(empty);
+    cm_component_free(c);
+}
