@@ -108,3 +108,59 @@ TH_TEST(image_not_for_small_data)
     wm_module_free(m);
     wh_free(bytes);
 }
+
+/* Entries in a /proc/self directory or lines of a /proc/self file. */
+static long count_fds(void)
+{
+    long n = 0;
+    char path[64];
+    for (int fd = 0; fd < 4096; fd++) {
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            n++;
+            fclose(f);
+        }
+    }
+    return n;
+}
+
+static long count_maps(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    long n = 0;
+    for (int c; (c = fgetc(f)) != EOF;)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* Many instances of an imaged module, each made, written and freed: no
+ * file descriptor and no mapping is left behind. */
+TH_TEST(image_no_fd_or_mapping_leaks)
+{
+    wm_set_data_image_min(0);
+    uint8_t *bytes;
+    wm_module_t *m = load("data_image", &bytes);
+    wm_set_data_image_min(64 * 1024);
+    if (!m || !TH_OK(m->has_image))
+        return;
+    long fds = count_fds(), maps = count_maps();
+    wh_rc rc = WH_OK;
+    for (int i = 0; i < 100000 && rc == WH_OK; i++) {
+        wm_store_t *s = wm_store_new(NULL);
+        wm_instance_t *inst;
+        wh_err_t e;
+        rc = wm_instantiate(s, m, NULL, 0, &inst, &e);
+        if (rc == WH_OK)
+            call(s, inst, "store8", 2, i & 0xffff, 1, &rc);
+        wm_store_free(s);
+    }
+    TH_EQ(rc, WH_OK);
+    TH_EQ(count_fds(), fds);
+    TH_EQ(count_maps(), maps);
+    wm_module_free(m);
+    wh_free(bytes);
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The serverless contract, tested from outside: no request sees what an
+earlier one wrote. tests/http/guests/isolation.c writes a secret over 32
+pages of its initialised data (mapped from the data image) and its heap,
+after checking that none of an earlier request's secret is there.
+
+    isolation_test.py [--sanitized] WASMHTTPD ISOLATION.wasm
+
+Serverless on two workers, many requests from several clients at once:
+every answer is "clean". Stateful, one instance: the second request finds
+the first one's secret ("dirty"), which shows that the check sees it.
+Ends with "N passed, N failed".
+"""
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from whtest import Serve, check, sanitizer_reports, take_flag  # noqa: E402
+
+args = sys.argv[1:]
+SANITIZED = take_flag(args, "--sanitized")
+if len(args) != 2:
+    sys.exit(__doc__)
+BIN, GUEST = args
+REQUESTS = 600 if SANITIZED else 3000
+CLIENTS = 8
+results = {"passed": 0, "failed": 0}
+
+
+def case(name, fn):
+    try:
+        fn()
+        results["passed"] += 1
+        print(f"ok   {name}", flush=True)
+    except Exception as e:  # noqa: BLE001 - any failure is the case's
+        results["failed"] += 1
+        print(f"FAIL {name}: {e}", flush=True)
+
+
+def serverless():
+    s = Serve(BIN, ["--instance-model", "serverless", "--workers", "2", GUEST])
+    answers = {}
+    lock = threading.Lock()
+
+    def client(n):
+        c = s.conn()
+        for _ in range(n):
+            st, _, body = s.request("GET", "/", conn=c)
+            with lock:
+                answers[(st, body)] = answers.get((st, body), 0) + 1
+        c.close()
+
+    try:
+        threads = [threading.Thread(target=client, args=(REQUESTS // CLIENTS,))
+                   for _ in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+    finally:
+        s.stop()
+    want = (200, b"clean\n")
+    total = sum(answers.values())
+    check(total == REQUESTS // CLIENTS * CLIENTS, f"{total} answers of {REQUESTS}")
+    check(set(answers) == {want}, f"answers other than clean: {answers}")
+    check(not sanitizer_reports(s.output()), s.output()[-3000:])
+
+
+def stateful():
+    s = Serve(BIN, ["--instance-model", "stateful", "--workers", "1", "--instances", "1", GUEST])
+    try:
+        first = s.get("/")
+        second = s.get("/")
+    finally:
+        s.stop()
+    check(first[:1] == (200,) and first[2] == b"clean\n", f"first: {first}")
+    check(second[0] == 200 and second[2].startswith(b"dirty page 0"), f"second: {second}")
+
+
+case(f"serverless, 2 workers, {REQUESTS} requests from {CLIENTS} clients: all clean", serverless)
+case("stateful, one instance: the second request sees the first one's secret", stateful)
+print(f"{results['passed']} passed, {results['failed']} failed")
+sys.exit(1 if results["failed"] else 0)
