@@ -13,7 +13,7 @@ pkgs=(
   libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libssl-dev
   openssl iproute2                   # outbound tests: a TLS back end, a network namespace
   nodejs npm                         # jco, componentize-js; node is also a bench peer
-  nginx wrk                          # bench peers
+  nginx wrk gnuplot-nox              # bench peers; plots
   curl                               # HTTP tests
   python3
 )
