@@ -246,6 +246,8 @@ typedef struct {
                                already call imports */
     const cm_prepared_t *prepared; /* made by cm_prepare for the same component
                                       and linker, or NULL */
+    wm_pool_t *pool;        /* stacks and memories to reuse (wm.h; the calling
+                               thread's), or NULL */
 } cm_config_t;
 
 /* Instantiates c with the host functions of l (which may be NULL when the

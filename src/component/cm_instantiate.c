@@ -699,7 +699,7 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     wh_arena_init(&inst->arena, 8192);
     for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
         wh_arena_init(&inst->call_arenas[i], 4096);
-    wm_store_config_t scfg = {.max_memory = inst->cfg.max_memory};
+    wm_store_config_t scfg = {.max_memory = inst->cfg.max_memory, .pool = inst->cfg.pool};
     inst->store = wm_store_new(&scfg);
     if (inst->store && inst->cfg.fuel >= 0)
         wm_store_set_fuel(inst->store, inst->cfg.fuel);

@@ -61,6 +61,7 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
         .max_memory = sh->model == SV_MODEL_SERVERLESS || max > UINT64_MAX / 2 ? max : 2 * max,
         .user = in->ctx,
         .prepared = sh->prepared,
+        .pool = w->pool,
     };
     wh_rc rc = cm_instantiate(sh->comp, sh->linker, &cc, &in->ci, err);
     if (rc)

@@ -84,6 +84,7 @@ struct sv_worker {
     uv_timer_t tick;   /* deadlines of queued and waiting requests, idle recycling */
     hx_server_t *srv;
     hw_client_t *client; /* outbound HTTP of its instances, or NULL */
+    wm_pool_t *pool;     /* stacks and memories its instances reuse, or NULL */
     /* instances */
     uint32_t alive;          /* instances existing (both models) */
     uint32_t starting;       /* stateful: instances being made */

@@ -329,6 +329,8 @@ static void close_all(sv_worker_t *w)
     }
     hw_client_free(w->client); /* after the instances, which use it */
     w->client = NULL;
+    wm_pool_free(w->pool); /* idem */
+    w->pool = NULL;
     uv_close((uv_handle_t *)&w->tick, closed_nothing);
     uv_close((uv_handle_t *)&w->resumer, closed_nothing);
     uv_close((uv_handle_t *)&w->stop, closed_nothing);
@@ -386,6 +388,10 @@ void *sv_worker_main(void *arg)
     uv_idle_init(&w->loop, &w->resumer);
     uv_timer_init(&w->loop, &w->tick);
     uv_timer_start(&w->tick, on_tick, TICK_MS, TICK_MS);
+    /* Serverless instances come and go with each request: their stacks and
+     * memories are reused (a NULL pool only costs speed). */
+    if (sh->model == SV_MODEL_SERVERLESS)
+        w->pool = wm_pool_new(sh->cfg->instances < 64 ? sh->cfg->instances : 64);
     if (sh->cfg->outbound && hw_client_new(sh->cfg->outbound, &w->loop, &w->client, NULL))
         sv_log("worker %u: outbound HTTP is unavailable (out of memory): requests are denied",
                w->index);

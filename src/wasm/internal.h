@@ -226,6 +226,9 @@ struct wm_memory {
     uint64_t size;        /* current size in bytes */
     wm_limits_t limits;   /* min is the current page count */
     size_t reserved;      /* bytes of address space reserved */
+    size_t accessible;    /* bytes from base made readable (at least size: a
+                             pooled reservation may have more, all zero) */
+    bool imaged;          /* [0, size) maps a data image (wm_image.c) */
     wm_store_t *store;    /* for the store's memory limit */
 };
 
@@ -281,6 +284,8 @@ struct wm_store {
     WH_VEC(wm_table_t *) tables;
     WH_VEC(wm_instance_t *) instances;
 
+    wm_pool_t *pool; /* where the stack and memories go back, or NULL */
+
     /* execution state */
     wm_slot *stack, *stack_end;
     wm__frame *frames, *frames_end;
@@ -315,6 +320,13 @@ void *wm__store_alloc(wm_store_t *s, size_t n);
 /* Runs f with its arguments in base[0..] (on the store's stack), leaving
  * the results there. Returns WH_OK, WH_SUSPEND, or a trap code with err set. */
 wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err);
+/* The pool (wm_pool.c): a stack or a memory reservation to reuse (NULL:
+ * none fits), and giving them back (false: the caller unmaps it). */
+wm_slot *wm__pool_take_stack(wm_pool_t *p, size_t bytes);
+bool wm__pool_give_stack(wm_pool_t *p, wm_slot *base, size_t bytes);
+uint8_t *wm__pool_take_memory(wm_pool_t *p, size_t reserved, size_t size, size_t *accessible);
+bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m);
+
 /* The bits of wm_store_t.interrupt: stop the call (a deadline), or
  * suspend it so that others may run (a time slice ended). */
 enum { WM__STOP = 1, WM__YIELD = 2 };

@@ -163,6 +163,16 @@ bool wm_module_export(const wm_module_t *m, uint32_t i, wm_externdesc_t *out);
 
 /* ---- Stores ---- */
 
+/* A pool of value stacks and memory reservations that stores reuse instead
+ * of mapping new ones (wm_pool.c): for a host that makes and frees stores
+ * at a high rate. A memory comes back zeroed, so nothing a store wrote is
+ * seen by the next. Holds at most max of each. Not thread-safe: the stores
+ * that use a pool are made and freed on the pool's thread, and freed
+ * before it. */
+typedef struct wm_pool wm_pool_t;
+wm_pool_t *wm_pool_new(uint32_t max);
+void wm_pool_free(wm_pool_t *p);
+
 typedef struct {
     uint32_t stack_slots; /* value stack size in 8-byte slots; 0 = default (1 Mi) */
     uint32_t max_frames;  /* call depth limit; 0 = default (10,000... see wm_store.c) */
@@ -170,6 +180,7 @@ typedef struct {
                              limit. memory.grow past it returns -1 (as for a memory's
                              maximum); a module whose initial memory exceeds it does
                              not instantiate. */
+    wm_pool_t *pool;      /* reuse stacks and memories from it, or NULL */
 } wm_store_config_t;
 
 /* cfg may be NULL for the defaults. NULL when out of memory. */

@@ -36,15 +36,19 @@ wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim)
     if (!m)
         return NULL;
     size_t reserve = (size_t)maxp * WM_PAGE_SIZE + GUARD_BYTES;
-    void *base =
-        mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (base == MAP_FAILED)
-        return NULL;
     size_t size = (size_t)lim.min * WM_PAGE_SIZE;
-    if (size && mprotect(base, size, PROT_READ | PROT_WRITE)) {
-        munmap(base, reserve);
-        return NULL;
+    size_t accessible = size;
+    void *base = wm__pool_take_memory(s->pool, reserve, size, &accessible);
+    if (!base) {
+        base = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base == MAP_FAILED)
+            return NULL;
+        if (size && mprotect(base, size, PROT_READ | PROT_WRITE)) {
+            munmap(base, reserve);
+            return NULL;
+        }
     }
+    m->accessible = accessible; /* a pooled slot may have more, all zero */
     m->base = base;
     m->size = size;
     m->reserved = reserve;
@@ -75,8 +79,11 @@ int64_t wm_memory_grow(wm_memory_t *m, uint64_t delta)
         return -1;
     if (delta) {
         size_t add = (size_t)delta * WM_PAGE_SIZE;
-        if (mprotect(m->base + m->size, add, PROT_READ | PROT_WRITE))
-            return -1;
+        if (m->size + add > m->accessible) {
+            if (mprotect(m->base + m->size, add, PROT_READ | PROT_WRITE))
+                return -1;
+            m->accessible = m->size + add;
+        }
         m->size += add;
         s->mem_used += add;
         m->limits.min = old + delta;
@@ -99,7 +106,8 @@ static uint64_t table_max(const wm_tabletype_t *t)
 
 wm_table_t *wm_table_new(wm_store_t *s, wm_tabletype_t type, void *init)
 {
-    if ((type.elem != WM_FUNCREF && type.elem != WM_EXTERNREF) || type.limits.min > table_max(&type))
+    if ((type.elem != WM_FUNCREF && type.elem != WM_EXTERNREF) ||
+        type.limits.min > table_max(&type))
         return NULL;
     if (!wh_vec_reserve(&s->tables, 1))
         return NULL;

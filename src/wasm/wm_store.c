@@ -22,9 +22,12 @@ wm_store_t *wm_store_new(const wm_store_config_t *cfg)
     atomic_init(&s->interrupt, 0);
     s->fuel = -1;
     s->mem_limit = cfg ? cfg->max_memory : 0;
+    s->pool = cfg ? cfg->pool : NULL;
     size_t bytes = (size_t)slots * sizeof(wm_slot);
-    void *stack = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+    void *stack = wm__pool_take_stack(s->pool, bytes);
+    if (!stack)
+        stack = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (stack == MAP_FAILED)
         goto fail;
     s->stack = stack;
@@ -46,15 +49,17 @@ void wm_store_free(wm_store_t *s)
         return;
     for (uint32_t i = 0; i < s->memories.len; i++) {
         wm_memory_t *m = s->memories.data[i];
-        munmap(m->base, m->reserved);
+        if (!wm__pool_give_memory(s->pool, m))
+            munmap(m->base, m->reserved);
     }
     for (uint32_t i = 0; i < s->tables.len; i++)
         wh_free(s->tables.data[i]->elems);
     wh_vec_free(&s->memories);
     wh_vec_free(&s->tables);
     wh_vec_free(&s->instances);
-    if (s->stack)
-        munmap(s->stack, (size_t)(s->stack_end - s->stack) * sizeof(wm_slot));
+    size_t stack_bytes = (size_t)(s->stack_end - s->stack) * sizeof(wm_slot);
+    if (s->stack && !wm__pool_give_stack(s->pool, s->stack, stack_bytes))
+        munmap(s->stack, stack_bytes);
     wh_free(s->frames);
     wh_arena_free(&s->arena);
     wh_free(s);

@@ -1,0 +1,115 @@
+/*
+ * wm_pool.c — what stores may reuse instead of mapping and unmapping it:
+ * value stacks and the address-space reservations of linear memories. A
+ * serverless host makes and frees a store per request; without a pool each
+ * one costs an mmap of its stack and of its memory's reservation, an
+ * munmap of both, and page faults on every page it touches.
+ *
+ * A memory goes back to the pool reset: its accessible pages are zeroed in
+ * place (memset) when they are few (KEEP_RESIDENT), so they stay mapped and
+ * the next store does not fault on them; otherwise they are dropped with
+ * MADV_DONTNEED (zero-fill on next touch, the mapping kept). Either way the
+ * next store finds zeroes, exactly as in a fresh mapping: nothing one store
+ * wrote is seen by another. A memory that holds a data image (a private
+ * file mapping, whose dropped pages would come back from the file) is not
+ * pooled. A stack needs no reset: no frame is read before it is written.
+ *
+ * Invariant: a slot's pages [0, resident) are readable, writable and zero;
+ * the rest of its reservation is PROT_NONE. Not thread-safe: one pool per
+ * thread, used by the stores of that thread only.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+enum { KEEP_RESIDENT = 256 * 1024 };
+
+typedef struct {
+    uint8_t *base;
+    size_t reserved, resident;
+} slot;
+
+typedef struct {
+    wm_slot *base;
+    size_t bytes;
+} stack;
+
+struct wm_pool {
+    uint32_t max;
+    WH_VEC(slot) memories;
+    WH_VEC(stack) stacks;
+};
+
+wm_pool_t *wm_pool_new(uint32_t max)
+{
+    wm_pool_t *p = wh_calloc(1, sizeof *p);
+    if (p)
+        p->max = max;
+    return p;
+}
+
+void wm_pool_free(wm_pool_t *p)
+{
+    if (!p)
+        return;
+    for (uint32_t i = 0; i < p->memories.len; i++)
+        munmap(p->memories.data[i].base, p->memories.data[i].reserved);
+    for (uint32_t i = 0; i < p->stacks.len; i++)
+        munmap(p->stacks.data[i].base, p->stacks.data[i].bytes);
+    wh_vec_free(&p->memories);
+    wh_vec_free(&p->stacks);
+    wh_free(p);
+}
+
+wm_slot *wm__pool_take_stack(wm_pool_t *p, size_t bytes)
+{
+    for (uint32_t i = 0; p && i < p->stacks.len; i++)
+        if (p->stacks.data[i].bytes == bytes) {
+            wm_slot *s = p->stacks.data[i].base;
+            p->stacks.data[i] = p->stacks.data[--p->stacks.len];
+            return s;
+        }
+    return NULL;
+}
+
+bool wm__pool_give_stack(wm_pool_t *p, wm_slot *base, size_t bytes)
+{
+    if (!p || p->stacks.len >= p->max || !wh_vec_push(&p->stacks, ((stack){base, bytes})))
+        return false;
+    return true;
+}
+
+uint8_t *wm__pool_take_memory(wm_pool_t *p, size_t reserved, size_t size, size_t *accessible)
+{
+    for (uint32_t i = 0; p && i < p->memories.len; i++) {
+        slot *sl = &p->memories.data[i];
+        if (sl->reserved != reserved)
+            continue;
+        if (size > sl->resident &&
+            mprotect(sl->base + sl->resident, size - sl->resident, PROT_READ | PROT_WRITE))
+            return NULL;
+        /* pages past size but below resident stay accessible and zero: the
+         * engine checks every access against the size, and growing finds
+         * them zero as it must */
+        uint8_t *base = sl->base;
+        *accessible = size > sl->resident ? size : sl->resident;
+        p->memories.data[i] = p->memories.data[--p->memories.len];
+        return base;
+    }
+    return NULL;
+}
+
+bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m)
+{
+    if (!p || m->imaged || p->memories.len >= p->max || !wh_vec_reserve(&p->memories, 1))
+        return false;
+    size_t accessible = m->accessible > m->size ? m->accessible : m->size;
+    if (accessible <= KEEP_RESIDENT) {
+        memset(m->base, 0, accessible);
+    } else if (madvise(m->base, accessible, MADV_DONTNEED)) {
+        return false;
+    }
+    p->memories.data[p->memories.len++] = (slot){m->base, m->reserved, accessible};
+    return true;
+}
