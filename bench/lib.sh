@@ -49,3 +49,28 @@ measure() {
 }
 
 ratio() { awk -v a="$1" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+need() { # tool...
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || { echo "$NAME: $t not found (scripts/install-deps.sh)" >&2; exit 2; }
+  done
+}
+
+# Configures BUILD (Release) if it is not a build directory yet, then builds
+# the targets given.
+build_targets() { # target...
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  cmake --build "$BUILD" --target "$@" >/dev/null
+}
+
+# nginx from serve/nginx.conf.in with WORKERS workers, on port ng_port.
+start_nginx() { # conf.in
+  ng_port=$(free_port)
+  sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$ng_port#g" -e "s#@WORKERS@#${WORKERS:-1}#g" \
+    "$1" >"$tmp/nginx.conf"
+  start "$tmp/nginx.log" nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
+  wait_up "http://127.0.0.1:$ng_port/hello" nginx "$tmp/error.log"
+}

@@ -68,27 +68,8 @@ counter=$BUILD/examples/counter
 proxy=$BUILD/examples/proxy-cache
 guests=$BUILD/bench/outbound
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do
-    kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Starts a command in its own process group.
-start() { # log, command...
-  local log=$1; shift
-  setsid "$@" >"$log" 2>&1 &
-  pids+=($!)
-}
+NAME=bench/outbound
+. "$here/../lib.sh"
 
 stop_last() {
   local p=${pids[-1]}
@@ -97,7 +78,7 @@ stop_last() {
 }
 
 # Waits until url answers anything at all (a 502 too: the probe judges).
-wait_up() { # url, name, log
+wait_answering() { # url, name, log
   local code
   for _ in $(seq 100); do
     code=$(curl -s -o /dev/null -w '%{http_code}' "$1" 2>/dev/null || true)
@@ -168,7 +149,7 @@ serve_case() { # key path backend probe-header wasm [serve options...]
   start_conns=$(backend_conns "$be")
   port=$(free_port)
   start "$tmp/$key.log" "$wasmhttpd" serve --addr "127.0.0.1:$port" --workers "$WORKERS" "$@" "$wasm"
-  wait_up "http://127.0.0.1:$port/" "wasmhttpd serve ($key)" "$tmp/$key.log"
+  wait_answering "http://127.0.0.1:$port/" "wasmhttpd serve ($key)" "$tmp/$key.log"
   if [ "$key" = cache_stateful ]; then
     # one miss per instance first (4 per worker), then hits
     for _ in $(seq $((4 * WORKERS))); do curl -s -o /dev/null "http://127.0.0.1:$port$path"; done
@@ -190,7 +171,7 @@ ng_port=$(free_port)
 sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$ng_port#g" -e "s#@WORKERS@#$WORKERS#g" \
   "$here/nginx.conf.in" >"$tmp/nginx.conf"
 start "$tmp/nginx.log" nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
-wait_up "http://127.0.0.1:$ng_port/hello.txt" nginx "$tmp/error.log"
+wait_answering "http://127.0.0.1:$ng_port/hello.txt" nginx "$tmp/error.log"
 backend=http://127.0.0.1:$ng_port
 
 redis_port=$(free_port)

@@ -26,17 +26,12 @@ WORKERS=${WORKERS:-1}
 THREADS=${THREADS:-1}
 JCO=$root/node_modules/.bin/jco
 
-for tool in wrk nginx curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench/serve: $tool not found" >&2; exit 2; }
-done
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$BUILD" --target wasmhttpd hx_test_server example_counter >/dev/null
 counter="$BUILD/examples/counter"
 
 NAME=bench/serve
 . "$here/../lib.sh"
+need wrk nginx curl python3
+build_targets wasmhttpd hx_test_server example_counter
 
 declare -A reqs p99
 run_case() { # name url
@@ -44,11 +39,7 @@ run_case() { # name url
 }
 
 # nginx
-ng_port=$(free_port)
-sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$ng_port#g" -e "s#@WORKERS@#$WORKERS#g" \
-  "$here/nginx.conf.in" >"$tmp/nginx.conf"
-start "$tmp/nginx.log" nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
-wait_up "http://127.0.0.1:$ng_port/hello" nginx "$tmp/error.log"
+start_nginx "$here/nginx.conf.in"
 run_case nginx "http://127.0.0.1:$ng_port/hello"
 
 # our HTTP server alone

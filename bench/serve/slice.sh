@@ -21,27 +21,18 @@ CONNS=${CONNS:-16}
 THREADS=1
 MODEL=${MODEL:-serverless}
 
-for tool in wrk nginx curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench/serve: $tool not found" >&2; exit 2; }
-done
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$BUILD" --target wasmhttpd example_counter >/dev/null
 counter="$BUILD/examples/counter/counter-$MODEL.wasm"
 NAME=bench/serve/slice
 . "$here/../lib.sh"
+need wrk nginx curl python3
+build_targets wasmhttpd example_counter
 
 declare -A reqs p99
 run_case() { # name url
   read -r "reqs[$1]" "p99[$1]" < <(measure "$2")
 }
 
-ng_port=$(free_port)
-sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$ng_port#g" -e "s#@WORKERS@#1#g" \
-  "$here/nginx.conf.in" >"$tmp/nginx.conf"
-start "$tmp/nginx.log" nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
-wait_up "http://127.0.0.1:$ng_port/hello" nginx "$tmp/error.log"
+start_nginx "$here/nginx.conf.in"
 run_case nginx "http://127.0.0.1:$ng_port/hello"
 
 # One looping request at a time, for as long as the measurement runs.

@@ -23,16 +23,11 @@ WORKERS=${WORKERS:-1}
 THREADS=1
 OUT=${OUT:-$here/concurrency.png}
 
-for tool in wrk nginx curl python3 gnuplot; do
-  command -v "$tool" >/dev/null || { echo "bench/serve: $tool not found" >&2; exit 2; }
-done
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$root" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$BUILD" --target wasmhttpd hx_test_server example_counter >/dev/null
 counter="$BUILD/examples/counter"
 NAME=bench/serve/sweep
 . "$here/../lib.sh"
+need wrk nginx curl python3 gnuplot
+build_targets wasmhttpd hx_test_server example_counter
 
 declare -A reqs
 sweep() { # key url
@@ -44,12 +39,8 @@ sweep() { # key url
   done
 }
 
-port=$(free_port)
-sed -e "s#@TMP@#$tmp#g" -e "s#@PORT@#$port#g" -e "s#@WORKERS@#$WORKERS#g" \
-  "$here/nginx.conf.in" >"$tmp/nginx.conf"
-start "$tmp/nginx.log" nginx -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf"
-wait_up "http://127.0.0.1:$port/hello" nginx "$tmp/error.log"
-sweep nginx "http://127.0.0.1:$port/hello"
+start_nginx "$here/nginx.conf.in"
+sweep nginx "http://127.0.0.1:$ng_port/hello"
 kill -- "-${pids[-1]}" 2>/dev/null || true
 
 port=$(free_port)

@@ -170,6 +170,22 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
     if (UNLIKELY(ea + (n) > memsize))                                                              \
         TRAP(WM_TRAP_MEMORY_OOB);
 
+/* Saves what wm__resume needs to go on at ip (a host call to retry, or a
+ * loop header after a yield). */
+static void suspend_at(wm_store_t *s, bool yielded, const uint32_t *ip, wm_func_t *func,
+                       wm_slot *fp, wm__frame *fr, wm__frame *base_fr)
+{
+    s->suspended = true;
+    s->yielded = yielded;
+    s->susp_ip = ip;
+    s->susp_fp = fp;
+    s->susp_fr = fr;
+    s->susp_base_fr = base_fr;
+    /* the entry function's frame base: where its results go */
+    s->susp_base = fr > base_fr ? base_fr->fp : fp;
+    s->susp_func = func;
+}
+
 /* Runs from ip in func's frame fp until the frame at base_fr returns.
  * Called with out_offsets set, it only hands out its table of handler
  * offsets (labels are local to this function). */
@@ -322,15 +338,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                                         "a host function suspended inside a nested call");
                             goto save_fuel;
                         }
-                        s->suspended = true;
-                        s->yielded = false;
-                        s->susp_ip = ip;
-                        s->susp_fp = fp;
-                        s->susp_fr = fr;
-                        s->susp_base_fr = base_fr;
-                        /* the entry function's frame base: where its results go */
-                        s->susp_base = fr > base_fr ? base_fr->fp : fp;
-                        s->susp_func = func;
+                        suspend_at(s, false, ip, func, fp, fr, base_fr);
                         goto save_fuel;
                     }
                     record_trap(s, func, ip, WM_TRAP_HOST,
@@ -747,14 +755,7 @@ interrupted:
             vmbreak;
         }
         atomic_fetch_and_explicit(&s->interrupt, ~WM__YIELD, memory_order_relaxed);
-        s->suspended = true;
-        s->yielded = true;
-        s->susp_ip = loop_ip;
-        s->susp_fp = fp;
-        s->susp_fr = fr;
-        s->susp_base_fr = base_fr;
-        s->susp_base = fr > base_fr ? base_fr->fp : fp;
-        s->susp_func = func;
+        suspend_at(s, true, loop_ip, func, fp, fr, base_fr);
         rc = WH_SUSPEND;
         goto save_fuel;
     }

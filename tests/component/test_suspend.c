@@ -25,7 +25,8 @@ static wh_rc wait_fn(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t 
     return WH_OK;
 }
 
-TH_TEST(suspend_through_a_component_call)
+/* tests/component/wat/suspend.wat, loaded (NULL after a failed check). */
+static cm_component_t *load_suspend(void)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/suspend.wasm", WH_TEST_COMPONENT_DIR);
@@ -33,10 +34,19 @@ TH_TEST(suspend_through_a_component_call)
     size_t len;
     wh_err_t err;
     if (!TH_EQ(wh_read_file(path, &bytes, &len, &err), WH_OK))
-        return;
-    cm_component_t *c;
+        return NULL;
+    cm_component_t *c = NULL;
     TH_EQ(cm_component_load(bytes, len, &c, &err), WH_OK);
     wh_free(bytes);
+    return c;
+}
+
+TH_TEST(suspend_through_a_component_call)
+{
+    wh_err_t err;
+    cm_component_t *c = load_suspend();
+    if (!c)
+        return;
     waiter w = {.pending = 2};
     cm_linker_t *l = cm_linker_new();
     TH_EQ(cm_linker_define_func(l, "", "wait", "func(n: u32) -> u32", wait_fn, &w, &err), WH_OK);
@@ -83,16 +93,10 @@ static wh_rc times_100(cm_call_t *call, void *env, const cm_val_t *args, cm_val_
  * linker is not used; a linker that lacks an import is still refused. */
 TH_TEST(prepared_imports)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/suspend.wasm", WH_TEST_COMPONENT_DIR);
-    uint8_t *bytes;
-    size_t len;
     wh_err_t err;
-    if (!TH_EQ(wh_read_file(path, &bytes, &len, &err), WH_OK))
+    cm_component_t *c = load_suspend();
+    if (!c)
         return;
-    cm_component_t *c;
-    TH_EQ(cm_component_load(bytes, len, &c, &err), WH_OK);
-    wh_free(bytes);
     waiter w = {0};
     cm_linker_t *l = cm_linker_new(), *l2 = cm_linker_new(), *empty = cm_linker_new();
     TH_EQ(cm_linker_define_func(l, "", "wait", "func(n: u32) -> u32", wait_fn, &w, &err), WH_OK);

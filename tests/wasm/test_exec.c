@@ -134,17 +134,17 @@ TH_TEST(exec_memory_bounds_at_the_edges)
     if (!setup(&f, "loops", NULL, 0))
         return;
     int64_t r;
-    TH_EQ(CALL(&f, "load", &r, 65532), WH_OK);       /* last 4 bytes of page 1 */
-    TH_EQ(CALL(&f, "load", &r, 65533), WH_TRAP);     /* one byte past */
-    TH_EQ(CALL(&f, "load", &r, -1), WH_TRAP);        /* 0xffffffff + 4 must not wrap */
-    TH_EQ(CALL(&f, "load8", &r, 0), WH_OK);          /* offset 65535: the last byte */
+    TH_EQ(CALL(&f, "load", &r, 65532), WH_OK);   /* last 4 bytes of page 1 */
+    TH_EQ(CALL(&f, "load", &r, 65533), WH_TRAP); /* one byte past */
+    TH_EQ(CALL(&f, "load", &r, -1), WH_TRAP);    /* 0xffffffff + 4 must not wrap */
+    TH_EQ(CALL(&f, "load8", &r, 0), WH_OK);      /* offset 65535: the last byte */
     TH_EQ(CALL(&f, "load8", &r, 1), WH_TRAP);
-    TH_EQ(CALL(&f, "load8", &r, -1), WH_TRAP);       /* 0xffffffff + 65535 > 4 GiB */
+    TH_EQ(CALL(&f, "load8", &r, -1), WH_TRAP); /* 0xffffffff + 65535 > 4 GiB */
     TH_EQ(CALL(&f, "grow", &r, 1), WH_OK);
-    TH_EQ(r, 1);                                     /* old size in pages */
-    TH_EQ(CALL(&f, "load", &r, 65533), WH_OK);       /* now in bounds */
+    TH_EQ(r, 1);                               /* old size in pages */
+    TH_EQ(CALL(&f, "load", &r, 65533), WH_OK); /* now in bounds */
     TH_EQ(CALL(&f, "grow", &r, 3), WH_OK);
-    TH_EQ(r, -1);                                    /* past the maximum of 4 */
+    TH_EQ(r, -1); /* past the maximum of 4 */
     teardown(&f);
 }
 
@@ -154,16 +154,16 @@ TH_TEST(exec_memory_bounds_at_4gib)
     if (!setup(&f, "edge4g", NULL, 0))
         return;
     int64_t r;
-    TH_EQ(CALL(&f, "store8", NULL, -1, 0x5a), WH_OK);   /* byte 0xffffffff */
+    TH_EQ(CALL(&f, "store8", NULL, -1, 0x5a), WH_OK); /* byte 0xffffffff */
     TH_EQ(CALL(&f, "load8", &r, -1), WH_OK);
     TH_EQ(r, 0x5a);
-    TH_EQ(CALL(&f, "load32", &r, -4), WH_OK);           /* 0xfffffffc..0xffffffff */
+    TH_EQ(CALL(&f, "load32", &r, -4), WH_OK); /* 0xfffffffc..0xffffffff */
     TH_EQ((uint32_t)r, 0x5a000000u);
-    TH_EQ(CALL(&f, "load32", &r, -3), WH_TRAP);         /* one byte past 4 GiB */
+    TH_EQ(CALL(&f, "load32", &r, -3), WH_TRAP); /* one byte past 4 GiB */
     TH_EQ(CALL(&f, "load32_off1", &r, -5), WH_OK);
-    TH_EQ(CALL(&f, "load32_off1", &r, -4), WH_TRAP);    /* offset pushes it past */
-    TH_EQ(CALL(&f, "load64_offmax", &r, 0), WH_TRAP);   /* 0 + 0xffffffff + 8 > 4 GiB */
-    TH_EQ(CALL(&f, "load64_offmax", &r, -1), WH_TRAP);  /* a 33-bit sum must not wrap */
+    TH_EQ(CALL(&f, "load32_off1", &r, -4), WH_TRAP);   /* offset pushes it past */
+    TH_EQ(CALL(&f, "load64_offmax", &r, 0), WH_TRAP);  /* 0 + 0xffffffff + 8 > 4 GiB */
+    TH_EQ(CALL(&f, "load64_offmax", &r, -1), WH_TRAP); /* a 33-bit sum must not wrap */
     teardown(&f);
 }
 
@@ -324,7 +324,7 @@ TH_TEST(exec_host_suspends_n_times_then_answers)
     }
     TH_EQ(rc, WH_OK);
     TH_EQ(suspensions, 3);
-    TH_EQ(hs.calls, 5);             /* 3 retries + 2 answers */
+    TH_EQ(hs.calls, 5); /* 3 retries + 2 answers */
     TH_EQ(res.of.i32, 20 * 2 + 21 * 2);
     TH_OK(!wm_store_suspended(f.store));
     teardown(&f);
@@ -426,7 +426,7 @@ TH_TEST(exec_host_reenters_the_module)
     sq = export_func(&f, "sq");
     wm_val_t arg = {.type = WM_I32, .of.i32 = 7}, res[2] = {0};
     TH_EQ(wm_func_call(f.store, export_func(&f, "outer"), &arg, 1, res, 2, NULL), WH_OK);
-    TH_EQ(res[0].of.i32, 8);        /* computed before the host call */
+    TH_EQ(res[0].of.i32, 8); /* computed before the host call */
     TH_EQ(res[1].of.i32, 49 + 1000);
     teardown(&f);
 }

@@ -1,49 +1,18 @@
 /* Tests for the data image (wm_image.c): instances of a module whose data
  * segments are mapped copy-on-write see exactly what copying the segments
  * gives, and never each other's writes. */
-#include "th.h"
 #include "wasm/internal.h"
-#include "wasm/wm.h"
+#include "wat_module.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static wm_module_t *load(const char *name, uint8_t **bytes)
-{
-    char path[512];
-    size_t len;
-    wh_err_t e;
-    snprintf(path, sizeof path, "%s/%s.wasm", WH_TEST_WAT_DIR, name);
-    if (!TH_EQ(wh_read_file(path, bytes, &len, &e), WH_OK))
-        return NULL;
-    wm_module_t *m = NULL;
-    TH_EQ(wm_module_load(*bytes, len, NULL, &m, &e), WH_OK);
-    return m;
-}
-
-static int64_t call(wm_store_t *s, wm_instance_t *inst, const char *name, int n, int32_t a,
-                    int32_t b, wh_rc *rc)
-{
-    wm_extern_t ex;
-    wh_err_t e;
-    if (wm_instance_export(inst, name, &ex)) {
-        *rc = WH_NOTFOUND;
-        return -1;
-    }
-    wm_val_t args[2] = {{.type = WM_I32, .of.i32 = (uint32_t)a},
-                        {.type = WM_I32, .of.i32 = (uint32_t)b}};
-    wm_val_t r = {0};
-    *rc =
-        wm_func_call(s, ex.of.func, args, (uint32_t)n, &r, wm_func_type(ex.of.func)->nresults, &e);
-    return (int32_t)r.of.i32;
-}
 
 /* The same checks with and without the image. */
 static void check_module(bool image)
 {
     wm_set_data_image_min(image ? 0 : SIZE_MAX);
     uint8_t *bytes;
-    wm_module_t *m = load("data_image", &bytes);
+    wm_module_t *m = wat_module("data_image", &bytes);
     wm_set_data_image_min(64 * 1024);
     if (!m)
         return;
@@ -56,36 +25,36 @@ static void check_module(bool image)
     TH_EQ(a->imaged, image);
     wh_rc rc;
     /* the segments' bytes, zeroes elsewhere */
-    TH_EQ(call(s1, a, "load8", 1, 0, 0, &rc), 'h');
-    TH_EQ(call(s1, a, "load8", 1, 4, 0, &rc), 'o');
-    TH_EQ(call(s1, a, "load8", 1, 5, 0, &rc), 0);
-    TH_EQ(call(s1, a, "load8", 1, 65535, 0, &rc), '5');
-    TH_EQ(call(s1, a, "load8", 1, 65536, 0, &rc), '6');
-    TH_EQ(call(s1, a, "load8", 1, 131071, 0, &rc), 'z');
-    TH_EQ(call(s1, a, "load8", 1, 70000, 0, &rc), 0);
+    TH_EQ(wat_call(s1, a, "load8", 1, 0, 0, &rc), 'h');
+    TH_EQ(wat_call(s1, a, "load8", 1, 4, 0, &rc), 'o');
+    TH_EQ(wat_call(s1, a, "load8", 1, 5, 0, &rc), 0);
+    TH_EQ(wat_call(s1, a, "load8", 1, 65535, 0, &rc), '5');
+    TH_EQ(wat_call(s1, a, "load8", 1, 65536, 0, &rc), '6');
+    TH_EQ(wat_call(s1, a, "load8", 1, 131071, 0, &rc), 'z');
+    TH_EQ(wat_call(s1, a, "load8", 1, 70000, 0, &rc), 0);
     /* a write in one instance, on a page of the image and on a page of
      * zeroes, is not seen by the other */
-    call(s1, a, "store8", 2, 1, 'X', &rc);
-    call(s1, a, "store8", 2, 90000, 'Y', &rc);
-    TH_EQ(call(s1, a, "load8", 1, 1, 0, &rc), 'X');
-    TH_EQ(call(s2, b, "load8", 1, 1, 0, &rc), 'e');
-    TH_EQ(call(s2, b, "load8", 1, 90000, 0, &rc), 0);
+    wat_call(s1, a, "store8", 2, 1, 'X', &rc);
+    wat_call(s1, a, "store8", 2, 90000, 'Y', &rc);
+    TH_EQ(wat_call(s1, a, "load8", 1, 1, 0, &rc), 'X');
+    TH_EQ(wat_call(s2, b, "load8", 1, 1, 0, &rc), 'e');
+    TH_EQ(wat_call(s2, b, "load8", 1, 90000, 0, &rc), 0);
     /* nor by an instance made after it */
     wm_store_t *s3 = wm_store_new(NULL);
     wm_instance_t *c;
     TH_EQ(wm_instantiate(s3, m, NULL, 0, &c, &e), WH_OK);
-    TH_EQ(call(s3, c, "load8", 1, 1, 0, &rc), 'e');
+    TH_EQ(wat_call(s3, c, "load8", 1, 1, 0, &rc), 'e');
     /* growing gives zero pages after the image */
-    TH_EQ(call(s1, a, "grow", 1, 1, 0, &rc), 2);
-    TH_EQ(call(s1, a, "load8", 1, 131072 + 5, 0, &rc), 0);
-    call(s1, a, "store8", 2, 131072 + 5, 7, &rc);
-    TH_EQ(call(s1, a, "load8", 1, 131072 + 5, 0, &rc), 7);
+    TH_EQ(wat_call(s1, a, "grow", 1, 1, 0, &rc), 2);
+    TH_EQ(wat_call(s1, a, "load8", 1, 131072 + 5, 0, &rc), 0);
+    wat_call(s1, a, "store8", 2, 131072 + 5, 7, &rc);
+    TH_EQ(wat_call(s1, a, "load8", 1, 131072 + 5, 0, &rc), 7);
     /* active segments are dropped, passive ones are not */
-    call(s1, a, "init_active", 0, 0, 0, &rc);
+    wat_call(s1, a, "init_active", 0, 0, 0, &rc);
     TH_EQ(rc, WH_TRAP);
-    call(s1, a, "init_passive", 0, 0, 0, &rc);
+    wat_call(s1, a, "init_passive", 0, 0, 0, &rc);
     TH_EQ(rc, WH_OK);
-    TH_EQ(call(s1, a, "load8", 1, 200, 0, &rc), 'p');
+    TH_EQ(wat_call(s1, a, "load8", 1, 200, 0, &rc), 'p');
     wm_store_free(s1);
     wm_store_free(s2);
     wm_store_free(s3);
@@ -102,7 +71,7 @@ TH_TEST(image_instances_see_the_segments_and_not_each_other)
 TH_TEST(image_not_for_small_data)
 {
     uint8_t *bytes;
-    wm_module_t *m = load("data_image", &bytes); /* 16 bytes: under 64 KiB */
+    wm_module_t *m = wat_module("data_image", &bytes); /* 16 bytes: under 64 KiB */
     if (m)
         TH_OK(!m->has_image);
     wm_module_free(m);
@@ -143,7 +112,7 @@ TH_TEST(image_no_fd_or_mapping_leaks)
 {
     wm_set_data_image_min(0);
     uint8_t *bytes;
-    wm_module_t *m = load("data_image", &bytes);
+    wm_module_t *m = wat_module("data_image", &bytes);
     wm_set_data_image_min(64 * 1024);
     if (!m || !TH_OK(m->has_image))
         return;
@@ -155,7 +124,7 @@ TH_TEST(image_no_fd_or_mapping_leaks)
         wh_err_t e;
         rc = wm_instantiate(s, m, NULL, 0, &inst, &e);
         if (rc == WH_OK)
-            call(s, inst, "store8", 2, i & 0xffff, 1, &rc);
+            wat_call(s, inst, "store8", 2, i & 0xffff, 1, &rc);
         wm_store_free(s);
     }
     TH_EQ(rc, WH_OK);

@@ -2,38 +2,17 @@
  * from the pool finds its memory exactly as a fresh one, whatever the
  * store before it wrote, both when the pool zeroes pages in place (small
  * memories) and when it drops them (large ones). */
-#include "th.h"
-#include "wasm/wm.h"
+#include "wat_module.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static wm_module_t *load(const char *name, uint8_t **bytes)
-{
-    char path[512];
-    size_t len;
-    wh_err_t e;
-    snprintf(path, sizeof path, "%s/%s.wasm", WH_TEST_WAT_DIR, name);
-    if (!TH_EQ(wh_read_file(path, bytes, &len, &e), WH_OK))
-        return NULL;
-    wm_module_t *m = NULL;
-    TH_EQ(wm_module_load(*bytes, len, NULL, &m, &e), WH_OK);
-    return m;
-}
-
 static int32_t call(wm_store_t *s, wm_instance_t *inst, const char *name, int n, int32_t a,
                     int32_t b)
 {
-    wm_extern_t ex;
-    wh_err_t e;
-    if (wm_instance_export(inst, name, &ex))
-        return -1000;
-    wm_val_t args[2] = {{.type = WM_I32, .of.i32 = (uint32_t)a},
-                        {.type = WM_I32, .of.i32 = (uint32_t)b}};
-    wm_val_t r = {0};
-    if (wm_func_call(s, ex.of.func, args, (uint32_t)n, &r, wm_func_type(ex.of.func)->nresults, &e))
-        return -1001;
-    return (int32_t)r.of.i32;
+    wh_rc rc;
+    int32_t r = wat_call(s, inst, name, n, a, b, &rc);
+    return rc ? -1000 : r;
 }
 
 /* Each round: a store from the pool must see zeroes (and the data
@@ -42,7 +21,7 @@ static void rounds(const char *module, int32_t pages, int32_t data_at, char data
 {
     wm_set_data_image_min(SIZE_MAX); /* a plain memory: images are not pooled */
     uint8_t *bytes;
-    wm_module_t *m = load(module, &bytes);
+    wm_module_t *m = wat_module(module, &bytes);
     wm_set_data_image_min(64 * 1024);
     if (!m)
         return;
