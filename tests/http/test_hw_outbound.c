@@ -318,13 +318,26 @@ static int closed_port(void)
 /* ---- the guest's side ---- */
 
 typedef struct {
-    hwfx f;
+    hwfx f; /* first: the guest helpers take the hwfx */
     hw_outbound_config_t cfg;
     hw_allow_t allow;
     hw_outbound_t *ob;
     hw_client_t *client;
     backend_t b;
+    uv_timer_t guard; /* keeps a turn of the loop from waiting forever */
 } ofx;
+
+static void guard_cb(uv_timer_t *t)
+{
+}
+
+/* One turn of the loop, at most about 20 ms long: the helpers below wait
+ * in bounded turns, so that a test fails instead of hanging when something
+ * never comes. */
+static void turn(hwfx *f)
+{
+    uv_run(&f->loop, UV_RUN_ONCE);
+}
 
 static void ofx_setup(ofx *o, bool bind, uint32_t max_requests)
 {
@@ -335,6 +348,8 @@ static void ofx_setup(ofx *o, bool bind, uint32_t max_requests)
     wh_arena_init(&o->f.arena, 4 << 20);
     wh_arena_alloc(&o->f.arena, 1);
     backend_start(&o->b, &o->f.loop);
+    uv_timer_init(&o->f.loop, &o->guard);
+    uv_timer_start(&o->guard, guard_cb, 20, 20);
     hw_outbound_config_init(&o->cfg);
     TH_OK(allow("http://127.0.0.1:*", &o->allow));
     o->cfg.allow = &o->allow;
@@ -364,6 +379,7 @@ static void ofx_close(ofx *o)
     f->ctx = NULL;
     hw_client_free(o->client);
     backend_stop(&o->b);
+    uv_close((uv_handle_t *)&o->guard, NULL);
     for (int i = 0; i < 100 && uv_run(&f->loop, UV_RUN_NOWAIT); i++)
         ;
     TH_EQ(uv_loop_close(&f->loop), 0);
@@ -429,7 +445,7 @@ static int64_t g_await(hwfx *f, uint32_t fut)
             return inner->of.var.tag == 0 ? (int64_t)inner->of.var.v->of.handle.rep
                                           : -1 - (int64_t)inner->of.var.v->of.var.tag;
         }
-        uv_run(&f->loop, UV_RUN_ONCE);
+        turn(f);
     }
     return -1000;
 }
@@ -478,7 +494,7 @@ static long g_body(hwfx *f, uint32_t resp, char *buf, size_t max)
         for (uint32_t k = 0; k < l->of.list.n && len < max; k++)
             buf[len++] = (char)l->of.list.v[k].of.u;
         if (l->of.list.n == 0)
-            uv_run(&f->loop, UV_RUN_ONCE);
+            turn(f);
     }
     return -1;
 }
