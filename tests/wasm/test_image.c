@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The same checks with and without the image. */
 static void check_module(bool image)
@@ -94,14 +95,25 @@ static long count_fds(void)
     return n;
 }
 
+/* The engine's mappings: memory reservations and data images. Counted by
+ * kind, not all lines of maps, which the allocator (and a sanitizer's)
+ * also changes: data_image.wat's reservation is 4 pages and a guard page
+ * (320 KiB; 192 KiB of it beside the image while mapped), others 4 GiB
+ * and more. */
 static long count_maps(void)
 {
     FILE *f = fopen("/proc/self/maps", "r");
     if (!f)
         return -1;
     long n = 0;
-    for (int c; (c = fgetc(f)) != EOF;)
-        n += c == '\n';
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+            (hi - lo >= (1ul << 32) || hi - lo == 5 * 65536 || hi - lo == 3 * 65536 ||
+             strstr(line, "wasm-data-image")))
+            n++;
+    }
     fclose(f);
     return n;
 }
@@ -129,7 +141,11 @@ TH_TEST(image_no_fd_or_mapping_leaks)
     }
     TH_EQ(rc, WH_OK);
     TH_EQ(count_fds(), fds);
-    TH_EQ(count_maps(), maps);
+    /* a leak would leave one per instance: 100,000; the allocator (or a
+     * sanitizer's) may map a region or two of the same kind meanwhile */
+    long more = count_maps() - maps;
+    if (!TH_OK(more >= 0 && more < 16))
+        fprintf(stderr, "  %ld more mappings of the engine's kinds\n", more);
     wm_module_free(m);
     wh_free(bytes);
 }
