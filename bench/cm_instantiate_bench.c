@@ -8,7 +8,8 @@
  * host imports (the test guests' types_utf8.wasm is one).
  *
  * The imports are resolved once (cm_prepare) unless WH_BENCH_NO_PREPARE is
- * set, to compare.
+ * set, and stacks and memories come from a pool as in serve's workers
+ * unless WH_BENCH_NO_POOL is set, to compare.
  *
  *   cm_instantiate_bench [--host] COMPONENT.wasm [N]
  */
@@ -75,13 +76,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: %s\n", err.msg);
         return 1;
     }
+    wm_pool_t *pool = getenv("WH_BENCH_NO_POOL") ? NULL : wm_pool_new(4);
     double *t = malloc((size_t)n * sizeof *t), total = 0;
     for (int i = 0; i < n; i++) {
         double t0 = now_us();
         wasi_ctx_t *ctx = host ? wasi_ctx_new(&wcfg, &loop) : NULL;
-        cm_config_t cc = {.fuel = -1, .user = ctx, .prepared = pre};
+        cm_config_t cc = {.fuel = -1, .user = ctx, .prepared = pre, .pool = pool};
         cm_instance_t *inst;
-        if (cm_instantiate(c, l, host ? &cc : NULL, &inst, &err)) {
+        if (cm_instantiate(c, l, &cc, &inst, &err)) {
             fprintf(stderr, "error: %s\n", err.msg);
             return 1;
         }
@@ -91,13 +93,15 @@ int main(int argc, char **argv)
         total += t[i];
     }
     qsort(t, (size_t)n, sizeof *t, cmp_double);
-    printf("component %s (%zu bytes%s%s): load %.0f us; instantiate+free over %d: mean %.1f us, "
+    printf("component %s (%zu bytes%s%s%s): load %.0f us; instantiate+free over %d: mean %.1f us, "
            "median %.1f, p99 %.1f, best %.1f\n",
            argv[1], len, host ? ", WASI and wasi:http linked" : "", pre ? ", imports prepared" : "",
+           pool ? ", pooled" : "",
            load, n, total / n, t[n / 2], t[n * 99 / 100], t[0]);
     uv_run(&loop, UV_RUN_NOWAIT);
     uv_loop_close(&loop);
     cm_prepared_free(pre);
+    wm_pool_free(pool);
     cm_linker_free(l);
     cm_component_free(c);
     free(t);

@@ -76,8 +76,18 @@ static bool coreinst_find(const cm__coreinst *ci, const char *name, wm_extern_t 
     return false;
 }
 
-static bool rinst_find(const cm__rinst *ri, const char *name, uint8_t *sort, void **item)
+/* hint, hint_name: the position cm__resolve found (+ 1, or 0) and the
+ * name it has there; used when the instance holds that very name there,
+ * which holds unless the instance came from somewhere cm__resolve did not
+ * foresee */
+static bool rinst_find(const cm__rinst *ri, const char *name, uint32_t hint, const char *hint_name,
+                       uint8_t *sort, void **item)
 {
+    if (hint && hint - 1 < ri->n && ri->names[hint - 1] == hint_name) {
+        *sort = ri->sorts[hint - 1];
+        *item = ri->items[hint - 1];
+        return true;
+    }
     for (uint32_t i = 0; i < ri->n; i++)
         if (!strcmp(ri->names[i], name)) {
             *sort = ri->sorts[i];
@@ -481,7 +491,10 @@ static wh_rc alias_export(scope *s, const cm__def *d)
     const cm__rinst *ri = s->items[CM_SORT_INSTANCE][d->u.alias.instance];
     uint8_t sort;
     void *item;
-    if (!ri || !rinst_find(ri, d->u.alias.name, &sort, &item) || sort != d->sort)
+    if (!ri ||
+        !rinst_find(ri, d->u.alias.name, d->u.alias.resolved, d->u.alias.resolved_name, &sort,
+                    &item) ||
+        sort != d->sort)
         return wh_err(s->err, WH_INVALID, d->offset, "instance %u has no %s export %s",
                       d->u.alias.instance, sort_name(d->sort), d->u.alias.name);
     if (d->sort == CM_SORT_TYPE) {
@@ -759,12 +772,12 @@ wh_rc cm_instance_func(cm_instance_t *inst, const char *name, cm_func_t **out)
             return WH_NOTFOUND;
         memcpy(iface, name, n);
         iface[n] = 0;
-        if (!rinst_find(ri, iface, &sort, &item) || sort != CM_SORT_INSTANCE)
+        if (!rinst_find(ri, iface, 0, NULL, &sort, &item) || sort != CM_SORT_INSTANCE)
             return WH_NOTFOUND;
         ri = item;
         name = hash + 1;
     }
-    if (!rinst_find(ri, name, &sort, &item) || sort != CM_SORT_FUNC)
+    if (!rinst_find(ri, name, 0, NULL, &sort, &item) || sort != CM_SORT_FUNC)
         return WH_NOTFOUND;
     *out = item;
     return WH_OK;

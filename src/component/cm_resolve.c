@@ -8,7 +8,10 @@
  * which wire dozens of functions by name.
  *
  * A nested component's instantiation gets, likewise, the argument each of
- * its imports takes.
+ * its imports takes, and an export alias of a component-level instance
+ * the position of the export when the instance is an inline one or one of
+ * the root's imported instances (whose exports the instance holds in the
+ * order of its type).
  *
  * Where a name cannot be resolved ahead of time (an instance that is itself
  * an import, say), nothing is recorded and instantiation looks it up by name
@@ -46,14 +49,42 @@ static uint32_t position(const origin *o, const char *name)
     return UINT32_MAX;
 }
 
+/* Where a component-level instance comes from, when its exports' order
+ * is known at load: an imported instance of the root (its type's order)
+ * or an inline bag of exports. */
+typedef struct {
+    const cm_instancetype_t *type;
+    const cm__def *inline_def;
+} corigin;
+
+/* The position of export name in o and its name there, or UINT32_MAX. */
+static uint32_t cposition(const corigin *o, const char *name, const char **out_name)
+{
+    if (o->inline_def) {
+        uint32_t i = find_inline(o->inline_def, name);
+        if (i != UINT32_MAX)
+            *out_name = o->inline_def->u.inst.args[i].name;
+        return i;
+    }
+    for (uint32_t i = 0; o->type && i < o->type->n; i++)
+        if (!strcmp(o->type->exports[i].name, name)) {
+            *out_name = o->type->exports[i].name;
+            return i;
+        }
+    return UINT32_MAX;
+}
+
 static wh_rc resolve_scope(cm_component_t *c, cm__comp *comp, wh_err_t *err)
 {
     uint32_t n = comp->count[CM_SORT_CORE_INSTANCE];
     uint32_t ncomp = comp->count[CM_SORT_COMPONENT];
+    uint32_t ninst = comp->count[CM_SORT_INSTANCE];
     origin *orig = wh_calloc(n ? n : 1, sizeof *orig);
+    corigin *corig = wh_calloc(ninst ? ninst : 1, sizeof *corig);
     const cm__comp **comps = wh_calloc(ncomp ? ncomp : 1, sizeof *comps);
-    if (!orig || !comps) {
+    if (!orig || !corig || !comps) {
         wh_free(orig);
+        wh_free(corig);
         wh_free(comps);
         return wh_err(err, WH_NOMEM, -1, "out of memory");
     }
@@ -99,6 +130,26 @@ static wh_rc resolve_scope(cm_component_t *c, cm__comp *comp, wh_err_t *err)
                 d->u.alias.resolved = pos == UINT32_MAX ? 0 : pos + 1;
             }
             break;
+        case CM__IMPORT: {
+            /* only the root's imported instances are laid out by their type
+             * (a nested component's imports are whatever its parent passed) */
+            const cm__decl *decl = &comp->imports[d->u.import];
+            if (comp == c->root && d->sort == CM_SORT_INSTANCE && d->index < ninst &&
+                decl->desc.kind == CM_EXTERN_INSTANCE)
+                corig[d->index] = (corigin){.type = decl->desc.instance};
+            break;
+        }
+        case CM__INLINE:
+            if (d->index < ninst)
+                corig[d->index] = (corigin){.inline_def = d};
+            break;
+        case CM__ALIAS_EXPORT:
+            if (d->u.alias.instance < ninst) {
+                uint32_t pos = cposition(&corig[d->u.alias.instance], d->u.alias.name,
+                                         &d->u.alias.resolved_name);
+                d->u.alias.resolved = pos == UINT32_MAX ? 0 : pos + 1;
+            }
+            break;
         case CM__COMPONENT:
             if (d->index < ncomp)
                 comps[d->index] = d->u.comp;
@@ -127,6 +178,7 @@ static wh_rc resolve_scope(cm_component_t *c, cm__comp *comp, wh_err_t *err)
         }
     }
     wh_free(orig);
+    wh_free(corig);
     wh_free(comps);
     return rc;
 }

@@ -41,9 +41,9 @@ typedef struct cm__comptype cm__comptype;
 /* An import or export declaration in a type, or an import of a component. */
 typedef struct {
     const char *name;
-    cm_externdesc_t desc; /* desc.name == name */
+    cm_externdesc_t desc;          /* desc.name == name */
     const cm__comptype *component; /* CM_EXTERN_COMPONENT */
-    const cm_type_t *eq; /* CM_EXTERN_TYPE with (eq i) of a value type, else NULL */
+    const cm_type_t *eq;           /* CM_EXTERN_TYPE with (eq i) of a value type, else NULL */
 } cm__decl;
 
 struct cm_instancetype {
@@ -88,29 +88,29 @@ typedef struct {
 
 /* One definition: what it makes (sort, index in that space) and how. */
 typedef enum {
-    CM__CORE_MODULE,      /* module: m->modules[u.module] */
-    CM__CORE_INSTANTIATE, /* u.inst: module index, args name → core instance */
-    CM__CORE_INLINE,      /* u.inst: args are the exports (core sorts) */
-    CM__ALIAS_CORE_EXPORT,/* u.alias: core instance, name */
-    CM__ALIAS_EXPORT,     /* u.alias: instance, name */
-    CM__ALIAS_OUTER,      /* u.outer: count, index (types, components, modules) */
-    CM__CANON_LIFT,       /* u.canon: core func, opts, type → func */
-    CM__CANON_LOWER,      /* u.canon: func, opts → core func */
-    CM__RESOURCE_NEW,     /* u.res: resource type → core func */
+    CM__CORE_MODULE,       /* module: m->modules[u.module] */
+    CM__CORE_INSTANTIATE,  /* u.inst: module index, args name → core instance */
+    CM__CORE_INLINE,       /* u.inst: args are the exports (core sorts) */
+    CM__ALIAS_CORE_EXPORT, /* u.alias: core instance, name */
+    CM__ALIAS_EXPORT,      /* u.alias: instance, name */
+    CM__ALIAS_OUTER,       /* u.outer: count, index (types, components, modules) */
+    CM__CANON_LIFT,        /* u.canon: core func, opts, type → func */
+    CM__CANON_LOWER,       /* u.canon: func, opts → core func */
+    CM__RESOURCE_NEW,      /* u.res: resource type → core func */
     CM__RESOURCE_DROP,
     CM__RESOURCE_REP,
-    CM__TYPE,             /* u.type: a type definition (static) */
-    CM__COMPONENT,        /* u.comp: a nested component */
-    CM__INSTANTIATE,      /* u.inst: component index, args → instance */
-    CM__INLINE,           /* u.inst: exports → instance */
-    CM__IMPORT,           /* u.import: index in imports */
-    CM__EXPORT,           /* u.export: index in exports; makes an alias of the item */
+    CM__TYPE,        /* u.type: a type definition (static) */
+    CM__COMPONENT,   /* u.comp: a nested component */
+    CM__INSTANTIATE, /* u.inst: component index, args → instance */
+    CM__INLINE,      /* u.inst: exports → instance */
+    CM__IMPORT,      /* u.import: index in imports */
+    CM__EXPORT,      /* u.export: index in exports; makes an alias of the item */
 } cm__op;
 
 typedef struct {
-    uint8_t op;   /* cm__op */
-    uint8_t sort; /* the sort of the item it makes */
-    uint32_t index; /* the item's index in that sort's space */
+    uint8_t op;      /* cm__op */
+    uint8_t sort;    /* the sort of the item it makes */
+    uint32_t index;  /* the item's index in that sort's space */
     uint32_t offset; /* where it is in the binary, for messages */
     union {
         uint32_t module;
@@ -128,7 +128,11 @@ typedef struct {
         struct {
             uint32_t instance;
             const char *name;
-            uint32_t resolved; /* CORE export aliases: export position + 1, or 0 */
+            /* export position + 1 where cm__resolve knew it, or 0; for a
+             * component-level instance also the name there (the pointer
+             * the instance holds, so a match costs no string compare) */
+            uint32_t resolved;
+            const char *resolved_name;
         } alias;
         struct {
             uint32_t count, index;
@@ -163,7 +167,7 @@ struct cm__comp {
     uint32_t nimports;
     cm__export *exports;
     uint32_t nexports;
-    cm__typedef *types; /* the type index space (count[CM_SORT_TYPE]) */
+    cm__typedef *types;   /* the type index space (count[CM_SORT_TYPE]) */
     uint32_t *module_ids; /* core module index → index in cm_component.modules */
     /* resource types defined here: rep is i32, dtor a core func index */
     uint32_t nresources;
@@ -197,7 +201,7 @@ wh_rc cm__resolve(cm_component_t *c, wh_err_t *err);
  * The parser calls it for every type it makes. */
 wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena);
 
-#define CM_MAX_FLAT_PARAMS 16
+#define CM_MAX_FLAT_PARAMS  16
 #define CM_MAX_FLAT_RESULTS 1
 
 #endif
