@@ -199,6 +199,22 @@ void wh_arena_reset(wh_arena_t *a)
     a->head = keep;
 }
 
+wh_arena_mark_t wh_arena_mark(const wh_arena_t *a)
+{
+    return (wh_arena_mark_t){a->head, a->head ? a->head->used : 0};
+}
+
+void wh_arena_rollback(wh_arena_t *a, wh_arena_mark_t m)
+{
+    while (a->head && a->head != m.head) {
+        wh_arena_chunk *next = a->head->next;
+        wh_free(a->head);
+        a->head = next;
+    }
+    if (a->head)
+        a->head->used = m.used;
+}
+
 void wh_arena_free(wh_arena_t *a)
 {
     wh_arena_chunk *c = a->head;

@@ -89,7 +89,7 @@ bool wh__vec_grow(void **data, uint32_t *cap, size_t elem, uint32_t need);
     ((v)->len + (n) <= (v)->cap ||                                                                 \
      wh__vec_grow((void **)&(v)->data, &(v)->cap, sizeof(*(v)->data), (v)->len + (n)))
 #define wh_vec_push(v, x) (wh_vec_reserve((v), 1) ? ((v)->data[(v)->len++] = (x), true) : false)
-#define wh_vec_free(v) (wh_free((v)->data), (v)->data = NULL, (v)->len = (v)->cap = 0)
+#define wh_vec_free(v)    (wh_free((v)->data), (v)->data = NULL, (v)->len = (v)->cap = 0)
 
 /* ---- Arena ----
  * A bump allocator for objects that die together (a loaded module, a
@@ -102,11 +102,19 @@ typedef struct {
 } wh_arena_t;
 
 void wh_arena_init(wh_arena_t *a, size_t chunk_size);
-void *wh_arena_alloc(wh_arena_t *a, size_t n);      /* NULL when out of memory */
-void *wh_arena_calloc(wh_arena_t *a, size_t n);     /* zeroed */
+void *wh_arena_alloc(wh_arena_t *a, size_t n);  /* NULL when out of memory */
+void *wh_arena_calloc(wh_arena_t *a, size_t n); /* zeroed */
 void *wh_arena_dup(wh_arena_t *a, const void *p, size_t n);
 void wh_arena_reset(wh_arena_t *a);
 void wh_arena_free(wh_arena_t *a);
+/* A point in an arena's life: wh_arena_rollback frees everything allocated
+ * after it (what was allocated before stays where it is). */
+typedef struct {
+    wh_arena_chunk *head;
+    size_t used;
+} wh_arena_mark_t;
+wh_arena_mark_t wh_arena_mark(const wh_arena_t *a);
+void wh_arena_rollback(wh_arena_t *a, wh_arena_mark_t m);
 
 /* ---- UTF-8 (wh_utf8.c): shortest form, no surrogates, at most U+10FFFF ---- */
 /* Decodes one scalar value from s[0..n): its length in bytes, 0 if invalid. */
@@ -120,6 +128,6 @@ bool wh_utf8_valid(const uint8_t *s, size_t n);
 wh_rc wh_read_file(const char *path, uint8_t **out_data, size_t *out_len, wh_err_t *err);
 
 #define WH_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-#define WH_UNUSED(x) ((void)(x))
+#define WH_UNUSED(x)    ((void)(x))
 
 #endif

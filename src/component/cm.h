@@ -68,14 +68,14 @@ typedef struct cm_resource cm_resource_t;
 /* A value type. Types are immutable and owned by the component (or the
  * linker) that made them. */
 struct cm_type {
-    uint8_t kind;           /* cm_kind */
-    uint32_t n;             /* record fields, variant cases, tuple elements, flags, enum cases */
-    const char **labels;    /* record fields, variant cases, flags, enum cases (n of them) */
-    const cm_type_t **elems; /* record/tuple: field types (n); variant: case payloads (n, NULL
-                                for none); list, option: elems[0]; result: elems[0] ok,
-                                elems[1] err (each may be NULL) */
+    uint8_t kind;             /* cm_kind */
+    uint32_t n;               /* record fields, variant cases, tuple elements, flags, enum cases */
+    const char **labels;      /* record fields, variant cases, flags, enum cases (n of them) */
+    const cm_type_t **elems;  /* record/tuple: field types (n); variant: case payloads (n, NULL
+                                 for none); list, option: elems[0]; result: elems[0] ok,
+                                 elems[1] err (each may be NULL) */
     const cm_resource_t *res; /* own, borrow */
-    const char *name;       /* the name it was given in WIT, if known (for printing) */
+    const char *name;         /* the name it was given in WIT, if known (for printing) */
     /* canonical ABI (CanonicalABI.md): size and alignment in linear memory,
      * and the flattened core types (WM_I32, WM_I64, WM_F32, WM_F64) */
     uint32_t size, align;
@@ -87,8 +87,8 @@ struct cm_type {
  * place in the component's list of resource types. */
 struct cm_resource {
     const char *name;
-    uint32_t id;      /* index in the owning component's resource list */
-    bool host;        /* imported from the host (else defined by the component) */
+    uint32_t id; /* index in the owning component's resource list */
+    bool host;   /* imported from the host (else defined by the component) */
 };
 
 /* A function type. */
@@ -109,8 +109,8 @@ struct cm_val {
     uint8_t kind; /* cm_kind of its type */
     union {
         bool b;
-        int64_t s;   /* s8 … s64 */
-        uint64_t u;  /* u8 … u64 */
+        int64_t s;  /* s8 … s64 */
+        uint64_t u; /* u8 … u64 */
         float f32;
         double f64;
         uint32_t ch; /* a Unicode scalar value */
@@ -129,7 +129,7 @@ struct cm_val {
         } var;
         uint32_t flags; /* bit i = flag i */
         struct {
-            uint32_t rep;           /* the resource's representation */
+            uint32_t rep; /* the resource's representation */
             const cm_resource_t *type;
         } handle;
     } of;
@@ -164,12 +164,12 @@ typedef enum {
 typedef struct cm_instancetype cm_instancetype_t;
 
 typedef struct {
-    const char *name; /* "wasi:http/types@0.2.0", "run" */
-    uint8_t kind;     /* cm_externkind */
-    const cm_functype_t *func;          /* CM_EXTERN_FUNC */
-    const cm_instancetype_t *instance;  /* CM_EXTERN_INSTANCE */
-    const cm_type_t *type;              /* CM_EXTERN_TYPE (NULL for a resource) */
-    const cm_resource_t *resource;      /* CM_EXTERN_TYPE of a resource */
+    const char *name;                  /* "wasi:http/types@0.2.0", "run" */
+    uint8_t kind;                      /* cm_externkind */
+    const cm_functype_t *func;         /* CM_EXTERN_FUNC */
+    const cm_instancetype_t *instance; /* CM_EXTERN_INSTANCE */
+    const cm_type_t *type;             /* CM_EXTERN_TYPE (NULL for a resource) */
+    const cm_resource_t *resource;     /* CM_EXTERN_TYPE of a resource */
 } cm_externdesc_t;
 
 uint32_t cm_component_import_count(const cm_component_t *c);
@@ -234,20 +234,19 @@ bool cm_linker_provides(const cm_linker_t *l, const cm_component_t *c, uint32_t 
  * outlive it, and the linker must not change after. An import the linker
  * does not provide is not an error here: instantiating still reports it. */
 typedef struct cm_prepared cm_prepared_t;
-wh_rc cm_prepare(const cm_component_t *c, const cm_linker_t *l, cm_prepared_t **out,
-                 wh_err_t *err);
+wh_rc cm_prepare(const cm_component_t *c, const cm_linker_t *l, cm_prepared_t **out, wh_err_t *err);
 void cm_prepared_free(cm_prepared_t *p);
 
 typedef struct {
-    int64_t fuel;           /* per call; negative: unlimited */
-    uint64_t max_memory;    /* bytes of linear memory; 0: no limit beyond the module's */
-    void *user;             /* the embedder's, for host functions (cm_instance_user);
-                               set before instantiation, since start functions may
-                               already call imports */
+    int64_t fuel;                  /* per call; negative: unlimited */
+    uint64_t max_memory;           /* bytes of linear memory; 0: no limit beyond the module's */
+    void *user;                    /* the embedder's, for host functions (cm_instance_user);
+                                      set before instantiation, since start functions may
+                                      already call imports */
     const cm_prepared_t *prepared; /* made by cm_prepare for the same component
                                       and linker, or NULL */
-    wm_pool_t *pool;        /* stacks and memories to reuse (wm.h; the calling
-                               thread's), or NULL */
+    wm_pool_t *pool;               /* stacks and memories to reuse (wm.h; the calling
+                                      thread's), or NULL */
 } cm_config_t;
 
 /* Instantiates c with the host functions of l (which may be NULL when the
@@ -258,6 +257,16 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
 void cm_instance_free(cm_instance_t *inst);
 /* The embedder's pointer from cm_config_t.user. */
 void *cm_instance_user(const cm_instance_t *inst);
+/* A fresh instance per use without instantiating again. cm_instance_snapshot
+ * records the instance as it is (right after cm_instantiate, before any
+ * handle was made: WH_INVALID otherwise); cm_instance_reset brings that
+ * state back (memories, tables, globals: wm_store_snapshot; an empty
+ * handle table) and gives it user as its cm_config_t.user, the previous
+ * one being the embedder's to free after the reset. Handles the host
+ * holds into the instance are gone. A reset refuses (and the instance must
+ * be freed) while a call runs or is suspended, and after a trap. */
+wh_rc cm_instance_snapshot(cm_instance_t *inst, wh_err_t *err);
+wh_rc cm_instance_reset(cm_instance_t *inst, void *user, wh_err_t *err);
 wm_store_t *cm_instance_store(cm_instance_t *inst);
 
 /* Finds an exported function: "name" at the top level, or

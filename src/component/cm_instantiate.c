@@ -749,6 +749,48 @@ void cm_instance_free(cm_instance_t *inst)
     wh_free(inst);
 }
 
+wh_rc cm_instance_snapshot(cm_instance_t *inst, wh_err_t *err)
+{
+    if (inst->depth || inst->susp.f || inst->poisoned)
+        return wh_err(err, WH_INVALID, -1, "an instance is snapshotted between calls only");
+    if (inst->handles.len > 1)
+        return wh_err(err, WH_INVALID, -1, "an instance that holds handles cannot be snapshotted");
+    wh_rc rc = wm_store_snapshot(inst->store, err);
+    if (rc)
+        return rc;
+    inst->snapped = true;
+    inst->snap_mark = wh_arena_mark(&inst->arena);
+    inst->snap_nrres = inst->rres.len;
+    return WH_OK;
+}
+
+wh_rc cm_instance_reset(cm_instance_t *inst, void *user, wh_err_t *err)
+{
+    if (!inst->snapped)
+        return wh_err(err, WH_INVALID, -1, "the instance has no snapshot");
+    if (inst->depth || inst->susp.f || inst->pending)
+        return wh_err(err, WH_INVALID, -1, "an instance is reset between calls only");
+    if (inst->poisoned)
+        return wh_err(err, WH_INVALID, -1, "a trapped instance cannot be reset");
+    wh_rc rc = wm_store_reset(inst->store, err);
+    if (rc)
+        return rc;
+    if (inst->cfg.fuel >= 0)
+        wm_store_set_fuel(inst->store, inst->cfg.fuel);
+    /* index 0 is never used: a table that had it keeps just it */
+    if (inst->handles.len > 1)
+        inst->handles.len = 1;
+    inst->free_handle = 0;
+    memset(inst->nborrows, 0, sizeof inst->nborrows);
+    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
+        wh_arena_reset(&inst->call_arenas[i]);
+    inst->rres.len = inst->snap_nrres;
+    inst->pending_args = NULL;
+    wh_arena_rollback(&inst->arena, inst->snap_mark);
+    inst->cfg.user = user;
+    return WH_OK;
+}
+
 void *cm_instance_user(const cm_instance_t *inst)
 {
     return inst->cfg.user;

@@ -13,15 +13,15 @@ typedef struct {
     const char *name;
     cm_host_dtor host_dtor; /* host resources */
     void *host_env;
-    wm_func_t *guest_dtor;  /* guest-defined resources with a destructor */
+    wm_func_t *guest_dtor; /* guest-defined resources with a destructor */
 } cm__rres;
 
 /* One entry of an instance's handle table (CanonicalABI.md ResourceHandle). */
 typedef struct {
     uint32_t rep;
-    uint32_t rtype;     /* index in inst->rres */
+    uint32_t rtype; /* index in inst->rres */
     bool used, own;
-    uint32_t lend_count; /* borrows of this own handle still alive */
+    uint32_t lend_count;   /* borrows of this own handle still alive */
     uint32_t borrow_scope; /* borrow handles: the call depth that created it */
     uint32_t next_free;
 } cm__handle;
@@ -76,9 +76,9 @@ struct cm_instance {
     WH_VEC(cm__rres) rres;
     WH_VEC(cm__handle) handles; /* index 0 is never used */
     uint32_t free_handle;
-    uint32_t depth; /* nesting of calls crossing the boundary */
+    uint32_t depth;            /* nesting of calls crossing the boundary */
     wh_arena_t call_arenas[8]; /* per depth, reset when a call returns */
-    uint32_t nborrows[8]; /* borrow handles lent per call depth, still alive */
+    uint32_t nborrows[8];      /* borrow handles lent per call depth, still alive */
     cm_config_t cfg;
     bool poisoned; /* a trap left it in an unknown state */
     /* a call the host made that is suspended (cm_resume finishes it) */
@@ -90,6 +90,10 @@ struct cm_instance {
     /* a lowered call that suspended keeps its lifted arguments for the retry */
     const void *pending;
     cm_val_t *pending_args;
+    /* cm_instance_snapshot: the arena and resource types at the snapshot */
+    bool snapped;
+    wh_arena_mark_t snap_mark;
+    size_t snap_nrres;
 };
 
 struct cm_call {
@@ -121,8 +125,8 @@ wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t 
 wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out);
 
 /* Handles (cm_instance.c). */
-wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own,
-                     uint32_t scope, uint32_t *out, wh_err_t *err);
+wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope,
+                     uint32_t *out, wh_err_t *err);
 wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool own,
                       uint32_t *out_rep, wh_err_t *err);
 

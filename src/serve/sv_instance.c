@@ -32,6 +32,26 @@ static void wake(void *ud)
     sv_worker_schedule(w);
 }
 
+/* A WASI context for in's next life (its waker, outbound HTTP), or NULL. */
+static wasi_ctx_t *new_ctx(sv_inst_t *in)
+{
+    sv_worker_t *w = in->w;
+    wasi_ctx_t *ctx = wasi_ctx_new(&w->sh->cfg->wasi, &w->loop);
+    if (!ctx)
+        return NULL;
+    wasi_ctx_set_waker(ctx, wake, in);
+    if (w->client && hw_bind(ctx, w->client)) {
+        wasi_ctx_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static uint64_t next_id(const sv_shared_t *sh)
+{
+    return atomic_fetch_add(&((sv_shared_t *)sh)->next_id, 1) + 1;
+}
+
 sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
 {
     const sv_shared_t *sh = w->sh;
@@ -42,12 +62,7 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
     }
     in->w = w;
     wh_arena_init(&in->arena, 1024);
-    if (!(in->ctx = wasi_ctx_new(&sh->cfg->wasi, &w->loop))) {
-        wh_err(err, WH_NOMEM, -1, "out of memory");
-        goto fail;
-    }
-    wasi_ctx_set_waker(in->ctx, wake, in);
-    if (w->client && hw_bind(in->ctx, w->client)) {
+    if (!(in->ctx = new_ctx(in))) {
         wh_err(err, WH_NOMEM, -1, "out of memory");
         goto fail;
     }
@@ -71,7 +86,18 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
         wh_err(err, WH_NOTFOUND, -1, "the instance lacks %s", sh->handle_name);
         goto fail;
     }
-    in->id = atomic_fetch_add(&((sv_shared_t *)sh)->next_id, 1) + 1;
+    /* Serverless: the state it has now is what every request starts from;
+     * the next request gets it back by a reset (sv_inst_recycle). */
+    if (sh->model == SV_MODEL_SERVERLESS) {
+        wh_err_t why = {0};
+        in->snapped = cm_instance_snapshot(in->ci, &why) == WH_OK;
+        if (!in->snapped && !w->told_no_snapshot) {
+            w->told_no_snapshot = true;
+            sv_log("worker %u: each request gets an instance made anew (no snapshot: %s)", w->index,
+                   why.msg);
+        }
+    }
+    in->id = next_id(sh);
     w->alive++;
     return in;
 fail:
@@ -80,6 +106,27 @@ fail:
     wh_arena_free(&in->arena);
     wh_free(in);
     return NULL;
+}
+
+bool sv_inst_recycle(sv_inst_t *in)
+{
+    if (!in->snapped || in->suspended || in->ready || in->job || in->pending)
+        return false;
+    wasi_ctx_t *ctx = new_ctx(in);
+    wh_err_t err = {0};
+    if (!ctx || cm_instance_reset(in->ci, ctx, &err)) {
+        wasi_ctx_free(ctx);
+        return false;
+    }
+    /* the old context goes after the reset: the instance's handles, now
+     * gone, named its objects */
+    wasi_ctx_free(in->ctx);
+    in->ctx = ctx;
+    in->id = next_id(in->w->sh);
+    in->seq = 0;
+    in->in_init = false;
+    wh_arena_reset(&in->arena);
+    return true;
 }
 
 void sv_inst_free(sv_inst_t *in)
@@ -154,6 +201,10 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
                   wm_store_memory_bytes(cm_instance_store(in->ci)) > sh->cfg->max_memory);
     sv_job_done(job);
     wh_arena_reset(&in->arena);
+    /* Serverless: the instance goes back to how it was made, for the next
+     * request; one that trapped or ran out of time is freed instead. */
+    if (sh->model == SV_MODEL_SERVERLESS && rc == WH_OK && !w->closed && w->nidle < SV_SPARES)
+        keep = sv_inst_recycle(in);
     sv_pool_release(w, in, keep);
 }
 

@@ -68,6 +68,7 @@ struct sv_inst {
     sv_job_t *job;             /* the request it handles */
     sv_job_t *pending;         /* serverless: the request it was made for, while init runs */
     uint32_t req_rep, out_rep; /* handle()'s arguments */
+    bool snapped;              /* serverless: reset for the next request, not made anew */
     cm_val_t result;           /* where a call's result lands, also after a resume */
     wh_arena_t arena;          /* results of calls */
     sv_inst_t *prev, *next;    /* idle list (most recently used first) */
@@ -86,10 +87,12 @@ struct sv_worker {
     hw_client_t *client; /* outbound HTTP of its instances, or NULL */
     wm_pool_t *pool;     /* stacks and memories its instances reuse, or NULL */
     /* instances */
-    uint32_t alive;          /* instances existing (both models) */
-    uint32_t starting;       /* stateful: instances being made */
-    sv_inst_t idle;          /* sentinel of the idle list */
-    WH_VEC(sv_inst_t *) all; /* stateful: every instance, for the tick */
+    uint32_t alive;    /* instances existing (both models) */
+    uint32_t starting; /* stateful: instances being made */
+    sv_inst_t idle;    /* sentinel of the idle list (serverless: reset ones) */
+    uint32_t nidle;
+    WH_VEC(sv_inst_t *) all; /* every instance, for the tick */
+    bool told_no_snapshot;   /* serverless: logged why instances are made anew */
     sv_inst_t *ready_head, *ready_tail;
     uint32_t backoff_ms;  /* stateful: delay before the next replacement */
     uint64_t retry_at_ns; /* replacements wait until then */
@@ -110,12 +113,21 @@ struct sv_worker {
     uint64_t running_slice_end; /* 0: no time slice */
 };
 
+/* Serverless: instances reset after their request and kept for the next
+ * ones, per worker (each holds its memories; a reset dropped what the
+ * request wrote). */
+enum { SV_SPARES = 16 };
+
 /* ---- sv_instance.c: one instance's life ---- */
 
 /* Instantiates the component for w (not started: see sv_inst_start). NULL
  * with err set when it cannot be instantiated. */
 sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err);
 void sv_inst_free(sv_inst_t *in);
+/* Serverless: brings in back to the state it was made in (its snapshot),
+ * with a new WASI context and id, for the next request; false when it
+ * cannot be (free it then). */
+bool sv_inst_recycle(sv_inst_t *in);
 /* Runs init (when the component has it; else the instance is ready at
  * once): the end reaches sv_worker_inst_started. */
 void sv_inst_start(sv_inst_t *in);

@@ -1,7 +1,8 @@
 /*
  * sv_pool.c — a worker's instances as a pool: the idle list (the least
- * recently used instance serves next), every instance of the worker (for
- * the tick), making replacements, and what happens when an instance has
+ * recently used instance serves next; serverless, the instances reset to
+ * their snapshot after a request), every instance of the worker (for the
+ * tick), making replacements, and what happens when an instance has
  * started or its request is over (kept for the next one, or discarded and,
  * stateful, replaced; init failures back off).
  */
@@ -16,14 +17,16 @@ enum { BACKOFF_FIRST_MS = 1000, BACKOFF_MAX_MS = 60000 };
 
 static void idle_push(sv_worker_t *w, sv_inst_t *in)
 {
+    w->nidle++;
     in->next = w->idle.next;
     in->prev = &w->idle;
     w->idle.next->prev = in;
     w->idle.next = in;
 }
 
-static void idle_remove(sv_inst_t *in)
+static void idle_remove(sv_worker_t *w, sv_inst_t *in)
 {
+    w->nidle--;
     in->prev->next = in->next;
     in->next->prev = in->prev;
     in->prev = in->next = NULL;
@@ -34,7 +37,7 @@ sv_inst_t *sv_pool_take_idle(sv_worker_t *w)
     sv_inst_t *in = w->idle.prev;
     if (in == &w->idle)
         return NULL;
-    idle_remove(in);
+    idle_remove(w, in);
     return in;
 }
 
@@ -50,7 +53,7 @@ static void all_remove(sv_worker_t *w, sv_inst_t *in)
 void sv_pool_discard(sv_worker_t *w, sv_inst_t *in)
 {
     if (in->prev)
-        idle_remove(in);
+        idle_remove(w, in);
     all_remove(w, in);
     sv_inst_free(in);
 }

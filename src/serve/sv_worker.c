@@ -85,17 +85,20 @@ void sv_job_fail(sv_job_t *job, int status, const char *text)
     sv_job_done(job);
 }
 
-/* Starts job on a new serverless instance. */
+/* Starts job on a fresh serverless instance: one reset after an earlier
+ * request (as good as new: sv_inst_recycle), or a new one. */
 static void serverless_start(sv_worker_t *w, sv_job_t *job)
 {
     wh_err_t err = {0};
-    sv_inst_t *in = sv_inst_new(w, &err);
+    sv_inst_t *in = sv_pool_take_idle(w);
     if (!in) {
-        sv_log("cannot make an instance: %s", err.msg);
-        sv_job_fail(job, 500, "500 Internal Server Error: no instance could be made\n");
-        return;
+        if (!(in = sv_inst_new(w, &err))) {
+            sv_log("cannot make an instance: %s", err.msg);
+            sv_job_fail(job, 500, "500 Internal Server Error: no instance could be made\n");
+            return;
+        }
+        wh_vec_push(&w->all, in);
     }
-    wh_vec_push(&w->all, in);
     if (in->init) {
         in->pending = job;
         sv_inst_start(in);
@@ -112,7 +115,7 @@ static bool try_dispatch(sv_worker_t *w, sv_job_t *job)
     job->start_ns = now;
     job->deadline_ns = sh->cfg->timeout_ms ? now + (uint64_t)sh->cfg->timeout_ms * 1000000u : 0;
     if (sh->model == SV_MODEL_SERVERLESS) {
-        if (w->alive >= sh->cfg->instances)
+        if (w->alive >= sh->cfg->instances && !w->nidle)
             return false;
         serverless_start(w, job);
         return true;
@@ -235,7 +238,8 @@ static void on_tick(uv_timer_t *t)
             sv_inst_expire(in);
             return; /* w->all changed; the next tick goes on */
         }
-        if (in->state == SV_INST_IDLE && cfg->idle_timeout_ms && !w->draining &&
+        if (w->sh->model == SV_MODEL_STATEFUL && in->state == SV_INST_IDLE &&
+            cfg->idle_timeout_ms && !w->draining &&
             now - in->idle_since >= (uint64_t)cfg->idle_timeout_ms * 1000000u) {
             sv_pool_discard(w, in);
             sv_pool_spawn(w);

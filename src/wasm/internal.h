@@ -16,12 +16,12 @@
 #include <stdio.h>
 
 /* Limits of this implementation (the spec leaves them to the host). */
-#define WM_MAX_PAGES 65536u           /* 4 GiB of 32-bit memory */
-#define WM_MAX_TABLE 10000000u        /* elements in one table */
-#define WM_MAX_LOCALS 50000u          /* locals in one function */
-#define WM_MAX_FUNC_SLOTS (1u << 20)  /* frame size of one function, in slots */
+#define WM_MAX_PAGES           65536u     /* 4 GiB of 32-bit memory */
+#define WM_MAX_TABLE           10000000u  /* elements in one table */
+#define WM_MAX_LOCALS          50000u     /* locals in one function */
+#define WM_MAX_FUNC_SLOTS      (1u << 20) /* frame size of one function, in slots */
 #define WM_DEFAULT_STACK_SLOTS (1u << 20)
-#define WM_DEFAULT_MAX_FRAMES 20000u
+#define WM_DEFAULT_MAX_FRAMES  20000u
 
 /* ---- Reading the binary ----
  * A reader walks [p, end). base is the start of the whole module, so that
@@ -48,8 +48,7 @@ wh_rc wm__read_f32(wm__reader *r, uint32_t *out_bits, wh_err_t *err);
 wh_rc wm__read_f64(wm__reader *r, uint64_t *out_bits, wh_err_t *err);
 wh_rc wm__read_bytes(wm__reader *r, uint32_t n, const uint8_t **out, wh_err_t *err);
 /* A length-prefixed UTF-8 name, copied NUL-terminated into arena. */
-wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_len,
-                    wh_err_t *err);
+wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_len, wh_err_t *err);
 
 /* ---- Module ---- */
 
@@ -68,7 +67,7 @@ typedef struct {
 typedef struct {
     char *module, *name; /* NUL-terminated, but may hold NUL bytes: see the lengths */
     uint32_t module_len, name_len;
-    uint8_t kind; /* wm_externkind */
+    uint8_t kind;   /* wm_externkind */
     uint32_t index; /* index in its own index space (func 3 = 3rd function) */
 } wm__import;
 
@@ -92,15 +91,15 @@ typedef struct {
     bool imported;
     uint32_t body_offset; /* where the body starts in the module bytes */
     /* compiled form */
-    uint32_t *code;           /* the pre-decoded code, see wm_ir.h */
-    uint32_t code_len;        /* in words */
-    uint32_t param_slots;     /* slots taken by the parameters */
-    uint32_t local_slots;     /* parameters + declared locals */
-    uint32_t frame_slots;     /* locals + the deepest operand stack */
+    uint32_t *code;       /* the pre-decoded code, see wm_ir.h */
+    uint32_t code_len;    /* in words */
+    uint32_t param_slots; /* slots taken by the parameters */
+    uint32_t local_slots; /* parameters + declared locals */
+    uint32_t frame_slots; /* locals + the deepest operand stack */
     uint32_t result_slots;
-    wm__srcpos *srcmap;       /* sorted by ip, for trap sites */
+    wm__srcpos *srcmap; /* sorted by ip, for trap sites */
     uint32_t nsrcmap;
-    uint64_t *consts;         /* copied to the frame's constant area on entry */
+    uint64_t *consts; /* copied to the frame's constant area on entry */
     uint32_t nconsts, const_base;
 } wm__func;
 
@@ -214,22 +213,22 @@ uint32_t wm__types_slots(const uint8_t *types, uint32_t n);
 
 struct wm_func {
     const wm_functype_t *type;
-    wm_instance_t *inst;  /* NULL for host functions */
-    const wm__func *def;  /* compiled code of a wasm function */
+    wm_instance_t *inst; /* NULL for host functions */
+    const wm__func *def; /* compiled code of a wasm function */
     wm_host_fn host;
     void *env;
-    uint32_t index;       /* index in its module (wasm functions) */
+    uint32_t index; /* index in its module (wasm functions) */
 };
 
 struct wm_memory {
-    uint8_t *base;        /* reserved so that growth never moves it */
-    uint64_t size;        /* current size in bytes */
-    wm_limits_t limits;   /* min is the current page count */
-    size_t reserved;      /* bytes of address space reserved */
-    size_t accessible;    /* bytes from base made readable (at least size: a
-                             pooled reservation may have more, all zero) */
-    bool imaged;          /* [0, size) maps a data image (wm_image.c) */
-    wm_store_t *store;    /* for the store's memory limit */
+    uint8_t *base;      /* reserved so that growth never moves it */
+    uint64_t size;      /* current size in bytes */
+    wm_limits_t limits; /* min is the current page count */
+    size_t reserved;    /* bytes of address space reserved */
+    size_t accessible;  /* bytes from base made readable (at least size: a
+                           pooled reservation may have more, all zero) */
+    bool imaged;        /* [0, size) maps a data image (wm_image.c) */
+    wm_store_t *store;  /* for the store's memory limit */
 };
 
 struct wm_table {
@@ -278,8 +277,10 @@ struct wm_call {
     wm_instance_t *inst;
 };
 
+typedef struct wm__snapshot wm__snapshot; /* wm_snapshot.c */
+
 struct wm_store {
-    wh_arena_t arena; /* small runtime objects */
+    wh_arena_t arena;               /* small runtime objects */
     WH_VEC(wm_memory_t *) memories; /* unmapped on free */
     WH_VEC(wm_table_t *) tables;
     WH_VEC(wm_instance_t *) instances;
@@ -289,9 +290,9 @@ struct wm_store {
     /* execution state */
     wm_slot *stack, *stack_end;
     wm__frame *frames, *frames_end;
-    int64_t fuel; /* negative: unlimited */
-    uint64_t mem_limit; /* bytes over all memories; 0: none (wm_store_config_t) */
-    uint64_t mem_used;  /* bytes of all memories now */
+    int64_t fuel;         /* negative: unlimited */
+    uint64_t mem_limit;   /* bytes over all memories; 0: none (wm_store_config_t) */
+    uint64_t mem_used;    /* bytes of all memories now */
     atomic_int interrupt; /* WM__STOP | WM__YIELD */
 
     /* While a host function runs, a call it makes into wasm starts above the
@@ -301,18 +302,30 @@ struct wm_store {
 
     /* a suspended call (see wm_store_resume) */
     bool suspended;
-    bool yielded; /* it suspended at a wm_store_yield, not in a host call */
-    const uint32_t *susp_ip;  /* the call instruction to retry; NULL: a host entry */
+    bool yielded;            /* it suspended at a wm_store_yield, not in a host call */
+    const uint32_t *susp_ip; /* the call instruction to retry; NULL: a host entry */
     wm_slot *susp_fp, *susp_base;
     wm__frame *susp_fr, *susp_base_fr;
-    wm_func_t *susp_func;     /* the function that was running */
-    wm_func_t *entry_func;    /* the function wm_func_call called */
+    wm_func_t *susp_func;  /* the function that was running */
+    wm_func_t *entry_func; /* the function wm_func_call called */
 
     /* the last trap */
     bool has_trap_site;
     wm_trap_site_t trap_site;
     char trap_msg[200];
+
+    bool ran;           /* wasm code has run in it (wm__exec) */
+    bool host_globals;  /* the host made globals in it (wm_global_new) */
+    wm__snapshot *snap; /* what wm_store_reset brings back, or NULL */
 };
+
+/* Memories up to this size are zeroed in place when reused (a pool slot,
+ * a reset): cheaper than dropping their pages and faulting them back. */
+enum { WM__KEEP_RESIDENT = 256 * 1024 };
+
+/* Unmaps a memory of s, or gives it to the store's pool. */
+void wm__memory_release(wm_store_t *s, wm_memory_t *m);
+void wm__snapshot_free(wm__snapshot *sn);
 
 /* Allocates a zeroed object in the store's arena (NULL when out of memory). */
 void *wm__store_alloc(wm_store_t *s, size_t n);
@@ -340,15 +353,15 @@ uint32_t wm__interp_handler(uint32_t op);
 uint32_t wm__interp_opcode(uint32_t word);
 
 /* Trap texts, as the spec words them (wast assert_trap compares them). */
-#define WM_MSG_UNREACHABLE "unreachable"
-#define WM_MSG_MEM_OOB "out of bounds memory access"
-#define WM_MSG_TABLE_OOB "out of bounds table access"
-#define WM_MSG_DIV_ZERO "integer divide by zero"
-#define WM_MSG_INT_OVERFLOW "integer overflow"
-#define WM_MSG_BAD_CONVERSION "invalid conversion to integer"
-#define WM_MSG_UNDEF_ELEM "undefined element"
-#define WM_MSG_UNINIT_ELEM "uninitialized element"
+#define WM_MSG_UNREACHABLE       "unreachable"
+#define WM_MSG_MEM_OOB           "out of bounds memory access"
+#define WM_MSG_TABLE_OOB         "out of bounds table access"
+#define WM_MSG_DIV_ZERO          "integer divide by zero"
+#define WM_MSG_INT_OVERFLOW      "integer overflow"
+#define WM_MSG_BAD_CONVERSION    "invalid conversion to integer"
+#define WM_MSG_UNDEF_ELEM        "undefined element"
+#define WM_MSG_UNINIT_ELEM       "uninitialized element"
 #define WM_MSG_INDIRECT_MISMATCH "indirect call type mismatch"
-#define WM_MSG_EXHAUSTED "call stack exhausted"
+#define WM_MSG_EXHAUSTED         "call stack exhausted"
 
 #endif

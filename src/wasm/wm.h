@@ -187,6 +187,20 @@ typedef struct {
 wm_store_t *wm_store_new(const wm_store_config_t *cfg);
 void wm_store_free(wm_store_t *s);
 
+/* Snapshots (wm_snapshot.c). wm_store_snapshot records the state of the
+ * store's memories, tables, globals and segments; wm_store_reset brings it
+ * back, so that the store is again as it was at the snapshot and nothing a
+ * call wrote since is readable. Taken once after instantiation, they give
+ * a fresh instance per use at the cost of what the use wrote, not of
+ * instantiating. Both only between calls (not while one runs or is
+ * suspended). A snapshot fails with WH_UNSUPPORTED for a store with
+ * globals the host made (wm_global_new) and for a memory that maps a data
+ * image once code has run; a reset that fails leaves the store unusable
+ * (free it). Objects made after the snapshot are freed by the reset:
+ * handles to them must not be used after it. */
+wh_rc wm_store_snapshot(wm_store_t *s, wh_err_t *err);
+wh_rc wm_store_reset(wm_store_t *s, wh_err_t *err);
+
 /* Fuel: each loop iteration and call costs one unit; when fuel runs out the
  * call returns WH_OUT_OF_FUEL (a trap "out of fuel"). A negative value
  * (the default) means unlimited. */

@@ -97,5 +97,10 @@ bool wm__image_map(const wm_module_t *m, wm_memory_t *mem)
         return false;
     void *p =
         mmap(mem->base, mem->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, m->image_fd, 0);
-    return p == mem->base;
+    if (p != mem->base)
+        return false;
+    /* its dropped pages come back from the file, not as zeroes: the pool
+     * must not take it, a reset drops its pages to get the image back */
+    mem->imaged = true;
+    return true;
 }

@@ -774,6 +774,7 @@ save_fuel:
 
 wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
 {
+    s->ran = true;
     s->has_trap_site = false;
     s->trap_site = (wm_trap_site_t){0};
     s->trap_msg[0] = 0;

@@ -6,7 +6,7 @@
  * munmap of both, and page faults on every page it touches.
  *
  * A memory goes back to the pool reset: its accessible pages are zeroed in
- * place (memset) when they are few (KEEP_RESIDENT), so they stay mapped and
+ * place (memset) when they are few (WM__KEEP_RESIDENT), so they stay mapped and
  * the next store does not fault on them; otherwise they are dropped with
  * MADV_DONTNEED (zero-fill on next touch, the mapping kept). Either way the
  * next store finds zeroes, exactly as in a fresh mapping: nothing one store
@@ -22,8 +22,6 @@
 
 #include <string.h>
 #include <sys/mman.h>
-
-enum { KEEP_RESIDENT = 256 * 1024 };
 
 typedef struct {
     uint8_t *base;
@@ -105,7 +103,7 @@ bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m)
     if (!p || m->imaged || p->memories.len >= p->max || !wh_vec_reserve(&p->memories, 1))
         return false;
     size_t accessible = m->accessible > m->size ? m->accessible : m->size;
-    if (accessible <= KEEP_RESIDENT) {
+    if (accessible <= WM__KEEP_RESIDENT) {
         memset(m->base, 0, accessible);
     } else if (madvise(m->base, accessible, MADV_DONTNEED)) {
         return false;

@@ -211,6 +211,7 @@ wm_global_t *wm_global_new(wm_store_t *s, wm_globaltype_t type, wm_val_t init)
     wm_global_t *g = wm__store_alloc(s, sizeof *g);
     if (!g)
         return NULL;
+    s->host_globals = true; /* not among any instance's: wm_store_snapshot refuses */
     g->type = type;
     if (!set_value(g->val, &init))
         return NULL;

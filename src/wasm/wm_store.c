@@ -47,11 +47,8 @@ void wm_store_free(wm_store_t *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->memories.len; i++) {
-        wm_memory_t *m = s->memories.data[i];
-        if (!wm__pool_give_memory(s->pool, m))
-            munmap(m->base, m->reserved);
-    }
+    for (uint32_t i = 0; i < s->memories.len; i++)
+        wm__memory_release(s, s->memories.data[i]);
     for (uint32_t i = 0; i < s->tables.len; i++)
         wh_free(s->tables.data[i]->elems);
     wh_vec_free(&s->memories);
@@ -61,8 +58,15 @@ void wm_store_free(wm_store_t *s)
     if (s->stack && !wm__pool_give_stack(s->pool, s->stack, stack_bytes))
         munmap(s->stack, stack_bytes);
     wh_free(s->frames);
+    wm__snapshot_free(s->snap);
     wh_arena_free(&s->arena);
     wh_free(s);
+}
+
+void wm__memory_release(wm_store_t *s, wm_memory_t *m)
+{
+    if (!wm__pool_give_memory(s->pool, m))
+        munmap(m->base, m->reserved);
 }
 
 void *wm__store_alloc(wm_store_t *s, size_t n)
