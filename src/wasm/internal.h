@@ -180,10 +180,13 @@ struct wm_module {
      * outside bodies (elements, exports, globals): spec C.refs. */
     bool *func_refs; /* nfuncs entries */
 
-    /* The data image (wm_image.c): memory image_mem's initial contents. */
+    /* The data image (wm_image.c): memory image_mem's initial contents;
+     * image_view maps them read-only (NULL if that failed), for resets. */
     bool has_image;
     int image_fd;
     uint32_t image_mem;
+    const uint8_t *image_view;
+    size_t image_len;
 };
 
 /* The data image of a module (wm_image.c): made at the end of loading
@@ -221,14 +224,16 @@ struct wm_func {
 };
 
 struct wm_memory {
-    uint8_t *base;      /* reserved so that growth never moves it */
-    uint64_t size;      /* current size in bytes */
-    wm_limits_t limits; /* min is the current page count */
-    size_t reserved;    /* bytes of address space reserved */
-    size_t accessible;  /* bytes from base made readable (at least size: a
-                           pooled reservation may have more, all zero) */
-    bool imaged;        /* [0, size) maps a data image (wm_image.c) */
-    wm_store_t *store;  /* for the store's memory limit */
+    uint8_t *base;        /* reserved so that growth never moves it */
+    uint64_t size;        /* current size in bytes */
+    wm_limits_t limits;   /* min is the current page count */
+    size_t reserved;      /* bytes of address space reserved */
+    size_t accessible;    /* bytes from base made readable (at least size: a
+                             pooled reservation may have more, all zero) */
+    bool imaged;          /* [0, image_len) maps a data image (wm_image.c) */
+    const uint8_t *image; /* the image's contents (read-only view), or NULL */
+    size_t image_len;
+    wm_store_t *store; /* for the store's memory limit */
 };
 
 struct wm_table {
@@ -322,7 +327,26 @@ struct wm_store {
 /* Memories up to this size are zeroed in place when reused (a pool slot,
  * a reset): cheaper than dropping their pages and faulting them back. */
 enum { WM__KEEP_RESIDENT = 256 * 1024 };
+/* In a bigger memory, touched pages up to this many bytes are reset in
+ * place (and stay mapped, so the next use does not fault on them). */
+enum { WM__KEEP_TOUCHED = 4 * 1024 * 1024 };
 
+/* Zeroes [off, off + len) of m (page-aligned): in place when it is at most
+ * WM__KEEP_RESIDENT bytes, or when the pages touched in it are at most
+ * WM__KEEP_TOUCHED bytes (wm_pagemap.c, with the store's pool); else by
+ * dropping them. False when it could not (wm_pool.c). */
+bool wm__memory_zero(wm_memory_t *m, size_t off, size_t len);
+
+/* Which pages of [base, base + len) were touched (wm_pagemap.c): fills runs
+ * with offset, length pairs (at most max) and returns their number; with
+ * written_only, only pages that are not the file's (in a private file
+ * mapping: the ones written). -1 when there are more runs or the kernel
+ * cannot tell (fd < 0, or before Linux 6.7). */
+int wm__pagemap_open(void);
+int wm__pagemap_touched(int fd, const uint8_t *base, size_t len, bool written_only, uint64_t *runs,
+                        int max);
+/* The pool's pagemap descriptor, or -1 (no pool, or it could not open it). */
+int wm__pool_pagemap(const wm_pool_t *p);
 /* Unmaps a memory of s, or gives it to the store's pool. */
 void wm__memory_release(wm_store_t *s, wm_memory_t *m);
 void wm__snapshot_free(wm__snapshot *sn);

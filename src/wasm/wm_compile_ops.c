@@ -129,8 +129,7 @@ static wh_rc op_end(cc *c, bool *done)
     ctrl *f = cc_top_ctrl(c);
     if (f->op == 0x04) {
         /* An if without else passes its parameters through. */
-        if (f->nparams != f->nresults ||
-            (f->nparams && memcmp(f->params, f->results, f->nparams)))
+        if (f->nparams != f->nresults || (f->nparams && memcmp(f->params, f->results, f->nparams)))
             return cc_fail(c, WH_INVALID, "type mismatch: if without else must not change types");
     }
     uint32_t saved = c->stack.len;

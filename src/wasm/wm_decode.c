@@ -21,12 +21,26 @@
  * only needs a different value here. */
 #define MAX_MEMORIES_2_0 1u
 
-enum { SEC_CUSTOM, SEC_TYPE, SEC_IMPORT, SEC_FUNC, SEC_TABLE, SEC_MEMORY, SEC_GLOBAL,
-       SEC_EXPORT, SEC_START, SEC_ELEM, SEC_CODE, SEC_DATA, SEC_DATACOUNT, SEC_COUNT };
+enum {
+    SEC_CUSTOM,
+    SEC_TYPE,
+    SEC_IMPORT,
+    SEC_FUNC,
+    SEC_TABLE,
+    SEC_MEMORY,
+    SEC_GLOBAL,
+    SEC_EXPORT,
+    SEC_START,
+    SEC_ELEM,
+    SEC_CODE,
+    SEC_DATA,
+    SEC_DATACOUNT,
+    SEC_COUNT
+};
 
 static const char *const sec_names[SEC_COUNT] = {
-    "custom", "type",    "import",  "function", "table", "memory",    "global",
-    "export", "start",   "element", "code",     "data",  "data count"};
+    "custom", "type",  "import",  "function", "table", "memory",    "global",
+    "export", "start", "element", "code",     "data",  "data count"};
 
 /* The order the binary format requires: data count sits between element and
  * code. Custom sections (rank 0) may appear anywhere. */
@@ -57,8 +71,8 @@ static uint32_t here(const dec *d)
     return off_of(d, d->r.p);
 }
 
-__attribute__((format(printf, 3, 4))) static wh_rc malformed(dec *d, uint32_t at,
-                                                             const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static wh_rc malformed(dec *d, uint32_t at, const char *fmt,
+                                                             ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -691,7 +705,8 @@ static wh_rc rd_elem(dec *d, wm__elem *e)
     }
     if (e->mode == WM__SEG_ACTIVE && m->tables[e->table].type.elem != e->elemtype)
         return invalid(d, at, "type mismatch: %s segment for a %s table",
-                       wm_valtype_name(e->elemtype), wm_valtype_name(m->tables[e->table].type.elem));
+                       wm_valtype_name(e->elemtype),
+                       wm_valtype_name(m->tables[e->table].type.elem));
     TRY(rd_len(d, &n));
     if (!alloc_n(d, n, sizeof *e->items, &e->items))
         return nomem(d);
@@ -755,8 +770,8 @@ static wh_rc compile_body(dec *d, uint32_t idx, const uint8_t *body, uint32_t si
     wm__reader br = {body, body_end, d->r.base};
     wh_rc rc = wm__compile_func(m, idx, &br, d->err);
     if (rc == WH_OK && (truncated || br.p != body_end))
-        return malformed(d, off_of(d, br.p), "section size mismatch: body of function %u ends early",
-                         idx);
+        return malformed(d, off_of(d, br.p),
+                         "section size mismatch: body of function %u ends early", idx);
     if (rc == WH_MALFORMED && !strncmp(d->err->msg, "unexpected end", 14)) {
         wm__reader lr = {body, d->r.end, d->r.base};
         wh_err_t e2;
@@ -781,8 +796,7 @@ static wh_rc sec_code(dec *d)
     wh_rc rc;
     TRY(rd_len(d, &n));
     if (n != d->ndefined_funcs)
-        return malformed(d, at,
-                         "function and code section have inconsistent lengths (%u and %u)",
+        return malformed(d, at, "function and code section have inconsistent lengths (%u and %u)",
                          d->ndefined_funcs, n);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t size, idx = m->nfunc_imports + i;
@@ -829,7 +843,8 @@ static wh_rc sec_data(dec *d)
         m->ndatas = i + 1;
     }
     if (m->has_datacount && m->datacount != n)
-        return malformed(d, at0, "data count and data section have inconsistent lengths (%u and %u)",
+        return malformed(d, at0,
+                         "data count and data section have inconsistent lengths (%u and %u)",
                          m->datacount, n);
     return WH_OK;
 fail:
@@ -959,10 +974,12 @@ static wh_rc decode(dec *d)
 
     TRY(ensure_func_refs(d));
     if (!d->seen_code && d->ndefined_funcs)
-        return malformed(d, here(d), "function and code section have inconsistent lengths (%u and 0)",
+        return malformed(d, here(d),
+                         "function and code section have inconsistent lengths (%u and 0)",
                          d->ndefined_funcs);
     if (!d->seen_data && m->has_datacount && m->datacount)
-        return malformed(d, here(d), "data count and data section have inconsistent lengths (%u and 0)",
+        return malformed(d, here(d),
+                         "data count and data section have inconsistent lengths (%u and 0)",
                          m->datacount);
     if (m->data_use_without_count) {
         uint32_t at = m->data_use_without_count - 1;

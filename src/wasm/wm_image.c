@@ -79,6 +79,10 @@ void wm__image_build(wm_module_t *m)
     m->image_fd = fd;
     m->image_mem = mem;
     m->has_image = true;
+    /* what a reset copies back into the pages an instance wrote */
+    void *view = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    m->image_view = view == MAP_FAILED ? NULL : view;
+    m->image_len = size;
 #else
     (void)image_min;
 #endif
@@ -88,6 +92,9 @@ void wm__image_free(wm_module_t *m)
 {
     if (m->has_image)
         close(m->image_fd);
+    if (m->image_view)
+        munmap((void *)m->image_view, m->image_len);
+    m->image_view = NULL;
     m->has_image = false;
 }
 
@@ -102,5 +109,7 @@ bool wm__image_map(const wm_module_t *m, wm_memory_t *mem)
     /* its dropped pages come back from the file, not as zeroes: the pool
      * must not take it, a reset drops its pages to get the image back */
     mem->imaged = true;
+    mem->image = m->image_view;
+    mem->image_len = mem->size;
     return true;
 }

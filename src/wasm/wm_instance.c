@@ -187,7 +187,7 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
             if ((uint64_t)off + ei->len > t->size)
                 return wh_err(err, WH_TRAP, -1,
                               WM_MSG_TABLE_OOB ": element segment %u (%u items at %u) in a "
-                                                "table of %u",
+                                               "table of %u",
                               i, ei->len, off, t->size);
             if (ei->len)
                 memcpy(t->elems + off, ei->refs, (size_t)ei->len * sizeof *ei->refs);
@@ -204,7 +204,7 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
         if ((uint64_t)off + di->len > mem->size)
             return wh_err(err, WH_TRAP, -1,
                           WM_MSG_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
-                                          "%llu bytes",
+                                         "%llu bytes",
                           i, di->len, off, (unsigned long long)mem->size);
         /* (with the data image, the bytes are there already) */
         if (di->len && !(inst->imaged && d->memory == m->image_mem))

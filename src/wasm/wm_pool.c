@@ -5,14 +5,14 @@
  * one costs an mmap of its stack and of its memory's reservation, an
  * munmap of both, and page faults on every page it touches.
  *
- * A memory goes back to the pool reset: its accessible pages are zeroed in
- * place (memset) when they are few (WM__KEEP_RESIDENT), so they stay mapped and
- * the next store does not fault on them; otherwise they are dropped with
- * MADV_DONTNEED (zero-fill on next touch, the mapping kept). Either way the
- * next store finds zeroes, exactly as in a fresh mapping: nothing one store
- * wrote is seen by another. A memory that holds a data image (a private
- * file mapping, whose dropped pages would come back from the file) is not
- * pooled. A stack needs no reset: no frame is read before it is written.
+ * A memory goes back to the pool reset (wm__memory_zero): the pages it
+ * touched are zeroed in place (memset) when they are few (WM__KEEP_RESIDENT
+ * bytes), so they stay mapped and the next store does not fault on them;
+ * otherwise they are dropped with MADV_DONTNEED (zero-fill on next touch,
+ * the mapping kept). Either way the next store finds zeroes, exactly as in
+ * a fresh mapping: nothing one store wrote is seen by another. A memory that holds a data image (a
+ * private file mapping, whose dropped pages would come back from the file) is not pooled. A stack
+ * needs no reset: no frame is read before it is written.
  *
  * Invariant: a slot's pages [0, resident) are readable, writable and zero;
  * the rest of its reservation is PROT_NONE. Not thread-safe: one pool per
@@ -22,6 +22,7 @@
 
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 typedef struct {
     uint8_t *base;
@@ -35,6 +36,7 @@ typedef struct {
 
 struct wm_pool {
     uint32_t max;
+    int pagemap; /* /proc/self/pagemap, to find the pages a store touched */
     WH_VEC(slot) memories;
     WH_VEC(stack) stacks;
 };
@@ -42,8 +44,10 @@ struct wm_pool {
 wm_pool_t *wm_pool_new(uint32_t max)
 {
     wm_pool_t *p = wh_calloc(1, sizeof *p);
-    if (p)
+    if (p) {
         p->max = max;
+        p->pagemap = wm__pagemap_open();
+    }
     return p;
 }
 
@@ -57,6 +61,8 @@ void wm_pool_free(wm_pool_t *p)
         munmap(p->stacks.data[i].base, p->stacks.data[i].bytes);
     wh_vec_free(&p->memories);
     wh_vec_free(&p->stacks);
+    if (p->pagemap >= 0)
+        close(p->pagemap);
     wh_free(p);
 }
 
@@ -98,16 +104,38 @@ uint8_t *wm__pool_take_memory(wm_pool_t *p, size_t reserved, size_t size, size_t
     return NULL;
 }
 
+int wm__pool_pagemap(const wm_pool_t *p)
+{
+    return p ? p->pagemap : -1;
+}
+
+bool wm__memory_zero(wm_memory_t *m, size_t off, size_t len)
+{
+    if (len <= WM__KEEP_RESIDENT) {
+        memset(m->base + off, 0, len);
+        return true;
+    }
+    /* A big memory of which a use touched little (a 64 MiB memory and a
+     * request's few pages): zero just those, in place. */
+    uint64_t runs[2 * 64], total = 0;
+    int n =
+        wm__pagemap_touched(wm__pool_pagemap(m->store->pool), m->base + off, len, false, runs, 64);
+    for (int i = 0; i < n; i++)
+        total += runs[2 * i + 1];
+    if (n < 0 || total > WM__KEEP_TOUCHED)
+        return !madvise(m->base + off, len, MADV_DONTNEED);
+    for (int i = 0; i < n; i++)
+        memset(m->base + off + runs[2 * i], 0, runs[2 * i + 1]);
+    return true;
+}
+
 bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m)
 {
     if (!p || m->imaged || p->memories.len >= p->max || !wh_vec_reserve(&p->memories, 1))
         return false;
     size_t accessible = m->accessible > m->size ? m->accessible : m->size;
-    if (accessible <= WM__KEEP_RESIDENT) {
-        memset(m->base, 0, accessible);
-    } else if (madvise(m->base, accessible, MADV_DONTNEED)) {
+    if (!wm__memory_zero(m, 0, accessible))
         return false;
-    }
     p->memories.data[p->memories.len++] = (slot){m->base, m->reserved, accessible};
     return true;
 }

@@ -160,8 +160,7 @@ wh_rc wm__read_f64(wm__reader *r, uint64_t *out_bits, wh_err_t *err)
     return WH_OK;
 }
 
-wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_len,
-                    wh_err_t *err)
+wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_len, wh_err_t *err)
 {
     uint32_t n;
     const uint8_t *b = NULL;

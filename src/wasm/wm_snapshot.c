@@ -267,13 +267,31 @@ fail:
     return rc;
 }
 
+/* A memory that maps a data image: the pages written since (private
+ * copies) get the image's bytes again in place, the rest past the image
+ * is zeroed; or, when there are too many or the kernel cannot tell, all
+ * are dropped (the image's pages come back from the file). */
+static bool reset_image(wm_memory_t *m, size_t accessible)
+{
+    uint64_t runs[2 * 64], total = 0;
+    int n = m->image ? wm__pagemap_touched(wm__pool_pagemap(m->store->pool), m->base, m->image_len,
+                                           true, runs, 64)
+                     : -1;
+    for (int i = 0; i < n; i++)
+        total += runs[2 * i + 1];
+    if (n < 0 || total > WM__KEEP_TOUCHED)
+        return !madvise(m->base, accessible, MADV_DONTNEED);
+    for (int i = 0; i < n; i++)
+        memcpy(m->base + runs[2 * i], m->image + runs[2 * i], runs[2 * i + 1]);
+    return accessible <= m->image_len ||
+           wm__memory_zero(m, m->image_len, accessible - m->image_len);
+}
+
 static wh_rc reset_memory(wm_memory_t *m, const mem_snap *ms, wh_err_t *err)
 {
     size_t accessible = m->accessible > m->size ? m->accessible : m->size;
-    /* an image's pages come back from the file only by being dropped */
-    if (!ms->imaged && accessible <= WM__KEEP_RESIDENT)
-        memset(m->base, 0, accessible);
-    else if (accessible && madvise(m->base, accessible, MADV_DONTNEED))
+    bool ok = ms->imaged ? reset_image(m, accessible) : wm__memory_zero(m, 0, accessible);
+    if (!ok)
         return wh_err(err, WH_NOMEM, -1, "cannot reset a memory of %zu bytes", accessible);
     m->accessible = accessible;
     m->size = ms->size;

@@ -1,7 +1,8 @@
 /* Tests for the pool of stacks and memories (wm_pool.c): a store made
  * from the pool finds its memory exactly as a fresh one, whatever the
- * store before it wrote, both when the pool zeroes pages in place (small
- * memories) and when it drops them (large ones). */
+ * store before it wrote, both when the pool zeroes the whole memory in
+ * place (small memories) and when it zeroes the pages touched, or drops
+ * them (large ones). */
 #include "wat_module.h"
 
 #include <stdio.h>
@@ -62,7 +63,7 @@ TH_TEST(pool_small_memory_zeroed_in_place)
     rounds("data_image", 2, 0, 'h');
 }
 
-TH_TEST(pool_large_memory_dropped)
+TH_TEST(pool_large_memory_reset)
 {
     rounds("big_memory", 8, 16, 'b');
 }

@@ -91,8 +91,10 @@ TH_TEST(snapshot_reset_with_pool)
     wm_pool_free(pool);
 }
 
-/* A memory past the size zeroed in place: its pages are dropped. */
-TH_TEST(snapshot_reset_large_memory)
+/* A memory past the size zeroed whole in place: without a pool its pages
+ * are dropped; with one, the pages touched are found (pagemap) and zeroed
+ * in place. */
+static void large_memory(wm_pool_t *pool)
 {
     wm_set_data_image_min(SIZE_MAX);
     uint8_t *bytes;
@@ -100,7 +102,8 @@ TH_TEST(snapshot_reset_large_memory)
     wm_set_data_image_min(64 * 1024);
     if (!m)
         return;
-    wm_store_t *s = wm_store_new(NULL);
+    wm_store_config_t cfg = {.pool = pool};
+    wm_store_t *s = wm_store_new(&cfg);
     wm_instance_t *inst;
     wh_err_t e;
     int32_t size = 8 * 65536;
@@ -123,9 +126,22 @@ TH_TEST(snapshot_reset_large_memory)
     wh_free(bytes);
 }
 
-/* A data image comes back from its file, and what code wrote into it
- * before the snapshot comes back too. */
-TH_TEST(snapshot_data_image)
+TH_TEST(snapshot_reset_large_memory)
+{
+    large_memory(NULL);
+}
+
+TH_TEST(snapshot_reset_large_memory_pooled)
+{
+    wm_pool_t *pool = wm_pool_new(2);
+    large_memory(pool);
+    wm_pool_free(pool);
+}
+
+/* A data image comes back (from its file, or copied from it into the
+ * pages written, with a pool), and what code wrote into it before the
+ * snapshot comes back too. */
+static void data_image(wm_pool_t *pool)
 {
     wm_set_data_image_min(1);
     uint8_t *bytes;
@@ -133,7 +149,8 @@ TH_TEST(snapshot_data_image)
     wm_set_data_image_min(64 * 1024);
     if (!m)
         return;
-    wm_store_t *s = wm_store_new(NULL);
+    wm_store_config_t cfg = {.pool = pool};
+    wm_store_t *s = wm_store_new(&cfg);
     wm_instance_t *inst;
     wh_err_t e;
     if (TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK) &&
@@ -166,6 +183,18 @@ TH_TEST(snapshot_data_image)
     wm_store_free(s);
     wm_module_free(m);
     wh_free(bytes);
+}
+
+TH_TEST(snapshot_data_image)
+{
+    data_image(NULL);
+}
+
+TH_TEST(snapshot_data_image_pooled)
+{
+    wm_pool_t *pool = wm_pool_new(2);
+    data_image(pool);
+    wm_pool_free(pool);
 }
 
 TH_TEST(snapshot_refusals)
