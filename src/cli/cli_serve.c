@@ -48,6 +48,9 @@ static void usage(FILE *to)
             "  --drain-timeout D        on SIGTERM, how long requests may still take [30s]\n"
             "  --debug-headers          add wasmhttpd-instance, wasmhttpd-request-seq and\n"
             "                           wasmhttpd-model to every response\n"
+            "  --serverless-fresh HOW   how a request gets its fresh instance: reset (an\n"
+            "                           instance brought back to its snapshot) or\n"
+            "                           instantiate (made anew, slower) [reset]\n"
             "  --max-header-size SIZE   request line and headers, then 431 [16k]\n"
             "  --max-body-size SIZE     request body, then 413 [16m]\n"
             "  --header-timeout D       to receive a request's headers, then 408 [10s]\n"
@@ -194,7 +197,12 @@ int cli_serve_main(int argc, char **argv)
             ok = cli_parse_count(val, UINT32_MAX, &n) && ((cfg.queue = (uint32_t)n), true);
         else if (!strcmp(opt, "--fuel"))
             ok = cli_parse_count(val, INT64_MAX, &n) && ((cfg.fuel = (int64_t)n), true);
-        else if (!strcmp(opt, "--max-memory"))
+        else if (!strcmp(opt, "--serverless-fresh")) {
+            if (!strcmp(val, "reset") || !strcmp(val, "instantiate"))
+                cfg.serverless_instantiate = !strcmp(val, "instantiate");
+            else
+                ok = false;
+        } else if (!strcmp(opt, "--max-memory"))
             ok = cli_parse_size(val, &cfg.max_memory);
         else if (!strcmp(opt, "--max-requests"))
             ok = cli_parse_count(val, UINT64_MAX, &cfg.max_requests);

@@ -27,27 +27,29 @@ const char *sv_model_name(sv_model m);
 uint32_t sv_cpus(void);
 
 typedef struct {
-    const char *host;          /* ["127.0.0.1"] */
-    int port;                  /* [8080] */
-    sv_model model;            /* [auto] */
-    uint32_t workers;          /* threads, each with its own loop and pool;
-                                  [0: one per CPU the process may run on] */
-    uint32_t instances;        /* per worker [serverless 256, stateful 4] */
-    uint32_t queue;            /* requests waiting for an instance, per worker [1024] */
-    uint32_t queue_timeout_ms; /* [10000] then 503 */
-    uint32_t timeout_ms;       /* per-request deadline [30000]; 0: none */
-    uint32_t time_slice_ms;    /* a guest running longer yields to the worker's
-                                  other work, then goes on [5]; 0: never */
-    int64_t fuel;              /* per request; negative: unlimited */
-    uint64_t max_memory;       /* [512 MiB] linear memory per instance: a hard
-                                  cap (serverless); stateful: recycled after a
-                                  request that left it past this, hard cap
-                                  twice this; 0: no limit */
-    uint64_t max_requests;     /* stateful: recycle after this many; 0: never */
-    uint32_t idle_timeout_ms;  /* stateful: recycle when idle this long; 0: never */
-    uint32_t drain_ms;         /* on SIGTERM: how long in-flight requests may
-                                  take [30000]; 0: no limit */
-    bool debug_headers;        /* wasmhttpd-instance, -request-seq, -model */
+    const char *host;            /* ["127.0.0.1"] */
+    int port;                    /* [8080] */
+    sv_model model;              /* [auto] */
+    uint32_t workers;            /* threads, each with its own loop and pool;
+                                    [0: one per CPU the process may run on] */
+    uint32_t instances;          /* per worker [serverless 256, stateful 4] */
+    uint32_t queue;              /* requests waiting for an instance, per worker [1024] */
+    uint32_t queue_timeout_ms;   /* [10000] then 503 */
+    uint32_t timeout_ms;         /* per-request deadline [30000]; 0: none */
+    uint32_t time_slice_ms;      /* a guest running longer yields to the worker's
+                                    other work, then goes on [5]; 0: never */
+    int64_t fuel;                /* per request; negative: unlimited */
+    uint64_t max_memory;         /* [512 MiB] linear memory per instance: a hard
+                                    cap (serverless); stateful: recycled after a
+                                    request that left it past this, hard cap
+                                    twice this; 0: no limit */
+    uint64_t max_requests;       /* stateful: recycle after this many; 0: never */
+    uint32_t idle_timeout_ms;    /* stateful: recycle when idle this long; 0: never */
+    uint32_t drain_ms;           /* on SIGTERM: how long in-flight requests may
+                                    take [30000]; 0: no limit */
+    bool debug_headers;          /* wasmhttpd-instance, -request-seq, -model */
+    bool serverless_instantiate; /* serverless: make every instance anew instead
+                                    of resetting one to its snapshot [false] */
     hx_config_t http;
     wasi_config_t wasi;
     const hw_outbound_t *outbound; /* outbound HTTP; NULL: every request denied */

@@ -88,7 +88,7 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
     }
     /* Serverless: the state it has now is what every request starts from;
      * the next request gets it back by a reset (sv_inst_recycle). */
-    if (sh->model == SV_MODEL_SERVERLESS) {
+    if (sh->model == SV_MODEL_SERVERLESS && !sh->cfg->serverless_instantiate) {
         wh_err_t why = {0};
         in->snapped = cm_instance_snapshot(in->ci, &why) == WH_OK;
         if (!in->snapped && !w->told_no_snapshot) {

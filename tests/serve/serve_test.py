@@ -87,6 +87,42 @@ def _():
         check(s.stop() == 0, "exit status after SIGTERM")
 
 
+@case("serverless: a reset instance has its first size again (grows past --max-memory otherwise)")
+def _():
+    s = start(SERVERLESS, "--max-memory", "8m", "--debug-headers")
+    try:
+        c = s.conn()
+        for i in range(6):  # 6 x 5 MiB: only fine if every request starts small
+            st, h, body = s.get("/grow?mb=5", conn=c)
+            check(st == 200 and count_of(body) == 1, f"request {i + 1}: {st} {body!r}")
+        # a trap: that instance is freed, not reset; the next is fresh too
+        st, h, body = s.get("/trap", conn=s.conn())
+        check(st == 500, f"trap: {st}")
+        st, h, body = s.get("/", conn=s.conn())
+        check(st == 200 and count_of(body) == 1, f"after the trap: {st} {body!r}")
+        check("made anew" not in s.output(), s.output()[-2000:])
+    finally:
+        check(s.stop() == 0, "exit status after SIGTERM")
+
+
+@case("serverless --serverless-fresh instantiate: every instance made anew, count 1")
+def _():
+    s = start(SERVERLESS, "--serverless-fresh", "instantiate", "--debug-headers")
+    try:
+        c = s.conn()
+        ids = set()
+        for i in range(20):
+            st, h, body = s.get("/", conn=c)
+            check(st == 200 and count_of(body) == 1, f"request {i + 1}: {body!r}")
+            ids.add(h.get("wasmhttpd-instance"))
+        check(len(ids) == 20, f"{len(ids)} distinct instance ids for 20 requests")
+        st = subprocess.run([BIN, "serve", "--serverless-fresh", "sometimes", SERVERLESS],
+                            capture_output=True, text=True)
+        check(st.returncode == 2 and "--serverless-fresh" in st.stderr, f"{st.returncode} {st.stderr}")
+    finally:
+        check(s.stop() == 0, "exit status after SIGTERM")
+
+
 @case("stateful, 1 worker, 1 instance: counts 1..100")
 def _():
     s = start(STATEFUL, "--workers", "1", "--instances", "1")
