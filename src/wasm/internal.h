@@ -330,11 +330,15 @@ enum { WM__KEEP_RESIDENT = 256 * 1024 };
 /* In a bigger memory, touched pages up to this many bytes are reset in
  * place (and stay mapped, so the next use does not fault on them). */
 enum { WM__KEEP_TOUCHED = 4 * 1024 * 1024 };
+/* Below this many bytes zeroing them all costs less than asking which were
+ * touched. */
+enum { WM__PAGEMAP_MIN = 64 * 1024 };
 
-/* Zeroes [off, off + len) of m (page-aligned): in place when it is at most
- * WM__KEEP_RESIDENT bytes, or when the pages touched in it are at most
- * WM__KEEP_TOUCHED bytes (wm_pagemap.c, with the store's pool); else by
- * dropping them. False when it could not (wm_pool.c). */
+/* Zeroes [off, off + len) of m (page-aligned): the pages touched in it in
+ * place when they are at most WM__KEEP_TOUCHED bytes (wm_pagemap.c, with
+ * the store's pool); else all in place when they are at most
+ * WM__KEEP_RESIDENT bytes; else by dropping them. False when it could not
+ * (wm_pool.c). */
 bool wm__memory_zero(wm_memory_t *m, size_t off, size_t len);
 
 /* Which pages of [base, base + len) were touched (wm_pagemap.c): fills runs

@@ -111,22 +111,28 @@ int wm__pool_pagemap(const wm_pool_t *p)
 
 bool wm__memory_zero(wm_memory_t *m, size_t off, size_t len)
 {
+    /* The pages a use touched (the kernel tells, wm_pagemap.c) are zeroed
+     * in place and stay mapped, so that the next use does not fault on
+     * them, and the cost is what was touched, not the memory's size (a
+     * 64 MiB memory and a request's few pages); the pages never touched
+     * are zero already. Without that answer, or past WM__KEEP_TOUCHED
+     * bytes, a small memory is zeroed whole and a big one dropped. */
+    uint64_t runs[2 * 64], total = 0;
+    int n = len > WM__PAGEMAP_MIN ? wm__pagemap_touched(wm__pool_pagemap(m->store->pool),
+                                                        m->base + off, len, false, runs, 64)
+                                  : -1;
+    for (int i = 0; i < n; i++)
+        total += runs[2 * i + 1];
+    if (n >= 0 && total <= WM__KEEP_TOUCHED) {
+        for (int i = 0; i < n; i++)
+            memset(m->base + off + runs[2 * i], 0, runs[2 * i + 1]);
+        return true;
+    }
     if (len <= WM__KEEP_RESIDENT) {
         memset(m->base + off, 0, len);
         return true;
     }
-    /* A big memory of which a use touched little (a 64 MiB memory and a
-     * request's few pages): zero just those, in place. */
-    uint64_t runs[2 * 64], total = 0;
-    int n =
-        wm__pagemap_touched(wm__pool_pagemap(m->store->pool), m->base + off, len, false, runs, 64);
-    for (int i = 0; i < n; i++)
-        total += runs[2 * i + 1];
-    if (n < 0 || total > WM__KEEP_TOUCHED)
-        return !madvise(m->base + off, len, MADV_DONTNEED);
-    for (int i = 0; i < n; i++)
-        memset(m->base + off + runs[2 * i], 0, runs[2 * i + 1]);
-    return true;
+    return !madvise(m->base + off, len, MADV_DONTNEED);
 }
 
 bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m)
