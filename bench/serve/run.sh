@@ -4,7 +4,13 @@
 #   nginx            `return 200` of a small body: the ceiling on this machine
 #   hx /hello        our HTTP server alone (tests/http/hx_test_server)
 #   serverless       wasmhttpd serve, examples/counter, a fresh instance per request
+#                    (an instance reset to its snapshot)
+#   ... made anew    the same with --serverless-fresh instantiate: the baseline
+#   ... 64 MiB       the same counter with a 64 MiB memory (what a fresh
+#                    instance costs must not grow with untouched memory)
 #   stateful         wasmhttpd serve, examples/counter, a pool of instances
+#   js *             the componentize-js counter (tests/serve/counter-js.wasm)
+#                    in the same three ways, with 8 connections
 #   jco shared       `jco serve` (V8) of the same component, one shared instance
 #   jco per-request  `jco serve --isolate-requests instance`
 # Prints req/s and p99 per server, and the ratios to nginx and to jco's
@@ -31,7 +37,7 @@ counter="$BUILD/examples/counter"
 NAME=bench/serve
 . "$here/../lib.sh"
 need wrk nginx curl python3
-build_targets wasmhttpd hx_test_server example_counter
+build_targets wasmhttpd hx_test_server example_counter example_counter_64m serve_test_components
 
 declare -A reqs p99
 run_case() { # name url
@@ -48,15 +54,29 @@ start "$tmp/hx.log" "$BUILD/tests/http/hx_test_server" --port "$hx_port" --worke
 wait_up "http://127.0.0.1:$hx_port/hello" hx_test_server "$tmp/hx.log"
 run_case hx "http://127.0.0.1:$hx_port/hello"
 
-# wasmhttpd, both models
-for model in serverless stateful; do
+# wasmhttpd, both models, and serverless made anew (the baseline)
+serve_case() { # key, component, option...
+  local key=$1 comp=$2 port
+  shift 2
   port=$(free_port)
-  start "$tmp/$model.log" "$BUILD/wasmhttpd" serve --addr "127.0.0.1:$port" \
-    --workers "$WORKERS" "$counter/counter-$model.wasm"
-  wait_up "http://127.0.0.1:$port/" "wasmhttpd serve ($model)" "$tmp/$model.log"
-  run_case "$model" "http://127.0.0.1:$port/"
+  start "$tmp/$key.log" "$BUILD/wasmhttpd" serve --addr "127.0.0.1:$port" \
+    --workers "$WORKERS" "$@" "$comp"
+  wait_up "http://127.0.0.1:$port/" "wasmhttpd serve ($key)" "$tmp/$key.log"
+  run_case "$key" "http://127.0.0.1:$port/"
   kill -- "-${pids[-1]}" 2>/dev/null || true
-done
+}
+serve_case serverless "$counter/counter-serverless.wasm"
+serve_case anew "$counter/counter-serverless.wasm" --serverless-fresh instantiate
+serve_case big "$counter/counter-serverless-64m.wasm"
+serve_case stateful "$counter/counter-stateful.wasm"
+# the JS guest: each request takes milliseconds, so fewer connections
+js="$BUILD/tests/serve/counter-js.wasm"
+conns=$CONNS
+CONNS=8
+serve_case js_serverless "$js" --instance-model serverless
+serve_case js_anew "$js" --instance-model serverless --serverless-fresh instantiate
+serve_case js_stateful "$js" --instance-model stateful
+CONNS=$conns
 
 # jco serve, both ways
 if [ -z "${SKIP_JCO:-}" ] && [ -x "$JCO" ]; then
@@ -83,7 +103,13 @@ row() { # label key jco_key
 row "nginx return 200" nginx none
 row "hx /hello (no guest)" hx none
 row "wasmhttpd serverless" serverless jco_fresh
+row "... made anew" anew jco_fresh
+row "... 64 MiB memory" big jco_fresh
 row "wasmhttpd stateful" stateful jco_shared
+row "js serverless (8 conns)" js_serverless none
+row "js ... made anew" js_anew none
+row "js stateful" js_stateful none
+echo "# serverless reset / made anew: C $(ratio "${reqs[serverless]}" "${reqs[anew]}"), js $(ratio "${reqs[js_serverless]}" "${reqs[js_anew]}"); 64 MiB / 128 KiB memory: $(ratio "${reqs[big]}" "${reqs[serverless]}")"
 if [ -n "${reqs[jco_shared]:-}" ]; then
   row "jco serve (shared)" jco_shared none
   row "jco serve (per request)" jco_fresh none
