@@ -6,6 +6,7 @@
  * did before the snapshot stays. */
 #include "wat_module.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 
 static int32_t call(wm_store_t *s, wm_instance_t *inst, const char *name, int n, int32_t a,
@@ -212,6 +213,63 @@ TH_TEST(snapshot_refusals)
                   (wm_val_t){.type = WM_I32, .of.i32 = 1});
     TH_EQ(wm_store_snapshot(s, &e), WH_UNSUPPORTED);
     wm_store_free(s);
+    wm_module_free(m);
+    wh_free(bytes);
+}
+
+static long count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long n = 0;
+    for (int c; (c = fgetc(f)) != EOF;)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+static long count_fds(void)
+{
+    long n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) != -1;
+    return n;
+}
+
+/* 100,000 uses of one pooled store, each writing, growing memory and a
+ * table, and reset: no descriptor and no mapping is left behind (the
+ * allocator may map a region or two meanwhile; a leak would leave one per
+ * reset). */
+TH_TEST(snapshot_no_fd_or_mapping_leaks)
+{
+    uint8_t *bytes;
+    wm_module_t *m = wat_module("snapshot", &bytes);
+    if (!m)
+        return;
+    wm_pool_t *pool = wm_pool_new(2);
+    wm_store_config_t cfg = {.pool = pool};
+    wm_store_t *s = wm_store_new(&cfg);
+    wm_instance_t *inst;
+    wh_err_t e;
+    if (TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK) &&
+        TH_EQ(wm_store_snapshot(s, &e), WH_OK)) {
+        long fds = count_fds(), maps = count_lines("/proc/self/maps");
+        wh_rc rc = WH_OK;
+        for (int i = 0; i < 100000 && rc == WH_OK; i++) {
+            call(s, inst, "store8", 2, i & 0xffff, 1);
+            call(s, inst, "grow", 1, 1, 0);
+            call(s, inst, "table_grow", 1, 1, 0);
+            rc = wm_store_reset(s, &e);
+        }
+        TH_EQ(rc, WH_OK);
+        TH_EQ(count_fds(), fds);
+        long more = count_lines("/proc/self/maps") - maps;
+        if (!TH_OK(more < 16))
+            fprintf(stderr, "  %ld more mappings\n", more);
+    }
+    wm_store_free(s);
+    wm_pool_free(pool);
     wm_module_free(m);
     wh_free(bytes);
 }
