@@ -10,6 +10,9 @@
  *   /grow?mb=N     grows linear memory by N MiB, then answers as usual
  *   /echo          streams the request body back, in bounded memory
  *   /init          "init=K count=N\n", K = how often `init` ran here
+ *   /init-at       "init-at=T\n", T = the monotonic clock when `init` last ran
+ *                  here (0: never): tells whether a request's instance ran
+ *                  init for it or started from a snapshot taken after it
  * Every request that reaches the handler increments the counter first,
  * whatever its path, so that sequences stay observable.
  *
@@ -27,11 +30,13 @@
 
 #include "lifecycle.h"
 #include "text.h"
+#include "wasi_clocks.h"
 #include "wasi_http.h"
 
 /* The module state the whole example is about. */
 static uint32_t request_count;
 static uint32_t init_count;
+static uint64_t init_at;
 
 /* text/plain, written with the blocking calls (respond_blocking: a client
  * that went away gets its body dropped, not finished) */
@@ -137,6 +142,15 @@ static void init_report(handle response_out)
     respond_text(response_out, 200, text, n);
 }
 
+static void init_at_report(handle response_out)
+{
+    char text[40];
+    size_t n = put_str(text, "init-at=");
+    n += put_u64(text + n, init_at);
+    text[n++] = '\n';
+    respond_text(response_out, 200, text, n);
+}
+
 /* Spins in a way the optimiser must keep: the host's deadline or fuel is
  * the only way out. */
 static _Noreturn void spin(void)
@@ -168,6 +182,8 @@ void handle_request(handle request, handle response_out)
         grow(response_out, query);
     } else if (strcmp(path, "/init") == 0) {
         init_report(response_out);
+    } else if (strcmp(path, "/init-at") == 0) {
+        init_at_report(response_out);
     } else {
         respond_count(response_out);
     }
@@ -181,6 +197,7 @@ EXPORT("wasmhttpd:http/lifecycle@0.1.0#init")
 void *lifecycle_init(void)
 {
     init_count++;
+    init_at = (uint64_t)monotonic_clock_now();
     return ret_result_string(NULL);
 }
 #endif

@@ -51,6 +51,9 @@ static void usage(FILE *to)
             "  --serverless-fresh HOW   how a request gets its fresh instance: reset (an\n"
             "                           instance brought back to its snapshot) or\n"
             "                           instantiate (made anew, slower) [reset]\n"
+            "  --snapshot-after-init    serverless, a component with init: every request\n"
+            "                           starts from the state after init, which runs\n"
+            "                           once per instance made (docs/semantics.md 4.7)\n"
             "  --max-header-size SIZE   request line and headers, then 431 [16k]\n"
             "  --max-body-size SIZE     request body, then 413 [16m]\n"
             "  --header-timeout D       to receive a request's headers, then 408 [10s]\n"
@@ -131,6 +134,10 @@ int cli_serve_main(int argc, char **argv)
         }
         if (!strcmp(a, "--debug-headers")) {
             cfg.debug_headers = true;
+            continue;
+        }
+        if (!strcmp(a, "--snapshot-after-init")) {
+            cfg.snapshot_after_init = true;
             continue;
         }
         if (cli_outbound_is_flag(a)) {

@@ -258,8 +258,10 @@ void cm_instance_free(cm_instance_t *inst);
 /* The embedder's pointer from cm_config_t.user. */
 void *cm_instance_user(const cm_instance_t *inst);
 /* A fresh instance per use without instantiating again. cm_instance_snapshot
- * records the instance as it is (right after cm_instantiate, before any
- * handle was made: WH_INVALID otherwise); cm_instance_reset brings that
+ * records the instance as it is (right after cm_instantiate, or after an
+ * init call, between calls and with no live handle: WH_INVALID otherwise;
+ * the handles are what the embedder gave for other objects of its own);
+ * cm_instance_reset brings that
  * state back (memories, tables, globals: wm_store_snapshot; an empty
  * handle table) and gives it user as its cm_config_t.user, the previous
  * one being the embedder's to free after the reset. Handles the host

@@ -50,6 +50,9 @@ typedef struct {
     bool debug_headers;          /* wasmhttpd-instance, -request-seq, -model */
     bool serverless_instantiate; /* serverless: make every instance anew instead
                                     of resetting one to its snapshot [false] */
+    bool snapshot_after_init;    /* serverless, a component with init: the
+                                    snapshot is taken after init, which then
+                                    runs once per instance made [false] */
     hx_config_t http;
     wasi_config_t wasi;
     const hw_outbound_t *outbound; /* outbound HTTP; NULL: every request denied */

@@ -87,8 +87,10 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
         goto fail;
     }
     /* Serverless: the state it has now is what every request starts from;
-     * the next request gets it back by a reset (sv_inst_recycle). */
-    if (sh->model == SV_MODEL_SERVERLESS && !sh->cfg->serverless_instantiate) {
+     * the next request gets it back by a reset (sv_inst_recycle). With
+     * --snapshot-after-init, once init has run (sv_inst_snapshot_init). */
+    if (sh->model == SV_MODEL_SERVERLESS && !sh->cfg->serverless_instantiate &&
+        !(in->init && sh->cfg->snapshot_after_init)) {
         wh_err_t why = {0};
         in->snapped = cm_instance_snapshot(in->ci, &why) == WH_OK;
         if (!in->snapped && !w->told_no_snapshot) {
@@ -106,6 +108,24 @@ fail:
     wh_arena_free(&in->arena);
     wh_free(in);
     return NULL;
+}
+
+void sv_inst_snapshot_init(sv_inst_t *in)
+{
+    sv_worker_t *w = in->w;
+    const sv_shared_t *sh = w->sh;
+    if (sh->model != SV_MODEL_SERVERLESS || !sh->cfg->snapshot_after_init ||
+        sh->cfg->serverless_instantiate || in->snapped)
+        return;
+    wh_err_t why = {0};
+    in->snapped = in->init_snapped = cm_instance_snapshot(in->ci, &why) == WH_OK;
+    if (!in->snapped && !w->told_init_snapshot) {
+        /* init kept something of the outside (docs/semantics.md 4.7) */
+        w->told_init_snapshot = true;
+        sv_log("worker %u: --snapshot-after-init: no snapshot after init (%s); init runs for "
+               "every request",
+               w->index, why.msg);
+    }
 }
 
 bool sv_inst_recycle(sv_inst_t *in)

@@ -69,6 +69,7 @@ struct sv_inst {
     sv_job_t *pending;         /* serverless: the request it was made for, while init runs */
     uint32_t req_rep, out_rep; /* handle()'s arguments */
     bool snapped;              /* serverless: reset for the next request, not made anew */
+    bool init_snapped;         /* its snapshot was taken after init: no init again */
     cm_val_t result;           /* where a call's result lands, also after a resume */
     wh_arena_t arena;          /* results of calls */
     sv_inst_t *prev, *next;    /* idle list (most recently used first) */
@@ -93,6 +94,7 @@ struct sv_worker {
     uint32_t nidle;
     WH_VEC(sv_inst_t *) all; /* every instance, for the tick */
     bool told_no_snapshot;   /* serverless: logged why instances are made anew */
+    bool told_init_snapshot; /* serverless: logged why init runs again */
     sv_inst_t *ready_head, *ready_tail;
     uint32_t backoff_ms;  /* stateful: delay before the next replacement */
     uint64_t retry_at_ns; /* replacements wait until then */
@@ -128,6 +130,9 @@ void sv_inst_free(sv_inst_t *in);
  * with a new WASI context and id, for the next request; false when it
  * cannot be (free it then). */
 bool sv_inst_recycle(sv_inst_t *in);
+/* Serverless with --snapshot-after-init: init has just succeeded on in;
+ * its snapshot is taken now (or, when it cannot be, never: logged once). */
+void sv_inst_snapshot_init(sv_inst_t *in);
 /* Runs init (when the component has it; else the instance is ready at
  * once): the end reaches sv_worker_inst_started. */
 void sv_inst_start(sv_inst_t *in);

@@ -78,6 +78,7 @@ void sv_pool_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why)
         sv_job_t *job = in->pending;
         in->pending = NULL;
         if (ok) {
+            sv_inst_snapshot_init(in);
             sv_inst_dispatch(in, job);
         } else {
             sv_log("instance %" PRIu64 ": %s", in->id, why);

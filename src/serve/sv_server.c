@@ -240,6 +240,12 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         if (auto_workers)
             sv_log("%u worker%s: one per CPU this process may run on (--workers to choose)",
                    cfg.workers, cfg.workers == 1 ? "" : "s");
+        if (cfg.snapshot_after_init &&
+            (sh.model != SV_MODEL_SERVERLESS || !sh.has_init || cfg.serverless_instantiate))
+            sv_log("--snapshot-after-init has no effect: it applies to the serverless model, "
+                   "with instances reset (not made anew), of a component that exports init");
+        else if (cfg.snapshot_after_init)
+            sv_log("serverless requests start from the state after init (--snapshot-after-init)");
         if (cfg.outbound) {
             char dests[512];
             hw_outbound_describe(hw_outbound_config(cfg.outbound), dests, sizeof dests);

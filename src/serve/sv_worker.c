@@ -99,7 +99,9 @@ static void serverless_start(sv_worker_t *w, sv_job_t *job)
         }
         wh_vec_push(&w->all, in);
     }
-    if (in->init) {
+    /* init runs on every fresh instance, unless its state after init is
+     * what this one was reset to (--snapshot-after-init) */
+    if (in->init && !in->init_snapped) {
         in->pending = job;
         sv_inst_start(in);
     } else {

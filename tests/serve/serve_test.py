@@ -262,6 +262,33 @@ def _():
         s.stop()
 
 
+@case("serverless --snapshot-after-init: requests start from the state after one init")
+def _():
+    def init_ats(*opts):
+        s = start(STATEFUL, "--instance-model", "serverless", "--workers", "1", *opts)
+        try:
+            c = s.conn()
+            got = []
+            for _ in range(5):
+                st, h, body = s.get("/init", conn=c)
+                check(body == b"init=1 count=1\n", f"body {body!r}")
+                st, h, body = s.get("/init-at", conn=c)
+                m = re.fullmatch(rb"init-at=(\d+)\n", body)
+                check(st == 200 and m and int(m.group(1)) > 0, f"init-at: {st} {body!r}")
+                got.append(int(m.group(1)))
+            return got, s.output()
+        finally:
+            check(s.stop() == 0, "exit status after SIGTERM")
+
+    # without: init runs for every request; with: once, for the one
+    # instance that serves these requests one after another
+    each, _ = init_ats()
+    check(len(set(each)) == len(each), f"init times without the option: {each}")
+    once, log = init_ats("--snapshot-after-init")
+    check(len(set(once)) == 1, f"init times with --snapshot-after-init: {once}")
+    check("start from the state after init" in log, log[-2000:])
+
+
 @case("a looping guest gets 504 at --timeout, and the pool recovers")
 def _():
     s = start(STATEFUL, "--instances", "1", "--timeout", "300ms", "--debug-headers")
