@@ -753,8 +753,10 @@ wh_rc cm_instance_snapshot(cm_instance_t *inst, wh_err_t *err)
 {
     if (inst->depth || inst->susp.f || inst->poisoned)
         return wh_err(err, WH_INVALID, -1, "an instance is snapshotted between calls only");
-    if (inst->handles.len > 1)
-        return wh_err(err, WH_INVALID, -1, "an instance that holds handles cannot be snapshotted");
+    for (uint32_t i = 1; i < inst->handles.len; i++)
+        if (inst->handles.data[i].used)
+            return wh_err(err, WH_INVALID, -1,
+                          "it still holds handle %u (a resource it did not drop)", i);
     wh_rc rc = wm_store_snapshot(inst->store, err);
     if (rc)
         return rc;
