@@ -17,6 +17,41 @@ static int32_t call(wm_store_t *s, wm_instance_t *inst, const char *name, int n,
     return rc ? -1000 : r;
 }
 
+/* A module of wat/ instantiated in a store of its own (from pool, when
+ * not NULL) and, with snap, snapshotted: ok false when any step failed. */
+typedef struct {
+    uint8_t *bytes;
+    wm_module_t *m;
+    wm_store_t *s;
+    wm_instance_t *inst;
+    bool ok;
+} fixture;
+
+static fixture setup(const char *name, size_t image_min, wm_pool_t *pool, bool snap)
+{
+    fixture f = {0};
+    wm_set_data_image_min(image_min);
+    f.m = wat_module(name, &f.bytes);
+    wm_set_data_image_min(64 * 1024);
+    if (!f.m)
+        return f;
+    wm_store_config_t cfg = {.pool = pool};
+    f.s = wm_store_new(&cfg);
+    wh_err_t e;
+    f.ok = TH_EQ(wm_instantiate(f.s, f.m, NULL, 0, &f.inst, &e), WH_OK) &&
+           (!snap || TH_EQ(wm_store_snapshot(f.s, &e), WH_OK));
+    return f;
+}
+
+static void teardown(fixture *f)
+{
+    wm_store_free(f->s);
+    wm_module_free(f->m);
+    wh_free(f->bytes);
+}
+
+enum { NO_IMAGE = SIZE_MAX, ANY_IMAGE = 1, DEFAULT_IMAGE = 64 * 1024 };
+
 /* The state right after instantiation (the start function ran). */
 static bool pristine(wm_store_t *s, wm_instance_t *inst)
 {
@@ -51,32 +86,23 @@ static void dirty(wm_store_t *s, wm_instance_t *inst)
 
 static void rounds(wm_pool_t *pool)
 {
-    uint8_t *bytes;
-    wm_module_t *m = wat_module("snapshot", &bytes);
-    if (!m)
-        return;
-    wm_store_config_t cfg = {.pool = pool};
-    wm_store_t *s = wm_store_new(&cfg);
-    wm_instance_t *inst;
+    fixture f = setup("snapshot", DEFAULT_IMAGE, pool, true);
+    wm_store_t *s = f.s;
+    wm_instance_t *inst = f.inst;
     wh_err_t e;
-    if (TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK) &&
-        TH_EQ(wm_store_snapshot(s, &e), WH_OK)) {
-        for (int round = 0; round < 3; round++) {
-            dirty(s, inst);
-            if (!TH_EQ(wm_store_reset(s, &e), WH_OK) || !pristine(s, inst)) {
-                fprintf(stderr, "  round %d\n", round);
-                break;
-            }
-            /* the grown page is gone: growing again finds it zero */
-            TH_EQ(call(s, inst, "grow", 1, 1, 0), 1);
-            TH_EQ(call(s, inst, "load8", 1, 70000, 0), 0);
-            TH_EQ(call(s, inst, "use_passive", 0, 0, 0), 'y');
-            TH_EQ(wm_store_reset(s, &e), WH_OK);
+    for (int round = 0; f.ok && round < 3; round++) {
+        dirty(s, inst);
+        if (!TH_EQ(wm_store_reset(s, &e), WH_OK) || !pristine(s, inst)) {
+            fprintf(stderr, "  round %d\n", round);
+            break;
         }
+        /* the grown page is gone: growing again finds it zero */
+        TH_EQ(call(s, inst, "grow", 1, 1, 0), 1);
+        TH_EQ(call(s, inst, "load8", 1, 70000, 0), 0);
+        TH_EQ(call(s, inst, "use_passive", 0, 0, 0), 'y');
+        TH_EQ(wm_store_reset(s, &e), WH_OK);
     }
-    wm_store_free(s);
-    wm_module_free(m);
-    wh_free(bytes);
+    teardown(&f);
 }
 
 TH_TEST(snapshot_reset_restores_everything)
@@ -97,34 +123,23 @@ TH_TEST(snapshot_reset_with_pool)
  * in place. */
 static void large_memory(wm_pool_t *pool)
 {
-    wm_set_data_image_min(SIZE_MAX);
-    uint8_t *bytes;
-    wm_module_t *m = wat_module("big_memory", &bytes);
-    wm_set_data_image_min(64 * 1024);
-    if (!m)
-        return;
-    wm_store_config_t cfg = {.pool = pool};
-    wm_store_t *s = wm_store_new(&cfg);
-    wm_instance_t *inst;
+    fixture f = setup("big_memory", NO_IMAGE, pool, true);
+    wm_store_t *s = f.s;
+    wm_instance_t *inst = f.inst;
     wh_err_t e;
     int32_t size = 8 * 65536;
-    if (TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK) &&
-        TH_EQ(wm_store_snapshot(s, &e), WH_OK)) {
-        char data0 = (char)call(s, inst, "load8", 1, 16, 0);
-        for (int round = 0; round < 3; round++) {
-            for (int32_t at = 4096; at < size; at += 4096)
-                call(s, inst, "store8", 2, at + 7, 0x5a);
-            call(s, inst, "store8", 2, 16, 'Q');
-            TH_EQ(wm_store_reset(s, &e), WH_OK);
-            TH_EQ(call(s, inst, "load8", 1, 16, 0), data0);
-            for (int32_t at = 4096; at < size; at += 4096)
-                if (!TH_EQ(call(s, inst, "load8", 1, at + 7, 0), 0))
-                    break;
-        }
+    char data0 = f.ok ? (char)call(s, inst, "load8", 1, 16, 0) : 0;
+    for (int round = 0; f.ok && round < 3; round++) {
+        for (int32_t at = 4096; at < size; at += 4096)
+            call(s, inst, "store8", 2, at + 7, 0x5a);
+        call(s, inst, "store8", 2, 16, 'Q');
+        TH_EQ(wm_store_reset(s, &e), WH_OK);
+        TH_EQ(call(s, inst, "load8", 1, 16, 0), data0);
+        for (int32_t at = 4096; at < size; at += 4096)
+            if (!TH_EQ(call(s, inst, "load8", 1, at + 7, 0), 0))
+                break;
     }
-    wm_store_free(s);
-    wm_module_free(m);
-    wh_free(bytes);
+    teardown(&f);
 }
 
 TH_TEST(snapshot_reset_large_memory)
@@ -144,18 +159,11 @@ TH_TEST(snapshot_reset_large_memory_pooled)
  * snapshot comes back too. */
 static void data_image(wm_pool_t *pool)
 {
-    wm_set_data_image_min(1);
-    uint8_t *bytes;
-    wm_module_t *m = wat_module("data_image", &bytes);
-    wm_set_data_image_min(64 * 1024);
-    if (!m)
-        return;
-    wm_store_config_t cfg = {.pool = pool};
-    wm_store_t *s = wm_store_new(&cfg);
-    wm_instance_t *inst;
+    fixture f = setup("data_image", ANY_IMAGE, pool, true);
+    wm_store_t *s = f.s;
+    wm_instance_t *inst = f.inst;
     wh_err_t e;
-    if (TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK) &&
-        TH_EQ(wm_store_snapshot(s, &e), WH_OK)) {
+    if (f.ok) {
         call(s, inst, "store8", 2, 0, 'X');
         call(s, inst, "store8", 2, 70000, 'Y');
         TH_EQ(call(s, inst, "grow", 1, 1, 0), 2);
@@ -181,9 +189,7 @@ static void data_image(wm_pool_t *pool)
         TH_EQ(call(s, inst, "load8", 1, 135000, 0), 'F');
         TH_EQ(call(s, inst, "grow", 1, 0, 0), 3);
     }
-    wm_store_free(s);
-    wm_module_free(m);
-    wh_free(bytes);
+    teardown(&f);
 }
 
 TH_TEST(snapshot_data_image)
@@ -200,21 +206,15 @@ TH_TEST(snapshot_data_image_pooled)
 
 TH_TEST(snapshot_refusals)
 {
-    uint8_t *bytes;
-    wm_module_t *m = wat_module("snapshot", &bytes);
-    if (!m)
-        return;
-    wm_store_t *s = wm_store_new(NULL);
-    wm_instance_t *inst;
+    fixture f = setup("snapshot", DEFAULT_IMAGE, NULL, false);
     wh_err_t e;
-    TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK);
-    TH_EQ(wm_store_reset(s, &e), WH_INVALID); /* nothing to go back to */
-    wm_global_new(s, (wm_globaltype_t){.type = WM_I32, .mut = true},
-                  (wm_val_t){.type = WM_I32, .of.i32 = 1});
-    TH_EQ(wm_store_snapshot(s, &e), WH_UNSUPPORTED);
-    wm_store_free(s);
-    wm_module_free(m);
-    wh_free(bytes);
+    if (f.ok) {
+        TH_EQ(wm_store_reset(f.s, &e), WH_INVALID); /* nothing to go back to */
+        wm_global_new(f.s, (wm_globaltype_t){.type = WM_I32, .mut = true},
+                      (wm_val_t){.type = WM_I32, .of.i32 = 1});
+        TH_EQ(wm_store_snapshot(f.s, &e), WH_UNSUPPORTED);
+    }
+    teardown(&f);
 }
 
 static long count_lines(const char *path)
@@ -243,24 +243,17 @@ static long count_fds(void)
  * reset). */
 TH_TEST(snapshot_no_fd_or_mapping_leaks)
 {
-    uint8_t *bytes;
-    wm_module_t *m = wat_module("snapshot", &bytes);
-    if (!m)
-        return;
     wm_pool_t *pool = wm_pool_new(2);
-    wm_store_config_t cfg = {.pool = pool};
-    wm_store_t *s = wm_store_new(&cfg);
-    wm_instance_t *inst;
-    wh_err_t e;
-    if (TH_EQ(wm_instantiate(s, m, NULL, 0, &inst, &e), WH_OK) &&
-        TH_EQ(wm_store_snapshot(s, &e), WH_OK)) {
+    fixture f = setup("snapshot", DEFAULT_IMAGE, pool, true);
+    if (f.ok) {
         long fds = count_fds(), maps = count_lines("/proc/self/maps");
         wh_rc rc = WH_OK;
+        wh_err_t e;
         for (int i = 0; i < 100000 && rc == WH_OK; i++) {
-            call(s, inst, "store8", 2, i & 0xffff, 1);
-            call(s, inst, "grow", 1, 1, 0);
-            call(s, inst, "table_grow", 1, 1, 0);
-            rc = wm_store_reset(s, &e);
+            call(f.s, f.inst, "store8", 2, i & 0xffff, 1);
+            call(f.s, f.inst, "grow", 1, 1, 0);
+            call(f.s, f.inst, "table_grow", 1, 1, 0);
+            rc = wm_store_reset(f.s, &e);
         }
         TH_EQ(rc, WH_OK);
         TH_EQ(count_fds(), fds);
@@ -268,8 +261,6 @@ TH_TEST(snapshot_no_fd_or_mapping_leaks)
         if (!TH_OK(more < 16))
             fprintf(stderr, "  %ld more mappings\n", more);
     }
-    wm_store_free(s);
+    teardown(&f);
     wm_pool_free(pool);
-    wm_module_free(m);
-    wh_free(bytes);
 }
