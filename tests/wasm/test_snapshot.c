@@ -110,12 +110,19 @@ TH_TEST(snapshot_reset_restores_everything)
     rounds(NULL);
 }
 
-TH_TEST(snapshot_reset_with_pool)
+/* Runs a case twice on one pool: the second time from the pool's memory
+ * and stack. */
+static void pooled(void (*fn)(wm_pool_t *))
 {
     wm_pool_t *pool = wm_pool_new(2);
-    rounds(pool);
-    rounds(pool); /* this time from the pool's memory and stack */
+    fn(pool);
+    fn(pool);
     wm_pool_free(pool);
+}
+
+TH_TEST(snapshot_reset_with_pool)
+{
+    pooled(rounds);
 }
 
 /* A memory past the size zeroed whole in place: without a pool its pages
@@ -149,9 +156,7 @@ TH_TEST(snapshot_reset_large_memory)
 
 TH_TEST(snapshot_reset_large_memory_pooled)
 {
-    wm_pool_t *pool = wm_pool_new(2);
-    large_memory(pool);
-    wm_pool_free(pool);
+    pooled(large_memory);
 }
 
 /* A data image comes back (from its file, or copied from it into the
@@ -199,9 +204,7 @@ TH_TEST(snapshot_data_image)
 
 TH_TEST(snapshot_data_image_pooled)
 {
-    wm_pool_t *pool = wm_pool_new(2);
-    data_image(pool);
-    wm_pool_free(pool);
+    pooled(data_image);
 }
 
 TH_TEST(snapshot_refusals)
