@@ -69,6 +69,10 @@ typedef enum {
 
 const char *hx_abort_reason_name(hx_abort_reason why);
 
+/* The reason phrase RFC 9110 gives status ("Not Found"), or NULL for a
+ * status it does not name. */
+const char *hx_reason_phrase(int status);
+
 /* The embedder's callbacks. `ud` is the pointer given to hx_server_new.
  * Only on_request is required; the others may be NULL. From inside any of
  * them the embedder may call any function of this header for the same
