@@ -452,19 +452,31 @@ static int on_headers_complete(llhttp_t *p)
         r->content_length = 0;
     if (r->content_length > 0 && (uint64_t)r->content_length > c->srv->cfg.max_body_bytes)
         return stop(c, 413);
-    bool http11 = p->http_minor == 1;
+    /* llhttp 8.1 reads "chunked" followed by a tab (OWS) as another coding:
+     * it would refuse the request after this callback, so refuse it here,
+     * before on_request. */
+    if (c->nte && !(p->flags & F_CHUNKED))
+        return stop(c, 501);
+    bool http11 = p->http_minor == 1, close = false, keep = false;
     for (size_t i = 0; i < n; i++) {
         if (name_is(h[i].name, h[i].name_len, "expect") && http11) {
             if (!value_has_token(h[i].value, h[i].value_len, "100-continue"))
                 return stop(c, 417);
             c->expect_continue = r->content_length != 0;
+        } else if (name_is(h[i].name, h[i].name_len, "connection")) {
+            close |= value_has_token(h[i].value, h[i].value_len, "close");
+            keep |= value_has_token(h[i].value, h[i].value_len, "keep-alive");
         }
     }
     /* RFC 9112 3.2: a 1.1 request without Host is answered with 400. */
     if (http11 && c->nhost == 0)
         return stop(c, 400);
     c->is_head = p->method == HTTP_HEAD;
-    c->keep_alive = c->keep_alive && llhttp_should_keep_alive(p) && !c->srv->stopping;
+    /* RFC 9112 9.3. Our reading of Connection and llhttp's must both allow
+     * another request: llhttp misses "close" followed by a tab, and would
+     * refuse bytes after a message it took as the last. */
+    bool persist = !close && (http11 || keep);
+    c->keep_alive = c->keep_alive && persist && llhttp_should_keep_alive(p) && !c->srv->stopping;
     c->head_done = 1;
     /* on_request runs outside the parser, from the connection's loop; the
      * end of a bodyless message comes from a run without input. */
