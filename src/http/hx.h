@@ -99,7 +99,9 @@ typedef struct {
     uint32_t max_header_bytes;  /* [16384] request target + header names and
                                  * values (trailers separately); more: 431 (or
                                  * 414 when the target alone is too long).
-                                 * The parser caps raw header size at 80 KiB. */
+                                 * The raw head, whitespace and line ends
+                                 * included, may have 2 * max_header_bytes +
+                                 * 8 * max_headers + 1024 bytes; more: 431. */
     uint32_t max_headers;       /* [100] header fields; more: 431 */
     uint64_t max_body_bytes;    /* [16 MiB] request body; larger: 413 */
     uint32_t header_timeout;    /* [10000] from the first byte of a request (or
