@@ -134,7 +134,7 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
         f->held = NULL;
 }
 
-static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort};
+static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort, NULL};
 
 /* What the embedder does between two reads: let held requests move on. */
 static void later(fz_t *f, hx_conn_t *c, unsigned tick)

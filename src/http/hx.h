@@ -91,6 +91,15 @@ typedef struct {
      * client sees an incomplete response and never a truncated "complete"
      * one. */
     void (*on_abort)(hx_req_t *req, hx_abort_reason why, void *ud);
+    /* The server ran out of file descriptors when accepting (err is
+     * UV_EMFILE for the process's limit, UV_ENFILE for the system's).
+     * refused: connections answered 503 and closed since the last call, for
+     * want of a descriptor; paused: the times accepting stopped for a short
+     * while because not even that was possible (the connections then wait
+     * in the backlog). Open connections are served as usual meanwhile.
+     * Called at most once a second, and only when one of the counts is not
+     * zero: a line for a log. */
+    void (*on_fd_exhausted)(hx_server_t *srv, int err, uint64_t refused, uint32_t paused, void *ud);
 } hx_handler_t;
 
 /* Limits and timeouts. Zero in any field means "the default" (in brackets).
@@ -121,7 +130,9 @@ typedef struct {
                                  * hx_resp_writable reports 0 */
     uint32_t read_buffer;       /* [16384] bytes read from the socket at once */
     uint32_t max_connections;   /* [10000] open connections; beyond it a new
-                                 * connection gets 503 and is closed */
+                                 * connection gets 503 and is closed (as it
+                                 * does when no file descriptor is left:
+                                 * on_fd_exhausted) */
     int backlog;                /* [511] listen(2) backlog */
     bool reuseport;             /* set SO_REUSEPORT, so that several servers
                                  * (one per worker loop) share a port */

@@ -159,7 +159,9 @@ struct hx_conn {
 
 struct hx_server {
     uv_loop_t *loop;
-    uv_tcp_t listener;
+    uv_poll_t listener;     /* the listening socket: readable when connections wait */
+    uv_timer_t accept_wait; /* accepting paused, out of descriptors */
+    uv_timer_t fd_report;   /* no report of refusals before it fires */
     uv_idle_t idle;
     uv_timer_t grace;
     hx_config_t cfg;
@@ -170,8 +172,13 @@ struct hx_server {
     hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
     hx_conn_t *spare;            /* closed connections kept for reuse (via next) */
     uint32_t nconns, nspare, nready;
-    int open_handles;            /* listener, idle, grace */
+    int open_handles; /* listener, accept_wait, fd_report, idle, grace */
     bool listening, stopping, detached, closing_handles;
+    int listen_fd;
+    int reserve_fd;      /* /dev/null, given up to refuse a connection when out of descriptors */
+    int fd_err;          /* UV_EMFILE or UV_ENFILE, the last shortage */
+    uint64_t fd_refused; /* connections refused for want of descriptors, not yet reported */
+    uint32_t fd_pauses;  /* pauses of accepting, not yet reported */
     void (*done)(hx_server_t *, void *);
     void *done_ud;
     /* The Date header, rendered once per second. */

@@ -249,12 +249,22 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
     }
 }
 
+/* One line at most a second (the server's pace), read by fd_test.py. */
+static void on_fd_exhausted(hx_server_t *srv, int err, uint64_t refused, uint32_t paused, void *ud)
+{
+    fprintf(stderr,
+            "hx_test_server: out of file descriptors (%s): refused %" PRIu64 ", paused %u, "
+            "open %u\n",
+            err == UV_ENFILE ? "ENFILE" : "EMFILE", refused, paused, hx_server_connections(srv));
+}
+
 static const hx_handler_t handler = {
     .on_request = on_request,
     .on_body = on_body,
     .on_body_end = on_body_end,
     .on_writable = on_writable,
     .on_abort = on_abort,
+    .on_fd_exhausted = on_fd_exhausted,
 };
 
 static void drained(hx_server_t *srv, void *ud)

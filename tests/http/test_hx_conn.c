@@ -74,7 +74,7 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
         r->held = NULL;
 }
 
-static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort};
+static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort, NULL};
 
 typedef struct {
     rec_t rec;
