@@ -6,8 +6,14 @@
  * request and end it later, pause and resume the body, abort mid-body), the
  * second how the input is cut into reads; the rest is the connection's
  * input, followed by the client's EOF.
+ *
+ * The oracle: what the strict parser promises the embedder (docs/http.md,
+ * "What the server refuses") is checked on every request and trailer
+ * section that gets through; a request breaking a rule aborts the run.
  */
 #include "http/internal.h"
+
+#include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,11 +28,67 @@ static void sink(void *ud, const char *data, size_t len)
     ((fz_t *)ud)->out += len;
 }
 
+static bool tchar(unsigned char ch)
+{
+    return ch > 0x20 && ch < 0x7f && !strchr("\"(),/:;<=>?@[\\]{}", ch);
+}
+
+/* A field as the parser hands it over: a token for a name, a value without
+ * CR, LF, NUL or other controls but HTAB, and no whitespace around it. */
+static void check_field(const hx_header_t *h)
+{
+    if (h->name_len == 0)
+        abort();
+    for (size_t i = 0; i < h->name_len; i++)
+        if (!tchar((unsigned char)h->name[i]))
+            abort();
+    for (size_t i = 0; i < h->value_len; i++) {
+        unsigned char ch = (unsigned char)h->value[i];
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            abort();
+    }
+    if (h->value_len && (h->value[0] == ' ' || h->value[0] == '\t' ||
+                         h->value[h->value_len - 1] == ' ' || h->value[h->value_len - 1] == '\t'))
+        abort();
+}
+
+static void check_request(hx_req_t *req, const hx_header_t *h, size_t n)
+{
+    size_t tl;
+    const char *t = hx_req_target(req, &tl);
+    if (tl == 0)
+        abort();
+    for (size_t i = 0; i < tl; i++)
+        if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f || t[i] == '#')
+            abort();
+    int major, minor;
+    hx_req_version(req, &major, &minor);
+    if (major != 1 || minor > 1)
+        abort();
+    int hosts = 0, te = 0, cl = 0;
+    for (size_t i = 0; i < n; i++) {
+        check_field(&h[i]);
+        if (name_is(h[i].name, h[i].name_len, "host"))
+            hosts++;
+        else if (name_is(h[i].name, h[i].name_len, "content-length"))
+            cl++;
+        else if (name_is(h[i].name, h[i].name_len, "transfer-encoding")) {
+            te++;
+            if (!name_is(h[i].value, h[i].value_len, "chunked"))
+                abort();
+        }
+    }
+    if (hosts > 1 || (minor == 1 && hosts == 0) || te > 1 || cl > 1 || (te && cl) ||
+        (te && minor == 0) || (te != 0) != (hx_req_content_length(req) < 0))
+        abort();
+}
+
 static void on_request(hx_req_t *req, void *ud)
 {
     fz_t *f = ud;
     size_t n, tl;
     const hx_header_t *h = hx_req_headers(req, &n);
+    check_request(req, h, n);
     hx_req_target(req, &tl);
     (void)hx_req_method(req);
     (void)hx_req_header(req, "content-type", NULL);
@@ -55,6 +117,12 @@ static void on_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
 static void on_body_end(hx_req_t *req, const hx_header_t *t, size_t n, void *ud)
 {
     fz_t *f = ud;
+    for (size_t i = 0; i < n; i++) {
+        check_field(&t[i]);
+        if (name_is(t[i].name, t[i].name_len, "content-length") ||
+            name_is(t[i].name, t[i].name_len, "transfer-encoding"))
+            abort();
+    }
     if (f->mode == 1 || f->mode == 4)
         hx_resp_end(req, t, n);
 }
@@ -66,7 +134,7 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
         f->held = NULL;
 }
 
-static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort};
+static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort, NULL};
 
 /* What the embedder does between two reads: let held requests move on. */
 static void later(fz_t *f, hx_conn_t *c, unsigned tick)

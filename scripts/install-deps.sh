@@ -10,7 +10,8 @@ pkgs=(
   wasi-libc libclang-rt-14-dev-wasm32
   wabt                               # wast2json, wat2wasm, wasm-interp (bench peer)
   libjansson-dev                     # spec runner JSON
-  libuv1-dev libhttp-parser-dev libcurl4-openssl-dev libssl-dev
+  libuv1-dev libcurl4-openssl-dev libssl-dev
+  node-llhttp                        # llhttp's C sources, the HTTP/1.1 request parser
   openssl iproute2                   # outbound tests: a TLS back end, a network namespace
   nodejs npm                         # jco, componentize-js; node is also a bench peer
   nginx wrk gnuplot-nox              # bench peers; plots

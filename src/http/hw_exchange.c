@@ -24,7 +24,6 @@
  */
 #include "hw_int.h"
 
-#include <http_parser.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -130,8 +129,8 @@ static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
 static void send_error(hw_exchange_t *ex, int status)
 {
     hx_req_t *req = ex->req;
-    const char *reason = http_status_str((enum http_status)status);
-    if (!reason || reason[0] == '<')
+    const char *reason = hx_reason_phrase(status);
+    if (!reason)
         reason = "Error";
     char body[80];
     int n = snprintf(body, sizeof body, "%d %s\n", status, reason);

@@ -69,6 +69,10 @@ typedef enum {
 
 const char *hx_abort_reason_name(hx_abort_reason why);
 
+/* The reason phrase RFC 9110 gives status ("Not Found"), or NULL for a
+ * status it does not name. */
+const char *hx_reason_phrase(int status);
+
 /* The embedder's callbacks. `ud` is the pointer given to hx_server_new.
  * Only on_request is required; the others may be NULL. From inside any of
  * them the embedder may call any function of this header for the same
@@ -87,6 +91,15 @@ typedef struct {
      * client sees an incomplete response and never a truncated "complete"
      * one. */
     void (*on_abort)(hx_req_t *req, hx_abort_reason why, void *ud);
+    /* The server ran out of file descriptors when accepting (err is
+     * UV_EMFILE for the process's limit, UV_ENFILE for the system's).
+     * refused: connections answered 503 and closed since the last call, for
+     * want of a descriptor; paused: the times accepting stopped for a short
+     * while because not even that was possible (the connections then wait
+     * in the backlog). Open connections are served as usual meanwhile.
+     * Called at most once a second, and only when one of the counts is not
+     * zero: a line for a log. */
+    void (*on_fd_exhausted)(hx_server_t *srv, int err, uint64_t refused, uint32_t paused, void *ud);
 } hx_handler_t;
 
 /* Limits and timeouts. Zero in any field means "the default" (in brackets).
@@ -95,7 +108,9 @@ typedef struct {
     uint32_t max_header_bytes;  /* [16384] request target + header names and
                                  * values (trailers separately); more: 431 (or
                                  * 414 when the target alone is too long).
-                                 * The parser caps raw header size at 80 KiB. */
+                                 * The raw head, whitespace and line ends
+                                 * included, may have 2 * max_header_bytes +
+                                 * 8 * max_headers + 1024 bytes; more: 431. */
     uint32_t max_headers;       /* [100] header fields; more: 431 */
     uint64_t max_body_bytes;    /* [16 MiB] request body; larger: 413 */
     uint32_t header_timeout;    /* [10000] from the first byte of a request (or
@@ -115,7 +130,9 @@ typedef struct {
                                  * hx_resp_writable reports 0 */
     uint32_t read_buffer;       /* [16384] bytes read from the socket at once */
     uint32_t max_connections;   /* [10000] open connections; beyond it a new
-                                 * connection gets 503 and is closed */
+                                 * connection gets 503 and is closed (as it
+                                 * does when no file descriptor is left:
+                                 * on_fd_exhausted) */
     int backlog;                /* [511] listen(2) backlog */
     bool reuseport;             /* set SO_REUSEPORT, so that several servers
                                  * (one per worker loop) share a port */

@@ -1,9 +1,10 @@
 /*
- * hx_conn.c — one HTTP/1.1 connection: bytes in through http-parser, the
- * request handed to the embedder, bytes out through one ordered queue.
+ * hx_conn.c — one HTTP/1.1 connection: bytes in through the parser
+ * (hx_parse.c), the request handed to the embedder, bytes out through one
+ * ordered queue.
  *
  * Invariants:
- * - One request at a time. The parser is paused at the end of each request's
+ * - One request at a time. The parser pauses at the end of each request's
  *   headers (so on_request runs outside the parser) and at the end of each
  *   message (so a pipelined request waits until the response before it has
  *   ended). Bytes read meanwhile wait in `in`, at most read_buffer of them;
@@ -27,25 +28,6 @@
 #include <strings.h>
 
 #define LINGER_MS 2000
-
-/* Whether a comma-separated header value holds token (case-insensitive). */
-static bool value_has_token(const char *v, size_t len, const char *token)
-{
-    size_t tl = strlen(token), i = 0;
-    while (i < len) {
-        while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t s = i;
-        while (i < len && v[i] != ',')
-            i++;
-        size_t e = i;
-        while (e > s && (v[e - 1] == ' ' || v[e - 1] == '\t'))
-            e--;
-        if (e - s == tl && strncasecmp(v + s, token, tl) == 0)
-            return true;
-    }
-    return false;
-}
 
 /* Never written; not const only because uv_buf_t's base is not. */
 char hx__crlf[3] = "\r\n";
@@ -73,7 +55,7 @@ static uint64_t timeout_of(const hx_conn_t *c, hx__timer_kind kind)
 /* Switches the connection's one timer to a new purpose with a fresh
  * deadline. The same purpose again keeps the deadline (a header deadline
  * is not extended by more header bytes). */
-static void set_timer(hx_conn_t *c, hx__timer_kind kind)
+void hx__set_timer(hx_conn_t *c, hx__timer_kind kind)
 {
     if (kind == c->tkind || c->closed)
         return;
@@ -91,7 +73,7 @@ static void set_timer(hx_conn_t *c, hx__timer_kind kind)
 /* Pushes the deadline of the running purpose forward. The timer is not
  * restarted: when it fires early it re-arms for the rest, which keeps a
  * busy connection off the timer heap. */
-static void touch_timer(hx_conn_t *c, hx__timer_kind kind)
+void hx__touch_timer(hx_conn_t *c, hx__timer_kind kind)
 {
     if (c->tkind == kind)
         c->deadline = hx__now(c->srv) + timeout_of(c, kind);
@@ -114,7 +96,7 @@ static void update_timer(hx_conn_t *c)
         k = c->fresh ? HX_T_HEADER : HX_T_IDLE;
     else
         k = HX_T_NONE;
-    set_timer(c, k);
+    hx__set_timer(c, k);
 }
 
 /* ---- Output ---- */
@@ -232,7 +214,7 @@ static void on_write(uv_write_t *w, int status)
     /* A big response may have grown a buffer; don't keep it per connection. */
     if (done->cap > 4 * c->srv->cfg.write_buffer)
         wh_vec_free(done);
-    touch_timer(c, HX_T_WRITE);
+    hx__touch_timer(c, HX_T_WRITE);
     out_kick(c);
     if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
         c->want_writable = 0;
@@ -254,8 +236,6 @@ void hx__conn_kill(hx_conn_t *c, hx_abort_reason why)
         return;
     c->closed = 1;
     c->abort_why = why;
-    if (c->in_parse)
-        http_parser_pause(&c->parser, 1);
     if (!c->sink)
         hx__conn_close_handles(c);
 }
@@ -296,7 +276,7 @@ static void do_shutdown(hx_conn_t *c)
         return;
     }
     c->tkind = HX_T_NONE;
-    set_timer(c, HX_T_LINGER);
+    hx__set_timer(c, HX_T_LINGER);
     update_io(c);
 }
 
@@ -306,8 +286,6 @@ void hx__begin_close(hx_conn_t *c)
         return;
     c->closing = 1;
     c->keep_alive = 0;
-    if (c->in_parse)
-        http_parser_pause(&c->parser, 1);
     if (!c->writing && c->out[c->cur].len == 0)
         do_shutdown(c);
     else
@@ -355,201 +333,12 @@ static void fail_req(hx_conn_t *c, hx_abort_reason why, int status)
         hx__conn_kill(c, why);
 }
 
-/* ---- Parser callbacks ---- */
-
-static int stop(hx_conn_t *c, int status, hx_abort_reason why)
-{
-    c->err_status = status;
-    c->err_why = why;
-    return -1;
-}
-
-static int on_message_begin(http_parser *p)
-{
-    hx_conn_t *c = p->data;
-    c->in_request = 1;
-    c->hbuf.len = 0;
-    c->hrefs.len = 0;
-    c->hlast_value = 0;
-    c->url_len = 0;
-    set_timer(c, HX_T_HEADER);
-    return 0;
-}
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-    hx_conn_t *c = p->data;
-    c->url_len += len;
-    if (c->url_len > c->srv->cfg.max_header_bytes)
-        return stop(c, 414, HX_ABORT_BAD_BODY);
-    if (!buf_add(&c->hbuf, at, len))
-        return stop(c, 500, HX_ABORT_NOMEM);
-    return 0;
-}
-
-/* Header names and values of the headers or the trailers, collected in
- * hbuf; the limit counts this block's bytes. */
-static int header_bytes(hx_conn_t *c, const char *at, size_t len)
-{
-    if (c->hbuf.len + len > c->srv->cfg.max_header_bytes)
-        return stop(c, 431, HX_ABORT_BAD_BODY);
-    if (!buf_add(&c->hbuf, at, len))
-        return stop(c, 500, HX_ABORT_NOMEM);
-    return 0;
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-    hx_conn_t *c = p->data;
-    if (c->hrefs.len == 0 || c->hlast_value) {
-        if (c->hrefs.len >= c->srv->cfg.max_headers)
-            return stop(c, 431, HX_ABORT_BAD_BODY);
-        hx__href r = {.name_off = c->hbuf.len};
-        if (!wh_vec_push(&c->hrefs, r))
-            return stop(c, 500, HX_ABORT_NOMEM);
-        c->hlast_value = 0;
-    }
-    c->hrefs.data[c->hrefs.len - 1].name_len += (uint32_t)len;
-    return header_bytes(c, at, len);
-}
-
-static int on_header_value(http_parser *p, const char *at, size_t len)
-{
-    hx_conn_t *c = p->data;
-    if (c->hrefs.len == 0)
-        return stop(c, 400, HX_ABORT_BAD_BODY);
-    hx__href *r = &c->hrefs.data[c->hrefs.len - 1];
-    if (!c->hlast_value) {
-        r->value_off = c->hbuf.len;
-        c->hlast_value = 1;
-    }
-    r->value_len += (uint32_t)len;
-    return header_bytes(c, at, len);
-}
-
-/* Copies the collected block into the request arena: the bytes once, then
- * the fields pointing into them. Empties the collector for the trailers. */
-static hx_header_t *freeze_block(hx_conn_t *c, size_t *out_n, const char **out_base)
-{
-    size_t n = c->hrefs.len;
-    char *base = wh_arena_dup(&c->arena, c->hbuf.data ? c->hbuf.data : "", c->hbuf.len);
-    hx_header_t *h = wh_arena_alloc(&c->arena, (n ? n : 1) * sizeof *h);
-    if (!base || !h)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        hx__href r = c->hrefs.data[i];
-        h[i] = (hx_header_t){base + r.name_off, r.name_len, base + r.value_off, r.value_len};
-    }
-    *out_n = n;
-    if (out_base)
-        *out_base = base;
-    c->hbuf.len = 0;
-    c->hrefs.len = 0;
-    c->hlast_value = 0;
-    return h;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-    hx_conn_t *c = p->data;
-    hx_req_t *r = &c->req;
-    const char *base;
-    size_t n;
-    hx_header_t *h = freeze_block(c, &n, &base);
-    if (!h)
-        return stop(c, 500, HX_ABORT_NOMEM);
-    r->conn = c;
-    r->target = base;
-    r->target_len = c->url_len;
-    r->headers = h;
-    r->nheaders = n;
-    if (p->method == HTTP_CONNECT)
-        return stop(c, 501, HX_ABORT_BAD_BODY);
-    if (p->flags & F_CHUNKED)
-        r->content_length = -1;
-    else if (p->flags & F_CONTENTLENGTH)
-        r->content_length = (int64_t)p->content_length;
-    else
-        r->content_length = 0;
-    if (r->content_length > 0 && (uint64_t)r->content_length > c->srv->cfg.max_body_bytes)
-        return stop(c, 413, HX_ABORT_BODY_TOO_LARGE);
-    bool http11 = p->http_major == 1 && p->http_minor >= 1;
-    bool has_host = false;
-    for (size_t i = 0; i < n; i++) {
-        if (name_is(h[i].name, h[i].name_len, "host")) {
-            has_host = true;
-        } else if (name_is(h[i].name, h[i].name_len, "expect") && http11) {
-            if (!value_has_token(h[i].value, h[i].value_len, "100-continue"))
-                return stop(c, 417, HX_ABORT_BAD_BODY);
-            c->expect_continue = r->content_length != 0;
-        }
-    }
-    /* RFC 9112 3.2: a 1.1 request without Host is answered with 400. */
-    if (http11 && !has_host)
-        return stop(c, 400, HX_ABORT_BAD_BODY);
-    c->is_head = p->method == HTTP_HEAD;
-    c->keep_alive = c->keep_alive && http_should_keep_alive(p) && !c->srv->stopping;
-    c->head_done = 1;
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static int on_body(http_parser *p, const char *at, size_t len)
-{
-    hx_conn_t *c = p->data;
-    c->body_seen += len;
-    if (c->body_seen > c->srv->cfg.max_body_bytes)
-        return stop(c, 413, HX_ABORT_BODY_TOO_LARGE);
-    touch_timer(c, HX_T_BODY);
-    if (c->owned && c->srv->h->on_body) {
-        c->srv->h->on_body(&c->req, (const uint8_t *)at, len, c->srv->ud);
-        if (c->closed || c->closing)
-            return -1;
-        if (c->owned && c->body_paused)
-            http_parser_pause(p, 1);
-    }
-    return 0;
-}
-
-static int on_message_complete(http_parser *p)
-{
-    hx_conn_t *c = p->data;
-    c->msg_done = 1;
-    if (c->owned && !c->body_end_sent) {
-        size_t n = 0;
-        const hx_header_t *t = NULL;
-        if (c->hrefs.len) {
-            t = freeze_block(c, &n, NULL);
-            if (!t)
-                return stop(c, 500, HX_ABORT_NOMEM);
-        }
-        c->body_end_sent = 1;
-        if (c->srv->h->on_body_end)
-            c->srv->h->on_body_end(&c->req, t, n, c->srv->ud);
-        if (c->closed || c->closing)
-            return -1;
-    }
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static const http_parser_settings parser_settings = {
-    .on_message_begin = on_message_begin,
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_header_value = on_header_value,
-    .on_headers_complete = on_headers_complete,
-    .on_body = on_body,
-    .on_message_complete = on_message_complete,
-};
-
 /* ---- The connection's state machine ---- */
 
 void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
 {
     c->srv = srv;
-    http_parser_init(&c->parser, HTTP_REQUEST);
-    c->parser.data = c;
+    hx__parse_init(c);
     memset(&c->req, 0, sizeof c->req);
     c->req.conn = c;
     if (!c->arena.chunk_size)
@@ -568,9 +357,8 @@ void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
     c->prev = c->next = c->rprev = c->rnext = NULL;
     c->in_request = c->owned = c->head_done = c->dispatched = c->msg_done = 0;
     c->body_end_sent = c->body_paused = c->expect_continue = c->is_head = 0;
-    c->in_parse = c->in_process = c->again = c->scheduled = c->writing = 0;
+    c->in_process = c->again = c->scheduled = c->writing = 0;
     c->want_writable = c->reading = c->peer_eof = c->closing = c->shut = c->closed = 0;
-    c->hlast_value = 0;
     c->keep_alive = 1;
     c->fresh = 1;
     c->sink = NULL;
@@ -605,8 +393,8 @@ static void next_request(hx_conn_t *c)
     c->body_seen = c->resp_left = 0;
     c->hbuf.len = 0;
     c->hrefs.len = 0;
-    c->hlast_value = 0;
     c->url_len = 0;
+    hx__parse_next(c);
 }
 
 void hx__send_continue(hx_conn_t *c)
@@ -617,37 +405,12 @@ void hx__send_continue(hx_conn_t *c)
     hx__out_write(c, &b, 1);
 }
 
-static void parse_error(hx_conn_t *c)
-{
-    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-    int status = c->err_status;
-    hx_abort_reason why = c->err_why;
-    if (!status) {
-        status = e == HPE_HEADER_OVERFLOW ? 431 : 400;
-        why = HX_ABORT_BAD_BODY;
-    }
-    fail_req(c, why, status);
-}
-
 static void parse(hx_conn_t *c)
 {
-    size_t avail = c->in_len - c->in_off;
-    c->err_status = 0;
-    c->in_parse = 1;
-    size_t n = http_parser_execute(&c->parser, &parser_settings, c->in + c->in_off, avail);
-    c->in_parse = 0;
-    if (c->closed)
-        return;
-    c->in_off += n;
-    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-    if (e == HPE_PAUSED) {
-        http_parser_pause(&c->parser, 0);
-    } else if (e != HPE_OK) {
-        if (!c->closing)
-            parse_error(c);
-        return;
-    }
-    if (c->in_off == c->in_len)
+    int status = hx__parse(c);
+    if (status > 0)
+        fail_req(c, c->err_why, status);
+    else if (status == 0 && c->in_off == c->in_len)
         c->in_off = c->in_len = 0;
 }
 
@@ -697,7 +460,7 @@ static void step(hx_conn_t *c)
             if (c->expect_continue && c->owned && c->resp == HX_R_NONE)
                 hx__send_continue(c);
         }
-        if (c->in_off == c->in_len) {
+        if (c->in_off == c->in_len && !c->kick) {
             if (c->peer_eof)
                 input_ended(c);
             return;
@@ -748,7 +511,7 @@ static void conn_input(hx_conn_t *c, size_t n)
         return;
     }
     c->in_len += n;
-    touch_timer(c, HX_T_BODY);
+    hx__touch_timer(c, HX_T_BODY);
     hx__conn_process(c);
 }
 

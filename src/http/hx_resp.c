@@ -12,10 +12,48 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+/* The reason phrases of RFC 9110 15 (and 6585, 7725, 8297, 8470): llhttp
+ * names statuses only as C identifiers ("NOT_FOUND"). */
+const char *hx_reason_phrase(int status)
+{
+    // clang-format off
+    static const struct { short code; const char *text; } reasons[] = {
+        {100, "Continue"}, {101, "Switching Protocols"}, {103, "Early Hints"},
+        {200, "OK"}, {201, "Created"}, {202, "Accepted"},
+        {203, "Non-Authoritative Information"}, {204, "No Content"}, {205, "Reset Content"},
+        {206, "Partial Content"}, {207, "Multi-Status"}, {208, "Already Reported"},
+        {226, "IM Used"},
+        {300, "Multiple Choices"}, {301, "Moved Permanently"}, {302, "Found"},
+        {303, "See Other"}, {304, "Not Modified"}, {305, "Use Proxy"},
+        {307, "Temporary Redirect"}, {308, "Permanent Redirect"},
+        {400, "Bad Request"}, {401, "Unauthorized"}, {402, "Payment Required"},
+        {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"},
+        {406, "Not Acceptable"}, {407, "Proxy Authentication Required"},
+        {408, "Request Timeout"}, {409, "Conflict"}, {410, "Gone"}, {411, "Length Required"},
+        {412, "Precondition Failed"}, {413, "Content Too Large"}, {414, "URI Too Long"},
+        {415, "Unsupported Media Type"}, {416, "Range Not Satisfiable"},
+        {417, "Expectation Failed"}, {418, "I'm a teapot"}, {421, "Misdirected Request"},
+        {422, "Unprocessable Content"}, {423, "Locked"}, {424, "Failed Dependency"},
+        {425, "Too Early"}, {426, "Upgrade Required"}, {428, "Precondition Required"},
+        {429, "Too Many Requests"}, {431, "Request Header Fields Too Large"},
+        {451, "Unavailable For Legal Reasons"},
+        {500, "Internal Server Error"}, {501, "Not Implemented"}, {502, "Bad Gateway"},
+        {503, "Service Unavailable"}, {504, "Gateway Timeout"},
+        {505, "HTTP Version Not Supported"}, {506, "Variant Also Negotiates"},
+        {507, "Insufficient Storage"}, {508, "Loop Detected"},
+        {511, "Network Authentication Required"},
+    };
+    // clang-format on
+    for (size_t i = 0; i < WH_ARRAY_LEN(reasons); i++)
+        if (reasons[i].code == status)
+            return reasons[i].text;
+    return NULL;
+}
+
 const char *hx__reason(int status)
 {
-    const char *s = http_status_str((enum http_status)status);
-    return s && s[0] != '<' ? s : "Status";
+    const char *r = hx_reason_phrase(status);
+    return r ? r : "Status";
 }
 
 /* An embedder call is legal only while it holds the request. */
@@ -29,7 +67,7 @@ static hx_conn_t *held(const hx_req_t *req)
 
 const char *hx_req_method(const hx_req_t *req)
 {
-    return http_method_str((enum http_method)req->conn->parser.method);
+    return llhttp_method_name((llhttp_method_t)req->conn->parser.method);
 }
 
 const char *hx_req_target(const hx_req_t *req, size_t *out_len)
@@ -94,9 +132,7 @@ void hx_req_pause_body(hx_req_t *req)
     hx_conn_t *c = held(req);
     if (!c || c->body_paused)
         return;
-    c->body_paused = 1;
-    if (c->in_parse)
-        http_parser_pause(&c->parser, 1);
+    c->body_paused = 1; /* inside on_body, the parser pauses when it returns */
 }
 
 void hx_req_resume_body(hx_req_t *req)

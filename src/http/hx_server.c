@@ -1,16 +1,27 @@
 /*
  * hx_server.c — the listener and what a server shares among its
- * connections: accepting (and refusing past max_connections), the list of
- * connections to process from the loop, the Date header, spare connection
- * objects, and graceful shutdown.
+ * connections: accepting (and refusing past max_connections, or when out of
+ * file descriptors), the list of connections to process from the loop, the
+ * Date header, spare connection objects, and graceful shutdown.
  *
  * A server is confined to its loop; everything here runs on that thread.
  * Its memory is freed only after every handle it owns has reported its
  * close (libuv may still touch a handle until its close callback).
+ *
+ * Accepting is ours, on a uv_poll_t, rather than uv_listen's: when the
+ * process is out of descriptors, libuv 1.44 (uv__server_io) accepts and
+ * closes the waiting connections with a reserve descriptor of its own and
+ * never tells the callback, and once that reserve is lost (another thread
+ * took the freed slot) it calls back UV_EMFILE in a loop that does not
+ * return to the event loop. Here the reserve is the server's: each waiting
+ * connection gets a 503 and is counted for the embedder's log; without a
+ * reserve, accepting pauses for ACCEPT_PAUSE_MS, so the loop never spins.
  */
+#define _GNU_SOURCE /* accept4 */
 #include "http/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -19,6 +30,18 @@
 
 /* Closed connections kept, with their buffers, for the next accept. */
 #define MAX_SPARE 64
+/* Connections taken per wake-up of the listener, so that a flood of them
+ * does not hold up the loop's other work (the listener stays readable). */
+#define ACCEPT_BATCH 64
+/* How long accepting rests when no descriptor is to be had at all. */
+#define ACCEPT_PAUSE_MS 100
+
+/* The answer to a connection refused for lack of room (max_connections, or
+ * no descriptor); written once, without reading the request. */
+static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                           "Content-Type: text/plain\r\nContent-Length: 20\r\n"
+                           "Connection: close\r\nRetry-After: 1\r\n\r\n"
+                           "Service Unavailable\n";
 
 void hx_config_defaults(hx_config_t *cfg)
 {
@@ -208,14 +231,16 @@ void hx__conn_close_handles(hx_conn_t *c)
     uv_close((uv_handle_t *)&c->timer, on_conn_close);
 }
 
-static void on_connection(uv_stream_t *ls, int status)
+/* ---- Accepting ---- */
+
+/* Takes an accepted socket as a connection. */
+static void take(hx_server_t *srv, int fd, const struct sockaddr_storage *peer)
 {
-    hx_server_t *srv = ls->data;
-    if (status < 0 || srv->stopping)
-        return;
     hx_conn_t *c = conn_get(srv);
-    if (!c)
-        return; /* out of memory: the connection waits in the backlog */
+    if (!c) {
+        close(fd); /* out of memory: the client sees the connection end */
+        return;
+    }
     uv_tcp_init(srv->loop, &c->tcp);
     uv_timer_init(srv->loop, &c->timer);
     c->tcp.data = c;
@@ -227,17 +252,14 @@ static void on_connection(uv_stream_t *ls, int status)
         srv->conns->prev = c;
     srv->conns = c;
     srv->nconns++;
-    if (uv_accept(ls, (uv_stream_t *)&c->tcp) != 0) {
+    if (uv_tcp_open(&c->tcp, fd) != 0) {
+        close(fd);
         c->closed = 1;
         hx__conn_close_handles(c);
         return;
     }
     if (srv->nconns > srv->cfg.max_connections) {
         /* Over the limit: one short answer, no reading, and close. */
-        static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                                   "Content-Type: text/plain\r\nContent-Length: 20\r\n"
-                                   "Connection: close\r\nRetry-After: 1\r\n\r\n"
-                                   "Service Unavailable\n";
         uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
         uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
         c->closed = 1;
@@ -245,9 +267,132 @@ static void on_connection(uv_stream_t *ls, int status)
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
-    int len = sizeof c->peer;
-    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer, &len);
+    c->peer = *peer;
     hx__conn_start(c);
+}
+
+static int open_reserve(void)
+{
+    return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* accept(2) errors that concern one connection only (Linux reports the new
+ * socket's pending network errors there): the next may be fine. */
+static bool accept_retry(int e)
+{
+    return e == EINTR || e == ECONNABORTED || e == EPROTO || e == ENETDOWN || e == ENOPROTOOPT ||
+           e == EHOSTDOWN || e == ENONET || e == EHOSTUNREACH || e == EOPNOTSUPP ||
+           e == ENETUNREACH;
+}
+
+static void on_fd_report(uv_timer_t *t);
+
+/* Hands the counts to the embedder and starts the quiet second; with
+ * nothing to report, the timer is left to lapse. */
+static void fd_report(hx_server_t *srv, bool rearm)
+{
+    if (srv->fd_refused == 0 && srv->fd_pauses == 0)
+        return;
+    if (srv->h->on_fd_exhausted)
+        srv->h->on_fd_exhausted(srv, srv->fd_err, srv->fd_refused, srv->fd_pauses, srv->ud);
+    srv->fd_refused = 0;
+    srv->fd_pauses = 0;
+    if (rearm)
+        uv_timer_start(&srv->fd_report, on_fd_report, 1000, 0);
+}
+
+static void on_fd_report(uv_timer_t *t)
+{
+    fd_report(t->data, true);
+}
+
+/* A shortage was counted: report now, unless a report went out less than a
+ * second ago (then the timer reports the sum). */
+static void fd_note(hx_server_t *srv, int err)
+{
+    srv->fd_err = err;
+    if (!uv_is_active((uv_handle_t *)&srv->fd_report))
+        fd_report(srv, true);
+}
+
+static void on_acceptable(uv_poll_t *h, int status, int events);
+
+static void on_accept_wait(uv_timer_t *t)
+{
+    hx_server_t *srv = t->data;
+    if (srv->stopping)
+        return;
+    if (srv->reserve_fd < 0)
+        srv->reserve_fd = open_reserve();
+    uv_poll_start(&srv->listener, UV_READABLE, on_acceptable);
+}
+
+static void pause_accepting(hx_server_t *srv)
+{
+    uv_poll_stop(&srv->listener);
+    uv_timer_start(&srv->accept_wait, on_accept_wait, ACCEPT_PAUSE_MS, 0);
+}
+
+/* Out of descriptors (err): the reserve one is given up to take each
+ * waiting connection, answer it 503 and close it, so that its client hears
+ * why and the backlog empties (a listener left readable would wake the loop
+ * at once, again and again). When that is not possible either (no reserve:
+ * another thread took the freed slot, or the system is out of files),
+ * accepting pauses and the connections wait in the backlog. */
+static void refuse_waiting(hx_server_t *srv, int err)
+{
+    bool drained = false, stuck = srv->reserve_fd < 0;
+    for (int i = 0; i < ACCEPT_BATCH && !drained && !stuck; i++) {
+        close(srv->reserve_fd);
+        int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int e = errno;
+        if (fd >= 0) {
+            /* The socket is new, its buffer empty: one send takes it all. */
+            ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+            (void)n;
+            close(fd);
+            srv->fd_refused++;
+        }
+        srv->reserve_fd = open_reserve();
+        if (fd < 0 && (e == EAGAIN || e == EWOULDBLOCK))
+            drained = true;
+        else if ((fd < 0 && !accept_retry(e)) || srv->reserve_fd < 0)
+            stuck = true;
+    }
+    if (stuck) {
+        srv->fd_pauses++;
+        pause_accepting(srv);
+    }
+    fd_note(srv, err);
+}
+
+static void on_acceptable(uv_poll_t *h, int status, int events)
+{
+    hx_server_t *srv = h->data;
+    if (status < 0 || srv->stopping)
+        return;
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        int fd =
+            accept4(srv->listen_fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            take(srv, fd, &peer);
+            continue;
+        }
+        int e = errno;
+        if (e == EAGAIN || e == EWOULDBLOCK)
+            return;
+        if (accept_retry(e))
+            continue;
+        if (e == EMFILE || e == ENFILE) {
+            refuse_waiting(srv, e == EMFILE ? UV_EMFILE : UV_ENFILE);
+            return;
+        }
+        /* ENOBUFS, ENOMEM: the kernel is short; rest a moment. */
+        pause_accepting(srv);
+        return;
+    }
 }
 
 /* ---- Server ---- */
@@ -266,6 +411,8 @@ static void maybe_done(hx_server_t *srv)
     srv->closing_handles = true;
     uv_close((uv_handle_t *)&srv->idle, on_srv_close);
     uv_close((uv_handle_t *)&srv->grace, on_srv_close);
+    uv_close((uv_handle_t *)&srv->accept_wait, on_srv_close);
+    uv_close((uv_handle_t *)&srv->fd_report, on_srv_close);
 }
 
 /* A listening socket made by hand: libuv 1.44 has no SO_REUSEPORT flag. */
@@ -323,6 +470,7 @@ wh_rc hx_server_new(uv_loop_t *loop, const char *host, int port, const hx_config
     srv->h = handler;
     srv->ud = ud;
     srv->date_sec = -1;
+    srv->listen_fd = srv->reserve_fd = -1;
     int fd = -1;
     wh_rc rc = open_listener(host, port, &srv->cfg, &fd, err);
     if (rc != WH_OK) {
@@ -334,25 +482,36 @@ wh_rc hx_server_new(uv_loop_t *loop, const char *host, int port, const hx_config
     getsockname(fd, (struct sockaddr *)&ss, &slen);
     srv->port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
                                          : ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    uv_tcp_init(loop, &srv->listener);
-    uv_idle_init(loop, &srv->idle);
-    uv_timer_init(loop, &srv->grace);
-    srv->listener.data = srv->idle.data = srv->grace.data = srv;
-    srv->open_handles = 3;
-    int r = uv_tcp_open(&srv->listener, fd);
-    bool owned = r == 0; /* from here the handle closes fd */
-    if (r == 0)
-        r = uv_listen((uv_stream_t *)&srv->listener, srv->cfg.backlog, on_connection);
+    int r = uv_poll_init(loop, &srv->listener, fd);
     if (r != 0) {
-        if (!owned)
-            close(fd);
-        /* The handles exist now: the server is freed by their close callbacks. */
-        uv_close((uv_handle_t *)&srv->listener, free_on_close);
-        uv_close((uv_handle_t *)&srv->idle, free_on_close);
-        uv_close((uv_handle_t *)&srv->grace, free_on_close);
+        close(fd);
+        wh_free(srv);
         return wh_err(err, WH_IO, -1, "cannot listen on %s port %d: %s", host, port,
                       uv_strerror(r));
     }
+    srv->listen_fd = fd;
+    uv_idle_init(loop, &srv->idle);
+    uv_timer_init(loop, &srv->grace);
+    uv_timer_init(loop, &srv->accept_wait);
+    uv_timer_init(loop, &srv->fd_report);
+    srv->listener.data = srv->idle.data = srv->grace.data = srv;
+    srv->accept_wait.data = srv->fd_report.data = srv;
+    srv->open_handles = 5;
+    r = uv_poll_start(&srv->listener, UV_READABLE, on_acceptable);
+    if (r != 0) {
+        /* The handles exist now: the server is freed by their close callbacks. */
+        uv_close((uv_handle_t *)&srv->listener, free_on_close);
+        close(fd);
+        uv_close((uv_handle_t *)&srv->idle, free_on_close);
+        uv_close((uv_handle_t *)&srv->grace, free_on_close);
+        uv_close((uv_handle_t *)&srv->accept_wait, free_on_close);
+        uv_close((uv_handle_t *)&srv->fd_report, free_on_close);
+        return wh_err(err, WH_IO, -1, "cannot listen on %s port %d: %s", host, port,
+                      uv_strerror(r));
+    }
+    /* Kept for the day descriptors run out (it may fail if they already
+     * have: accepting then pauses instead, and tries again). */
+    srv->reserve_fd = open_reserve();
     srv->listening = true;
     *out = srv;
     return WH_OK;
@@ -385,7 +544,13 @@ void hx_server_shutdown(hx_server_t *srv, uint32_t grace_ms, void (*done)(hx_ser
     srv->done_ud = done_ud;
     if (srv->listening) {
         srv->listening = false;
+        /* uv_close stops polling first; the socket is ours to close. */
         uv_close((uv_handle_t *)&srv->listener, on_srv_close);
+        close(srv->listen_fd);
+        srv->listen_fd = -1;
+        uv_timer_stop(&srv->accept_wait);
+        uv_timer_stop(&srv->fd_report);
+        fd_report(srv, false);
     }
     /* Connections only close from here (their callbacks come later), so
      * the list stays whole while we walk it. */
@@ -406,6 +571,8 @@ void hx_server_free(hx_server_t *srv)
         hx__conn_release(c);
         wh_free(c);
     }
+    if (srv->reserve_fd >= 0)
+        close(srv->reserve_fd);
     wh_free(srv);
 }
 
@@ -421,6 +588,7 @@ hx_server_t *hx__server_new_detached(const hx_config_t *cfg, const hx_handler_t 
     srv->ud = ud;
     srv->detached = true;
     srv->date_sec = -1;
+    srv->listen_fd = srv->reserve_fd = -1;
     return srv;
 }
 

@@ -12,7 +12,7 @@
 
 #include "http/hx.h"
 
-#include <http_parser.h>
+#include <llhttp.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,6 +42,19 @@ typedef enum {
     HX_FRAME_CLOSE,   /* body ends with the connection (HTTP/1.0) */
     HX_FRAME_NONE,    /* no body: HEAD, 204, 304 */
 } hx__framing;
+
+/* Where the line scanner of hx_parse.c is: it runs ahead of llhttp over a
+ * request head or a trailer section, and is off for bodies. */
+typedef enum {
+    HX_SCAN_OFF,
+    HX_SCAN_REQ_START,    /* before the request line (empty lines allowed) */
+    HX_SCAN_REQ_START_CR, /* an empty line's CR there */
+    HX_SCAN_REQ_LINE,     /* in the request line */
+    HX_SCAN_LINE_CR,      /* the CR ending the request line or a field line */
+    HX_SCAN_FIELD_START,  /* at the start of a field line or of the empty line */
+    HX_SCAN_FIELD,        /* in a field line */
+    HX_SCAN_END_CR,       /* the empty line's CR: the section ends at its LF */
+} hx__scan_state;
 
 /* An output buffer; two per connection: one handed to uv_write, one
  * collecting what comes meanwhile. Reused across requests. */
@@ -74,7 +87,7 @@ struct hx_conn {
     int open_handles;                 /* closed handles still to report back */
     struct sockaddr_storage peer;
 
-    http_parser parser;
+    llhttp_t parser;
     hx_req_t req;
     wh_arena_t arena; /* the current request's; reset between requests */
 
@@ -85,8 +98,17 @@ struct hx_conn {
     /* Header block under construction (request headers, then trailers). */
     hx__buf hbuf;
     WH_VEC(hx__href) hrefs;
-    bool hlast_value;  /* last header callback was a value (a new name starts a field) */
     size_t url_len;
+
+    /* The parser's view of the current message (hx_parse.c). */
+    hx__scan_state scan;
+    size_t scanned;    /* in[in_off, in_off + scanned) passed the scanner */
+    uint32_t scan_raw; /* raw bytes of this head or trailer section so far */
+    uint8_t scan_sp;   /* spaces in the request line so far */
+    uint8_t ver_len;   /* the version's text ("1.1"), up to 4 bytes */
+    char ver[4];
+    uint8_t nhost, nte; /* Host and Transfer-Encoding fields so far */
+    size_t ext_len;     /* bytes of the chunk extension name or value so far */
 
     /* Output: out[cur] collects, out[cur ^ 1] is in flight when writing. */
     hx__buf out[2];
@@ -114,18 +136,21 @@ struct hx_conn {
     unsigned expect_continue : 1;/* 100 Continue owed when the body is wanted */
     unsigned keep_alive : 1;     /* this connection may serve another request */
     unsigned is_head : 1;
-    unsigned in_parse : 1;       /* inside http_parser_execute */
-    unsigned in_process : 1;     /* inside conn_process */
-    unsigned again : 1;          /* conn_process must run once more */
-    unsigned scheduled : 1;      /* on the server's ready list */
-    unsigned writing : 1;        /* a uv_write is in flight */
-    unsigned want_writable : 1;  /* on_writable is owed when the queue drains */
-    unsigned reading : 1;        /* uv_read_start is active */
-    unsigned peer_eof : 1;       /* the client shut down its side */
-    unsigned closing : 1;        /* close after the queued output is written */
-    unsigned shut : 1;           /* our side is shut down (lingering) */
-    unsigned closed : 1;         /* handles are closing; no more I/O */
-    unsigned fresh : 1;          /* no request yet on this connection */
+    unsigned in_field : 1;      /* a field name is being collected */
+    unsigned scan_prev_sp : 1;  /* the request line's last byte was a space */
+    unsigned kick : 1;          /* run the parser once even without input (the
+                                 * end of a bodyless message is due) */
+    unsigned in_process : 1;    /* inside conn_process */
+    unsigned again : 1;         /* conn_process must run once more */
+    unsigned scheduled : 1;     /* on the server's ready list */
+    unsigned writing : 1;       /* a uv_write is in flight */
+    unsigned want_writable : 1; /* on_writable is owed when the queue drains */
+    unsigned reading : 1;       /* uv_read_start is active */
+    unsigned peer_eof : 1;      /* the client shut down its side */
+    unsigned closing : 1;       /* close after the queued output is written */
+    unsigned shut : 1;          /* our side is shut down (lingering) */
+    unsigned closed : 1;        /* handles are closing; no more I/O */
+    unsigned fresh : 1;         /* no request yet on this connection */
 
     /* Detached mode (no socket): output goes here. */
     hx__sink_fn sink;
@@ -134,7 +159,9 @@ struct hx_conn {
 
 struct hx_server {
     uv_loop_t *loop;
-    uv_tcp_t listener;
+    uv_poll_t listener;     /* the listening socket: readable when connections wait */
+    uv_timer_t accept_wait; /* accepting paused, out of descriptors */
+    uv_timer_t fd_report;   /* no report of refusals before it fires */
     uv_idle_t idle;
     uv_timer_t grace;
     hx_config_t cfg;
@@ -145,8 +172,13 @@ struct hx_server {
     hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
     hx_conn_t *spare;            /* closed connections kept for reuse (via next) */
     uint32_t nconns, nspare, nready;
-    int open_handles;            /* listener, idle, grace */
+    int open_handles; /* listener, accept_wait, fd_report, idle, grace */
     bool listening, stopping, detached, closing_handles;
+    int listen_fd;
+    int reserve_fd;      /* /dev/null, given up to refuse a connection when out of descriptors */
+    int fd_err;          /* UV_EMFILE or UV_ENFILE, the last shortage */
+    uint64_t fd_refused; /* connections refused for want of descriptors, not yet reported */
+    uint32_t fd_pauses;  /* pauses of accepting, not yet reported */
     void (*done)(hx_server_t *, void *);
     void *done_ud;
     /* The Date header, rendered once per second. */
@@ -154,10 +186,22 @@ struct hx_server {
     int64_t date_sec;
 };
 
+/* hx_parse.c */
+void hx__parse_init(hx_conn_t *c); /* a fresh parser */
+void hx__parse_next(hx_conn_t *c); /* the next message starts at in_off */
+/* Runs the parser over in[in_off, in_len) and moves in_off past what it
+ * consumed. Returns 0 when it stopped for want of input or at a pause,
+ * the status to answer when the request is refused (err_why says why, for
+ * the embedder), or -1 when the connection closed or began to close
+ * meanwhile. */
+int hx__parse(hx_conn_t *c);
+
 /* hx_conn.c */
-void hx__conn_init(hx_conn_t *c, hx_server_t *srv);     /* fresh state, buffers kept */
-void hx__conn_release(hx_conn_t *c);                    /* frees the buffers */
-void hx__conn_start(hx_conn_t *c);                      /* after accept: read, timer */
+void hx__set_timer(hx_conn_t *c, hx__timer_kind kind);   /* a new purpose, a fresh deadline */
+void hx__touch_timer(hx_conn_t *c, hx__timer_kind kind); /* the running purpose, extended */
+void hx__conn_init(hx_conn_t *c, hx_server_t *srv);      /* fresh state, buffers kept */
+void hx__conn_release(hx_conn_t *c);                     /* frees the buffers */
+void hx__conn_start(hx_conn_t *c);                       /* after accept: read, timer */
 void hx__conn_process(hx_conn_t *c);
 void hx__conn_shutdown(hx_conn_t *c, bool hard);        /* server shutdown */
 void hx__conn_finish(hx_conn_t *c);                     /* handles closed: last on_abort */

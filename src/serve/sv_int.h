@@ -21,7 +21,8 @@ typedef struct sv_worker sv_worker_t;
 typedef struct sv_inst sv_inst_t;
 typedef struct sv_job sv_job_t;
 
-/* What the server shares, read-only, with every worker. */
+/* What the server shares, read-only, with every worker (but for its
+ * atomics). */
 typedef struct {
     const cm_component_t *comp;
     const char *name; /* for logs */
@@ -32,6 +33,10 @@ typedef struct {
     char handle_name[160], init_name[160];
     bool has_init;
     atomic_uint_fast64_t next_id; /* instance ids, unique for the server's life */
+    /* Connections refused, and pauses of accepting, for want of file
+     * descriptors: the workers' counts summed until the next log line, which
+     * goes out at most once a second for the whole process (fd_logged_ns). */
+    atomic_uint_fast64_t fd_refused, fd_pauses, fd_logged_ns;
 } sv_shared_t;
 
 /* One request. */

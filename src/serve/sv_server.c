@@ -1,15 +1,19 @@
 /*
  * sv_server.c — `serve` as a whole: choosing the model, checking that the
- * component can serve, starting the workers and the watchdog, and draining
- * on SIGTERM or SIGINT.
+ * component can serve, the process's limit on open files, starting the
+ * workers and the watchdog, and draining on SIGTERM or SIGINT.
  */
 #define _GNU_SOURCE /* sched_getaffinity */
 #include "sv_int.h"
 
+#include <dirent.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +134,78 @@ static void *watch(void *arg)
     return NULL;
 }
 
+/* ---- open files ---- */
+
+/* Every connection holds a descriptor, and the usual soft limit (1024) is
+ * far below what a server may hold: the soft limit goes up to the hard one
+ * (for an unlimited hard limit, to the kernel's fs.nr_open, the most
+ * setrlimit takes). Returns the limit now and, in *out_before, the one
+ * before; 0 for both when the limit cannot be read. */
+static uint64_t raise_nofile(uint64_t *out_before)
+{
+    struct rlimit rl;
+    *out_before = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    *out_before = rl.rlim_cur;
+    if (rl.rlim_cur == rl.rlim_max)
+        return rl.rlim_cur;
+    struct rlimit want = {rl.rlim_max, rl.rlim_max};
+    if (want.rlim_cur == RLIM_INFINITY) {
+        FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+        unsigned long long n = 0;
+        if (f && fscanf(f, "%llu", &n) == 1 && n > rl.rlim_cur)
+            want.rlim_cur = (rlim_t)n;
+        else
+            want.rlim_cur = rl.rlim_cur;
+        if (f)
+            fclose(f);
+    }
+    if (want.rlim_cur > rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &want) == 0)
+        return want.rlim_cur;
+    return rl.rlim_cur;
+}
+
+/* Descriptors open now (Linux: /proc/self/fd); 0 when unknown. */
+static uint64_t fds_in_use(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    uint64_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n ? n - 1 : 0; /* not the directory's own */
+}
+
+/* The startup line on descriptors: the limit, and how many connections fit
+ * under it (every worker's listener, loop and reserve descriptor are open
+ * by now; outbound requests and guests' files take from the same room). */
+static void log_nofile(uint64_t limit, uint64_t before, const sv_config_t *cfg)
+{
+    uint64_t used = fds_in_use(), cap = (uint64_t)cfg->workers * cfg->http.max_connections;
+    char lim[48], raised[64] = "";
+    if (limit == (uint64_t)RLIM_INFINITY)
+        snprintf(lim, sizeof lim, "unlimited");
+    else
+        snprintf(lim, sizeof lim, "%" PRIu64, limit);
+    if (before != limit)
+        snprintf(raised, sizeof raised, " (raised from %" PRIu64 ")", before);
+    if (!limit) {
+        sv_log("open files: the limit is unknown (getrlimit failed)");
+    } else if (limit == (uint64_t)RLIM_INFINITY || !used || used >= limit) {
+        sv_log("open files: limit %s%s", lim, raised);
+    } else {
+        uint64_t room = limit - used;
+        sv_log("open files: limit %s%s, %" PRIu64 " in use: room for about %" PRIu64
+               " connections%s (%u per worker, %" PRIu64 " in all)",
+               lim, raised, used, room,
+               room < cap ? ", fewer than --max-connections allows" : "; --max-connections",
+               cfg->http.max_connections, cap);
+    }
+}
+
 /* ---- signals ---- */
 
 typedef struct {
@@ -175,6 +251,7 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
 {
     sv_config_t cfg = *cfg_in;
     sv_shared_t sh = {.comp = c, .name = name, .cfg = &cfg};
+    uint64_t nofile_before, nofile = raise_nofile(&nofile_before);
     const char *why;
     sh.model = sv_choose_model(c, cfg.model, &why);
     if (!cfg.instances)
@@ -189,6 +266,9 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
                       name, name);
     sh.has_init = sv_init_name(c, sh.init_name, sizeof sh.init_name);
     atomic_init(&sh.next_id, 0);
+    atomic_init(&sh.fd_refused, 0);
+    atomic_init(&sh.fd_pauses, 0);
+    atomic_init(&sh.fd_logged_ns, 0);
 
     wh_rc rc;
     if (!(sh.linker = cm_linker_new()))
@@ -246,6 +326,7 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
                    "with instances reset (not made anew), of a component that exports init");
         else if (cfg.snapshot_after_init)
             sv_log("serverless requests start from the state after init (--snapshot-after-init)");
+        log_nofile(nofile, nofile_before, &cfg);
         if (cfg.outbound) {
             char dests[512];
             hw_outbound_describe(hw_outbound_config(cfg.outbound), dests, sizeof dests);

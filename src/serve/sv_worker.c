@@ -218,7 +218,31 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
     }
 }
 
-static const hx_handler_t handler = {on_request, on_body, on_body_end, on_writable, on_abort};
+/* The worker's server is out of descriptors. Each server reports at most
+ * once a second; the workers' reports are summed, and the sum logged at most
+ * once a second for the process, so that N workers hitting the one process
+ * limit make one line. A report that comes within the second is counted
+ * into the next line. */
+static void on_fd_exhausted(hx_server_t *srv, int err, uint64_t refused, uint32_t paused, void *ud)
+{
+    sv_worker_t *w = ud;
+    sv_shared_t *sh = (sv_shared_t *)w->sh; /* its atomics only */
+    atomic_fetch_add(&sh->fd_refused, refused);
+    atomic_fetch_add(&sh->fd_pauses, paused);
+    uint64_t now = sv_now_ns(), last = atomic_load(&sh->fd_logged_ns);
+    if ((last && now - last < 1000000000u) ||
+        !atomic_compare_exchange_strong(&sh->fd_logged_ns, &last, now))
+        return;
+    uint64_t r = atomic_exchange(&sh->fd_refused, 0), p = atomic_exchange(&sh->fd_pauses, 0);
+    sv_log("out of file descriptors (%s, the %s limit): %" PRIu64 " connection%s refused with "
+           "503 and %" PRIu64 " pause%s of accepting since the last report; the open "
+           "connections are still served (worker %u has %u)",
+           err == UV_ENFILE ? "ENFILE" : "EMFILE", err == UV_ENFILE ? "system's" : "process's", r,
+           r == 1 ? "" : "s", p, p == 1 ? "" : "s", w->index, hx_server_connections(srv));
+}
+
+static const hx_handler_t handler = {on_request,  on_body,  on_body_end,
+                                     on_writable, on_abort, on_fd_exhausted};
 
 /* ---- the loop's periodic work ---- */
 

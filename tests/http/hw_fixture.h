@@ -100,8 +100,8 @@ static inline void fx_on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
         hw_on_abort(f->ex, why);
 }
 
-static const hx_handler_t fx_handler = {fx_on_request, fx_on_body, fx_on_body_end, fx_on_writable,
-                                        fx_on_abort};
+static const hx_handler_t fx_handler = {fx_on_request,  fx_on_body,  fx_on_body_end,
+                                        fx_on_writable, fx_on_abort, NULL};
 
 static inline void fx_wake(void *ud)
 {

@@ -12,6 +12,7 @@
  *   /status?code=N      an empty-bodied answer with that status
  *   /abort              starts a response, then gives up (incomplete)
  *   /stats              connections, requests and aborts so far
+ * An absolute-form target (http://host/hello) is routed by its path.
  * Prints "listening HOST PORT" on stdout once ready; SIGTERM or SIGINT
  * starts a graceful shutdown (--grace ms) and the process exits when it
  * has drained.
@@ -128,6 +129,15 @@ static void on_request(hx_req_t *req, void *ud)
     }
     hx_req_set_data(req, st);
     st->route = R_OTHER;
+    /* An absolute-form target (http://host/path) is routed by its path. */
+    const char *scheme = tlen > 3 && target[0] != '/' ? memchr(target, ':', tlen) : NULL;
+    if (scheme && (size_t)(target + tlen - scheme) > 3 && !memcmp(scheme, "://", 3)) {
+        const char *path = scheme + 3, *end = target + tlen;
+        while (path < end && *path != '/')
+            path++;
+        tlen = (size_t)(end - path);
+        target = path;
+    }
     if (path_is(target, tlen, "/hello")) {
         st->route = R_HELLO;
         send_text(req, 200, "hello world\n");
@@ -239,12 +249,22 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
     }
 }
 
+/* One line at most a second (the server's pace), read by fd_test.py. */
+static void on_fd_exhausted(hx_server_t *srv, int err, uint64_t refused, uint32_t paused, void *ud)
+{
+    fprintf(stderr,
+            "hx_test_server: out of file descriptors (%s): refused %" PRIu64 ", paused %u, "
+            "open %u\n",
+            err == UV_ENFILE ? "ENFILE" : "EMFILE", refused, paused, hx_server_connections(srv));
+}
+
 static const hx_handler_t handler = {
     .on_request = on_request,
     .on_body = on_body,
     .on_body_end = on_body_end,
     .on_writable = on_writable,
     .on_abort = on_abort,
+    .on_fd_exhausted = on_fd_exhausted,
 };
 
 static void drained(hx_server_t *srv, void *ud)

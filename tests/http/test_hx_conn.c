@@ -74,7 +74,7 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
         r->held = NULL;
 }
 
-static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort};
+static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort, NULL};
 
 typedef struct {
     rec_t rec;
@@ -189,6 +189,114 @@ TH_TEST(http_errors_close)
         TH_EQ(f.rec.requests, 0);
         teardown(&f);
     }
+}
+
+/* Refusals of the strict rules (hx_parse.c), each fed in two reads split at
+ * every byte: the answer must not depend on where a read ends. The full
+ * table runs over sockets in strict_test.py. */
+TH_TEST(http_strict_every_split)
+{
+    static const struct {
+        const char *in;
+        size_t len; /* 0: strlen */
+        const char *want;
+        int requests; /* requests the embedder saw */
+    } cases[] = {
+        {"GET / HTTP/1.1\nHost: x\r\n\r\n", 0, "400 ", 0},                 /* bare LF */
+        {"GET / HTTP/1.1\r\nHost: x\r\n\n", 0, "400 ", 0},                 /* bare LF */
+        {"GET / HTTP/1.1\rHost: x\r\n\r\n", 0, "400 ", 0},                 /* bare CR */
+        {"GET  / HTTP/1.1\r\nHost: x\r\n\r\n", 0, "400 ", 0},              /* two spaces */
+        {"GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\n 2\r\n\r\n", 0, "400 ", 0}, /* obs-fold */
+        {"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 0, "400 ", 0},
+        {"GET / HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n", 0, "400 ", 0},
+        {"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 0, "400 ", 0},
+        {"GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 0, "400 ", 0},
+        {"GET /\xff HTTP/1.1\r\nHost: x\r\n\r\n", 0, "400 ", 0},
+        {"GET /a#b HTTP/1.1\r\nHost: x\r\n\r\n", 0, "400 ", 0},
+        {"GET / HTTP/1.1\r\nHo\0st: x\r\n\r\n", 27, "400 ", 0},
+        {"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 0, "505 ", 0},
+        {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 0, "505 ", 0},
+        {"GET / HTTP/1.10\r\nHost: x\r\n\r\n", 0, "400 ", 0},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n", 0, "501 ", 0},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 0, "501 ", 0},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: \r\n\r\n", 0, "501 ", 0},
+        {"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", 0, "400 ",
+         0},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\r\nabcde\r\n", 0,
+         "400 ", 1},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nabcde\r\n", 0,
+         "400 ", 1},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 1\n\r\n", 0,
+         "400 ", 1},
+        {"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+         "Content-Length: 1\r\n\r\n",
+         0, "400 ", 1},
+    };
+    for (size_t i = 0; i < WH_ARRAY_LEN(cases); i++) {
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+        for (size_t k = 1; k < len; k++) {
+            fixture f;
+            setup(&f, NULL);
+            f.rec.mode = HOLD; /* so that a body refusal finds no response started */
+            hx__conn_feed(f.c, cases[i].in, k);
+            hx__conn_feed(f.c, cases[i].in + k, len - k);
+            if (!strstr(f.rec.out, cases[i].want) || !strstr(f.rec.out, "Connection: close\r\n") ||
+                f.rec.requests != cases[i].requests || !f.c->closing) {
+                fprintf(stderr, "case %zu split at %zu: requests %d, output %s\n", i, k,
+                        f.rec.requests, f.rec.out);
+                TH_OK(false);
+            }
+            teardown(&f);
+        }
+    }
+}
+
+/* The end of a bodyless request needs no byte after its head: llhttp
+ * reaches on_message_complete from a run without input. */
+TH_TEST(http_bodyless_ends_without_more_input)
+{
+    fixture f;
+    setup(&f, NULL);
+    f.rec.mode = ANSWER_AT_END;
+    TH_OK(feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    TH_EQ(f.rec.body_ends, 1);
+    TH_HAS(f.rec.out, "HTTP/1.1 200 OK\r\n");
+    TH_OK(feed(&f, "DELETE /2 HTTP/1.1\r\nHost: x\r\n\r\n"));
+    TH_EQ(f.rec.body_ends, 2);
+    TH_STR(f.rec.last_target, "/2");
+    teardown(&f);
+}
+
+/* Upgrade is ignored: the request is answered as HTTP/1.1 and the next
+ * pipelined request is parsed as HTTP/1.1 too (llhttp_resume_after_upgrade). */
+TH_TEST(http_upgrade_ignored)
+{
+    fixture f;
+    setup(&f, NULL);
+    TH_OK(feed(&f,
+               "GET /ws HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n"
+               "GET /next HTTP/1.1\r\nHost: x\r\n\r\n"));
+    TH_EQ(f.rec.requests, 2);
+    TH_STR(f.rec.last_target, "/next");
+    TH_EQ(count(f.rec.out, "HTTP/1.1 200 OK"), 2);
+    TH_OK(!f.c->closing);
+    teardown(&f);
+}
+
+/* Values lose the whitespace after them (llhttp keeps it). */
+TH_TEST(http_value_trailing_whitespace)
+{
+    fixture f;
+    setup(&f, NULL);
+    f.rec.mode = HOLD;
+    TH_OK(feed(&f, "GET / HTTP/1.1\r\nHost: x \t\r\nX-A:  a b \r\n\r\n"));
+    size_t n;
+    const char *v = hx_req_header(f.rec.held, "x-a", &n);
+    TH_OK(v && n == 3 && memcmp(v, "a b", 3) == 0);
+    v = hx_req_header(f.rec.held, "host", &n);
+    TH_OK(v && n == 1 && v[0] == 'x');
+    TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
+    teardown(&f);
 }
 
 TH_TEST(http_header_limits)

@@ -17,6 +17,7 @@ import hashlib
 import http.client
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,12 +38,12 @@ def wasm(name):
     return os.path.join(os.environ["WH_TEST_WASM_DIR"], name + ".wasm")
 
 
-def start(component, *args):
+def start(component, *args, **kw):
     """`wasmhttpd serve ARGS COMPONENT`, once it accepts connections. One
     worker unless ARGS say otherwise (the default is one per CPU), so that
-    counts follow one pool."""
+    counts follow one pool. kw goes to Serve (popen: a wrapper)."""
     workers = [] if "--workers" in args else ["--workers", "1"]
-    return Serve(BIN, [*workers, *args, component])
+    return Serve(BIN, [*workers, *args, component], **kw)
 
 
 def count_of(body):
@@ -662,6 +663,40 @@ def _():
               .startswith(b"HTTP/1.1 413"), "big body")
         st, h, body = s.get("/")
         check(st == 200, "still serving")
+    finally:
+        s.stop()
+
+
+@case("open files: the soft limit rises to the hard one; out of them, 503 and a log line")
+def _():
+    prlimit = shutil.which("prlimit")
+    check(prlimit, "prlimit (Debian util-linux) was not found")
+
+    def under(limits):
+        return lambda cmd, **kw: subprocess.Popen([prlimit, f"--nofile={limits}", *cmd], **kw)
+
+    s = start(SERVERLESS, popen=under("256:2048"))
+    try:
+        want = re.compile(r"open files: limit 2048 \(raised from 256\), \d+ in use: "
+                          r"room for about \d+ connections")
+        check(wait_for(lambda: want.search(s.output())), f"no such line in {s.output()!r}")
+    finally:
+        s.stop()
+    s = start(SERVERLESS, popen=under("64:64"))
+    try:
+        check(wait_for(lambda: re.search(r"open files: limit 64, \d+ in use", s.output())),
+              f"no line on open files in {s.output()!r}")
+        first = s.conn()
+        check(s.get("/", conn=first)[0] == 200, "before")
+        idle = [connect(s.port) for _ in range(80)]
+        check(wait_for(lambda: "out of file descriptors (EMFILE, the process's limit): "
+                       in s.output()), f"no line on descriptors in {s.output()!r}")
+        check(s.get("/", conn=first)[0] == 200, "an open connection, out of descriptors")
+        for k in idle:
+            k.close()
+        time.sleep(0.5)
+        check(s.get("/")[0] == 200, "a new connection after the idle ones left")
+        first.close()
     finally:
         s.stop()
 
