@@ -52,16 +52,24 @@ wh_rc wm__read_name(wm__reader *r, wh_arena_t *arena, char **out, uint32_t *out_
 
 /* ---- Module ---- */
 
-/* A constant expression. WebAssembly 2.0 allows one instruction; op is its
- * opcode (0x41 i32.const, 0x42 i64.const, 0x43 f32.const, 0x44 f64.const,
- * 0xd0 ref.null, 0xd2 ref.func, 0x23 global.get) or WM__CE_V128 for
- * v128.const. val holds the constant's bits; index the function or global. */
+/* A constant expression. Most are one instruction: op is its opcode
+ * (0x41 i32.const, 0x42 i64.const, 0x43 f32.const, 0x44 f64.const, 0xd0
+ * ref.null, 0xd2 ref.func, 0x23 global.get) or WM__CE_V128 for v128.const;
+ * val holds the constant's bits, index the function or global. Longer ones
+ * (extended constant expressions, WebAssembly 3.0: i32/i64 add, sub, mul
+ * over constants and global.get, as position-independent code computes
+ * addresses) are WM__CE_EXPR: code holds index one-instruction items
+ * (the binary operators with their opcode), run on a stack of at most
+ * WM__CE_MAX_DEPTH values. */
 #define WM__CE_V128 0xfd
-typedef struct {
+#define WM__CE_EXPR 0x01
+enum { WM__CE_MAX_DEPTH = 64 };
+typedef struct wm__constexpr {
     uint8_t op;
     uint8_t type; /* the wm_valtype it produces */
     uint32_t index;
     wm_slot val[2];
+    const struct wm__constexpr *code; /* WM__CE_EXPR */
 } wm__constexpr;
 
 typedef struct {

@@ -265,15 +265,35 @@ static bool known_opcode(uint8_t op)
            op == 0xfc || op == 0xfd;
 }
 
+/* The binary operators of extended constant expressions and the type they
+ * take and give, or 0. */
+static uint8_t ext_binop(uint8_t op)
+{
+    switch (op) {
+    case 0x6a: /* i32.add */
+    case 0x6b: /* i32.sub */
+    case 0x6c: /* i32.mul */
+        return WM_I32;
+    case 0x7c: /* i64.add */
+    case 0x7d: /* i64.sub */
+    case 0x7e: /* i64.mul */
+        return WM_I64;
+    default:
+        return 0;
+    }
+}
+
 /* Reads a constant expression up to its end opcode and checks that it is
- * constant and produces one value of type want (spec 3.3.10). 2.0 allows
- * global.get only of imported, immutable globals. Functions named by
- * ref.func are recorded in func_refs (spec C.refs). */
+ * constant and produces one value of type want (spec 3.3.10, with the
+ * extended constant expressions of WebAssembly 3.0: i32 and i64 add, sub
+ * and mul). global.get may name only imported, immutable globals. Functions
+ * named by ref.func are recorded in func_refs (spec C.refs). */
 static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
 {
     wm_module_t *m = d->m;
-    uint32_t nvals = 0, start = here(d);
-    uint8_t top = 0;
+    uint32_t start = here(d), depth = 0;
+    uint8_t types[WM__CE_MAX_DEPTH];
+    WH_VEC(wm__constexpr) code = {0};
     wh_rc rc;
     memset(ce, 0, sizeof *ce);
     for (;;) {
@@ -315,8 +335,10 @@ static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
             break;
         case 0xd2:
             TRY(rd_u32(d, &x));
-            if (x >= m->nfuncs)
-                return invalid(d, at, "unknown function %u", x);
+            if (x >= m->nfuncs) {
+                rc = invalid(d, at, "unknown function %u", x);
+                goto fail;
+            }
             m->func_refs[x] = true;
             cur.index = x;
             t = WM_FUNCREF;
@@ -324,19 +346,25 @@ static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
         case 0x23:
             TRY(rd_u32(d, &x));
             /* Only imported globals are visible to constant expressions. */
-            if (x >= m->nglobal_imports)
-                return invalid(d, at, "unknown global %u", x);
-            if (m->globals[x].type.mut)
-                return invalid(d, at, "constant expression required: global %u is mutable", x);
+            if (x >= m->nglobal_imports) {
+                rc = invalid(d, at, "unknown global %u", x);
+                goto fail;
+            }
+            if (m->globals[x].type.mut) {
+                rc = invalid(d, at, "constant expression required: global %u is mutable", x);
+                goto fail;
+            }
             cur.index = x;
             t = m->globals[x].type.type;
             break;
         case 0xfd: {
             const uint8_t *b;
             TRY(rd_u32(d, &x));
-            if (x != 12) /* v128.const */
-                return x <= 0xff ? invalid(d, at, "constant expression required")
-                                 : malformed(d, at, "illegal opcode 0xfd %u", x);
+            if (x != 12) { /* v128.const */
+                rc = x <= 0xff ? invalid(d, at, "constant expression required")
+                               : malformed(d, at, "illegal opcode 0xfd %u", x);
+                goto fail;
+            }
             TRY(wm__read_bytes(&d->r, 16, &b, d->err));
             memcpy(&cur.val[0].i64, b, 8);
             memcpy(&cur.val[1].i64, b + 8, 8);
@@ -346,28 +374,63 @@ static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
         }
         case 0xfc:
             TRY(rd_u32(d, &x));
-            if (x <= 17)
-                return invalid(d, at, "constant expression required");
-            return malformed(d, at, "illegal opcode 0xfc %u", x);
+            rc = x <= 17 ? invalid(d, at, "constant expression required")
+                         : malformed(d, at, "illegal opcode 0xfc %u", x);
+            goto fail;
         default:
-            if (known_opcode(op))
-                return invalid(d, at, "constant expression required");
-            return malformed(d, at, "illegal opcode 0x%02x", op);
+            if ((t = ext_binop(op))) {
+                if (depth < 2 || types[depth - 1] != t || types[depth - 2] != t) {
+                    rc = invalid(d, at, "type mismatch: %s operator needs two %s operands",
+                                 wm_valtype_name(t), wm_valtype_name(t));
+                    goto fail;
+                }
+                depth -= 2;
+                break;
+            }
+            rc = known_opcode(op) ? invalid(d, at, "constant expression required")
+                                  : malformed(d, at, "illegal opcode 0x%02x", op);
+            goto fail;
         }
         cur.type = t;
-        if (nvals++ == 0)
-            *ce = cur;
-        top = t;
+        if (depth == WM__CE_MAX_DEPTH) {
+            rc = invalid(d, at,
+                         "constant expression deeper than %d values (a limit of this "
+                         "engine)",
+                         WM__CE_MAX_DEPTH);
+            goto fail;
+        }
+        types[depth++] = t;
+        if (!wh_vec_push(&code, cur)) {
+            rc = wh_err(d->err, WH_NOMEM, -1, "out of memory");
+            goto fail;
+        }
     }
 end:
-    if (nvals != 1)
-        return invalid(d, start, "type mismatch: constant expression must produce one %s value",
-                       wm_valtype_name(want));
-    if (top != want)
-        return invalid(d, start, "type mismatch: expected %s, got %s", wm_valtype_name(want),
-                       wm_valtype_name(top));
+    if (depth != 1) {
+        rc = invalid(d, start, "type mismatch: constant expression must produce one %s value",
+                     wm_valtype_name(want));
+        goto fail;
+    }
+    if (types[0] != want) {
+        rc = invalid(d, start, "type mismatch: expected %s, got %s", wm_valtype_name(want),
+                     wm_valtype_name(types[0]));
+        goto fail;
+    }
+    if (code.len == 1) {
+        *ce = code.data[0];
+    } else {
+        wm__constexpr *items;
+        if (!alloc_n(d, code.len, sizeof *items, &items)) {
+            rc = wh_err(d->err, WH_NOMEM, -1, "out of memory");
+            goto fail;
+        }
+        memcpy(items, code.data, code.len * sizeof *items);
+        *ce = (wm__constexpr){.op = WM__CE_EXPR, .type = want, .index = code.len, .code = items};
+    }
+    wh_vec_free(&code);
     return WH_OK;
 fail:
+    wh_vec_free(&code);
     return rc;
 }
 

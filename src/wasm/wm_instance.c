@@ -65,10 +65,47 @@ static wh_rc check_import(const wm_module_t *m, uint32_t i, const wm_extern_t *e
 
 /* Evaluates a validated constant expression (spec 4.4.10): only imported
  * globals can be read, and those are set before anything is evaluated. */
+static void eval_const(const wm_instance_t *inst, const wm__constexpr *ce, wm_slot out[2]);
+
+/* An extended constant expression (internal.h): its items on a stack. The
+ * decoder checked the types and the depth. Arithmetic wraps, as in code. */
+static void eval_expr(const wm_instance_t *inst, const wm__constexpr *ce, wm_slot out[2])
+{
+    wm_slot st[WM__CE_MAX_DEPTH][2];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < ce->index; i++) {
+        const wm__constexpr *c = &ce->code[i];
+        uint64_t a, b;
+        switch (c->op) {
+        case 0x6a:
+        case 0x6b:
+        case 0x6c:
+        case 0x7c:
+        case 0x7d:
+        case 0x7e:
+            a = st[n - 2][0].i64, b = st[n - 1][0].i64;
+            n--;
+            a = c->op == 0x6a || c->op == 0x7c   ? a + b
+                : c->op == 0x6b || c->op == 0x7d ? a - b
+                                                 : a * b;
+            st[n - 1][0].i64 = c->type == WM_I32 ? (uint32_t)a : a;
+            break;
+        default:
+            eval_const(inst, c, st[n++]);
+            break;
+        }
+    }
+    out[0] = st[0][0];
+    out[1] = st[0][1];
+}
+
 static void eval_const(const wm_instance_t *inst, const wm__constexpr *ce, wm_slot out[2])
 {
     out[0].i64 = out[1].i64 = 0;
     switch (ce->op) {
+    case WM__CE_EXPR:
+        eval_expr(inst, ce, out);
+        break;
     case 0xd0:
         out[0].ref = NULL;
         break;
