@@ -11,6 +11,8 @@
 #                       source tree, where scripts/install-deps.sh puts them)
 #   WH_JCO              ${WH_NODE_MODULES}/.bin/jco
 #   WH_COMPONENTIZE_JS  ${WH_NODE_MODULES}/.bin/componentize-js
+#   WH_COMPONENTIZE_PY  componentize-py (PyPI), in the venv scripts/install-deps.sh
+#                       makes (.guest-venv in the source tree)
 #   WH_GUEST_CLANG      clang (or clang-14)
 #   WH_GUEST_CLANG_OK   true when WH_GUEST_CLANG links both a wasm32-wasi
 #                       reactor and a wasm32-wasi command (see the probe below)
@@ -25,11 +27,14 @@
 #   Sets <out-var> to what is missing of the tools named (node, jco,
 #   componentize-js, clang, python, gcc, curl), in words, separated by
 #   ", ", in the order named; empty when all are there.
+#   (componentize-py is a tool name too.)
 
 set(WH_NODE_MODULES "${PROJECT_SOURCE_DIR}/node_modules" CACHE PATH
     "The npm guest tools (jco, componentize-js), as scripts/install-deps.sh installs them")
 set(WH_JCO ${WH_NODE_MODULES}/.bin/jco)
 set(WH_COMPONENTIZE_JS ${WH_NODE_MODULES}/.bin/componentize-js)
+set(WH_COMPONENTIZE_PY "${PROJECT_SOURCE_DIR}/.guest-venv/bin/componentize-py" CACHE FILEPATH
+    "componentize-py, as scripts/install-deps.sh installs it")
 
 set(WH_GUEST_GLUE ${PROJECT_SOURCE_DIR}/examples/glue)
 file(GLOB WH_GUEST_GLUE_HEADERS CONFIGURE_DEPENDS ${WH_GUEST_GLUE}/*.h)
@@ -111,6 +116,10 @@ function(wh_guest_tools_missing out)
     elseif(tool STREQUAL "python")
       if(NOT Python3_Interpreter_FOUND)
         list(APPEND missing "python3")
+      endif()
+    elseif(tool STREQUAL "componentize-py")
+      if(NOT EXISTS ${WH_COMPONENTIZE_PY})
+        list(APPEND missing "componentize-py at ${WH_COMPONENTIZE_PY} (run scripts/install-deps.sh)")
       endif()
     elseif(tool STREQUAL "gcc")
       if(NOT WH_NATIVE_GCC)

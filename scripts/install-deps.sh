@@ -16,7 +16,7 @@ pkgs=(
   nodejs npm                         # jco, componentize-js; node is also a bench peer
   nginx wrk gnuplot-nox              # bench peers; plots
   curl                               # HTTP tests
-  python3
+  python3 python3-venv               # python3-venv: the guest toolchain's venv below
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -41,4 +41,13 @@ fi
 # per-platform packages it leaves out, while install follows it as written.
 if [ -f package-lock.json ] && [ ! -x node_modules/.bin/jco ]; then
   npm install --no-audit --no-fund --loglevel=error
+fi
+
+# The Python guest toolchain from PyPI, pinned, in a venv of the project's
+# (gitignored): componentize-py builds Python handlers into components.
+COMPONENTIZE_PY=0.25.1
+if [ ! -x .guest-venv/bin/componentize-py ] ||
+   [ "$(.guest-venv/bin/componentize-py --version 2>/dev/null)" != "componentize-py $COMPONENTIZE_PY" ]; then
+  python3 -m venv .guest-venv
+  .guest-venv/bin/pip install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY"
 fi
