@@ -29,7 +29,7 @@
  *     (an empty body).
  *   - set(err(code)) answers with a status for the code (RFC 9209's for
  *     the proxy errors: 502, 503, 504; 4xx for request errors; 500 for
- *     internal-error and configuration-error; see hw_int.h).
+ *     internal-error and configuration-error; see internal.h).
  *   - a handle call that returns (or traps) before set: 500 (504 when rc
  *     is WH_INTERRUPTED, the deadline); one that returns after set but
  *     before finish, or traps after set: 500 (504) if nothing went out
@@ -53,7 +53,7 @@
 #ifndef HW_H
 #define HW_H
 
-#include "hx.h"
+#include "http/hx.h"
 #include "wasi/wasi_host.h"
 
 /* Defines wasi:http/types and wasi:http/outgoing-handler (0.2.x) in l. */

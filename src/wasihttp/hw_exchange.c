@@ -22,7 +22,7 @@
  * before its thread waits. A response whose body the guest never asked for
  * is complete at set, with an empty body (as wasmtime does).
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -320,7 +320,7 @@ static void defer_arm(hw_exchange_t *ex)
     if (ex->defer_on)
         return;
     if (!ex->defer_init) {
-        if (!ex->ctx->loop || uv_prepare_init(ex->ctx->loop, &ex->defer) != 0) {
+        if (!wasi_ctx_loop(ex->ctx) || uv_prepare_init(wasi_ctx_loop(ex->ctx), &ex->defer) != 0) {
             push(ex); /* no loop to wait for: now */
             return;
         }

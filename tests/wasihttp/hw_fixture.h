@@ -13,7 +13,7 @@
 
 #include "component/cm_linker.h"
 #include "component/cm_rt.h"
-#include "http/hw_int.h"
+#include "wasihttp/internal.h"
 #include "http/internal.h"
 #include "th.h"
 
