@@ -14,7 +14,7 @@
  *   cm_instantiate_bench [--host] COMPONENT.wasm [N]
  */
 #include "component/cm.h"
-#include "http/hw.h"
+#include "wasihttp/hw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

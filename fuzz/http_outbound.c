@@ -18,7 +18,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "component/cm_linker.h"
 #include "component/cm_rt.h"
-#include "http/hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -20,12 +20,12 @@ cjs=$nm/.bin/componentize-js
 command -v node >/dev/null 2>&1 || { echo "build.sh: node not found" >&2; exit 1; }
 [ -e "$cjs" ] || { echo "build.sh: no componentize-js in $nm (run scripts/install-deps.sh)" >&2; exit 1; }
 
-# The WIT directory: jco's WASI packages as tests/http/guests/js_wit.mjs
+# The WIT directory: jco's WASI packages as tests/wasihttp/guests/js_wit.mjs
 # writes them (wasi:http at the root), with wasi:http moved under deps/ and
 # fetch-js.wit as the root package.
 wit=$out/fetch-js-wit
 rm -rf "$wit"
-node "$root/tests/http/guests/js_wit.mjs" "$nm" "$wit"
+node "$root/tests/wasihttp/guests/js_wit.mjs" "$nm" "$wit"
 mkdir -p "$wit/deps/wasi-http"
 mv "$wit/http.wit" "$wit/deps/wasi-http/package.wit"
 cp "$here/fetch-js.wit" "$wit/"

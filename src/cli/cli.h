@@ -6,7 +6,7 @@
 #ifndef CLI_H
 #define CLI_H
 
-#include "http/hw.h"
+#include "wasihttp/hw.h"
 #include "wasi/wasi_host.h"
 
 #include <stdbool.h>

@@ -25,6 +25,11 @@
  *                          the same loop, also before the request body ended
  *                          and long after on_request returned.
  *
+ * The request's own events (body, body end, writable, abort) go to the
+ * server's handler, or, once someone subscribed to them with
+ * hx_req_subscribe, to that subscriber alone: the embedder's dispatcher
+ * sees on_request, and whatever it handed the request to hears the rest.
+ *
  * The hx_req_t handle is valid from on_request until the embedder calls
  * hx_resp_end or hx_resp_abort, or until the server calls on_abort,
  * whichever comes first; after that no callback mentions it again and the
@@ -58,13 +63,13 @@ typedef struct {
 
 /* Why a request ended before the embedder ended its response. */
 typedef enum {
-    HX_ABORT_CLIENT_GONE,   /* the client closed or reset the connection */
-    HX_ABORT_TIMEOUT,       /* the body or a write stalled past its timeout */
-    HX_ABORT_BODY_TOO_LARGE,/* a chunked body grew past max_body_bytes */
-    HX_ABORT_BAD_BODY,      /* the body was malformed (chunk framing) */
-    HX_ABORT_WRITE_ERROR,   /* writing the response to the socket failed */
-    HX_ABORT_SHUTDOWN,      /* the server shut down before the response ended */
-    HX_ABORT_NOMEM,         /* the server ran out of memory for this request */
+    HX_ABORT_CLIENT_GONE,    /* the client closed or reset the connection */
+    HX_ABORT_TIMEOUT,        /* the body or a write stalled past its timeout */
+    HX_ABORT_BODY_TOO_LARGE, /* a chunked body grew past max_body_bytes */
+    HX_ABORT_BAD_BODY,       /* the body was malformed (chunk framing) */
+    HX_ABORT_WRITE_ERROR,    /* writing the response to the socket failed */
+    HX_ABORT_SHUTDOWN,       /* the server shut down before the response ended */
+    HX_ABORT_NOMEM,          /* the server ran out of memory for this request */
 } hx_abort_reason;
 
 const char *hx_abort_reason_name(hx_abort_reason why);
@@ -102,40 +107,51 @@ typedef struct {
     void (*on_fd_exhausted)(hx_server_t *srv, int err, uint64_t refused, uint32_t paused, void *ud);
 } hx_handler_t;
 
+/* What one request's events go to once subscribed (hx_req_subscribe);
+ * the same calls as the handler's, with the subscriber's pointer. Any may
+ * be NULL (body bytes are then dropped as they come, unless the body is
+ * paused). */
+typedef struct {
+    void (*on_body)(hx_req_t *req, const uint8_t *data, size_t len, void *ud);
+    void (*on_body_end)(hx_req_t *req, const hx_header_t *trailers, size_t n, void *ud);
+    void (*on_writable)(hx_req_t *req, void *ud);
+    void (*on_abort)(hx_req_t *req, hx_abort_reason why, void *ud);
+} hx_req_events_t;
+
 /* Limits and timeouts. Zero in any field means "the default" (in brackets).
  * Timeouts are in milliseconds. */
 typedef struct {
-    uint32_t max_header_bytes;  /* [16384] request target + header names and
-                                 * values (trailers separately); more: 431 (or
-                                 * 414 when the target alone is too long).
-                                 * The raw head, whitespace and line ends
-                                 * included, may have 2 * max_header_bytes +
-                                 * 8 * max_headers + 1024 bytes; more: 431. */
-    uint32_t max_headers;       /* [100] header fields; more: 431 */
-    uint64_t max_body_bytes;    /* [16 MiB] request body; larger: 413 */
-    uint32_t header_timeout;    /* [10000] from the first byte of a request (or
-                                 * from accept) to the end of its headers; then
-                                 * 408 and close (a silent close if nothing
-                                 * arrived) */
-    uint32_t idle_timeout;      /* [60000] keep-alive: between a response and
-                                 * the first byte of the next request; then
-                                 * close */
-    uint32_t body_timeout;      /* [30000] longest gap between two reads of a
-                                 * request body the embedder wants; then
-                                 * on_abort(TIMEOUT) and 408 or close */
-    uint32_t write_timeout;     /* [30000] longest time queued response bytes
-                                 * may wait without the socket taking any; then
-                                 * on_abort(TIMEOUT) and close */
-    uint32_t write_buffer;      /* [65536] queued response bytes past which
-                                 * hx_resp_writable reports 0 */
-    uint32_t read_buffer;       /* [16384] bytes read from the socket at once */
-    uint32_t max_connections;   /* [10000] open connections; beyond it a new
-                                 * connection gets 503 and is closed (as it
-                                 * does when no file descriptor is left:
-                                 * on_fd_exhausted) */
-    int backlog;                /* [511] listen(2) backlog */
-    bool reuseport;             /* set SO_REUSEPORT, so that several servers
-                                 * (one per worker loop) share a port */
+    uint32_t max_header_bytes; /* [16384] request target + header names and
+                                * values (trailers separately); more: 431 (or
+                                * 414 when the target alone is too long).
+                                * The raw head, whitespace and line ends
+                                * included, may have 2 * max_header_bytes +
+                                * 8 * max_headers + 1024 bytes; more: 431. */
+    uint32_t max_headers;      /* [100] header fields; more: 431 */
+    uint64_t max_body_bytes;   /* [16 MiB] request body; larger: 413 */
+    uint32_t header_timeout;   /* [10000] from the first byte of a request (or
+                                * from accept) to the end of its headers; then
+                                * 408 and close (a silent close if nothing
+                                * arrived) */
+    uint32_t idle_timeout;     /* [60000] keep-alive: between a response and
+                                * the first byte of the next request; then
+                                * close */
+    uint32_t body_timeout;     /* [30000] longest gap between two reads of a
+                                * request body the embedder wants; then
+                                * on_abort(TIMEOUT) and 408 or close */
+    uint32_t write_timeout;    /* [30000] longest time queued response bytes
+                                * may wait without the socket taking any; then
+                                * on_abort(TIMEOUT) and close */
+    uint32_t write_buffer;     /* [65536] queued response bytes past which
+                                * hx_resp_writable reports 0 */
+    uint32_t read_buffer;      /* [16384] bytes read from the socket at once */
+    uint32_t max_connections;  /* [10000] open connections; beyond it a new
+                                * connection gets 503 and is closed (as it
+                                * does when no file descriptor is left:
+                                * on_fd_exhausted) */
+    int backlog;               /* [511] listen(2) backlog */
+    bool reuseport;            /* set SO_REUSEPORT, so that several servers
+                                * (one per worker loop) share a port */
 } hx_config_t;
 
 /* Fills cfg with the defaults (every field explicit). */
@@ -191,6 +207,15 @@ void *hx_req_data(const hx_req_t *req);
 wh_arena_t *hx_req_arena(hx_req_t *req);
 /* The peer address of the connection. */
 const struct sockaddr_storage *hx_req_peer(const hx_req_t *req);
+
+/* From now on req's on_body, on_body_end, on_writable and on_abort go to
+ * ev (with ud) instead of the server's handler; ev must stay valid as long
+ * as req. Called again, it replaces the subscriber; ev NULL gives the
+ * events back to the handler. Events that came before are not repeated: a
+ * dispatcher that hands the request on later keeps the body paused until
+ * then (no body event comes while it is paused). Only while the embedder
+ * holds req. */
+void hx_req_subscribe(hx_req_t *req, const hx_req_events_t *ev, void *ud);
 
 /* Stops or restarts on_body for req. While paused, the server reads ahead
  * at most read_buffer bytes and then stops reading the socket, so TCP

@@ -42,12 +42,18 @@ static uint64_t timeout_of(const hx_conn_t *c, hx__timer_kind kind)
 {
     const hx_config_t *cfg = &c->srv->cfg;
     switch (kind) {
-    case HX_T_HEADER: return cfg->header_timeout;
-    case HX_T_IDLE: return cfg->idle_timeout;
-    case HX_T_BODY: return cfg->body_timeout;
-    case HX_T_WRITE: return cfg->write_timeout;
-    case HX_T_LINGER: return LINGER_MS;
-    case HX_T_NONE: break;
+    case HX_T_HEADER:
+        return cfg->header_timeout;
+    case HX_T_IDLE:
+        return cfg->idle_timeout;
+    case HX_T_BODY:
+        return cfg->body_timeout;
+    case HX_T_WRITE:
+        return cfg->write_timeout;
+    case HX_T_LINGER:
+        return LINGER_MS;
+    case HX_T_NONE:
+        break;
     }
     return 0;
 }
@@ -97,6 +103,52 @@ static void update_timer(hx_conn_t *c)
     else
         k = HX_T_NONE;
     hx__set_timer(c, k);
+}
+
+/* ---- The request's events ---- */
+
+void hx__emit_body(hx_conn_t *c, const uint8_t *data, size_t len)
+{
+    const hx_req_events_t *ev = c->req.ev;
+    if (ev) {
+        if (ev->on_body)
+            ev->on_body(&c->req, data, len, c->req.ev_ud);
+    } else if (c->srv->h->on_body) {
+        c->srv->h->on_body(&c->req, data, len, c->srv->ud);
+    }
+}
+
+void hx__emit_body_end(hx_conn_t *c, const hx_header_t *trailers, size_t n)
+{
+    const hx_req_events_t *ev = c->req.ev;
+    if (ev) {
+        if (ev->on_body_end)
+            ev->on_body_end(&c->req, trailers, n, c->req.ev_ud);
+    } else if (c->srv->h->on_body_end) {
+        c->srv->h->on_body_end(&c->req, trailers, n, c->srv->ud);
+    }
+}
+
+void hx__emit_writable(hx_conn_t *c)
+{
+    const hx_req_events_t *ev = c->req.ev;
+    if (ev) {
+        if (ev->on_writable)
+            ev->on_writable(&c->req, c->req.ev_ud);
+    } else if (c->srv->h->on_writable) {
+        c->srv->h->on_writable(&c->req, c->srv->ud);
+    }
+}
+
+void hx__emit_abort(hx_conn_t *c, hx_abort_reason why)
+{
+    const hx_req_events_t *ev = c->req.ev;
+    if (ev) {
+        if (ev->on_abort)
+            ev->on_abort(&c->req, why, c->req.ev_ud);
+    } else if (c->srv->h->on_abort) {
+        c->srv->h->on_abort(&c->req, why, c->srv->ud);
+    }
 }
 
 /* ---- Output ---- */
@@ -218,8 +270,7 @@ static void on_write(uv_write_t *w, int status)
     out_kick(c);
     if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
         c->want_writable = 0;
-        if (c->srv->h->on_writable)
-            c->srv->h->on_writable(&c->req, c->srv->ud);
+        hx__emit_writable(c);
         if (c->closed)
             return;
     }
@@ -244,8 +295,7 @@ void hx__conn_finish(hx_conn_t *c)
 {
     if (c->owned) {
         c->owned = 0;
-        if (c->srv->h->on_abort)
-            c->srv->h->on_abort(&c->req, c->abort_why, c->srv->ud);
+        hx__emit_abort(c, c->abort_why);
     }
 }
 
@@ -304,8 +354,8 @@ void hx__send_error(hx_conn_t *c, int status)
                      "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: text/plain\r\n"
                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                      status, reason, hx__date(c->srv), blen);
-    uv_buf_t b[3] = {uv_buf_init(head, (unsigned)n), uv_buf_init((char *)reason, (unsigned)blen - 1),
-                     uv_buf_init(hx__crlf + 1, 1)};
+    uv_buf_t b[3] = {uv_buf_init(head, (unsigned)n),
+                     uv_buf_init((char *)reason, (unsigned)blen - 1), uv_buf_init(hx__crlf + 1, 1)};
     c->resp = HX_R_DONE;
     c->expect_continue = 0;
     hx__out_write(c, b, c->is_head ? 1 : 3);
@@ -322,8 +372,7 @@ static void fail_req(hx_conn_t *c, hx_abort_reason why, int status)
     bool started = c->resp != HX_R_NONE;
     if (c->owned) {
         c->owned = 0;
-        if (c->srv->h->on_abort)
-            c->srv->h->on_abort(&c->req, why, c->srv->ud);
+        hx__emit_abort(c, why);
         if (c->closed)
             return;
     }
@@ -579,11 +628,15 @@ static void on_timer(uv_timer_t *t)
         else
             hx__conn_kill(c, HX_ABORT_TIMEOUT);
         break;
-    case HX_T_BODY: fail_req(c, HX_ABORT_TIMEOUT, 408); break;
+    case HX_T_BODY:
+        fail_req(c, HX_ABORT_TIMEOUT, 408);
+        break;
     case HX_T_WRITE:
     case HX_T_IDLE:
     case HX_T_LINGER:
-    case HX_T_NONE: hx__conn_kill(c, HX_ABORT_TIMEOUT); break;
+    case HX_T_NONE:
+        hx__conn_kill(c, HX_ABORT_TIMEOUT);
+        break;
     }
 }
 

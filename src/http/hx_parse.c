@@ -526,8 +526,8 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
     if (c->body_seen > c->srv->cfg.max_body_bytes)
         return stop(c, 413);
     hx__touch_timer(c, HX_T_BODY);
-    if (c->owned && c->srv->h->on_body) {
-        c->srv->h->on_body(&c->req, (const uint8_t *)at, len, c->srv->ud);
+    if (c->owned) {
+        hx__emit_body(c, (const uint8_t *)at, len);
         if (c->closed || c->closing)
             return HPE_USER;
         if (c->owned && c->body_paused)
@@ -549,8 +549,7 @@ static int on_message_complete(llhttp_t *p)
                 return stop(c, 500);
         }
         c->body_end_sent = 1;
-        if (c->srv->h->on_body_end)
-            c->srv->h->on_body_end(&c->req, t, n, c->srv->ud);
+        hx__emit_body_end(c, t, n);
         if (c->closed || c->closing)
             return HPE_USER;
     }

@@ -127,6 +127,14 @@ const struct sockaddr_storage *hx_req_peer(const hx_req_t *req)
     return &req->conn->peer;
 }
 
+void hx_req_subscribe(hx_req_t *req, const hx_req_events_t *ev, void *ud)
+{
+    if (!held(req))
+        return;
+    req->ev = ev;
+    req->ev_ud = ev ? ud : NULL;
+}
+
 void hx_req_pause_body(hx_req_t *req)
 {
     hx_conn_t *c = held(req);
@@ -253,8 +261,8 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     char line[64];
     const char *reason = hx__reason(status);
     int ln = snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
-    bool ok = buf_add(b, line, (size_t)ln) && buf_add(b, reason, strlen(reason)) &&
-              buf_add(b, "\r\n", 2);
+    bool ok =
+        buf_add(b, line, (size_t)ln) && buf_add(b, reason, strlen(reason)) && buf_add(b, "\r\n", 2);
     for (size_t i = 0; i < n && ok; i++)
         if (!hop_by_hop(&hs[i]))
             ok = add_field(b, hs[i].name, hs[i].name_len, hs[i].value, hs[i].value_len);
@@ -343,7 +351,8 @@ wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)
         b[0] = uv_buf_init((char *)data, (unsigned)len);
         hx__out_write(c, b, 1);
         break;
-    case HX_FRAME_NONE: break;
+    case HX_FRAME_NONE:
+        break;
     }
     if (c->closed)
         return WH_IO;

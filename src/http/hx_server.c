@@ -424,8 +424,10 @@ static wh_rc open_listener(const char *host, int port, const hx_config_t *cfg, i
     socklen_t slen = sizeof(struct sockaddr_in);
     if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0) {
         if (uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
-            return wh_err(err, WH_ARG, -1, "bad listen address '%s': expected a numeric IPv4 "
-                                           "or IPv6 address", host);
+            return wh_err(err, WH_ARG, -1,
+                          "bad listen address '%s': expected a numeric IPv4 "
+                          "or IPv6 address",
+                          host);
         family = AF_INET6;
         slen = sizeof(struct sockaddr_in6);
     }
@@ -442,8 +444,7 @@ static wh_rc open_listener(const char *host, int port, const hx_config_t *cfg, i
     if (bind(fd, (struct sockaddr *)&ss, slen) != 0 || listen(fd, cfg->backlog) != 0) {
         int e = errno;
         close(fd);
-        return wh_err(err, WH_IO, -1, "cannot listen on %s port %d: %s", host, port,
-                      strerror(e));
+        return wh_err(err, WH_IO, -1, "cannot listen on %s port %d: %s", host, port, strerror(e));
     }
     *out_fd = fd;
     return WH_OK;

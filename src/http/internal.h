@@ -31,9 +31,9 @@ typedef enum {
 
 /* Where the response of the current request is. */
 typedef enum {
-    HX_R_NONE,    /* not started */
-    HX_R_HEAD,    /* head written, body going out */
-    HX_R_DONE,    /* ended (or server answered itself) */
+    HX_R_NONE, /* not started */
+    HX_R_HEAD, /* head written, body going out */
+    HX_R_DONE, /* ended (or server answered itself) */
 } hx__resp_state;
 
 typedef enum {
@@ -69,6 +69,8 @@ typedef struct {
 struct hx_req {
     hx_conn_t *conn;
     void *data;
+    const hx_req_events_t *ev; /* the subscriber's, or NULL: the handler's */
+    void *ev_ud;
     const hx_header_t *headers;
     size_t nheaders;
     const char *target;
@@ -82,9 +84,9 @@ struct hx_conn {
     uv_write_t wreq;
     uv_shutdown_t sreq;
     hx_server_t *srv;
-    hx_conn_t *prev, *next;           /* the server's list of live connections */
-    hx_conn_t *rprev, *rnext;         /* the server's list of connections to process */
-    int open_handles;                 /* closed handles still to report back */
+    hx_conn_t *prev, *next;   /* the server's list of live connections */
+    hx_conn_t *rprev, *rnext; /* the server's list of connections to process */
+    int open_handles;         /* closed handles still to report back */
     struct sockaddr_storage peer;
 
     llhttp_t parser;
@@ -116,25 +118,25 @@ struct hx_conn {
     size_t wlen; /* bytes in flight */
 
     /* The current request. */
-    uint64_t body_seen;   /* request body bytes parsed so far */
-    uint64_t resp_left;   /* Content-Length bytes still owed */
+    uint64_t body_seen; /* request body bytes parsed so far */
+    uint64_t resp_left; /* Content-Length bytes still owed */
     hx__resp_state resp;
     hx__framing framing;
     hx__timer_kind tkind;
     uint64_t deadline;
-    int err_status;             /* the answer a parser callback chose when it stopped */
-    hx_abort_reason err_why;    /* and the reason for the embedder */
-    hx_abort_reason abort_why;  /* on_abort reason when the connection is killed */
+    int err_status;            /* the answer a parser callback chose when it stopped */
+    hx_abort_reason err_why;   /* and the reason for the embedder */
+    hx_abort_reason abort_why; /* on_abort reason when the connection is killed */
 
-    unsigned in_request : 1;     /* bytes of a request arrived */
-    unsigned owned : 1;          /* the embedder holds req */
-    unsigned head_done : 1;      /* headers complete, on_request due or done */
-    unsigned dispatched : 1;     /* on_request was called */
-    unsigned msg_done : 1;       /* the request (body included) is parsed */
-    unsigned body_end_sent : 1;  /* on_body_end was called */
-    unsigned body_paused : 1;    /* the embedder paused the body */
-    unsigned expect_continue : 1;/* 100 Continue owed when the body is wanted */
-    unsigned keep_alive : 1;     /* this connection may serve another request */
+    unsigned in_request : 1;      /* bytes of a request arrived */
+    unsigned owned : 1;           /* the embedder holds req */
+    unsigned head_done : 1;       /* headers complete, on_request due or done */
+    unsigned dispatched : 1;      /* on_request was called */
+    unsigned msg_done : 1;        /* the request (body included) is parsed */
+    unsigned body_end_sent : 1;   /* on_body_end was called */
+    unsigned body_paused : 1;     /* the embedder paused the body */
+    unsigned expect_continue : 1; /* 100 Continue owed when the body is wanted */
+    unsigned keep_alive : 1;      /* this connection may serve another request */
     unsigned is_head : 1;
     unsigned in_field : 1;      /* a field name is being collected */
     unsigned scan_prev_sp : 1;  /* the request line's last byte was a space */
@@ -168,9 +170,9 @@ struct hx_server {
     const hx_handler_t *h;
     void *ud;
     int port;
-    hx_conn_t *conns;            /* live connections */
+    hx_conn_t *conns;              /* live connections */
     hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
-    hx_conn_t *spare;            /* closed connections kept for reuse (via next) */
+    hx_conn_t *spare;              /* closed connections kept for reuse (via next) */
     uint32_t nconns, nspare, nready;
     int open_handles; /* listener, accept_wait, fd_report, idle, grace */
     bool listening, stopping, detached, closing_handles;
@@ -203,17 +205,23 @@ void hx__conn_init(hx_conn_t *c, hx_server_t *srv);      /* fresh state, buffers
 void hx__conn_release(hx_conn_t *c);                     /* frees the buffers */
 void hx__conn_start(hx_conn_t *c);                       /* after accept: read, timer */
 void hx__conn_process(hx_conn_t *c);
-void hx__conn_shutdown(hx_conn_t *c, bool hard);        /* server shutdown */
-void hx__conn_finish(hx_conn_t *c);                     /* handles closed: last on_abort */
+void hx__conn_shutdown(hx_conn_t *c, bool hard); /* server shutdown */
+void hx__conn_finish(hx_conn_t *c);              /* handles closed: last on_abort */
 
 void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n); /* queue, in order */
 void hx__out_flush(hx_conn_t *c);
-void hx__conn_kill(hx_conn_t *c, hx_abort_reason why);  /* close now */
-void hx__begin_close(hx_conn_t *c);                     /* flush, FIN, linger, close */
-void hx__send_error(hx_conn_t *c, int status);          /* answer and close */
-void hx__send_continue(hx_conn_t *c);                   /* 100 Continue */
+void hx__conn_kill(hx_conn_t *c, hx_abort_reason why); /* close now */
+void hx__begin_close(hx_conn_t *c);                    /* flush, FIN, linger, close */
+void hx__send_error(hx_conn_t *c, int status);         /* answer and close */
+void hx__send_continue(hx_conn_t *c);                  /* 100 Continue */
 
 extern char hx__crlf[3];
+
+/* The request's events, to its subscriber or else to the handler. */
+void hx__emit_body(hx_conn_t *c, const uint8_t *data, size_t len);
+void hx__emit_body_end(hx_conn_t *c, const hx_header_t *trailers, size_t n);
+void hx__emit_writable(hx_conn_t *c);
+void hx__emit_abort(hx_conn_t *c, hx_abort_reason why);
 
 /* hx_resp.c */
 const char *hx__reason(int status);

@@ -18,7 +18,7 @@
 #ifndef SV_H
 #define SV_H
 
-#include "http/hw.h"
+#include "wasihttp/hw.h"
 
 typedef enum { SV_MODEL_AUTO, SV_MODEL_SERVERLESS, SV_MODEL_STATEFUL } sv_model;
 

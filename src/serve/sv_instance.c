@@ -289,6 +289,13 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
     sv_worker_t *w = in->w;
     const sv_shared_t *sh = w->sh;
     wh_err_t err = {0};
+    if (!job->req) {
+        /* The client left while the instance was made (serverless: its
+         * init ran, so it is not one the idle list may hold). */
+        sv_job_done(job);
+        sv_pool_release(w, in, sh->model == SV_MODEL_STATEFUL);
+        return;
+    }
     in->state = SV_INST_BUSY;
     in->job = job;
     job->inst = in;
@@ -316,10 +323,9 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
         sv_pool_release(w, in, sh->model == SV_MODEL_STATEFUL);
         return;
     }
-    /* The exchange paused or resumed the body (a body the client sends only
-     * after 100 Continue waits until the guest asks for it). */
-    if (job->body_ended)
-        hw_on_body_end(job->ex, NULL, 0);
+    /* The exchange has the request's events now, and resumed the body (a
+     * body the client sends only after 100 Continue waits until the guest
+     * asks for it). */
     wm_store_t *s = cm_instance_store(in->ci);
     wm_store_clear_interrupt(s);
     wm_store_set_fuel(s, sh->cfg->fuel);

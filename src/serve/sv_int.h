@@ -42,12 +42,11 @@ typedef struct {
 /* One request. */
 struct sv_job {
     sv_worker_t *w;
-    hx_req_t *req;     /* NULL once the server let go of it */
-    hw_exchange_t *ex; /* while a guest handles it */
+    hx_req_t *req;     /* until an exchange takes it; NULL if the client left first */
+    hw_exchange_t *ex; /* while a guest handles it (it has req's events) */
     sv_inst_t *inst;
     uint64_t start_ns;    /* queued at, then dispatched at */
     uint64_t deadline_ns; /* queue timeout, then request deadline; 0: none */
-    bool body_ended;      /* on_body_end came before the exchange existed */
     sv_job_t *next;       /* queue */
 };
 

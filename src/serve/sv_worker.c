@@ -162,6 +162,11 @@ static void on_request(hx_req_t *req, void *ud)
     job->w = w;
     job->req = req;
     hx_req_set_data(req, job);
+    /* The body waits for the exchange, which subscribes to the request's
+     * events and resumes it (serve relays none of them); until then, which
+     * may be after this returns (a queue, an instance's init), no body event
+     * comes. A client that sent Expect: 100-continue hears nothing meanwhile. */
+    hx_req_pause_body(req);
     if (!w->q_head && try_dispatch(w, job))
         return;
     if (w->q_len >= w->sh->cfg->queue) {
@@ -170,39 +175,14 @@ static void on_request(hx_req_t *req, void *ud)
                     "full\n");
         return;
     }
-    /* Wait for an instance; the body waits too (and a client that sent
-     * Expect: 100-continue hears nothing until then). */
-    hx_req_pause_body(req);
     job->start_ns = sv_now_ns();
     job->deadline_ns = job->start_ns + (uint64_t)w->sh->cfg->queue_timeout_ms * 1000000u;
     enqueue(w, job);
 }
 
-static void on_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
-{
-    sv_job_t *job = hx_req_data(req);
-    if (job && job->ex)
-        hw_on_body(job->ex, data, len);
-}
-
-static void on_body_end(hx_req_t *req, const hx_header_t *trailers, size_t n, void *ud)
-{
-    sv_job_t *job = hx_req_data(req);
-    if (!job)
-        return;
-    if (job->ex)
-        hw_on_body_end(job->ex, trailers, n);
-    else
-        job->body_ended = true;
-}
-
-static void on_writable(hx_req_t *req, void *ud)
-{
-    sv_job_t *job = hx_req_data(req);
-    if (job && job->ex)
-        hw_on_writable(job->ex);
-}
-
+/* The request ended before an exchange took it (once one has, the
+ * request's events are the exchange's): a queued job goes; a job waiting
+ * for its instance's init is ended when the instance is ready. */
 static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
 {
     sv_worker_t *w = ud;
@@ -210,9 +190,7 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
     if (!job)
         return;
     job->req = NULL;
-    if (job->ex) {
-        hw_on_abort(job->ex, why);
-    } else if (!job->inst) {
+    if (!job->inst) {
         unqueue(w, job);
         sv_job_done(job);
     }
@@ -241,8 +219,10 @@ static void on_fd_exhausted(hx_server_t *srv, int err, uint64_t refused, uint32_
            r == 1 ? "" : "s", p, p == 1 ? "" : "s", w->index, hx_server_connections(srv));
 }
 
-static const hx_handler_t handler = {on_request,  on_body,  on_body_end,
-                                     on_writable, on_abort, on_fd_exhausted};
+/* Only requests and their ends before dispatch: body, writable and abort
+ * events of a dispatched request go to its exchange. */
+static const hx_handler_t handler = {
+    .on_request = on_request, .on_abort = on_abort, .on_fd_exhausted = on_fd_exhausted};
 
 /* ---- the loop's periodic work ---- */
 

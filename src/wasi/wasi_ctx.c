@@ -132,6 +132,11 @@ void *wasi_ctx_ext(const wasi_ctx_t *ctx)
     return ctx->ext;
 }
 
+uv_loop_t *wasi_ctx_loop(const wasi_ctx_t *ctx)
+{
+    return ctx->loop;
+}
+
 void wasi_ctx_notify(wasi_ctx_t *ctx)
 {
     if (!ctx->waiting)
@@ -182,7 +187,7 @@ void wasi_timer_arm(wasi_ctx_t *ctx, uint64_t due)
 
 /* ---- helpers for host functions ---- */
 
-void *wasi__arg(cm_call_t *call, const cm_val_t *v, const wasi_objtype_t *type)
+void *wasi_arg_obj(cm_call_t *call, const cm_val_t *v, const wasi_objtype_t *type)
 {
     wasi_obj_t *o = wasi_table_get(wasi_ctx_of(call), v->of.handle.rep, type);
     if (!o)

@@ -339,7 +339,7 @@ static wh_rc is_blocking_skip(cm_call_t *call, void *env, const cm_val_t *args, 
 static wh_rc subscribe(cm_call_t *call, const cm_val_t *arg, const wasi_objtype_t *type,
                        const wasi_pollops_t *ops, cm_val_t *result)
 {
-    wasi_obj_t *o = wasi__arg(call, arg, type);
+    wasi_obj_t *o = wasi_arg_obj(call, arg, type);
     if (!o)
         return WH_TRAP;
     uint32_t rep = wasi_pollable_new(wasi_ctx_of(call), o, ops, 0);

@@ -17,7 +17,7 @@ typedef struct {
     size_t body_len;
     char trailers[512];
     char last_target[256];
-    hx_req_t *held;         /* a request answered later by the test */
+    hx_req_t *held; /* a request answered later by the test */
     enum { ANSWER_NOW, ANSWER_AT_END, HOLD } mode;
 } rec_t;
 
@@ -393,6 +393,75 @@ TH_TEST(http_pause_resume_body)
     TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
     teardown(&f);
     TH_EQ(f.rec.aborts, 0);
+}
+
+/* A subscriber's events, counted apart from the handler's. */
+typedef struct {
+    int bodies, body_ends, aborts;
+    size_t body_len;
+} sub_t;
+
+static void sub_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
+{
+    sub_t *s = ud;
+    s->bodies++;
+    s->body_len += len;
+}
+
+static void sub_body_end(hx_req_t *req, const hx_header_t *t, size_t n, void *ud)
+{
+    ((sub_t *)ud)->body_ends++;
+}
+
+static void sub_abort(hx_req_t *req, hx_abort_reason why, void *ud)
+{
+    ((sub_t *)ud)->aborts++;
+}
+
+static const hx_req_events_t sub_events = {sub_body, sub_body_end, NULL, sub_abort};
+
+/* Once subscribed, a request's events go to the subscriber alone; the body
+ * paused by the dispatcher until then loses nothing. */
+TH_TEST(http_subscribe)
+{
+    fixture f;
+    setup(&f, NULL);
+    f.rec.mode = HOLD;
+    sub_t sub = {0};
+    TH_OK(feed(&f, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n"));
+    hx_req_pause_body(f.rec.held); /* as a dispatcher without a taker yet */
+    TH_OK(feed(&f, "abc"));
+    hx_req_subscribe(f.rec.held, &sub_events, &sub);
+    hx_req_resume_body(f.rec.held);
+    hx__conn_run(f.c);
+    TH_OK(feed(&f, "def"));
+    TH_EQ(sub.body_len, 6);
+    TH_EQ(sub.body_ends, 1);
+    TH_EQ(f.rec.bodies, 0);
+    TH_EQ(f.rec.body_ends, 0);
+    TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
+    /* the next request's events are the handler's again */
+    TH_OK(feed(&f, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nz"));
+    TH_EQ(f.rec.requests, 2);
+    TH_EQ(f.rec.body_len, 1);
+    TH_EQ(sub.body_len, 6);
+    /* an abort goes to the subscriber */
+    hx_req_subscribe(f.rec.held, &sub_events, &sub);
+    hx__conn_kill(f.c, HX_ABORT_CLIENT_GONE);
+    teardown(&f);
+    TH_EQ(sub.aborts, 1);
+    TH_EQ(f.rec.aborts, 0);
+    /* unsubscribing gives the events back */
+    setup(&f, NULL);
+    f.rec.mode = HOLD;
+    TH_OK(feed(&f, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n"));
+    hx_req_subscribe(f.rec.held, &sub_events, &sub);
+    hx_req_subscribe(f.rec.held, NULL, NULL);
+    TH_OK(feed(&f, "hi"));
+    TH_EQ(f.rec.body_len, 2);
+    TH_EQ(sub.body_len, 6);
+    TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
+    teardown(&f);
 }
 
 TH_TEST(http_expect_continue)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The serverless contract, tested from outside: no request sees what an
-earlier one wrote. tests/http/guests/isolation.c writes a secret over 32
+earlier one wrote. tests/wasihttp/guests/isolation.c writes a secret over 32
 pages of its initialised data (mapped from the data image, or, without
 one, in an ordinary memory) and its heap, after checking that none of an
 earlier request's secret is there. The workers reset each instance to its

@@ -15,7 +15,7 @@
  * socket) is freed only in its close callback; the client itself is freed
  * by the last of those callbacks once hw_client_free has run.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <curl/curl.h>
 #include <openssl/err.h>

@@ -20,7 +20,7 @@
  * refused in from-list, set, append and delete (header-error.forbidden);
  * get, has, entries and clone show them (an incoming request has them).
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The back end of tests/http/run_outbound_tests.py: a small threaded
+"""The back end of tests/wasihttp/run_outbound_tests.py: a small threaded
 HTTP/1.1 server (keep-alive, chunked request bodies with their trailers,
 optional TLS) whose routes misbehave on purpose.
 

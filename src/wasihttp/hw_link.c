@@ -11,7 +11,7 @@
  * name (inspect's) finds them; instantiation binds them to the resource
  * they alias, never to these.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <string.h>
 
@@ -47,7 +47,7 @@ wh_rc hw__subscribe(cm_call_t *call, wasi_obj_t *o, const wasi_pollops_t *ops, c
 
 void hw__arm_nothing(wasi_ctx_t *ctx, wasi_obj_t *src)
 {
-    /* the source notifies the context whenever it changes (hw_int.h) */
+    /* the source notifies the context whenever it changes (internal.h) */
 }
 
 wh_rc hw__future_value(cm_call_t *call, bool taken, const cm_val_t *ok, const hw_errcode_t *err,

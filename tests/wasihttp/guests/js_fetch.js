@@ -1,5 +1,5 @@
 // A componentize-js guest (StarlingMonkey, fetch-event style) for
-// tests/http/run_hw_tests.py and run_outbound_tests.py: the engine's own
+// tests/wasihttp/run_hw_tests.py and run_outbound_tests.py: the engine's own
 // use of wasi:http (bodies as streams and pollables, headers, outbound
 // fetch) on this host.
 //

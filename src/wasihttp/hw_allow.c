@@ -9,7 +9,7 @@
  * ("api.example.com", not "example.com" nor "a.b.example.com"), as in a TLS
  * certificate's wildcard.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -32,7 +32,7 @@
  * the response head; between-bytes-timeout between body chunks, but not
  * while the guest leaves the body unread. The client's tick checks both.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

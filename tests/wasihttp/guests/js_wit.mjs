@@ -1,4 +1,4 @@
-// Writes the WIT directory componentize-js builds tests/http/guests/*.js
+// Writes the WIT directory componentize-js builds tests/wasihttp/guests/*.js
 // against: jco's own copy of the WASI 0.2.12 packages (nothing of it is
 // kept here), renumbered 0.2.10, the version componentize-js 0.23's engine
 // exports wasi:http/incoming-handler at (a guest built so links to a host

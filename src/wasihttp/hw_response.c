@@ -9,7 +9,7 @@
  * Content-Length is read when body() is called: a malformed one makes
  * body() fail.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <string.h>
 

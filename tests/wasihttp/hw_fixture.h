@@ -13,9 +13,9 @@
 
 #include "component/cm_linker.h"
 #include "component/cm_rt.h"
-#include "http/hw_int.h"
 #include "http/internal.h"
 #include "th.h"
+#include "wasihttp/internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,8 +41,8 @@ typedef struct {
     size_t nextra;
     hw_exchange_t *ex;
     uint32_t req_rep, out_rep;
-    int requests, aborts, wakes;
-    bool tolerant; /* allocation failures expected: no checks on results */
+    int requests, aborts, wakes; /* aborts: those the exchange did not take */
+    bool tolerant;               /* allocation failures expected: no checks on results */
 } hwfx;
 
 static inline void fx_sink(void *ud, const char *data, size_t len)
@@ -71,37 +71,15 @@ static inline void fx_on_request(hx_req_t *req, void *ud)
     TH_EQ(rc, WH_OK);
 }
 
-static inline void fx_on_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
-{
-    hwfx *f = ud;
-    if (f->ex)
-        hw_on_body(f->ex, data, len);
-}
-
-static inline void fx_on_body_end(hx_req_t *req, const hx_header_t *t, size_t n, void *ud)
-{
-    hwfx *f = ud;
-    if (f->ex)
-        hw_on_body_end(f->ex, t, n);
-}
-
-static inline void fx_on_writable(hx_req_t *req, void *ud)
-{
-    hwfx *f = ud;
-    if (f->ex)
-        hw_on_writable(f->ex);
-}
-
+/* Only what comes before the exchange subscribed (or when it could not be
+ * made): the exchange hears its request's events itself. */
 static inline void fx_on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
 {
     hwfx *f = ud;
     f->aborts++;
-    if (f->ex)
-        hw_on_abort(f->ex, why);
 }
 
-static const hx_handler_t fx_handler = {fx_on_request,  fx_on_body,  fx_on_body_end,
-                                        fx_on_writable, fx_on_abort, NULL};
+static const hx_handler_t fx_handler = {.on_request = fx_on_request, .on_abort = fx_on_abort};
 
 static inline void fx_wake(void *ud)
 {

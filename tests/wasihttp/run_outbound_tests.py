@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Outbound HTTP (wasi:http/outgoing-handler) end to end: `wasmhttpd serve`
-running tests/http/guests/out_guest.c (and the componentize-js guest
+running tests/wasihttp/guests/out_guest.c (and the componentize-js guest
 guests/js_fetch.js), and `wasmhttpd run` running the command
-guests/out_cmd.c, against tests/http/backend.py, plain and TLS.
+guests/out_cmd.c, against tests/wasihttp/backend.py, plain and TLS.
 
     run_outbound_tests.py [--sanitized] [--js JS_FETCH.wasm] [--cmd OUT_CMD.wasm]
                           WASMHTTPD OUT_GUEST.wasm [FILTER]

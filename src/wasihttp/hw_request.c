@@ -9,7 +9,7 @@
  * scheme and authority); its scheme is http (the server speaks plain
  * HTTP); its authority is the Host field.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <string.h>
 #include <strings.h>

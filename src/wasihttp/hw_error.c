@@ -9,7 +9,7 @@
  *
  * Outbound transfers fail with libcurl's codes, mapped at the end.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <curl/curl.h>
 #include <errno.h>

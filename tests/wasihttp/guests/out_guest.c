@@ -1,6 +1,6 @@
 /*
  * out_guest.c — the outbound wasi:http test guest of
- * tests/http/run_outbound_tests.py: wasi:http/outgoing-handler driven by
+ * tests/wasihttp/run_outbound_tests.py: wasi:http/outgoing-handler driven by
  * the inbound request.
  *
  *   /proxy    ONE outbound request, described by the inbound one:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The wasi:http host end to end: `wasmhttpd serve` running the test guest
-tests/http/guests/hw_guest.c, driven over loopback with http.client, raw
+tests/wasihttp/guests/hw_guest.c, driven over loopback with http.client, raw
 sockets and curl. Header and body semantics: fields rules seen from the
 guest and on the wire, trailers both ways, chunked streaming, 10 MB bodies
 both ways with bounded server memory, Content-Length mismatches, failures

@@ -1,7 +1,7 @@
 /*
  * out_cmd.c — a wasi:cli/command component that sends one outbound request
  * (wasi:http/outgoing-handler), for the `wasmhttpd run` cases of
- * tests/http/run_outbound_tests.py:
+ * tests/wasihttp/run_outbound_tests.py:
  *
  *   wasmhttpd run --allow-http ... out_cmd.wasm SCHEME://AUTHORITY/PATH?QUERY
  *

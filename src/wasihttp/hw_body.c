@@ -21,7 +21,7 @@
  * to HEAD, no body is owed). Dropping an outgoing-body without finish
  * abandons the message: the other side sees it incomplete.
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <string.h>
 

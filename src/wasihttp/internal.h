@@ -1,10 +1,10 @@
 /*
- * hw_int.h — what the files of the wasi:http host (hw_*.c) share: the
+ * internal.h — what the files of the wasi:http host (hw_*.c) share: the
  * objects behind its resources, the error-code table, and the value
  * builders its host functions use. Not a public header (hw.h is).
  *
  * Objects. Every resource is a wasi_obj_t in the instance's table (see
- * wasi_int.h). State that a resource shares with others lives in an object
+ * wasi_host.h). State that a resource shares with others lives in an object
  * of its own that is never in the table, held by reference:
  *
  *   hw_fields_t     a header or trailer list; a "view" (the child handle
@@ -26,11 +26,10 @@
  * body, room in the socket, the client leaving) calls wasi_ctx_notify, so
  * the pollables of this host need no arming of their own.
  */
-#ifndef HW_INT_H
-#define HW_INT_H
+#ifndef HW_INTERNAL_H
+#define HW_INTERNAL_H
 
-#include "http/hw.h"
-#include "wasi/wasi_int.h"
+#include "wasihttp/hw.h"
 
 #define HW_TYPES    "wasi:http/types" WASI_V
 #define HW_OUTGOING "wasi:http/outgoing-handler" WASI_V
@@ -393,7 +392,7 @@ static inline cm_val_t hw_none(void)
     cm_val_t v = {.kind = CM_OPTION};
     return v;
 }
-/* list<u8> both ways: wasi_bytes and wasi_list_bytes (wasi_int.h). */
+/* list<u8> both ways: wasi_bytes and wasi_list_bytes (wasi_host.h). */
 /* own<T> of a new table entry for o (the caller's reference is handed
  * over); a trap when out of memory. */
 wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out);

@@ -1,7 +1,9 @@
 /*
  * hw_exchange.c — one inbound request and its response: what the serve
- * layer calls (hw.h), and what response-outparam.set and the body streams
- * do to the client's connection.
+ * layer calls (hw.h), the request's events (the exchange subscribes to them
+ * with the server itself, so the dispatcher relays nothing), and what
+ * response-outparam.set and the body streams do to the client's
+ * connection.
  *
  * Invariant: ex->req is the server's request while the server may be
  * called for it, and NULL from the moment it may not (we ended or aborted
@@ -22,7 +24,7 @@
  * before its thread waits. A response whose body the guest never asked for
  * is complete at set, with an empty body (as wasmtime does).
  */
-#include "hw_int.h"
+#include "wasihttp/internal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -320,7 +322,7 @@ static void defer_arm(hw_exchange_t *ex)
     if (ex->defer_on)
         return;
     if (!ex->defer_init) {
-        if (!ex->ctx->loop || uv_prepare_init(ex->ctx->loop, &ex->defer) != 0) {
+        if (!wasi_ctx_loop(ex->ctx) || uv_prepare_init(wasi_ctx_loop(ex->ctx), &ex->defer) != 0) {
             push(ex); /* no loop to wait for: now */
             return;
         }
@@ -467,6 +469,66 @@ static bool ex_bodyless(const void *sink)
 static const hw_sink_ops ex_sink = {ex_write,  ex_writable, ex_flush,
                                     ex_finish, ex_abort,    ex_bodyless};
 
+/* ---- the request's events (the exchange subscribed to them) ---- */
+
+static void ev_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
+{
+    hw_exchange_t *ex = ud;
+    if (ex->req && !hw__inflow_push(ex->in, data, len) && ex->req)
+        hx_req_pause_body(ex->req);
+}
+
+static void ev_body_end(hx_req_t *req, const hx_header_t *trailers, size_t n, void *ud)
+{
+    hw_exchange_t *ex = ud;
+    hw__inflow_end(ex->in, trailers, n);
+}
+
+static void ev_writable(hx_req_t *req, void *ud)
+{
+    hw_exchange_t *ex = ud;
+    wasi_ctx_notify(ex->ctx);
+}
+
+/* The request is gone: the exchange forgets req. */
+static void ev_abort(hx_req_t *req, hx_abort_reason why, void *ud)
+{
+    hw_exchange_t *ex = ud;
+    if (!ex->req)
+        return;
+    hw_errcode_t e;
+    switch (why) {
+    case HX_ABORT_TIMEOUT:
+        e = hw_ec(ex->in->state == HW_FLOW_OPEN ? HW_EC_CONNECTION_READ_TIMEOUT
+                                                : HW_EC_CONNECTION_WRITE_TIMEOUT);
+        break;
+    case HX_ABORT_BODY_TOO_LARGE:
+        e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE);
+        break;
+    case HX_ABORT_BAD_BODY:
+        e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR);
+        break;
+    case HX_ABORT_SHUTDOWN:
+        e = hw_ec(HW_EC_INTERNAL_ERROR);
+        e.str = "the server is shutting down";
+        break;
+    case HX_ABORT_NOMEM:
+        e = hw_ec(HW_EC_INTERNAL_ERROR);
+        e.str = "the server ran out of memory for this request";
+        break;
+    default:
+        e = hw_ec(HW_EC_CONNECTION_TERMINATED);
+        break;
+    }
+    if (e.str)
+        e.str_len = strlen(e.str);
+    if (ex->started)
+        ex->sent = 0; /* cut mid-response */
+    release(ex, &e);
+}
+
+static const hx_req_events_t req_events = {ev_body, ev_body_end, ev_writable, ev_abort};
+
 /* ---- the serve layer's calls ---- */
 
 static void resume_body(void *prod)
@@ -527,6 +589,9 @@ wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, 
         exchange_destroy(ctx, &ex->obj);
         return wh_err(err, WH_NOMEM, -1, "out of memory for a request");
     }
+    /* From here the request's events are the exchange's, not its
+     * dispatcher's; the body flows as the guest wants it. */
+    hx_req_subscribe(req, &req_events, ex);
     if (expect)
         hx_req_pause_body(req);
     else
@@ -535,57 +600,6 @@ wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, 
     *req_rep = rr;
     *out_rep = orp;
     return WH_OK;
-}
-
-void hw_on_body(hw_exchange_t *ex, const uint8_t *data, size_t len)
-{
-    if (ex->req && !hw__inflow_push(ex->in, data, len) && ex->req)
-        hx_req_pause_body(ex->req);
-}
-
-void hw_on_body_end(hw_exchange_t *ex, const hx_header_t *trailers, size_t n)
-{
-    hw__inflow_end(ex->in, trailers, n);
-}
-
-void hw_on_writable(hw_exchange_t *ex)
-{
-    wasi_ctx_notify(ex->ctx);
-}
-
-void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why)
-{
-    if (!ex->req)
-        return;
-    hw_errcode_t e;
-    switch (why) {
-    case HX_ABORT_TIMEOUT:
-        e = hw_ec(ex->in->state == HW_FLOW_OPEN ? HW_EC_CONNECTION_READ_TIMEOUT
-                                                : HW_EC_CONNECTION_WRITE_TIMEOUT);
-        break;
-    case HX_ABORT_BODY_TOO_LARGE:
-        e = hw_ec(HW_EC_HTTP_REQUEST_BODY_SIZE);
-        break;
-    case HX_ABORT_BAD_BODY:
-        e = hw_ec(HW_EC_HTTP_PROTOCOL_ERROR);
-        break;
-    case HX_ABORT_SHUTDOWN:
-        e = hw_ec(HW_EC_INTERNAL_ERROR);
-        e.str = "the server is shutting down";
-        break;
-    case HX_ABORT_NOMEM:
-        e = hw_ec(HW_EC_INTERNAL_ERROR);
-        e.str = "the server ran out of memory for this request";
-        break;
-    default:
-        e = hw_ec(HW_EC_CONNECTION_TERMINATED);
-        break;
-    }
-    if (e.str)
-        e.str_len = strlen(e.str);
-    if (ex->started)
-        ex->sent = 0; /* cut mid-response */
-    release(ex, &e);
 }
 
 int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc)

@@ -6,13 +6,15 @@
  * wasi:http/outgoing-handler: outbound requests on libcurl's multi
  * interface, driven by the instance's libuv loop (see "Outbound" below).
  *
- * An exchange is one request's state. The serve layer makes one when a
- * request arrives, passes the two resources it creates to the guest's
- * handle(request, response-outparam) call, forwards the server's callbacks
- * for that request to it, and ends it when the call is over:
+ * An exchange is one request's state. The serve layer makes one when it
+ * has an instance for a request, passes the two resources it creates to the
+ * guest's handle(request, response-outparam) call, and ends it when the call
+ * is over; the request's events (body, body end, writable, abort) go from
+ * the server to the exchange directly (hx_req_subscribe), not through the
+ * serve layer:
  *
- *   hw_exchange_new(ctx, req, …)   incoming-request + response-outparam reps
- *   on_body / on_body_end / on_writable / on_abort  →  hw_on_*
+ *   hw_exchange_new(ctx, req, …)   incoming-request + response-outparam reps;
+ *                                  the exchange subscribes to req's events
  *   cm_call(handle, …) [SUSPEND … cm_resume]*
  *   hw_exchange_finish(ex, rc)     the call returned (rc) or failed
  *
@@ -29,7 +31,7 @@
  *     (an empty body).
  *   - set(err(code)) answers with a status for the code (RFC 9209's for
  *     the proxy errors: 502, 503, 504; 4xx for request errors; 500 for
- *     internal-error and configuration-error; see hw_int.h).
+ *     internal-error and configuration-error; see internal.h).
  *   - a handle call that returns (or traps) before set: 500 (504 when rc
  *     is WH_INTERRUPTED, the deadline); one that returns after set but
  *     before finish, or traps after set: 500 (504) if nothing went out
@@ -53,7 +55,7 @@
 #ifndef HW_H
 #define HW_H
 
-#include "hx.h"
+#include "http/hx.h"
 #include "wasi/wasi_host.h"
 
 /* Defines wasi:http/types and wasi:http/outgoing-handler (0.2.x) in l. */
@@ -68,30 +70,23 @@ typedef struct hw_exchange hw_exchange_t;
  * serve layer's debug headers). hx_req_set_data(req, …) is the serve
  * layer's; the exchange does not use it.
  *
- * Body bytes that arrived before the call are not the exchange's: call it
- * from on_request, or keep the body paused until then (and forward an
- * on_body_end that came meanwhile). From then on the exchange steers the
- * body (pause and resume): it buffers up to 64 KiB and pauses, and for a
- * request with "Expect: 100-continue" it keeps the body paused until the
- * guest asks for it (incoming-body.stream), so that the 100 Continue
- * answers a guest that wants the body. On failure nothing is left in the
- * table and WH_NOMEM is returned. */
+ * From then on req's events are the exchange's (it subscribes to them:
+ * hx_req_subscribe), and it steers the body (pause and resume): it buffers
+ * up to 64 KiB and pauses, and for a request with "Expect: 100-continue" it
+ * keeps the body paused until the guest asks for it (incoming-body.stream),
+ * so that the 100 Continue answers a guest that wants the body. Body events
+ * that came before are not the exchange's: call it from on_request, or keep
+ * the body paused until then (none comes while it is paused). On failure
+ * nothing is left in the table, req's events are the dispatcher's still,
+ * and WH_NOMEM is returned. */
 wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, size_t n,
                       hw_exchange_t **out, uint32_t *req_rep, uint32_t *out_rep, wh_err_t *err);
-
-/* The server's callbacks for the exchange's request. */
-void hw_on_body(hw_exchange_t *ex, const uint8_t *data, size_t len);
-void hw_on_body_end(hw_exchange_t *ex, const hx_header_t *trailers, size_t n);
-void hw_on_writable(hw_exchange_t *ex);
-/* The request is gone (the server's on_abort): the exchange forgets req. */
-void hw_on_abort(hw_exchange_t *ex, hx_abort_reason why);
 
 /* The guest's handle call is over: rc WH_OK when it returned, anything else
  * when it trapped, ran out of fuel or time (WH_INTERRUPTED), or was
  * cancelled. Settles the response as described above, and drops the serve
- * layer's reference: ex must not be used after, and the server's callbacks
- * for req are not to be forwarded any more (req is ended or aborted by
- * now, unless on_abort came first). Guest objects that still refer to the
+ * layer's reference: ex must not be used after (req is ended or aborted
+ * by now, unless on_abort came first). Guest objects that still refer to the
  * exchange (an incoming-request, a body stream in a stateful instance)
  * keep what they need; their reads and writes fail from now on. Returns
  * the HTTP status that went to the client, 0 when the connection was

@@ -1,5 +1,5 @@
 /*
- * hw_guest.c — the wasi:http test guest of tests/http/run_hw_tests.py:
+ * hw_guest.c — the wasi:http test guest of tests/wasihttp/run_hw_tests.py:
  * header and body semantics, one route each.
  *
  *   /info               the request as the guest sees it (method, path,
