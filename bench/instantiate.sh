@@ -7,15 +7,16 @@
 #                        memories from a pool
 #   reset                an instance brought back to its snapshot, as
 #                        `wasmhttpd serve` does (--serverless-fresh reset)
-# for the C counter (128 KiB memory), the same with a 64 MiB memory, and
-# the componentize-js counter (SpiderMonkey inside, 13 MB). Each with a
+# for the C counter (128 KiB memory), the same with a 64 MiB memory, the
+# componentize-js counter (SpiderMonkey inside, 13 MB) and the
+# componentize-py handler (CPython inside, 18 MB). Each with a
 # new WASI context, as serve gives every request. Prints median and p99 in
 # microseconds and the ratio of made anew to reset.
 #
 # The reset here follows no request, so it is the floor: a request adds
 # the pages it wrote (bench/serve/run.sh measures whole requests).
 #
-#   bench/instantiate.sh            # N=20000 (JS: N/10)
+#   bench/instantiate.sh            # N=20000 (JS and Python: N/10)
 #   N=5000 BUILD=build bench/instantiate.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +25,8 @@ BUILD=${BUILD:-$root/build-bench-serve}
 N=${N:-20000}
 NAME=bench/instantiate
 . "$here/lib.sh"
-build_targets cm_instantiate_bench example_counter example_counter_64m serve_test_components
+build_targets cm_instantiate_bench example_counter example_counter_64m serve_test_components \
+  guest_python
 
 bench="$BUILD/bench/cm_instantiate_bench"
 # "median M, p99 P" from the line of cm_instantiate_bench that has $2
@@ -38,7 +40,8 @@ echo "# cpu: $cpu ($(nproc) cores), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-26s %22s %22s %22s %8s\n' component "made anew med/p99 us" "prepared+pooled" "reset" anew/reset
 for c in "examples/counter/counter-serverless.wasm:C counter, 128 KiB" \
          "examples/counter/counter-serverless-64m.wasm:C counter, 64 MiB" \
-         "tests/serve/counter-js.wasm:componentize-js counter"; do
+         "tests/serve/counter-js.wasm:componentize-js counter" \
+         "tests/guests/py/counter-py.wasm:componentize-py handler"; do
   file="$BUILD/${c%%:*}" label=${c#*:} n=$N
   [[ $label == componentize* ]] && n=$((N / 10))
   anew=$(WH_BENCH_NO_PREPARE=1 WH_BENCH_NO_POOL=1 "$bench" --host "$file" "$n")

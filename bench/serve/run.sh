@@ -11,6 +11,7 @@
 #   stateful         wasmhttpd serve, examples/counter, a pool of instances
 #   js *             the componentize-js counter (tests/serve/counter-js.wasm)
 #                    in the same three ways, with 8 connections
+#   py *             the componentize-py handler (tests/guests/py), likewise
 #   jco shared       `jco serve` (V8) of the same component, one shared instance
 #   jco per-request  `jco serve --isolate-requests instance`
 # Prints req/s and p99 per server, and the ratios to nginx and to jco's
@@ -37,7 +38,8 @@ counter="$BUILD/examples/counter"
 NAME=bench/serve
 . "$here/../lib.sh"
 need wrk nginx curl python3
-build_targets wasmhttpd hx_test_server example_counter example_counter_64m serve_test_components
+build_targets wasmhttpd hx_test_server example_counter example_counter_64m serve_test_components \
+  guest_python
 
 declare -A reqs p99
 run_case() { # name url
@@ -76,6 +78,10 @@ CONNS=8
 serve_case js_serverless "$js" --instance-model serverless
 serve_case js_anew "$js" --instance-model serverless --serverless-fresh instantiate
 serve_case js_stateful "$js" --instance-model stateful
+py="$BUILD/tests/guests/py/counter-py.wasm"
+serve_case py_serverless "$py" --instance-model serverless
+serve_case py_anew "$py" --instance-model serverless --serverless-fresh instantiate
+serve_case py_stateful "$py" --instance-model stateful
 CONNS=$conns
 
 # jco serve, both ways
@@ -109,7 +115,10 @@ row "wasmhttpd stateful" stateful jco_shared
 row "js serverless (8 conns)" js_serverless none
 row "js ... made anew" js_anew none
 row "js stateful" js_stateful none
-echo "# serverless reset / made anew: C $(ratio "${reqs[serverless]}" "${reqs[anew]}"), js $(ratio "${reqs[js_serverless]}" "${reqs[js_anew]}"); 64 MiB / 128 KiB memory: $(ratio "${reqs[big]}" "${reqs[serverless]}")"
+row "py serverless (8 conns)" py_serverless none
+row "py ... made anew" py_anew none
+row "py stateful" py_stateful none
+echo "# serverless reset / made anew: C $(ratio "${reqs[serverless]}" "${reqs[anew]}"), js $(ratio "${reqs[js_serverless]}" "${reqs[js_anew]}"), py $(ratio "${reqs[py_serverless]}" "${reqs[py_anew]}"); 64 MiB / 128 KiB memory: $(ratio "${reqs[big]}" "${reqs[serverless]}")"
 if [ -n "${reqs[jco_shared]:-}" ]; then
   row "jco serve (shared)" jco_shared none
   row "jco serve (per request)" jco_fresh none
