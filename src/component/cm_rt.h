@@ -54,7 +54,8 @@ typedef struct {
     uint32_t n;
     const char **names;
     uint8_t *sorts;
-    void **items; /* cm_func_t *, cm__rinst *, const cm__comp *, or a resource binding */
+    void **items; /* cm_func_t *, cm__rinst *, a component (with the scope that defined it),
+                     or a resource binding */
 } cm__rinst;
 
 /* A core instance: a real one, or a bag of exports (inline instance). */

@@ -1,7 +1,8 @@
-# The Component Model test suite (WebAssembly/component-model test/), run
-# through `wasmhttpd cm-wast`: one ctest test per directory of the suite,
-# each script converted at test time by scripts/cm-wast2json.mjs (node and
-# jco's text parser). async/ is left out: it needs component-model async
+# Component Model scripts run through `wasmhttpd cm-wast`: the runner's own
+# test, our regression scripts (component/wast/), and the Component Model
+# test suite (WebAssembly/component-model test/), one ctest test per
+# directory of the suite. Each script is converted at test time by
+# scripts/cm-wast2json.mjs (node and jco's text parser). async/ is left out: it needs component-model async
 # (WASI 0.3), which this host does not have.
 #
 # The suite is not part of this repository: by default it is looked for in
@@ -23,6 +24,7 @@ if(missing)
     wh_failing_test(cm_suite_${dir} "the Component Model suite needs ${missing}, which were not found")
   endforeach()
   wh_failing_test(cm_wast "cm-wast needs ${missing}, which were not found")
+  wh_failing_test(cm_regress "cm-wast needs ${missing}, which were not found")
   return()
 endif()
 set(cm_wast_args --node ${WH_NODE} --converter ${PROJECT_SOURCE_DIR}/scripts/cm-wast2json.mjs
@@ -32,6 +34,12 @@ set(cm_wast_args --node ${WH_NODE} --converter ${PROJECT_SOURCE_DIR}/scripts/cm-
 add_test(NAME cm_wast
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/component/cm_wast_test.sh
                  $<TARGET_FILE:wasmhttpd> ${cm_wast_args})
+
+# Scripts of our own in the same format (component/wast/*.wast): regression
+# tests for defects the suite found, or that it does not reach. Nothing in
+# them may fail.
+file(GLOB cm_regress_wasts CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/component/wast/*.wast")
+add_test(NAME cm_regress COMMAND wasmhttpd cm-wast --quiet ${cm_wast_args} ${cm_regress_wasts})
 
 if(NOT IS_DIRECTORY "${cm_suite_dir}/values")
   foreach(dir IN LISTS cm_suite_dirs)
