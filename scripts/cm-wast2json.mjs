@@ -21,7 +21,8 @@
 //   component_instance   {instance?, component}
 //   action               {action}
 //   assert_return        {action, expected: [WAVE...]}
-//   assert_trap          {action, text}
+//   assert_trap          {action, text}, or {filename | error, text} for a
+//                        component whose instantiation traps
 //   assert_invalid, assert_malformed, assert_unlinkable
 //                        {filename | module_type: "text", text}
 // where action is {type: "invoke", instance?, field, args: [WAVE...]}. A
@@ -371,6 +372,13 @@ async function convert(input, output, nodeModules) {
       } else if (h === 'assert_return') {
         commands.push({ type: 'assert_return', line, action: action(form.list[1]),
                         expected: values(form.list.slice(2)) });
+      } else if (h === 'assert_trap' && head(form.list[1]) === 'component') {
+        // a component whose instantiation traps (a start function's trap)
+        const c = await component(form.list[1]);
+        const cmd = { type: 'assert_trap', line, text: stringAtom(form.list[2]) };
+        if (c.bytes) cmd.filename = write(c.bytes);
+        else cmd.error = c.error;
+        commands.push(cmd);
       } else if (h === 'assert_trap') {
         commands.push({ type: 'assert_trap', line, action: action(form.list[1]),
                         text: stringAtom(form.list[2]) });

@@ -455,10 +455,39 @@ done:
     wh_arena_free(&arena);
 }
 
+/* assert_trap of a component: it loads, and instantiating it traps. */
+static void cmd_assert_trap_instantiate(run_t *r, const json_t *c)
+{
+    const char *file = json_string_value(json_object_get(c, "filename"));
+    const char *text = json_string_value(json_object_get(c, "text"));
+    const char *error = json_string_value(json_object_get(c, "error"));
+    wh_err_t err = {0};
+    cm_component_t *comp = NULL;
+    cm_instance_t *inst = NULL;
+    wh_rc rc = file ? load(r, file, &comp, &err) : WH_ARG;
+    if (!file)
+        fail(r, "not converted: %s", error ? error : "no file");
+    else if (rc)
+        fail(r, "%s does not load: %s: %s", file, wh_rc_name(rc), errmsg(&err, rc));
+    else if ((rc = cm_instantiate(comp, NULL, NULL, &inst, &err)) == WH_TRAP || rc == WH_EXHAUSTED)
+        pass(r);
+    else if (rc == WH_OK)
+        fail(r, "%s instantiates, expected a trap \"%s\"", file, text ? text : "");
+    else
+        fail(r, "%s: expected a trap \"%s\", got %s: %s", file, text ? text : "", wh_rc_name(rc),
+             errmsg(&err, rc));
+    cm_instance_free(inst);
+    cm_component_free(comp);
+}
+
 /* assert_trap: the call must trap (any message: engines word traps
  * differently; a stack overflow is a trap too). */
 static void cmd_assert_trap(run_t *r, const json_t *c)
 {
+    if (!json_object_get(c, "action")) {
+        cmd_assert_trap_instantiate(r, c);
+        return;
+    }
     wh_arena_t arena;
     wh_arena_init(&arena, 4096);
     call_t call;

@@ -21,6 +21,7 @@ struct scope {
      * it): outer aliases count their way out from here. */
     scope *parent;
     cm_instance_t *inst;
+    cm__cinst *ci;           /* the component instance this scope is the run of */
     void **items[CM_NSORTS]; /* per sort: wm_func_t *, cm__coreinst *, cm_func_t *, … */
     /* a nested scope's imports: its instantiation's arguments in the parent */
     const cm__named *args;
@@ -542,6 +543,7 @@ static wh_rc canon_lift(scope *s, const cm__def *d)
     if (!f)
         return nomem(s);
     f->kind = CM__FN_LIFTED;
+    f->ci = s->ci;
     f->type = d->u.canon.type;
     f->core = s->items[CM_SORT_CORE_FUNC][d->u.canon.func];
     TRY(resolve_opts(s, &d->u.canon.opts, &f->opts));
@@ -553,7 +555,7 @@ static wh_rc canon_lower(scope *s, const cm__def *d)
 {
     cm__ropts o;
     TRY(resolve_opts(s, &d->u.canon.opts, &o));
-    wm_func_t *w = cm__lower_new(s->inst, s->items[CM_SORT_FUNC][d->u.canon.func], &o);
+    wm_func_t *w = cm__lower_new(s->inst, s->items[CM_SORT_FUNC][d->u.canon.func], &o, s->ci);
     if (!w)
         return nomem(s);
     s->items[CM_SORT_CORE_FUNC][d->index] = w;
@@ -598,12 +600,15 @@ static wh_rc inline_instance(scope *s, const cm__def *d)
 
 /* Scopes live in the instance's arena, as long as the instance: a closure
  * made in one may be instantiated after its run has ended. */
-static wh_rc new_scope(const cm__comp *comp, scope *parent, cm_instance_t *inst, wh_err_t *err,
-                       scope **out)
+/* ci_parent: the component instance instantiating this one (NULL for the
+ * root). */
+static wh_rc new_scope(const cm__comp *comp, scope *parent, cm__cinst *ci_parent,
+                       cm_instance_t *inst, wh_err_t *err, scope **out)
 {
     scope *s = cm__ialloc(inst, sizeof *s);
-    if (!s)
+    if (!s || !(s->ci = cm__ialloc(inst, sizeof *s->ci)))
         return wh_err(err, WH_NOMEM, -1, "out of memory instantiating the component");
+    s->ci->parent = ci_parent;
     s->comp = comp;
     s->parent = parent;
     s->inst = inst;
@@ -630,7 +635,7 @@ static wh_rc instantiate_nested(scope *s, const cm__def *d)
 {
     const closure *c = s->items[CM_SORT_COMPONENT][d->u.inst.of];
     scope *child;
-    TRY(new_scope(c->comp, c->env, s->inst, s->err, &child));
+    TRY(new_scope(c->comp, c->env, s->ci, s->inst, s->err, &child));
     child->args = d->u.inst.args;
     child->nargs = d->u.inst.nargs;
     /* resolved at load when the index is a component defined right here */
@@ -753,7 +758,7 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     for (uint32_t i = 0; i < c->nresources; i++)
         inst->res_bind[i] = UINT32_MAX;
     scope *root;
-    wh_rc rc = new_scope(c->root, NULL, inst, err, &root);
+    wh_rc rc = new_scope(c->root, NULL, NULL, inst, err, &root);
     if (!rc)
         rc = run_scope(root);
     if (rc) {

@@ -16,6 +16,16 @@ typedef struct {
     wm_func_t *guest_dtor; /* guest-defined resources with a destructor */
 } cm__rres;
 
+/* A component instance inside a root instance (cm_instance_t): the root
+ * component's own, or one a nested `instantiate` made (CanonicalABI.md
+ * ComponentInstance). Its parent is the instance whose instantiation made
+ * it, which is what reentrance is judged by. */
+typedef struct cm__cinst cm__cinst;
+struct cm__cinst {
+    cm__cinst *parent; /* NULL for the root component's */
+    uint32_t active;   /* lifted calls into it now running: 0 or 1, a second one traps */
+};
+
 /* One entry of an instance's handle table (CanonicalABI.md ResourceHandle). */
 typedef struct {
     uint32_t rep;
@@ -43,6 +53,7 @@ struct cm_func {
     /* lifted */
     wm_func_t *core;
     cm__ropts opts;
+    cm__cinst *ci; /* the component instance whose core function it is */
     /* host */
     cm_host_fn fn;
     void *env;
@@ -134,8 +145,10 @@ wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool 
 /* Runtime objects (cm_instance.c), allocated for the instance's lifetime. */
 void *cm__ialloc(cm_instance_t *inst, size_t n);
 cm_func_t *cm__func_new(cm_instance_t *inst);
-/* A core function the guest calls to call callee (canon lower). */
-wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts);
+/* A core function the guest calls to call callee (canon lower); caller is
+ * the component instance whose core code calls it. */
+wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts,
+                         cm__cinst *caller);
 /* resource.new / resource.rep / resource.drop (op is the cm__op). */
 wm_func_t *cm__resource_builtin(cm_instance_t *inst, uint8_t op, const cm_resource_t *res);
 
