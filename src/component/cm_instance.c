@@ -26,6 +26,37 @@ void *cm__ialloc(cm_instance_t *inst, size_t n)
     return wh_arena_calloc(&inst->arena, n ? n : 1);
 }
 
+/* ---- call frames ---- */
+
+wh_rc cm__frame_get(cm_instance_t *inst, uint32_t depth, cm__frame **out, wh_err_t *err)
+{
+    if (depth > CM__MAX_CALL_DEPTH)
+        return wh_err(err, WH_TRAP, -1,
+                      "calls across the component boundary nested more than %u deep",
+                      CM__MAX_CALL_DEPTH);
+    /* Frames are allocated one by one, so that growing the vector moves
+     * only pointers: an outer call keeps using its frame's arena. */
+    while (inst->frames.len <= depth) {
+        cm__frame *f = wh_calloc(1, sizeof *f);
+        if (!f || !wh_vec_push(&inst->frames, f)) {
+            wh_free(f);
+            return wh_err(err, WH_NOMEM, -1, "out of memory");
+        }
+        wh_arena_init(&f->arena, 4096);
+    }
+    *out = inst->frames.data[depth];
+    return WH_OK;
+}
+
+void cm__frames_free(cm_instance_t *inst)
+{
+    for (uint32_t i = 0; i < inst->frames.len; i++) {
+        wh_arena_free(&inst->frames.data[i]->arena);
+        wh_free(inst->frames.data[i]);
+    }
+    wh_vec_free(&inst->frames);
+}
+
 /* ---- handles ---- */
 
 wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope_,
@@ -45,8 +76,9 @@ wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own
     }
     inst->handles.data[i] =
         (cm__handle){.rep = rep, .rtype = rtype, .used = true, .own = own, .borrow_scope = scope_};
-    if (!own && scope_ < WH_ARRAY_LEN(inst->call_arenas))
-        inst->nborrows[scope_]++;
+    /* a borrow is lent to the call at its scope, whose frame exists */
+    if (!own && scope_ < inst->frames.len)
+        inst->frames.data[scope_]->nborrows++;
     *out = i;
     return WH_OK;
 }
@@ -69,8 +101,8 @@ static cm__handle *handle_get(cm_instance_t *inst, uint32_t i, uint32_t rtype, w
 static void handle_free(cm_instance_t *inst, uint32_t i)
 {
     cm__handle *h = &inst->handles.data[i];
-    if (!h->own && h->borrow_scope < WH_ARRAY_LEN(inst->call_arenas))
-        inst->nborrows[h->borrow_scope]--;
+    if (!h->own && h->borrow_scope < inst->frames.len)
+        inst->frames.data[h->borrow_scope]->nborrows--;
     h->used = false;
     h->next_free = inst->free_handle;
     inst->free_handle = i;
@@ -199,10 +231,11 @@ static wh_rc finish_lifted(cm_instance_t *inst, cm_func_t *f, const wm_val_t *cr
             rc = cm__lift_mem(&cx, ft->result, cres[0].of.i32, result);
         }
     }
-    if (!rc && inst->nborrows[depth])
+    uint32_t nborrows = inst->frames.data[depth]->nborrows;
+    if (!rc && nborrows)
         rc = wh_err(err, WH_TRAP, -1,
                     "canonical ABI: %u borrowed handle(s) outlived the call that lent them",
-                    inst->nborrows[depth]);
+                    nborrows);
     if (!rc && f->opts.post_return)
         rc = wm_func_call(inst->store, f->opts.post_return, cres, ct->nresults, NULL, 0, err);
     return rc;
@@ -246,7 +279,7 @@ static wh_rc check_enter(cm_instance_t *inst, const cm__cinst *caller, const cm_
 static wh_rc end_lifted(cm_instance_t *inst, cm_func_t *f, uint32_t depth, wh_rc rc)
 {
     f->ci->active--;
-    inst->nborrows[depth] = 0;
+    inst->frames.data[depth]->nborrows = 0;
     inst->depth = depth - 1;
     inst->susp.f = NULL;
     if (rc)
@@ -262,9 +295,10 @@ static wh_rc call_lifted(cm_instance_t *inst, const cm__cinst *caller, cm_func_t
 {
     const cm_functype_t *ft = f->type;
     uint32_t depth = inst->depth + 1;
-    if (depth >= WH_ARRAY_LEN(inst->call_arenas))
-        return wh_err(err, WH_TRAP, -1, "calls between host and guest nested too deeply");
-    wh_rc rc = check_enter(inst, caller, f->ci, err);
+    cm__frame *frame;
+    wh_rc rc = cm__frame_get(inst, depth, &frame, err);
+    if (!rc)
+        rc = check_enter(inst, caller, f->ci, err);
     if (rc)
         return rc;
     f->ci->active++;
@@ -358,10 +392,11 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
     cm_instance_t *inst = lo->inst;
     const cm_functype_t *ft = lo->callee->type;
     uint32_t depth = inst->depth + 1;
-    if (depth >= WH_ARRAY_LEN(inst->call_arenas))
-        return wm_call_trap(wc, "calls between host and guest nested too deeply");
-    wh_arena_t *arena = &inst->call_arenas[depth];
     wh_err_t err = {0};
+    cm__frame *frame;
+    if (cm__frame_get(inst, depth, &frame, &err))
+        return wm_call_trap(wc, "%s", err.msg);
+    wh_arena_t *arena = &frame->arena;
     cm__cx cx = {
         .inst = inst, .opts = &lo->opts, .arena = arena, .err = &err, .borrow_scope = depth};
     wh_rc rc = WH_OK;

@@ -744,8 +744,6 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     else
         inst->cfg.fuel = -1;
     wh_arena_init(&inst->arena, 8192);
-    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
-        wh_arena_init(&inst->call_arenas[i], 4096);
     wm_store_config_t scfg = {.max_memory = inst->cfg.max_memory, .pool = inst->cfg.pool};
     inst->store = wm_store_new(&scfg);
     if (inst->store && inst->cfg.fuel >= 0)
@@ -777,8 +775,7 @@ void cm_instance_free(cm_instance_t *inst)
     wm_store_free(inst->store);
     wh_vec_free(&inst->rres);
     wh_vec_free(&inst->handles);
-    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
-        wh_arena_free(&inst->call_arenas[i]);
+    cm__frames_free(inst);
     wh_arena_free(&inst->arena);
     wh_free(inst);
 }
@@ -815,9 +812,10 @@ wh_rc cm_instance_reset(cm_instance_t *inst, void *user, wh_err_t *err)
     if (inst->handles.len > 1)
         inst->handles.len = 1;
     inst->free_handle = 0;
-    memset(inst->nborrows, 0, sizeof inst->nborrows);
-    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
-        wh_arena_reset(&inst->call_arenas[i]);
+    for (uint32_t i = 0; i < inst->frames.len; i++) {
+        inst->frames.data[i]->nborrows = 0;
+        wh_arena_reset(&inst->frames.data[i]->arena);
+    }
     inst->rres.len = inst->snap_nrres;
     inst->pending_args = NULL;
     wh_arena_rollback(&inst->arena, inst->snap_mark);

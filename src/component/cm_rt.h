@@ -77,6 +77,22 @@ typedef struct {
     wm_extern_t *items;
 } cm__coreinst;
 
+/* One level of calls crossing the boundary (host to guest, guest to guest
+ * or guest to host), at its depth in cm_instance_t.frames. */
+typedef struct {
+    wh_arena_t arena;  /* a lowered call's lifted values; reset when it returns */
+    uint32_t nborrows; /* borrow handles lent to the callee at this depth, still alive */
+} cm__frame;
+
+/* How deep calls may nest, counting a lowered call and the lifted call it
+ * makes as two levels. Each level is a nested interpreter run on the C
+ * stack (measured: under 3.5 KiB per lowered-and-lifted pair in an
+ * optimised build, about 25 KiB with ASan in a debug build), so the limit
+ * keeps a hostile chain of instances from overflowing an 8 MiB stack: it
+ * traps instead. Reentering an instance traps, so only a chain of 128
+ * distinct instances calling each other in turn reaches it. */
+#define CM__MAX_CALL_DEPTH 256
+
 struct cm_instance {
     const cm_component_t *comp;
     const cm_linker_t *linker;
@@ -88,9 +104,8 @@ struct cm_instance {
     WH_VEC(cm__rres) rres;
     WH_VEC(cm__handle) handles; /* index 0 is never used */
     uint32_t free_handle;
-    uint32_t depth;            /* nesting of calls crossing the boundary */
-    wh_arena_t call_arenas[8]; /* per depth, reset when a call returns */
-    uint32_t nborrows[8];      /* borrow handles lent per call depth, still alive */
+    uint32_t depth;             /* nesting of calls crossing the boundary */
+    WH_VEC(cm__frame *) frames; /* per depth, made on first use and kept */
     cm_config_t cfg;
     bool poisoned; /* a trap left it in an unknown state */
     /* a call the host made that is suspended (cm_resume finishes it) */
@@ -135,6 +150,11 @@ wh_rc cm__lower_flat(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, wm_slot 
 wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t ptr);
 /* Calls realloc(0, 0, align, size) in the guest; traps if the result does not fit. */
 wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out);
+
+/* The frame of calls at depth, made on first use (cm_instance.c): WH_TRAP
+ * beyond CM__MAX_CALL_DEPTH, WH_NOMEM. */
+wh_rc cm__frame_get(cm_instance_t *inst, uint32_t depth, cm__frame **out, wh_err_t *err);
+void cm__frames_free(cm_instance_t *inst);
 
 /* Handles (cm_instance.c). */
 wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope,
