@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 int cli_wast_main(int argc, char **argv);
+int cli_cm_wast_main(int argc, char **argv);
 int cli_run_main(int argc, char **argv);
 int cli_inspect_main(int argc, char **argv);
 int cli_serve_main(int argc, char **argv);

@@ -11,22 +11,17 @@
  * fails to load leaves a NULL "current" instance, and commands that need it
  * fail one by one with a reason.
  */
-#include "cli.h"
 #include "cli_wast.h"
+#include "cli.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* Failures printed per file without --verbose. */
 #define MAX_SHOWN 20
@@ -65,8 +60,8 @@ typedef struct {
     wm_store_t *store;
     cli_spectest_t spectest;
     WH_VEC(wm_module_t *) modules; /* freed after the store */
-    namevec_t names;      /* module names */
-    namevec_t registered; /* importable module names */
+    namevec_t names;               /* module names */
+    namevec_t registered;          /* importable module names */
     wm_instance_t *current;
     int current_line; /* line of the module command that set current; 0 if none */
     const char *cmd;  /* type of the command running */
@@ -305,12 +300,12 @@ static wh_rc run_action(wast_t *w, const json_t *a, results_t *res, wh_err_t *er
     size_t flen = json_string_length(json_object_get(a, "field")), o = 0;
     for (size_t i = 0; field && i < flen && o + 5 < sizeof shown; i++) {
         unsigned char ch = (unsigned char)field[i];
-        o += (size_t)snprintf(shown + o, sizeof shown - o, ch < 0x20 || ch == 0x7f ? "\\%02x" : "%c",
-                              ch);
+        o += (size_t)snprintf(shown + o, sizeof shown - o,
+                              ch < 0x20 || ch == 0x7f ? "\\%02x" : "%c", ch);
     }
     shown[o] = 0;
-    snprintf(res->what, sizeof res->what, "%s \"%s\"%s%s", type ? type : "?",
-             field ? shown : "?", modname ? " of " : "", modname ? modname : "");
+    snprintf(res->what, sizeof res->what, "%s \"%s\"%s%s", type ? type : "?", field ? shown : "?",
+             modname ? " of " : "", modname ? modname : "");
     if (!type || !field)
         return wh_err(err, WH_ARG, -1, "action without type or field");
     char why[200];
@@ -445,8 +440,8 @@ static void cmd_assert_fails(wast_t *w, const json_t *c, wh_rc want)
         return;
     }
     if (rc != want) {
-        failf(w, "%s: expected %s \"%s\", got %s: %s", res.what, wh_rc_name(want),
-              text ? text : "", wh_rc_name(rc), err_text(&err, eb, sizeof eb));
+        failf(w, "%s: expected %s \"%s\", got %s: %s", res.what, wh_rc_name(want), text ? text : "",
+              wh_rc_name(rc), err_text(&err, eb, sizeof eb));
         return;
     }
     w->passed++;
@@ -483,8 +478,8 @@ static void cmd_assert_load_fails(wast_t *w, const json_t *c, wh_rc want)
         return;
     }
     if (want == WH_INVALID && rc != WH_INVALID && rc != WH_MALFORMED) {
-        failf(w, "%s: expected invalid \"%s\", got %s: %s", file, text ? text : "",
-              wh_rc_name(rc), err.msg);
+        failf(w, "%s: expected invalid \"%s\", got %s: %s", file, text ? text : "", wh_rc_name(rc),
+              err.msg);
         return;
     }
     w->passed++;
@@ -513,8 +508,7 @@ static void cmd_assert_link_fails(wast_t *w, const json_t *c, wh_rc want)
     }
     rc = link_module(w, m, &inst, &err);
     if (rc == WH_OK) {
-        failf(w, "%s instantiates, expected %s \"%s\"", file, wh_rc_name(want),
-              text ? text : "");
+        failf(w, "%s instantiates, expected %s \"%s\"", file, wh_rc_name(want), text ? text : "");
         return;
     }
     if (rc != want) {
@@ -586,28 +580,10 @@ static char *convert(const options_t *opt, const char *wast, const char *dir)
         argv[a++] = opt->flags[i];
     argv[a] = NULL;
 
-    pid_t pid;
-    /* posix_spawnp's argv is char *const[] for historical reasons; it does
-     * not write to the strings. */
-    int e = posix_spawnp(&pid, opt->wast2json, NULL, NULL, (char *const *)argv, environ);
-    if (e) {
-        fprintf(stderr, "%s: cannot run %s: %s (set --wast2json PATH or WH_WAST2JSON)\n", wast,
-                opt->wast2json, strerror(e));
-        goto fail;
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            fprintf(stderr, "%s: waiting for %s: %s\n", wast, opt->wast2json, strerror(errno));
-            goto fail;
-        }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        if (WIFEXITED(status))
-            fprintf(stderr, "%s: %s failed (exit status %d)\n", wast, opt->wast2json,
-                    WEXITSTATUS(status));
-        else
-            fprintf(stderr, "%s: %s was killed by signal %d\n", wast, opt->wast2json,
-                    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    char why[300];
+    if (!cli_run_wait(argv, why, sizeof why)) {
+        fprintf(stderr, "%s: %s%s\n", wast, why,
+                strstr(why, "cannot run") ? " (set --wast2json PATH or WH_WAST2JSON)" : "");
         goto fail;
     }
     wh_free(argv);
@@ -616,29 +592,6 @@ fail:
     wh_free(argv);
     wh_free(json);
     return NULL;
-}
-
-/* Removes the scratch directory; wast2json writes only plain files in it. */
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                continue;
-            size_t n = strlen(dir) + strlen(de->d_name) + 2;
-            char *p = wh_malloc(n);
-            if (p) {
-                snprintf(p, n, "%s/%s", dir, de->d_name);
-                unlink(p);
-                wh_free(p);
-            }
-        }
-        closedir(d);
-    }
-    if (rmdir(dir))
-        fprintf(stderr, "warning: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
 /* ---- One script ---- */
@@ -712,7 +665,7 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
     if (opt->keep)
         fprintf(stderr, "%s: converted files kept in %s\n", wast, dir);
     else
-        remove_dir(dir);
+        cli_remove_dir(dir);
 
     const json_t *cmds = json_object_get(root, "commands");
     if (json_array_size(cmds)) {

@@ -1,6 +1,7 @@
 /*
  * cli_wast.h — the parts of `wasmhttpd wast` shared between its files: the
- * `spectest` host module and the spec JSON's values.
+ * `spectest` host module and the spec JSON's values; and what `wast` and
+ * `cm-wast` share to run their converters.
  */
 #ifndef CLI_WAST_H
 #define CLI_WAST_H
@@ -47,11 +48,11 @@ enum {
 enum { CLI_LANE_I8, CLI_LANE_I16, CLI_LANE_I32, CLI_LANE_I64, CLI_LANE_F32, CLI_LANE_F64 };
 
 typedef struct {
-    wm_val_t val;        /* the bits to compare (type set) */
-    uint8_t match;       /* CLI_MATCH_*, scalars */
-    uint8_t lane;        /* CLI_LANE_*, v128 only */
-    uint8_t nlanes;      /* v128 only */
-    uint8_t lanes[16];   /* CLI_MATCH_* per lane, v128 only */
+    wm_val_t val;      /* the bits to compare (type set) */
+    uint8_t match;     /* CLI_MATCH_*, scalars */
+    uint8_t lane;      /* CLI_LANE_*, v128 only */
+    uint8_t nlanes;    /* v128 only */
+    uint8_t lanes[16]; /* CLI_MATCH_* per lane, v128 only */
 } cli_expect_t;
 
 /* Reads an argument value. On failure writes why into `why` and returns
@@ -66,5 +67,14 @@ bool cli_expect_match(const cli_expect_t *e, const wm_val_t *got);
  * "f32:1.5 (0x3fc00000)". A v128 is shown in lanes of `lane` (CLI_LANE_*). */
 void cli_value_str(const wm_val_t *v, int lane, char *buf, size_t n);
 void cli_expect_str(const cli_expect_t *e, char *buf, size_t n);
+
+/* ---- Converters (cli_proc.c) ---- */
+
+/* Runs argv[0] (looked up on PATH) with argv and waits for it. False with
+ * why (n bytes) saying what went wrong when it cannot run or does not exit
+ * with status 0. */
+bool cli_run_wait(const char *const *argv, char *why, size_t n);
+/* Removes dir and the plain files in it (what a converter wrote). */
+void cli_remove_dir(const char *dir);
 
 #endif

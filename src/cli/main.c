@@ -25,6 +25,8 @@ static const struct {
      "component"},
     {"wast", cli_wast_main,
      "wast FILE.wast...                         run WebAssembly spec scripts"},
+    {"cm-wast", cli_cm_wast_main,
+     "cm-wast FILE.wast...                      run Component Model test scripts"},
 };
 
 static void usage(FILE *to)

@@ -104,8 +104,11 @@ static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *ou
     uint64_t bytes = utf16 ? 2 * units : units;
     if (bytes > MAX_STRING_BYTES)
         return cm__trap(cx, "string of %llu bytes is too long", (unsigned long long)bytes);
+    /* CanonicalABI.md load_string_from_range: latin1+utf16 strings are
+     * 2-aligned whichever form the tag gives (a latin1 one may be widened
+     * in place), so the check does not depend on the tag. */
     uint8_t *p;
-    wh_rc rc = mem_at(cx, ptr, bytes, utf16 ? 2 : 1, &p);
+    wh_rc rc = mem_at(cx, ptr, bytes, enc == CM_UTF8 ? 1 : 2, &p);
     if (rc)
         return rc;
     out->kind = CM_STRING;

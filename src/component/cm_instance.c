@@ -26,6 +26,37 @@ void *cm__ialloc(cm_instance_t *inst, size_t n)
     return wh_arena_calloc(&inst->arena, n ? n : 1);
 }
 
+/* ---- call frames ---- */
+
+wh_rc cm__frame_get(cm_instance_t *inst, uint32_t depth, cm__frame **out, wh_err_t *err)
+{
+    if (depth > CM__MAX_CALL_DEPTH)
+        return wh_err(err, WH_TRAP, -1,
+                      "calls across the component boundary nested more than %u deep",
+                      CM__MAX_CALL_DEPTH);
+    /* Frames are allocated one by one, so that growing the vector moves
+     * only pointers: an outer call keeps using its frame's arena. */
+    while (inst->frames.len <= depth) {
+        cm__frame *f = wh_calloc(1, sizeof *f);
+        if (!f || !wh_vec_push(&inst->frames, f)) {
+            wh_free(f);
+            return wh_err(err, WH_NOMEM, -1, "out of memory");
+        }
+        wh_arena_init(&f->arena, 4096);
+    }
+    *out = inst->frames.data[depth];
+    return WH_OK;
+}
+
+void cm__frames_free(cm_instance_t *inst)
+{
+    for (uint32_t i = 0; i < inst->frames.len; i++) {
+        wh_arena_free(&inst->frames.data[i]->arena);
+        wh_free(inst->frames.data[i]);
+    }
+    wh_vec_free(&inst->frames);
+}
+
 /* ---- handles ---- */
 
 wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope_,
@@ -43,10 +74,11 @@ wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own
             return wh_err(err, WH_NOMEM, -1, "out of memory");
         i = inst->handles.len - 1;
     }
-    inst->handles.data[i] = (cm__handle){
-        .rep = rep, .rtype = rtype, .used = true, .own = own, .borrow_scope = scope_};
-    if (!own && scope_ < WH_ARRAY_LEN(inst->call_arenas))
-        inst->nborrows[scope_]++;
+    inst->handles.data[i] =
+        (cm__handle){.rep = rep, .rtype = rtype, .used = true, .own = own, .borrow_scope = scope_};
+    /* a borrow is lent to the call at its scope, whose frame exists */
+    if (!own && scope_ < inst->frames.len)
+        inst->frames.data[scope_]->nborrows++;
     *out = i;
     return WH_OK;
 }
@@ -69,8 +101,8 @@ static cm__handle *handle_get(cm_instance_t *inst, uint32_t i, uint32_t rtype, w
 static void handle_free(cm_instance_t *inst, uint32_t i)
 {
     cm__handle *h = &inst->handles.data[i];
-    if (!h->own && h->borrow_scope < WH_ARRAY_LEN(inst->call_arenas))
-        inst->nborrows[h->borrow_scope]--;
+    if (!h->own && h->borrow_scope < inst->frames.len)
+        inst->frames.data[h->borrow_scope]->nborrows--;
     h->used = false;
     h->next_free = inst->free_handle;
     inst->free_handle = i;
@@ -199,43 +231,83 @@ static wh_rc finish_lifted(cm_instance_t *inst, cm_func_t *f, const wm_val_t *cr
             rc = cm__lift_mem(&cx, ft->result, cres[0].of.i32, result);
         }
     }
-    if (!rc && inst->nborrows[depth])
+    uint32_t nborrows = inst->frames.data[depth]->nborrows;
+    if (!rc && nborrows)
         rc = wh_err(err, WH_TRAP, -1,
                     "canonical ABI: %u borrowed handle(s) outlived the call that lent them",
-                    inst->nborrows[depth]);
+                    nborrows);
     if (!rc && f->opts.post_return)
         rc = wm_func_call(inst->store, f->opts.post_return, cres, ct->nresults, NULL, 0, err);
     return rc;
 }
 
+/* Is a an ancestor of b, or b itself? */
+static bool reflexive_ancestor(const cm__cinst *a, const cm__cinst *b)
+{
+    for (; b; b = b->parent)
+        if (a == b)
+            return true;
+    return false;
+}
+
+/* May caller (NULL: the host) call into callee? CanonicalABI.md
+ * call_might_be_recursive: not from an instance into itself, one it
+ * contains or one that contains it; and from the host not while a guest
+ * call of the same root instance runs below (every instance of a root
+ * shares an ancestor, the root's). Also not into an instance that is
+ * running a call already, whoever calls (wasmtime's may_enter): a chain
+ * through a third instance would otherwise reenter it. */
+static wh_rc check_enter(cm_instance_t *inst, const cm__cinst *caller, const cm__cinst *callee,
+                         wh_err_t *err)
+{
+    const char *why = NULL;
+    if (callee->active)
+        why = "it is running a call already";
+    else if (!caller && inst->depth)
+        why = "the host called it back while one of its calls runs";
+    else if (caller && reflexive_ancestor(callee, caller))
+        why = caller == callee ? "a call from itself" : "a call from an instance it contains";
+    else if (caller && reflexive_ancestor(caller, callee))
+        why = "a call from an instance that contains it";
+    if (why)
+        return wh_err(err, WH_TRAP, -1, "cannot enter component instance: %s", why);
+    return WH_OK;
+}
+
 /* Ends a lifted call that will not be resumed: restores the depth and
  * marks a trapped instance unusable. */
-static wh_rc end_lifted(cm_instance_t *inst, uint32_t depth, wh_rc rc)
+static wh_rc end_lifted(cm_instance_t *inst, cm_func_t *f, uint32_t depth, wh_rc rc)
 {
-    inst->nborrows[depth] = 0;
+    f->ci->active--;
+    inst->frames.data[depth]->nborrows = 0;
     inst->depth = depth - 1;
     inst->susp.f = NULL;
     if (rc)
-        inst->poisoned = rc == WH_TRAP || rc == WH_EXHAUSTED || rc == WH_OUT_OF_FUEL ||
-                         rc == WH_INTERRUPTED;
+        inst->poisoned =
+            rc == WH_TRAP || rc == WH_EXHAUSTED || rc == WH_OUT_OF_FUEL || rc == WH_INTERRUPTED;
     return rc;
 }
 
-/* Calls a lifted (guest) function with host values. */
-static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args,
-                         cm_val_t *result, wh_arena_t *arena, wh_err_t *err)
+/* Calls a lifted (guest) function with host values, for caller (the
+ * component instance whose lowered import this is, or NULL for the host). */
+static wh_rc call_lifted(cm_instance_t *inst, const cm__cinst *caller, cm_func_t *f,
+                         const cm_val_t *args, cm_val_t *result, wh_arena_t *arena, wh_err_t *err)
 {
     const cm_functype_t *ft = f->type;
     uint32_t depth = inst->depth + 1;
-    if (depth >= WH_ARRAY_LEN(inst->call_arenas))
-        return wh_err(err, WH_TRAP, -1, "calls between host and guest nested too deeply");
+    cm__frame *frame;
+    wh_rc rc = cm__frame_get(inst, depth, &frame, err);
+    if (!rc)
+        rc = check_enter(inst, caller, f->ci, err);
+    if (rc)
+        return rc;
+    f->ci->active++;
     cm__cx cx = {.inst = inst, .opts = &f->opts, .arena = arena, .err = err, .borrow_scope = depth};
     const wm_functype_t *ct = wm_func_type(f->core);
     wm_slot flat[CM_MAX_FLAT_PARAMS];
     wm_val_t cargs[CM_MAX_FLAT_PARAMS], cres[2];
     uint32_t nflat = params_flat(ft);
     inst->depth = depth;
-    wh_rc rc = WH_OK;
     if (nflat <= CM_MAX_FLAT_PARAMS) {
         uint32_t i = 0;
         for (uint32_t k = 0; k < ft->nparams && !rc; k++)
@@ -261,7 +333,7 @@ static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args
     }
     if (rc == WH_SUSPEND) {
         if (depth != 1) /* only a call the host drives from outside can wait */
-            return end_lifted(inst, depth,
+            return end_lifted(inst, f, depth,
                               wh_err(err, WH_UNSUPPORTED, -1,
                                      "a guest suspended inside a nested component call"));
         inst->susp.f = f;
@@ -271,7 +343,7 @@ static wh_rc call_lifted(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args
     }
     if (!rc)
         rc = finish_lifted(inst, f, cres, result, arena, depth, err);
-    return end_lifted(inst, depth, rc);
+    return end_lifted(inst, f, depth, rc);
 }
 
 wh_rc cm_resume(cm_instance_t *inst, wh_err_t *err)
@@ -286,7 +358,7 @@ wh_rc cm_resume(cm_instance_t *inst, wh_err_t *err)
         return rc;
     if (!rc)
         rc = finish_lifted(inst, f, cres, inst->susp.result, inst->susp.arena, 1, err);
-    return end_lifted(inst, 1, rc);
+    return end_lifted(inst, f, 1, rc);
 }
 
 wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
@@ -302,7 +374,7 @@ wh_rc cm_call(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t 
         return wh_err(err, WH_ARG, -1, "the instance has a suspended call: resume it first");
     if (f->kind == CM__FN_HOST)
         return call_host(inst, f, args, result, arena, err);
-    return call_lifted(inst, f, args, result, arena, err);
+    return call_lifted(inst, NULL, f, args, result, arena, err);
 }
 
 /* A lowered function: what the guest's core code calls. */
@@ -311,6 +383,7 @@ typedef struct {
     cm_func_t *callee;
     cm__ropts opts;
     uint32_t nparams_core;
+    cm__cinst *caller; /* the component instance whose core code calls it */
 } cm__lower;
 
 static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
@@ -319,12 +392,13 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
     cm_instance_t *inst = lo->inst;
     const cm_functype_t *ft = lo->callee->type;
     uint32_t depth = inst->depth + 1;
-    if (depth >= WH_ARRAY_LEN(inst->call_arenas))
-        return wm_call_trap(wc, "calls between host and guest nested too deeply");
-    wh_arena_t *arena = &inst->call_arenas[depth];
     wh_err_t err = {0};
-    cm__cx cx = {.inst = inst, .opts = &lo->opts, .arena = arena, .err = &err,
-                 .borrow_scope = depth};
+    cm__frame *frame;
+    if (cm__frame_get(inst, depth, &frame, &err))
+        return wm_call_trap(wc, "%s", err.msg);
+    wh_arena_t *arena = &frame->arena;
+    cm__cx cx = {
+        .inst = inst, .opts = &lo->opts, .arena = arena, .err = &err, .borrow_scope = depth};
     wh_rc rc = WH_OK;
     cm_val_t *vals = inst->pending == lo ? inst->pending_args : NULL;
     if (!vals) {
@@ -353,7 +427,7 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
         inst->depth = depth;
         rc = lo->callee->kind == CM__FN_HOST
                  ? call_host(inst, lo->callee, vals, &result, arena, &err)
-                 : call_lifted(inst, lo->callee, vals, &result, arena, &err);
+                 : call_lifted(inst, lo->caller, lo->callee, vals, &result, arena, &err);
         inst->depth = depth - 1;
         if (rc == WH_SUSPEND) {
             /* Called again on resume: keep the lifted arguments (own handles
@@ -466,7 +540,8 @@ wm_func_t *cm__resource_builtin(cm_instance_t *inst, uint8_t op, const cm_resour
     return wm_func_new_host(inst->store, &res_drop_type, res_drop, r);
 }
 
-wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts)
+wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts,
+                         cm__cinst *caller)
 {
     cm__lower *lo = cm__ialloc(inst, sizeof *lo);
     wm_functype_t *t = lo ? lowered_type(inst, callee->type) : NULL;
@@ -474,6 +549,7 @@ wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts
         return NULL;
     lo->inst = inst;
     lo->callee = callee;
+    lo->caller = caller;
     lo->opts = *opts;
     lo->nparams_core = t->nparams;
     return wm_func_new_host(inst->store, t, trampoline, lo);

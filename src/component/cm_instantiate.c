@@ -17,8 +17,11 @@
 typedef struct scope scope;
 struct scope {
     const cm__comp *comp;
+    /* The scope the component was defined in (not the one instantiating
+     * it): outer aliases count their way out from here. */
     scope *parent;
     cm_instance_t *inst;
+    cm__cinst *ci;           /* the component instance this scope is the run of */
     void **items[CM_NSORTS]; /* per sort: wm_func_t *, cm__coreinst *, cm_func_t *, … */
     /* a nested scope's imports: its instantiation's arguments in the parent */
     const cm__named *args;
@@ -28,6 +31,16 @@ struct scope {
     cm__rinst *exports;
     wh_err_t *err;
 };
+
+/* A component as a runtime item (sort CM_SORT_COMPONENT): its definition
+ * and the scope it was defined in. Explainer.md: "components containing
+ * outer aliases effectively produce a closure at instantiation time"; a
+ * component may be aliased or passed into another scope before it is
+ * instantiated there, so that scope cannot stand in for its definer. */
+typedef struct {
+    const cm__comp *comp;
+    scope *env;
+} closure;
 
 #define TRY(x)                                                                                     \
     do {                                                                                           \
@@ -530,6 +543,7 @@ static wh_rc canon_lift(scope *s, const cm__def *d)
     if (!f)
         return nomem(s);
     f->kind = CM__FN_LIFTED;
+    f->ci = s->ci;
     f->type = d->u.canon.type;
     f->core = s->items[CM_SORT_CORE_FUNC][d->u.canon.func];
     TRY(resolve_opts(s, &d->u.canon.opts, &f->opts));
@@ -541,7 +555,7 @@ static wh_rc canon_lower(scope *s, const cm__def *d)
 {
     cm__ropts o;
     TRY(resolve_opts(s, &d->u.canon.opts, &o));
-    wm_func_t *w = cm__lower_new(s->inst, s->items[CM_SORT_FUNC][d->u.canon.func], &o);
+    wm_func_t *w = cm__lower_new(s->inst, s->items[CM_SORT_FUNC][d->u.canon.func], &o, s->ci);
     if (!w)
         return nomem(s);
     s->items[CM_SORT_CORE_FUNC][d->index] = w;
@@ -584,10 +598,17 @@ static wh_rc inline_instance(scope *s, const cm__def *d)
     return WH_OK;
 }
 
-static wh_rc new_scope(scope *s, const cm__comp *comp, scope *parent, cm_instance_t *inst,
-                       wh_err_t *err)
+/* Scopes live in the instance's arena, as long as the instance: a closure
+ * made in one may be instantiated after its run has ended. */
+/* ci_parent: the component instance instantiating this one (NULL for the
+ * root). */
+static wh_rc new_scope(const cm__comp *comp, scope *parent, cm__cinst *ci_parent,
+                       cm_instance_t *inst, wh_err_t *err, scope **out)
 {
-    memset(s, 0, sizeof *s);
+    scope *s = cm__ialloc(inst, sizeof *s);
+    if (!s || !(s->ci = cm__ialloc(inst, sizeof *s->ci)))
+        return wh_err(err, WH_NOMEM, -1, "out of memory instantiating the component");
+    s->ci->parent = ci_parent;
     s->comp = comp;
     s->parent = parent;
     s->inst = inst;
@@ -595,20 +616,33 @@ static wh_rc new_scope(scope *s, const cm__comp *comp, scope *parent, cm_instanc
     for (int k = 0; k < CM_NSORTS; k++)
         if (!(s->items[k] = cm__ialloc(inst, comp->count[k] * sizeof(void *))))
             return nomem(s);
+    *out = s;
+    return WH_OK;
+}
+
+static wh_rc define_component(scope *s, const cm__def *d)
+{
+    closure *c = cm__ialloc(s->inst, sizeof *c);
+    if (!c)
+        return nomem(s);
+    c->comp = d->u.comp;
+    c->env = s;
+    s->items[CM_SORT_COMPONENT][d->index] = c;
     return WH_OK;
 }
 
 static wh_rc instantiate_nested(scope *s, const cm__def *d)
 {
-    scope child;
-    const cm__comp *comp = s->items[CM_SORT_COMPONENT][d->u.inst.of];
-    TRY(new_scope(&child, comp, s, s->inst, s->err));
-    child.args = d->u.inst.args;
-    child.nargs = d->u.inst.nargs;
-    child.arg_of_import = d->u.inst.resolved;
-    child.arg_scope = s;
-    TRY(run_scope(&child));
-    s->items[CM_SORT_INSTANCE][d->index] = child.exports;
+    const closure *c = s->items[CM_SORT_COMPONENT][d->u.inst.of];
+    scope *child;
+    TRY(new_scope(c->comp, c->env, s->ci, s->inst, s->err, &child));
+    child->args = d->u.inst.args;
+    child->nargs = d->u.inst.nargs;
+    /* resolved at load when the index is a component defined right here */
+    child->arg_of_import = d->u.inst.resolved;
+    child->arg_scope = s;
+    TRY(run_scope(child));
+    s->items[CM_SORT_INSTANCE][d->index] = child->exports;
     return WH_OK;
 }
 
@@ -671,7 +705,7 @@ static wh_rc run_scope(scope *s)
             TRY(define_type(s, d));
             break;
         case CM__COMPONENT:
-            s->items[CM_SORT_COMPONENT][d->index] = d->u.comp;
+            TRY(define_component(s, d));
             break;
         case CM__INSTANTIATE:
             TRY(instantiate_nested(s, d));
@@ -710,8 +744,6 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     else
         inst->cfg.fuel = -1;
     wh_arena_init(&inst->arena, 8192);
-    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
-        wh_arena_init(&inst->call_arenas[i], 4096);
     wm_store_config_t scfg = {.max_memory = inst->cfg.max_memory, .pool = inst->cfg.pool};
     inst->store = wm_store_new(&scfg);
     if (inst->store && inst->cfg.fuel >= 0)
@@ -723,15 +755,15 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     }
     for (uint32_t i = 0; i < c->nresources; i++)
         inst->res_bind[i] = UINT32_MAX;
-    scope root;
-    wh_rc rc = new_scope(&root, c->root, NULL, inst, err);
+    scope *root;
+    wh_rc rc = new_scope(c->root, NULL, NULL, inst, err, &root);
     if (!rc)
-        rc = run_scope(&root);
+        rc = run_scope(root);
     if (rc) {
         cm_instance_free(inst);
         return rc;
     }
-    inst->exports = root.exports;
+    inst->exports = root->exports;
     *out = inst;
     return WH_OK;
 }
@@ -743,8 +775,7 @@ void cm_instance_free(cm_instance_t *inst)
     wm_store_free(inst->store);
     wh_vec_free(&inst->rres);
     wh_vec_free(&inst->handles);
-    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
-        wh_arena_free(&inst->call_arenas[i]);
+    cm__frames_free(inst);
     wh_arena_free(&inst->arena);
     wh_free(inst);
 }
@@ -783,9 +814,10 @@ wh_rc cm_instance_reset(cm_instance_t *inst, void *user, wh_err_t *err)
     if (inst->handles.len > 1)
         inst->handles.len = 1;
     inst->free_handle = 0;
-    memset(inst->nborrows, 0, sizeof inst->nborrows);
-    for (size_t i = 0; i < WH_ARRAY_LEN(inst->call_arenas); i++)
-        wh_arena_reset(&inst->call_arenas[i]);
+    for (uint32_t i = 0; i < inst->frames.len; i++) {
+        inst->frames.data[i]->nborrows = 0;
+        wh_arena_reset(&inst->frames.data[i]->arena);
+    }
     inst->rres.len = inst->snap_nrres;
     inst->pending_args = NULL;
     wh_arena_rollback(&inst->arena, inst->snap_mark);

@@ -16,6 +16,16 @@ typedef struct {
     wm_func_t *guest_dtor; /* guest-defined resources with a destructor */
 } cm__rres;
 
+/* A component instance inside a root instance (cm_instance_t): the root
+ * component's own, or one a nested `instantiate` made (CanonicalABI.md
+ * ComponentInstance). Its parent is the instance whose instantiation made
+ * it, which is what reentrance is judged by. */
+typedef struct cm__cinst cm__cinst;
+struct cm__cinst {
+    cm__cinst *parent; /* NULL for the root component's */
+    uint32_t active;   /* lifted calls into it now running: 0 or 1, a second one traps */
+};
+
 /* One entry of an instance's handle table (CanonicalABI.md ResourceHandle). */
 typedef struct {
     uint32_t rep;
@@ -43,6 +53,7 @@ struct cm_func {
     /* lifted */
     wm_func_t *core;
     cm__ropts opts;
+    cm__cinst *ci; /* the component instance whose core function it is */
     /* host */
     cm_host_fn fn;
     void *env;
@@ -54,7 +65,8 @@ typedef struct {
     uint32_t n;
     const char **names;
     uint8_t *sorts;
-    void **items; /* cm_func_t *, cm__rinst *, const cm__comp *, or a resource binding */
+    void **items; /* cm_func_t *, cm__rinst *, a component (with the scope that defined it),
+                     or a resource binding */
 } cm__rinst;
 
 /* A core instance: a real one, or a bag of exports (inline instance). */
@@ -64,6 +76,22 @@ typedef struct {
     const char **names;
     wm_extern_t *items;
 } cm__coreinst;
+
+/* One level of calls crossing the boundary (host to guest, guest to guest
+ * or guest to host), at its depth in cm_instance_t.frames. */
+typedef struct {
+    wh_arena_t arena;  /* a lowered call's lifted values; reset when it returns */
+    uint32_t nborrows; /* borrow handles lent to the callee at this depth, still alive */
+} cm__frame;
+
+/* How deep calls may nest, counting a lowered call and the lifted call it
+ * makes as two levels. Each level is a nested interpreter run on the C
+ * stack (measured: under 3.5 KiB per lowered-and-lifted pair in an
+ * optimised build, about 25 KiB with ASan in a debug build), so the limit
+ * keeps a hostile chain of instances from overflowing an 8 MiB stack: it
+ * traps instead. Reentering an instance traps, so only a chain of 128
+ * distinct instances calling each other in turn reaches it. */
+#define CM__MAX_CALL_DEPTH 256
 
 struct cm_instance {
     const cm_component_t *comp;
@@ -76,9 +104,8 @@ struct cm_instance {
     WH_VEC(cm__rres) rres;
     WH_VEC(cm__handle) handles; /* index 0 is never used */
     uint32_t free_handle;
-    uint32_t depth;            /* nesting of calls crossing the boundary */
-    wh_arena_t call_arenas[8]; /* per depth, reset when a call returns */
-    uint32_t nborrows[8];      /* borrow handles lent per call depth, still alive */
+    uint32_t depth;             /* nesting of calls crossing the boundary */
+    WH_VEC(cm__frame *) frames; /* per depth, made on first use and kept */
     cm_config_t cfg;
     bool poisoned; /* a trap left it in an unknown state */
     /* a call the host made that is suspended (cm_resume finishes it) */
@@ -124,6 +151,11 @@ wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t 
 /* Calls realloc(0, 0, align, size) in the guest; traps if the result does not fit. */
 wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out);
 
+/* The frame of calls at depth, made on first use (cm_instance.c): WH_TRAP
+ * beyond CM__MAX_CALL_DEPTH, WH_NOMEM. */
+wh_rc cm__frame_get(cm_instance_t *inst, uint32_t depth, cm__frame **out, wh_err_t *err);
+void cm__frames_free(cm_instance_t *inst);
+
 /* Handles (cm_instance.c). */
 wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope,
                      uint32_t *out, wh_err_t *err);
@@ -133,8 +165,10 @@ wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool 
 /* Runtime objects (cm_instance.c), allocated for the instance's lifetime. */
 void *cm__ialloc(cm_instance_t *inst, size_t n);
 cm_func_t *cm__func_new(cm_instance_t *inst);
-/* A core function the guest calls to call callee (canon lower). */
-wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts);
+/* A core function the guest calls to call callee (canon lower); caller is
+ * the component instance whose core code calls it. */
+wm_func_t *cm__lower_new(cm_instance_t *inst, cm_func_t *callee, const cm__ropts *opts,
+                         cm__cinst *caller);
 /* resource.new / resource.rep / resource.drop (op is the cm__op). */
 wm_func_t *cm__resource_builtin(cm_instance_t *inst, uint8_t op, const cm_resource_t *res);
 
