@@ -149,7 +149,8 @@ typedef struct {
                                 * connection gets 503 and is closed (as it
                                 * does when no file descriptor is left:
                                 * on_fd_exhausted) */
-    int backlog;               /* [511] listen(2) backlog */
+    int backlog;               /* [4096] listen(2) backlog (the kernel caps it at
+                                * net.core.somaxconn) */
     bool reuseport;            /* set SO_REUSEPORT, so that several servers
                                 * (one per worker loop) share a port */
 } hx_config_t;

@@ -28,6 +28,11 @@
 #include <strings.h>
 
 #define LINGER_MS 2000
+/* How long a connection waits idle between requests before it gives up its
+ * buffers (hx__conn_trim): long enough that a busy keep-alive connection
+ * keeps them from one request to the next, short enough that idle ones
+ * cost little. */
+#define TRIM_MS 10
 
 /* Never written; not const only because uv_buf_t's base is not. */
 char hx__crlf[3] = "\r\n";
@@ -72,6 +77,8 @@ void hx__set_timer(hx_conn_t *c, hx__timer_kind kind)
         return;
     if (kind == HX_T_NONE)
         uv_timer_stop(&c->timer);
+    else if (kind == HX_T_IDLE && ms > TRIM_MS)
+        uv_timer_start(&c->timer, on_timer, TRIM_MS, 0); /* early: to trim (on_timer) */
     else
         uv_timer_start(&c->timer, on_timer, ms, 0);
 }
@@ -427,6 +434,24 @@ void hx__conn_release(hx_conn_t *c)
     wh_vec_free(&c->out[1]);
 }
 
+void hx__conn_trim(hx_conn_t *c)
+{
+    /* Between requests nothing refers to these: the request's head and
+     * arena went with it, and the output is written. */
+    bool idle = c->closed || (!c->in_request && !c->owned && c->resp == HX_R_NONE &&
+                              c->in_off == c->in_len && !c->writing && pending_out(c) == 0);
+    if (!idle)
+        return;
+    hx__inbuf_put(c->srv, c->in);
+    c->in = NULL;
+    c->in_off = c->in_len = 0;
+    wh_arena_free(&c->arena);
+    wh_vec_free(&c->hbuf);
+    wh_vec_free(&c->hrefs);
+    wh_vec_free(&c->out[0]);
+    wh_vec_free(&c->out[1]);
+}
+
 /* The request is over on both sides: make room for the next one. */
 static void next_request(hx_conn_t *c)
 {
@@ -444,6 +469,14 @@ static void next_request(hx_conn_t *c)
     c->hrefs.len = 0;
     c->url_len = 0;
     hx__parse_next(c);
+    /* Nothing of a next request is here yet: the read buffer goes back to
+     * the server's spares at once (the next bytes take one again), so that
+     * waiting connections hold none; the rest waits for hx__conn_trim. */
+    if (c->in && c->in_off == c->in_len && !c->sink) {
+        hx__inbuf_put(c->srv, c->in);
+        c->in = NULL;
+        c->in_off = c->in_len = 0;
+    }
 }
 
 void hx__send_continue(hx_conn_t *c)
@@ -543,6 +576,10 @@ void hx__conn_process(hx_conn_t *c)
 static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
 {
     hx_conn_t *c = hd->data;
+    if (!c->in && !(c->in = hx__inbuf_get(c->srv))) {
+        *buf = uv_buf_init(NULL, 0); /* on_read gets UV_ENOBUFS */
+        return;
+    }
     if (c->in_off > 0) {
         memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
         c->in_len -= c->in_off;
@@ -582,7 +619,9 @@ static void conn_eof(hx_conn_t *c, int status)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     hx_conn_t *c = s->data;
-    if (nread > 0)
+    if (nread == UV_ENOBUFS)
+        hx__conn_kill(c, HX_ABORT_NOMEM); /* no read buffer to be had */
+    else if (nread > 0)
         conn_input(c, (size_t)nread);
     else if (nread < 0)
         conn_eof(c, (int)nread);
@@ -614,6 +653,8 @@ static void on_timer(uv_timer_t *t)
         return;
     uint64_t now = hx__now(c->srv);
     if (now < c->deadline) {
+        if (c->tkind == HX_T_IDLE)
+            hx__conn_trim(c);
         uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
         return;
     }

@@ -28,8 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Closed connections kept, with their buffers, for the next accept. */
+/* Closed connections kept for the next accept (without their buffers). */
 #define MAX_SPARE 64
+/* Read buffers kept for the next connection that reads. */
+#define MAX_SPARE_IN 64
 /* Connections taken per wake-up of the listener, so that a flood of them
  * does not hold up the loop's other work (the listener stays readable). */
 #define ACCEPT_BATCH 64
@@ -56,7 +58,7 @@ void hx_config_defaults(hx_config_t *cfg)
         .write_buffer = 65536,
         .read_buffer = 16384,
         .max_connections = 10000,
-        .backlog = 511,
+        .backlog = 4096,
         .reuseport = false,
     };
 }
@@ -168,6 +170,37 @@ void hx__schedule(hx_conn_t *c)
 
 /* ---- Connection objects ---- */
 
+/* ---- Input buffers ----
+ * A connection has its read buffer only while it reads a request: it takes
+ * one when bytes arrive and gives it back once it waits, idle, for the
+ * next request (hx__conn_trim), so that thousands of idle connections cost
+ * their structs alone. Buffers given back are kept for the next taker, up
+ * to MAX_SPARE_IN, linked through their first bytes. */
+
+char *hx__inbuf_get(hx_server_t *srv)
+{
+    char *b = srv->spare_in;
+    if (b) {
+        memcpy(&srv->spare_in, b, sizeof(char *));
+        srv->nspare_in--;
+        return b;
+    }
+    return wh_malloc(srv->cfg.read_buffer);
+}
+
+void hx__inbuf_put(hx_server_t *srv, char *b)
+{
+    if (!b)
+        return;
+    if (srv->nspare_in >= MAX_SPARE_IN || srv->cfg.read_buffer < sizeof(char *) || srv->stopping) {
+        wh_free(b);
+        return;
+    }
+    memcpy(b, &srv->spare_in, sizeof(char *));
+    srv->spare_in = b;
+    srv->nspare_in++;
+}
+
 static hx_conn_t *conn_get(hx_server_t *srv)
 {
     hx_conn_t *c = srv->spare;
@@ -179,17 +212,8 @@ static hx_conn_t *conn_get(hx_server_t *srv)
         if (!c)
             return NULL;
     }
-    if (!c->in || c->in_cap != srv->cfg.read_buffer) {
-        wh_free(c->in);
-        c->in_cap = srv->cfg.read_buffer;
-        c->in = wh_malloc(c->in_cap);
-        if (!c->in) {
-            hx__conn_release(c);
-            wh_free(c);
-            return NULL;
-        }
-    }
     hx__conn_init(c, srv);
+    c->in_cap = srv->cfg.read_buffer; /* the buffer itself comes with the first bytes */
     return c;
 }
 
@@ -210,7 +234,7 @@ static void on_conn_close(uv_handle_t *h)
         c->next->prev = c->prev;
     srv->nconns--;
     if (srv->nspare < MAX_SPARE && !srv->stopping) {
-        wh_arena_reset(&c->arena);
+        hx__conn_trim(c);
         c->next = srv->spare;
         srv->spare = c;
         srv->nspare++;
@@ -571,6 +595,11 @@ void hx_server_free(hx_server_t *srv)
         srv->spare = c->next;
         hx__conn_release(c);
         wh_free(c);
+    }
+    while (srv->spare_in) {
+        char *b = srv->spare_in;
+        memcpy(&srv->spare_in, b, sizeof(char *));
+        wh_free(b);
     }
     if (srv->reserve_fd >= 0)
         close(srv->reserve_fd);

@@ -93,7 +93,9 @@ struct hx_conn {
     hx_req_t req;
     wh_arena_t arena; /* the current request's; reset between requests */
 
-    /* Input: bytes read and not yet parsed are in[in_off, in_len). */
+    /* Input: bytes read and not yet parsed are in[in_off, in_len). `in` is
+     * NULL while the connection waits, idle, with nothing buffered (it is
+     * taken when bytes come); in_cap is its size all the same. */
     char *in;
     size_t in_off, in_len, in_cap;
 
@@ -173,7 +175,8 @@ struct hx_server {
     hx_conn_t *conns;              /* live connections */
     hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
     hx_conn_t *spare;              /* closed connections kept for reuse (via next) */
-    uint32_t nconns, nspare, nready;
+    char *spare_in;                /* read buffers kept for reuse (hx__inbuf_get) */
+    uint32_t nconns, nspare, nready, nspare_in;
     int open_handles; /* listener, accept_wait, fd_report, idle, grace */
     bool listening, stopping, detached, closing_handles;
     int listen_fd;
@@ -203,7 +206,8 @@ void hx__set_timer(hx_conn_t *c, hx__timer_kind kind);   /* a new purpose, a fre
 void hx__touch_timer(hx_conn_t *c, hx__timer_kind kind); /* the running purpose, extended */
 void hx__conn_init(hx_conn_t *c, hx_server_t *srv);      /* fresh state, buffers kept */
 void hx__conn_release(hx_conn_t *c);                     /* frees the buffers */
-void hx__conn_start(hx_conn_t *c);                       /* after accept: read, timer */
+void hx__conn_trim(hx_conn_t *c);  /* idle: gives up what only a request needs */
+void hx__conn_start(hx_conn_t *c); /* after accept: read, timer */
 void hx__conn_process(hx_conn_t *c);
 void hx__conn_shutdown(hx_conn_t *c, bool hard); /* server shutdown */
 void hx__conn_finish(hx_conn_t *c);              /* handles closed: last on_abort */
@@ -227,6 +231,8 @@ void hx__emit_abort(hx_conn_t *c, hx_abort_reason why);
 const char *hx__reason(int status);
 
 /* hx_server.c */
+char *hx__inbuf_get(hx_server_t *srv); /* a read buffer (cfg.read_buffer bytes), or NULL */
+void hx__inbuf_put(hx_server_t *srv, char *buf);
 void hx__schedule(hx_conn_t *c);
 void hx__conn_close_handles(hx_conn_t *c);
 const char *hx__date(hx_server_t *srv);
