@@ -33,11 +33,16 @@
  * keeps them from one request to the next, short enough that idle ones
  * cost little. */
 #define TRIM_MS 10
+/* Output at least this big goes to the socket at once rather than at the
+ * end of the turn: it is no small response, and copying it would cost more
+ * than the write saves. */
+#define FLUSH_NOW (16 * 1024)
 
 /* Never written; not const only because uv_buf_t's base is not. */
 char hx__crlf[3] = "\r\n";
 
 static void update_io(hx_conn_t *c);
+static void do_shutdown(hx_conn_t *c);
 
 /* ---- Timer ---- */
 
@@ -101,8 +106,8 @@ static void update_timer(hx_conn_t *c)
     if (c->head_done && !c->msg_done && !(c->owned && c->body_paused) &&
         (c->owned || c->resp == HX_R_DONE) && !c->closing)
         k = HX_T_BODY;
-    else if (pending_out(c) > 0)
-        k = HX_T_WRITE;
+    else if (c->writing || (c->out[c->cur].len > 0 && !c->flush_queued))
+        k = HX_T_WRITE; /* (output queued for the end of the turn is tried first) */
     else if (c->in_request && !c->head_done)
         k = HX_T_HEADER;
     else if (!c->in_request && !c->owned && c->resp == HX_R_NONE)
@@ -212,6 +217,16 @@ void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n)
         total += bufs[i].len;
     if (total == 0)
         return;
+    if (!c->writing && total < FLUSH_NOW && total < c->srv->cfg.write_buffer) {
+        /* Small: it waits for the end of the turn with the rest of the
+         * turn's output (copied now: bufs are the caller's). */
+        if (!out_keep(acc, bufs, n, 0)) {
+            hx__conn_kill(c, HX_ABORT_NOMEM);
+            return;
+        }
+        hx__flush_queue(c);
+        return;
+    }
     if (!c->writing) {
         /* Nothing in flight: try the socket first, so the usual response
          * costs one writev and no copy. */
@@ -255,7 +270,30 @@ void hx__out_flush(hx_conn_t *c)
     hx__out_write(c, NULL, 0);
 }
 
-static void do_shutdown(hx_conn_t *c);
+void hx__conn_flush(hx_conn_t *c)
+{
+    hx__buf *acc = &c->out[c->cur];
+    if (c->closed || c->shut || c->writing || acc->len == 0)
+        return; /* a write in flight takes the rest when it completes */
+    uv_buf_t b = uv_buf_init(acc->data, acc->len);
+    int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (r < 0 && r != UV_EAGAIN) {
+        hx__conn_kill(c, HX_ABORT_WRITE_ERROR);
+        return;
+    }
+    size_t done = r > 0 ? (size_t)r : 0;
+    if (done < acc->len) {
+        memmove(acc->data, acc->data + done, acc->len - done);
+        acc->len -= (uint32_t)done;
+        out_kick(c); /* the rest when the socket takes it */
+    } else {
+        acc->len = 0;
+    }
+    if (c->closing && !c->writing && acc->len == 0)
+        do_shutdown(c);
+    else
+        update_timer(c);
+}
 
 static void on_write(uv_write_t *w, int status)
 {
@@ -292,6 +330,13 @@ void hx__conn_kill(hx_conn_t *c, hx_abort_reason why)
 {
     if (c->closed)
         return;
+    /* What waited for the end of the turn would have been written already
+     * without that wait: it goes (once, as far as the socket takes it), so
+     * that a response cut short shows its start and looks incomplete. */
+    if (c->flush_queued && !c->writing && !c->shut && !c->sink && c->out[c->cur].len) {
+        uv_buf_t b = uv_buf_init(c->out[c->cur].data, c->out[c->cur].len);
+        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    }
     c->closed = 1;
     c->abort_why = why;
     if (!c->sink)
