@@ -360,11 +360,7 @@ static void take(hx_server_t *srv, int fd, const struct sockaddr_storage *peer)
     }
     uv_tcp_nodelay(&c->tcp, 1);
     c->peer = *peer;
-    if (srv->cfg.tls && !hx__tls_start(c)) {
-        c->closed = 1; /* out of memory for TLS */
-        hx__conn_close_handles(c);
-        return;
-    }
+    c->tls = srv->cfg.tls != NULL; /* its SSL object comes with its first bytes */
     hx__conn_start(c);
 }
 

@@ -15,6 +15,8 @@
  * - Whatever SSL writes (handshake, session tickets, alerts, records) is
  *   moved from wbio to the output queue right after the call that wrote
  *   it, in order with the records of the response.
+ * - A connection gets its SSL object with its first bytes, not at accept:
+ *   one that sends nothing costs no TLS state.
  * - A context is shared, read-only, by every worker's connections; a
  *   reload makes a new one and swaps the pointer under a mutex. Each SSL
  *   object keeps a reference to the context it was made from, so
@@ -179,7 +181,9 @@ void hx_tls_free(hx_tls_t *t)
 
 /* ---- a connection ---- */
 
-bool hx__tls_start(hx_conn_t *c)
+/* The SSL object of a connection whose first bytes came (not at accept: a
+ * connection that sends nothing costs no TLS state). */
+static bool tls_begin(hx_conn_t *c)
 {
     hx_tls_t *t = c->srv->cfg.tls;
     pthread_mutex_lock(&t->mu);
@@ -199,8 +203,6 @@ bool hx__tls_start(hx_conn_t *c)
     SSL_set_bio(ssl, rb, wb); /* the SSL object owns them now */
     SSL_set_accept_state(ssl);
     c->ssl = ssl;
-    c->tls = 1;
-    c->tls_started = 0;
     return true;
 }
 
@@ -308,8 +310,6 @@ static void refuse_plain(hx_conn_t *c)
 
 void hx__tls_input(hx_conn_t *c, const char *data, size_t n)
 {
-    if (!c->ssl)
-        return; /* refused as plain HTTP: what follows is dropped */
     if (!c->tls_started) {
         c->tls_started = 1;
         /* A TLS connection starts with a handshake record (22); an HTTP
@@ -318,7 +318,13 @@ void hx__tls_input(hx_conn_t *c, const char *data, size_t n)
             refuse_plain(c);
             return;
         }
+        if (!tls_begin(c)) {
+            hx__conn_kill(c, HX_ABORT_NOMEM);
+            return;
+        }
     }
+    if (!c->ssl)
+        return; /* refused as plain HTTP, or the handshake failed: dropped */
     if (BIO_write(SSL_get_rbio(c->ssl), data, (int)n) != (int)n) {
         hx__conn_kill(c, HX_ABORT_NOMEM);
         return;

@@ -249,11 +249,11 @@ void hx__emit_writable(hx_conn_t *c);
 void hx__emit_abort(hx_conn_t *c, hx_abort_reason why);
 
 /* hx_tls.c: the connection's side of TLS (see there) */
-bool hx__tls_start(hx_conn_t *c);                     /* an SSL object for an accepted connection */
-void hx__tls_end(hx_conn_t *c);                       /* frees it */
+void hx__tls_end(hx_conn_t *c);                       /* frees the connection's SSL object */
 char *hx__tls_scratch(hx_server_t *srv, size_t *len); /* where the socket's bytes are read */
-/* Ciphertext from the socket: into SSL, the handshake driven (its output
- * queued); a plain HTTP request is answered 400 and the connection closes. */
+/* Ciphertext from the socket: into SSL (made with the first bytes), the
+ * handshake driven (its output queued); a plain HTTP request is answered
+ * 400 and the connection closes. */
 void hx__tls_input(hx_conn_t *c, const char *data, size_t n);
 /* Plaintext from SSL into c->in, as far as there is room. */
 void hx__tls_fill(hx_conn_t *c);
