@@ -236,8 +236,17 @@ static wh_rc finish_lifted(cm_instance_t *inst, cm_func_t *f, const wm_val_t *cr
         rc = wh_err(err, WH_TRAP, -1,
                     "canonical ABI: %u borrowed handle(s) outlived the call that lent them",
                     nborrows);
-    if (!rc && f->opts.post_return)
+    if (!rc && f->opts.post_return) {
         rc = wm_func_call(inst->store, f->opts.post_return, cres, ct->nresults, NULL, 0, err);
+        /* A time slice may end inside post-return, which suspends it at a
+         * loop header; the call it follows is over, so it is not suspended
+         * with it: finished here (post-return may not call imports, so a
+         * yield is its only suspension; a deadline still stops it). */
+        while (rc == WH_SUSPEND && wm_store_yielded(inst->store))
+            rc = wm_store_resume(inst->store, NULL, 0, err);
+        if (rc == WH_SUSPEND)
+            rc = wh_err(err, WH_TRAP, -1, "post-return suspended, which it may not do");
+    }
     return rc;
 }
 

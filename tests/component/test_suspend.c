@@ -139,3 +139,40 @@ TH_TEST(prepared_imports)
     cm_linker_free(empty);
     cm_component_free(c);
 }
+
+/* A time slice that ends inside post-return: post-return is finished then
+ * and there (the call it follows is over), so cm_call returns the result,
+ * not WH_SUSPEND with nothing left to resume. tests/component/wat/
+ * post_return.wat. */
+TH_TEST(yield_inside_post_return)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/post_return.wasm", WH_TEST_COMPONENT_DIR);
+    uint8_t *bytes;
+    size_t len;
+    wh_err_t err;
+    cm_component_t *c = NULL;
+    if (!TH_EQ(wh_read_file(path, &bytes, &len, &err), WH_OK) ||
+        !TH_EQ(cm_component_load(bytes, len, &c, &err), WH_OK))
+        return;
+    cm_instance_t *inst;
+    cm_func_t *run, *count;
+    if (TH_EQ(cm_instantiate(c, NULL, NULL, &inst, &err), WH_OK)) {
+        TH_EQ(cm_instance_func(inst, "run", &run), WH_OK);
+        TH_EQ(cm_instance_func(inst, "count", &count), WH_OK);
+        wh_arena_t arena;
+        wh_arena_init(&arena, 1024);
+        cm_val_t res = {0};
+        /* "run" has no loop: the first loop header is post-return's */
+        wm_store_yield(cm_instance_store(inst));
+        TH_EQ(cm_call(inst, run, NULL, &res, &arena, &err), WH_OK);
+        TH_EQ(res.of.u, 7);
+        TH_OK(!wm_store_suspended(cm_instance_store(inst)));
+        TH_EQ(cm_call(inst, count, NULL, &res, &arena, &err), WH_OK);
+        TH_EQ(res.of.u, 100000);
+        wh_arena_free(&arena);
+        cm_instance_free(inst);
+    }
+    cm_component_free(c);
+    wh_free(bytes);
+}
