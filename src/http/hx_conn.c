@@ -287,18 +287,6 @@ void hx__out_flush(hx_conn_t *c)
     hx__out_write(c, NULL, 0);
 }
 
-/* Tells the embedder its response may take more output when it asked
- * (hx_resp_writable said no) and the queue has drained below the write
- * buffer; false when that closed the connection. */
-static bool owe_writable(hx_conn_t *c)
-{
-    if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
-        c->want_writable = 0;
-        hx__emit_writable(c);
-    }
-    return !c->closed;
-}
-
 void hx__conn_flush(hx_conn_t *c)
 {
     hx__buf *acc = &c->out[c->cur];
@@ -318,10 +306,6 @@ void hx__conn_flush(hx_conn_t *c)
     } else {
         acc->len = 0;
     }
-    /* a writer that waited for room (the turn's small writes filled the
-     * buffer) hears of it now, as after a write that completes */
-    if (!owe_writable(c))
-        return;
     if (c->closing && !c->writing && acc->len == 0)
         do_shutdown(c);
     else
@@ -346,8 +330,12 @@ static void on_write(uv_write_t *w, int status)
         wh_vec_free(done);
     hx__touch_timer(c, HX_T_WRITE);
     out_kick(c);
-    if (!owe_writable(c))
-        return;
+    if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
+        c->want_writable = 0;
+        hx__emit_writable(c);
+        if (c->closed)
+            return;
+    }
     if (c->closing && !c->writing && c->out[c->cur].len == 0)
         do_shutdown(c);
     update_timer(c);
