@@ -212,23 +212,6 @@ void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n)
                 c->sink(c->sink_ud, bufs[i].base, bufs[i].len);
         return;
     }
-    if (c->ssl) {
-        /* TLS: the records go onto the queue; from here it holds them all.
-         * A small write joins the head or trailers written in place before
-         * it, so that a small response is one record. */
-        size_t add = 0;
-        for (unsigned i = 0; i < n; i++)
-            add += bufs[i].len;
-        uint32_t from = c->tls_plain != HX_NO_PLAIN ? c->tls_plain : acc->len;
-        c->tls_plain = HX_NO_PLAIN;
-        bool ok = add < FLUSH_NOW ? out_keep(acc, bufs, n, 0) && hx__tls_seal(c, from)
-                                  : hx__tls_seal(c, from) && hx__tls_encrypt(c, bufs, n);
-        if (!ok) {
-            hx__conn_kill(c, HX_ABORT_NOMEM);
-            return;
-        }
-        n = 0;
-    }
     size_t total = acc->len, done = 0;
     for (unsigned i = 0; i < n; i++)
         total += bufs[i].len;
@@ -388,12 +371,6 @@ static void do_shutdown(hx_conn_t *c)
         hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
         return;
     }
-    /* TLS says it is done first (close_notify), so that the client can
-     * tell our end from a cut; best effort, as the FIN itself. */
-    char alert[64];
-    uv_buf_t b;
-    if (c->ssl && hx__tls_close_notify(c, &b, alert, sizeof alert))
-        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     c->shut = 1;
     c->in_off = c->in_len = 0;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
@@ -487,14 +464,10 @@ void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
     c->fresh = 1;
     c->sink = NULL;
     c->sink_ud = NULL;
-    c->ssl = NULL;
-    c->tls = c->tls_started = 0;
-    c->tls_plain = HX_NO_PLAIN;
 }
 
 void hx__conn_release(hx_conn_t *c)
 {
-    hx__tls_end(c);
     wh_arena_free(&c->arena);
     c->arena.chunk_size = 0;
     wh_free(c->in);
@@ -514,8 +487,6 @@ void hx__conn_trim(hx_conn_t *c)
                               c->in_off == c->in_len && !c->writing && pending_out(c) == 0);
     if (!idle)
         return;
-    if (c->closed)
-        hx__tls_end(c);
     hx__inbuf_put(c->srv, c->in);
     c->in = NULL;
     c->in_off = c->in_len = 0;
@@ -616,11 +587,6 @@ static void step(hx_conn_t *c)
             if (c->expect_continue && c->owned && c->resp == HX_R_NONE)
                 hx__send_continue(c);
         }
-        if (c->ssl && c->in_off == c->in_len) {
-            hx__tls_fill(c); /* what SSL holds, now that there is room */
-            if (c->closed)
-                return;
-        }
         if (c->in_off == c->in_len && !c->kick) {
             if (c->peer_eof)
                 input_ended(c);
@@ -655,13 +621,6 @@ void hx__conn_process(hx_conn_t *c)
 static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
 {
     hx_conn_t *c = hd->data;
-    if (c->tls) {
-        /* ciphertext: it goes into SSL at once (hx__tls_input) */
-        size_t len;
-        char *b = hx__tls_scratch(c->srv, &len);
-        *buf = uv_buf_init(b, (unsigned)len);
-        return;
-    }
     if (!c->in && !(c->in = hx__inbuf_get(c->srv))) {
         *buf = uv_buf_init(NULL, 0); /* on_read gets UV_ENOBUFS */
         return;
@@ -687,17 +646,6 @@ static void conn_input(hx_conn_t *c, size_t n)
     hx__conn_process(c);
 }
 
-static void tls_input(hx_conn_t *c, const char *data, size_t n)
-{
-    if (c->closed || c->shut)
-        return; /* lingering: dropped */
-    hx__tls_input(c, data, n);
-    if (c->closed)
-        return;
-    hx__touch_timer(c, HX_T_BODY);
-    hx__conn_process(c); /* the plaintext comes out in step */
-}
-
 static void conn_eof(hx_conn_t *c, int status)
 {
     if (c->closed)
@@ -718,8 +666,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     hx_conn_t *c = s->data;
     if (nread == UV_ENOBUFS)
         hx__conn_kill(c, HX_ABORT_NOMEM); /* no read buffer to be had */
-    else if (nread > 0 && c->tls)
-        tls_input(c, buf->base, (size_t)nread);
     else if (nread > 0)
         conn_input(c, (size_t)nread);
     else if (nread < 0)

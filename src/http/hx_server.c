@@ -84,7 +84,6 @@ static void config_merge(hx_config_t *o, const hx_config_t *in)
     TAKE(backlog)
 #undef TAKE
     o->reuseport = in->reuseport;
-    o->tls = in->tls;
 }
 
 uint64_t hx__now(hx_server_t *srv)
@@ -349,18 +348,15 @@ static void take(hx_server_t *srv, int fd, const struct sockaddr_storage *peer)
         return;
     }
     if (srv->nconns > srv->cfg.max_connections) {
-        /* Over the limit: one short answer, no reading, and close (on a
-         * TLS port just the close: no handshake is spent on it). */
+        /* Over the limit: one short answer, no reading, and close. */
         uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
-        if (!srv->cfg.tls)
-            uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
         c->closed = 1;
         hx__conn_close_handles(c);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
     c->peer = *peer;
-    c->tls = srv->cfg.tls != NULL; /* its SSL object comes with its first bytes */
     hx__conn_start(c);
 }
 
@@ -440,12 +436,9 @@ static void refuse_waiting(hx_server_t *srv, int err)
         int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         int e = errno;
         if (fd >= 0) {
-            /* The socket is new, its buffer empty: one send takes it all
-             * (on a TLS port, no answer: the client would not read it). */
-            if (!srv->cfg.tls) {
-                ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
-                (void)n;
-            }
+            /* The socket is new, its buffer empty: one send takes it all. */
+            ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+            (void)n;
             close(fd);
             srv->fd_refused++;
         }
@@ -678,7 +671,6 @@ void hx_server_free(hx_server_t *srv)
     }
     if (srv->reserve_fd >= 0)
         close(srv->reserve_fd);
-    wh_free(srv->tls_scratch);
     wh_free(srv);
 }
 

@@ -17,7 +17,6 @@
 #include <strings.h>
 
 typedef struct hx_conn hx_conn_t;
-struct ssl_st; /* OpenSSL's SSL */
 typedef void (*hx__sink_fn)(void *sink_ud, const char *data, size_t len);
 
 /* What the connection's single timer is waiting for. */
@@ -56,8 +55,6 @@ typedef enum {
     HX_SCAN_FIELD,        /* in a field line */
     HX_SCAN_END_CR,       /* the empty line's CR: the section ends at its LF */
 } hx__scan_state;
-
-enum { HX_NO_PLAIN = UINT32_MAX };
 
 /* An output buffer; two per connection: one handed to uv_write, one
  * collecting what comes meanwhile. Reused across requests. */
@@ -162,14 +159,6 @@ struct hx_conn {
     unsigned closed : 1;        /* handles are closing; no more I/O */
     unsigned fresh : 1;         /* no request yet on this connection */
 
-    /* TLS (hx_tls.c): the SSL object while the connection speaks TLS. */
-    struct ssl_st *ssl;
-    uint32_t tls_plain;       /* out[cur] from here on is plaintext written in place
-                               * (a head, trailers), encrypted by the hx__out_write
-                               * that follows in the same call; HX_NO_PLAIN: none */
-    unsigned tls : 1;         /* accepted on a TLS server */
-    unsigned tls_started : 1; /* its first bytes came */
-
     /* Detached mode (no socket): output goes here. */
     hx__sink_fn sink;
     void *sink_ud;
@@ -205,7 +194,6 @@ struct hx_server {
     /* The Date header, rendered once per second. */
     char date[40];
     int64_t date_sec;
-    char *tls_scratch; /* ciphertext as read, before it goes into SSL (hx_tls.c) */
 };
 
 /* hx_parse.c */
@@ -247,24 +235,6 @@ void hx__emit_body(hx_conn_t *c, const uint8_t *data, size_t len);
 void hx__emit_body_end(hx_conn_t *c, const hx_header_t *trailers, size_t n);
 void hx__emit_writable(hx_conn_t *c);
 void hx__emit_abort(hx_conn_t *c, hx_abort_reason why);
-
-/* hx_tls.c: the connection's side of TLS (see there) */
-void hx__tls_end(hx_conn_t *c);                       /* frees the connection's SSL object */
-char *hx__tls_scratch(hx_server_t *srv, size_t *len); /* where the socket's bytes are read */
-/* Ciphertext from the socket: into SSL (made with the first bytes), the
- * handshake driven (its output queued); a plain HTTP request is answered
- * 400 and the connection closes. */
-void hx__tls_input(hx_conn_t *c, const char *data, size_t n);
-/* Plaintext from SSL into c->in, as far as there is room. */
-void hx__tls_fill(hx_conn_t *c);
-/* Plaintext bufs encrypted onto out[cur]. False when out of memory or SSL
- * fails; before the handshake is done the bytes are dropped. */
-bool hx__tls_encrypt(hx_conn_t *c, const uv_buf_t *bufs, unsigned n);
-/* Encrypts out[cur] from offset `from` on (plaintext written in place: a
- * head, trailers, small body bytes), which becomes its records. */
-bool hx__tls_seal(hx_conn_t *c, uint32_t from);
-/* The close_notify alert into buf (cap bytes), as *out; false for none. */
-bool hx__tls_close_notify(hx_conn_t *c, uv_buf_t *out, char *buf, size_t cap);
 
 /* hx_resp.c */
 const char *hx__reason(int status);
