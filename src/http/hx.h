@@ -149,8 +149,7 @@ typedef struct {
                                 * connection gets 503 and is closed (as it
                                 * does when no file descriptor is left:
                                 * on_fd_exhausted) */
-    int backlog;               /* [4096] listen(2) backlog (the kernel caps it at
-                                * net.core.somaxconn) */
+    int backlog;               /* [511] listen(2) backlog */
     bool reuseport;            /* set SO_REUSEPORT, so that several servers
                                 * (one per worker loop) share a port */
 } hx_config_t;
@@ -239,9 +238,7 @@ void hx_req_resume_body(hx_req_t *req);
  * are dropped; "Connection: close" among them makes the server close after
  * this response. HEAD requests and 204/304 get no body: writes to them are
  * accepted and dropped. Names and values with CR, LF or NUL (and empty
- * names) are refused with WH_ARG. The head goes to the socket at the end
- * of the loop's turn, with the rest of what the turn wrote (small output
- * waits for it; see docs/http.md). */
+ * names) are refused with WH_ARG. The head goes to the socket at once. */
 wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_t n);
 
 /* Bytes hx_resp_write may take now without growing the queue past
@@ -263,8 +260,8 @@ wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len);
  * no response was started, hx_resp_start(req, 200, NULL, 0) is implied. */
 wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n);
 
-/* start + write + end with Content-Length, in one write to the socket (at
- * the end of the loop's turn): the fast path for small answers. */
+/* start + write + end with Content-Length, in one write to the socket:
+ * the fast path for small answers. */
 wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t n,
                    const void *body, size_t len);
 

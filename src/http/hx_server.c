@@ -28,10 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Closed connections kept for the next accept (without their buffers). */
+/* Closed connections kept, with their buffers, for the next accept. */
 #define MAX_SPARE 64
-/* Read buffers kept for the next connection that reads. */
-#define MAX_SPARE_IN 64
 /* Connections taken per wake-up of the listener, so that a flood of them
  * does not hold up the loop's other work (the listener stays readable). */
 #define ACCEPT_BATCH 64
@@ -58,7 +56,7 @@ void hx_config_defaults(hx_config_t *cfg)
         .write_buffer = 65536,
         .read_buffer = 16384,
         .max_connections = 10000,
-        .backlog = 4096,
+        .backlog = 511,
         .reuseport = false,
     };
 }
@@ -136,9 +134,7 @@ static void on_idle(uv_idle_t *idle)
         c->scheduled = 0;
         hx__conn_process(c);
     }
-    /* Output waiting for the end of the turn keeps it too: poll must not
-     * block before the check phase writes it. */
-    if (!srv->ready && !srv->flush)
+    if (!srv->ready)
         uv_idle_stop(&srv->idle);
 }
 
@@ -172,98 +168,6 @@ void hx__schedule(hx_conn_t *c)
 
 /* ---- Connection objects ---- */
 
-/* ---- Output at the end of the loop's turn ----
- * Responses made during a turn wait in their connections' output buffers
- * and are written when the poll phase is over (a uv_check handle), one
- * after the other: a client that waits in epoll for many connections is
- * then woken once for the burst rather than once per response. While
- * something waits, the idle handle keeps the loop from blocking in poll, so
- * output made before the poll phase (timers, idle callbacks) also goes in
- * the same turn. */
-
-static void flush_unlink(hx_server_t *srv, hx_conn_t *c)
-{
-    if (c->fprev)
-        c->fprev->fnext = c->fnext;
-    else
-        srv->flush = c->fnext;
-    if (c->fnext)
-        c->fnext->fprev = c->fprev;
-    else
-        srv->flush_tail = c->fprev;
-    c->fprev = c->fnext = NULL;
-    c->flush_queued = 0;
-}
-
-static void on_flush(uv_check_t *h)
-{
-    hx_server_t *srv = h->data;
-    /* Only those queued now: one that queues again goes next turn. */
-    hx_conn_t *last = srv->flush_tail;
-    while (srv->flush) {
-        hx_conn_t *c = srv->flush;
-        flush_unlink(srv, c);
-        hx__conn_flush(c);
-        if (c == last)
-            break;
-    }
-    if (!srv->flush) {
-        uv_check_stop(&srv->flusher);
-        if (!srv->ready)
-            uv_idle_stop(&srv->idle);
-    }
-}
-
-void hx__flush_queue(hx_conn_t *c)
-{
-    hx_server_t *srv = c->srv;
-    if (c->flush_queued || c->closed)
-        return;
-    c->flush_queued = 1;
-    c->fnext = NULL;
-    c->fprev = srv->flush_tail;
-    if (srv->flush_tail)
-        srv->flush_tail->fnext = c;
-    else
-        srv->flush = c;
-    srv->flush_tail = c;
-    if (!uv_is_active((uv_handle_t *)&srv->flusher))
-        uv_check_start(&srv->flusher, on_flush);
-    if (!uv_is_active((uv_handle_t *)&srv->idle))
-        uv_idle_start(&srv->idle, on_idle);
-}
-
-/* ---- Input buffers ----
- * A connection has its read buffer only while it reads a request: it takes
- * one when bytes arrive and gives it back once it waits, idle, for the
- * next request (hx__conn_trim), so that thousands of idle connections cost
- * their structs alone. Buffers given back are kept for the next taker, up
- * to MAX_SPARE_IN, linked through their first bytes. */
-
-char *hx__inbuf_get(hx_server_t *srv)
-{
-    char *b = srv->spare_in;
-    if (b) {
-        memcpy(&srv->spare_in, b, sizeof(char *));
-        srv->nspare_in--;
-        return b;
-    }
-    return wh_malloc(srv->cfg.read_buffer);
-}
-
-void hx__inbuf_put(hx_server_t *srv, char *b)
-{
-    if (!b)
-        return;
-    if (srv->nspare_in >= MAX_SPARE_IN || srv->cfg.read_buffer < sizeof(char *) || srv->stopping) {
-        wh_free(b);
-        return;
-    }
-    memcpy(b, &srv->spare_in, sizeof(char *));
-    srv->spare_in = b;
-    srv->nspare_in++;
-}
-
 static hx_conn_t *conn_get(hx_server_t *srv)
 {
     hx_conn_t *c = srv->spare;
@@ -275,8 +179,17 @@ static hx_conn_t *conn_get(hx_server_t *srv)
         if (!c)
             return NULL;
     }
+    if (!c->in || c->in_cap != srv->cfg.read_buffer) {
+        wh_free(c->in);
+        c->in_cap = srv->cfg.read_buffer;
+        c->in = wh_malloc(c->in_cap);
+        if (!c->in) {
+            hx__conn_release(c);
+            wh_free(c);
+            return NULL;
+        }
+    }
     hx__conn_init(c, srv);
-    c->in_cap = srv->cfg.read_buffer; /* the buffer itself comes with the first bytes */
     return c;
 }
 
@@ -297,7 +210,7 @@ static void on_conn_close(uv_handle_t *h)
         c->next->prev = c->prev;
     srv->nconns--;
     if (srv->nspare < MAX_SPARE && !srv->stopping) {
-        hx__conn_trim(c);
+        wh_arena_reset(&c->arena);
         c->next = srv->spare;
         srv->spare = c;
         srv->nspare++;
@@ -314,8 +227,6 @@ void hx__conn_close_handles(hx_conn_t *c)
         ready_unlink(c->srv, c);
         c->scheduled = 0;
     }
-    if (c->flush_queued)
-        flush_unlink(c->srv, c);
     uv_close((uv_handle_t *)&c->tcp, on_conn_close);
     uv_close((uv_handle_t *)&c->timer, on_conn_close);
 }
@@ -499,7 +410,6 @@ static void maybe_done(hx_server_t *srv)
         return;
     srv->closing_handles = true;
     uv_close((uv_handle_t *)&srv->idle, on_srv_close);
-    uv_close((uv_handle_t *)&srv->flusher, on_srv_close);
     uv_close((uv_handle_t *)&srv->grace, on_srv_close);
     uv_close((uv_handle_t *)&srv->accept_wait, on_srv_close);
     uv_close((uv_handle_t *)&srv->fd_report, on_srv_close);
@@ -582,20 +492,18 @@ wh_rc hx_server_new(uv_loop_t *loop, const char *host, int port, const hx_config
     }
     srv->listen_fd = fd;
     uv_idle_init(loop, &srv->idle);
-    uv_check_init(loop, &srv->flusher);
     uv_timer_init(loop, &srv->grace);
     uv_timer_init(loop, &srv->accept_wait);
     uv_timer_init(loop, &srv->fd_report);
-    srv->listener.data = srv->idle.data = srv->grace.data = srv->flusher.data = srv;
+    srv->listener.data = srv->idle.data = srv->grace.data = srv;
     srv->accept_wait.data = srv->fd_report.data = srv;
-    srv->open_handles = 6;
+    srv->open_handles = 5;
     r = uv_poll_start(&srv->listener, UV_READABLE, on_acceptable);
     if (r != 0) {
         /* The handles exist now: the server is freed by their close callbacks. */
         uv_close((uv_handle_t *)&srv->listener, free_on_close);
         close(fd);
         uv_close((uv_handle_t *)&srv->idle, free_on_close);
-        uv_close((uv_handle_t *)&srv->flusher, free_on_close);
         uv_close((uv_handle_t *)&srv->grace, free_on_close);
         uv_close((uv_handle_t *)&srv->accept_wait, free_on_close);
         uv_close((uv_handle_t *)&srv->fd_report, free_on_close);
@@ -663,11 +571,6 @@ void hx_server_free(hx_server_t *srv)
         srv->spare = c->next;
         hx__conn_release(c);
         wh_free(c);
-    }
-    while (srv->spare_in) {
-        char *b = srv->spare_in;
-        memcpy(&srv->spare_in, b, sizeof(char *));
-        wh_free(b);
     }
     if (srv->reserve_fd >= 0)
         close(srv->reserve_fd);

@@ -86,7 +86,6 @@ struct hx_conn {
     hx_server_t *srv;
     hx_conn_t *prev, *next;   /* the server's list of live connections */
     hx_conn_t *rprev, *rnext; /* the server's list of connections to process */
-    hx_conn_t *fprev, *fnext; /* the server's list of connections to flush */
     int open_handles;         /* closed handles still to report back */
     struct sockaddr_storage peer;
 
@@ -94,9 +93,7 @@ struct hx_conn {
     hx_req_t req;
     wh_arena_t arena; /* the current request's; reset between requests */
 
-    /* Input: bytes read and not yet parsed are in[in_off, in_len). `in` is
-     * NULL while the connection waits, idle, with nothing buffered (it is
-     * taken when bytes come); in_cap is its size all the same. */
+    /* Input: bytes read and not yet parsed are in[in_off, in_len). */
     char *in;
     size_t in_off, in_len, in_cap;
 
@@ -148,8 +145,6 @@ struct hx_conn {
     unsigned in_process : 1;    /* inside conn_process */
     unsigned again : 1;         /* conn_process must run once more */
     unsigned scheduled : 1;     /* on the server's ready list */
-    unsigned flush_queued : 1;  /* on the server's flush list: out[cur] goes at the
-                                 * end of the loop's turn (hx__flush_queue) */
     unsigned writing : 1;       /* a uv_write is in flight */
     unsigned want_writable : 1; /* on_writable is owed when the queue drains */
     unsigned reading : 1;       /* uv_read_start is active */
@@ -170,7 +165,6 @@ struct hx_server {
     uv_timer_t accept_wait; /* accepting paused, out of descriptors */
     uv_timer_t fd_report;   /* no report of refusals before it fires */
     uv_idle_t idle;
-    uv_check_t flusher; /* writes the output of a loop turn at its end */
     uv_timer_t grace;
     hx_config_t cfg;
     const hx_handler_t *h;
@@ -178,11 +172,9 @@ struct hx_server {
     int port;
     hx_conn_t *conns;              /* live connections */
     hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
-    hx_conn_t *flush, *flush_tail; /* connections whose output goes at the end of the turn */
     hx_conn_t *spare;              /* closed connections kept for reuse (via next) */
-    char *spare_in;                /* read buffers kept for reuse (hx__inbuf_get) */
-    uint32_t nconns, nspare, nready, nspare_in;
-    int open_handles; /* listener, accept_wait, fd_report, idle, flusher, grace */
+    uint32_t nconns, nspare, nready;
+    int open_handles; /* listener, accept_wait, fd_report, idle, grace */
     bool listening, stopping, detached, closing_handles;
     int listen_fd;
     int reserve_fd;      /* /dev/null, given up to refuse a connection when out of descriptors */
@@ -211,18 +203,13 @@ void hx__set_timer(hx_conn_t *c, hx__timer_kind kind);   /* a new purpose, a fre
 void hx__touch_timer(hx_conn_t *c, hx__timer_kind kind); /* the running purpose, extended */
 void hx__conn_init(hx_conn_t *c, hx_server_t *srv);      /* fresh state, buffers kept */
 void hx__conn_release(hx_conn_t *c);                     /* frees the buffers */
-void hx__conn_trim(hx_conn_t *c);  /* idle: gives up what only a request needs */
-void hx__conn_start(hx_conn_t *c); /* after accept: read, timer */
+void hx__conn_start(hx_conn_t *c);                       /* after accept: read, timer */
 void hx__conn_process(hx_conn_t *c);
 void hx__conn_shutdown(hx_conn_t *c, bool hard); /* server shutdown */
 void hx__conn_finish(hx_conn_t *c);              /* handles closed: last on_abort */
 
-/* Output, in order. Small output waits for the end of the loop's turn (the
- * server's flush list), so that the responses a turn makes leave together;
- * output that is big, or comes while a write is in flight, goes at once. */
-void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n);
+void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n); /* queue, in order */
 void hx__out_flush(hx_conn_t *c);
-void hx__conn_flush(hx_conn_t *c);                     /* the end of the turn: writes what waits */
 void hx__conn_kill(hx_conn_t *c, hx_abort_reason why); /* close now */
 void hx__begin_close(hx_conn_t *c);                    /* flush, FIN, linger, close */
 void hx__send_error(hx_conn_t *c, int status);         /* answer and close */
@@ -240,10 +227,7 @@ void hx__emit_abort(hx_conn_t *c, hx_abort_reason why);
 const char *hx__reason(int status);
 
 /* hx_server.c */
-char *hx__inbuf_get(hx_server_t *srv); /* a read buffer (cfg.read_buffer bytes), or NULL */
-void hx__inbuf_put(hx_server_t *srv, char *buf);
 void hx__schedule(hx_conn_t *c);
-void hx__flush_queue(hx_conn_t *c); /* writes c's output at the end of this turn */
 void hx__conn_close_handles(hx_conn_t *c);
 const char *hx__date(hx_server_t *srv);
 uint64_t hx__now(hx_server_t *srv);
@@ -263,7 +247,6 @@ void hx__conn_run(hx_conn_t *c);
  * request) and frees it. */
 void hx__conn_free_detached(hx_conn_t *c);
 
-/* Output queued or in flight: what hx_resp_writable counts. */
 static inline size_t pending_out(const hx_conn_t *c)
 {
     return (c->writing ? c->wlen : 0) + c->out[c->cur].len;
