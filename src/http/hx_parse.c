@@ -530,8 +530,13 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
         hx__emit_body(c, (const uint8_t *)at, len);
         if (c->closed || c->closing)
             return HPE_USER;
-        if (c->owned && c->body_paused)
+        if (c->owned && c->body_paused) {
+            /* These may be the body's last bytes with nothing more to read:
+             * on_message_complete is still owed, and only a run without
+             * input gives it once the body is resumed. */
+            c->kick = 1;
             return HPE_PAUSED;
+        }
     }
     return 0;
 }

@@ -336,8 +336,9 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
 void sv_inst_expire(sv_inst_t *in)
 {
     wh_err_t err = {0};
-    snprintf(err.msg, sizeof err.msg, "the guest waited past its deadline (--timeout %u ms)",
-             in->w->sh->cfg->timeout_ms);
+    const char *on = wasi_ctx_waiting_on(in->ctx);
+    snprintf(err.msg, sizeof err.msg, "the guest waited past its deadline (--timeout %u ms)%s%s",
+             in->w->sh->cfg->timeout_ms, on ? " in " : "", on ? on : "");
     in->suspended = false;
     cm_val_t none = {0};
     if (in->in_init)

@@ -5,6 +5,7 @@
 #include "wasi_int.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -114,6 +115,11 @@ void wasi_ctx_set_waker(wasi_ctx_t *ctx, void (*wake)(void *ud), void *ud)
     ctx->wake_ud = ud;
 }
 
+const char *wasi_ctx_waiting_on(const wasi_ctx_t *ctx)
+{
+    return ctx->waiting && ctx->waiting_on[0] ? ctx->waiting_on : NULL;
+}
+
 bool wasi_ctx_exited(const wasi_ctx_t *ctx, int *code)
 {
     if (ctx->exited && code)
@@ -146,8 +152,10 @@ void wasi_ctx_notify(wasi_ctx_t *ctx)
         ctx->wake(ctx->wake_ud);
 }
 
-wh_rc wasi_wait(wasi_ctx_t *ctx)
+wh_rc wasi_wait(wasi_ctx_t *ctx, const char *what)
 {
+    if (what)
+        snprintf(ctx->waiting_on, sizeof ctx->waiting_on, "%s", what);
     ctx->waiting = true;
     return WH_SUSPEND;
 }

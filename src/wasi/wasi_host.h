@@ -364,6 +364,10 @@ void wasi_ctx_free(wasi_ctx_t *ctx);
  * context has something to look at: the embedder then calls cm_resume
  * (not from inside wake's caller's stack if it prefers; either is safe). */
 void wasi_ctx_set_waker(wasi_ctx_t *ctx, void (*wake)(void *ud), void *ud);
+/* What a suspended call waits for ("poll(output-stream, a timer)",
+ * "input-stream.blocking-read"), for the message of a guest that waited
+ * past its deadline; NULL when nothing waits. */
+const char *wasi_ctx_waiting_on(const wasi_ctx_t *ctx);
 /* Did the guest call wasi:cli/exit? Then *code is its status (0 for
  * ok, 1 for err, or the code it gave), and the call that made it returned
  * WH_TRAP with the message "exit". */

@@ -20,6 +20,7 @@ struct wasi_ctx {
     uint32_t free_hint;
     /* waiting */
     bool waiting;
+    char waiting_on[120]; /* what the last wait was for, for messages */
     void (*wake)(void *ud);
     void *wake_ud;
     uv_timer_t *timer;  /* made on first use; closed by wasi_ctx_free */
@@ -37,8 +38,10 @@ struct wasi_ctx {
 void wasi_timer_arm(wasi_ctx_t *ctx, uint64_t due);
 
 /* Marks the context as waiting and returns WH_SUSPEND for the host function
- * to return. */
-wh_rc wasi_wait(wasi_ctx_t *ctx);
+ * to return. what names the call that waits (a static string), for the
+ * message of a guest that waits past its deadline; NULL when the caller
+ * wrote ctx->waiting_on itself. */
+wh_rc wasi_wait(wasi_ctx_t *ctx, const char *what);
 
 /* ---- streams over host descriptors ---- */
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define IO_ERROR "wasi:io/error" WASI_V
-#define IO_POLL "wasi:io/poll" WASI_V
+#define IO_ERROR   "wasi:io/error" WASI_V
+#define IO_POLL    "wasi:io/poll" WASI_V
 #define IO_STREAMS "wasi:io/streams" WASI_V
 
 /* Reads and writes move at most this much per call: a guest asking for 4
@@ -102,6 +102,19 @@ static bool pollable_ready(wasi_ctx_t *ctx, pollable_t *p)
     return p->ops->ready(ctx, p->src);
 }
 
+/* Notes the pollables of a wait in ctx->waiting_on ("poll(a, b, ...)"),
+ * for the message of a guest that waits past its deadline. */
+static void note_wait(wasi_ctx_t *ctx, const char *how, pollable_t *const *ps, uint32_t n)
+{
+    char *b = ctx->waiting_on, *end = b + sizeof ctx->waiting_on;
+    int k = snprintf(b, (size_t)(end - b), "%s(", how);
+    for (uint32_t i = 0; i < n && k > 0 && b + k < end; i++)
+        k += snprintf(b + k, (size_t)(end - b - k), "%s%s", i ? ", " : "",
+                      ps[i]->src ? ps[i]->src->type->name : "a timer");
+    if (k > 0 && b + k < end)
+        snprintf(b + k, (size_t)(end - b - k), ")");
+}
+
 static void pollable_arm(wasi_ctx_t *ctx, pollable_t *p)
 {
     if (!p->ops)
@@ -128,8 +141,9 @@ static wh_rc pollable_block(cm_call_t *call, void *env, const cm_val_t *args, cm
         return WH_TRAP;
     if (pollable_ready(ctx, p))
         return WH_OK;
+    note_wait(ctx, "pollable.block", &p, 1);
     pollable_arm(ctx, p);
-    return wasi_wait(ctx);
+    return wasi_wait(ctx, NULL);
 }
 
 static wh_rc poll_fn(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
@@ -151,9 +165,10 @@ static wh_rc poll_fn(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t 
             out[k++] = (cm_val_t){.kind = CM_U32, .of.u = i};
     }
     if (k == 0) {
+        note_wait(ctx, "poll", ps, n);
         for (uint32_t i = 0; i < n; i++)
             pollable_arm(ctx, ps[i]);
-        return wasi_wait(ctx);
+        return wasi_wait(ctx, NULL);
     }
     result->kind = CM_LIST;
     result->of.list.v = out;
@@ -296,7 +311,7 @@ static wh_rc is_blocking_read(cm_call_t *call, void *env, const cm_val_t *args, 
         return rc;
     wasi_ctx_t *ctx = wasi_ctx_of(call);
     istream_arm(ctx, &s->obj);
-    return wasi_wait(ctx);
+    return wasi_wait(ctx, "input-stream.blocking-read");
 }
 
 /* skip: a read whose bytes are dropped. */
@@ -320,7 +335,7 @@ static wh_rc do_skip(cm_call_t *call, const cm_val_t *args, cm_val_t *result, bo
     }
     if (n == 0 && max && block) {
         istream_arm(ctx, &s->obj);
-        return wasi_wait(ctx);
+        return wasi_wait(ctx, "input-stream.blocking-skip");
     }
     cm_val_t v = wasi_u64(n);
     return wasi_ok(call, result, &v);
@@ -442,7 +457,7 @@ static wh_rc blocking_write(cm_call_t *call, const cm_val_t *self, const uint8_t
     wasi_io_status st = check_write(ctx, s, &allowed, &e);
     if (st == WASI_IO_OK && allowed < n) {
         ostream_arm(ctx, &s->obj);
-        return wasi_wait(ctx);
+        return wasi_wait(ctx, "output-stream.blocking-write-and-flush");
     }
     if (st == WASI_IO_OK)
         st = write_bytes(ctx, s, p, n, &e);
@@ -466,8 +481,9 @@ static wh_rc os_blocking_write_zeroes_and_flush(cm_call_t *call, void *env, cons
                                                 cm_val_t *result)
 {
     if (args[1].of.u > sizeof zeroes)
-        return cm_call_trap(call, "wasi:io/streams blocking-write-zeroes-and-flush: %llu bytes "
-                                  "is more than 4096",
+        return cm_call_trap(call,
+                            "wasi:io/streams blocking-write-zeroes-and-flush: %llu bytes "
+                            "is more than 4096",
                             (unsigned long long)args[1].of.u);
     return blocking_write(call, &args[0], zeroes, (size_t)args[1].of.u, result);
 }
@@ -508,7 +524,7 @@ static wh_rc do_flush(cm_call_t *call, const cm_val_t *args, cm_val_t *result, b
     wasi_io_status st = write_bytes(ctx, s, NULL, 0, &e);
     if (block && st == WASI_IO_OK && !ostream_ready(ctx, &s->obj)) {
         ostream_arm(ctx, &s->obj);
-        return wasi_wait(ctx);
+        return wasi_wait(ctx, "output-stream.blocking-flush");
     }
     if (st != WASI_IO_OK)
         return stream_error(call, result, st, &e);
@@ -542,7 +558,7 @@ static wh_rc do_splice(cm_call_t *call, const cm_val_t *args, cm_val_t *result, 
         want = allowed;
     if (want == 0 && args[2].of.u && block) {
         ostream_arm(ctx, &dst->obj);
-        return wasi_wait(ctx);
+        return wasi_wait(ctx, "output-stream.blocking-splice");
     }
     uint8_t buf[16384];
     if (want > sizeof buf)
@@ -555,7 +571,7 @@ static wh_rc do_splice(cm_call_t *call, const cm_val_t *args, cm_val_t *result, 
     }
     if (n == 0 && want && block) {
         istream_arm(ctx, &src->obj);
-        return wasi_wait(ctx);
+        return wasi_wait(ctx, "output-stream.blocking-splice");
     }
     if (n && (st = dst->ops->write(ctx, dst, buf, n, &e)) != WASI_IO_OK) {
         dst->closed = true;
@@ -570,8 +586,7 @@ static wh_rc os_splice(cm_call_t *call, void *env, const cm_val_t *args, cm_val_
     return do_splice(call, args, result, false);
 }
 
-static wh_rc os_blocking_splice(cm_call_t *call, void *env, const cm_val_t *args,
-                                cm_val_t *result)
+static wh_rc os_blocking_splice(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     return do_splice(call, args, result, true);
 }
@@ -595,8 +610,7 @@ typedef struct {
 
 static wasi_ioerr_t errno_err(int errnum)
 {
-    return (wasi_ioerr_t){WASI_ERRDOM_FS, (int)wasi_fs_error_from_errno(errnum),
-                          strerror(errnum)};
+    return (wasi_ioerr_t){WASI_ERRDOM_FS, (int)wasi_fs_error_from_errno(errnum), strerror(errnum)};
 }
 
 static wasi_io_status fd_read(wasi_ctx_t *ctx, wasi_istream_t *st, uint8_t *buf, size_t max,
@@ -677,8 +691,8 @@ static void fd_ostream_destroy(wasi_ctx_t *ctx, wasi_ostream_t *st)
     wh_free(s);
 }
 
-static const wasi_ostream_ops fd_ostream_ops = {fd_check_write, fd_write, NULL, NULL, NULL,
-                                                fd_ostream_destroy};
+static const wasi_ostream_ops fd_ostream_ops = {fd_check_write, fd_write, NULL,
+                                                NULL,           NULL,     fd_ostream_destroy};
 
 wasi_ostream_t *wasi_fd_ostream(int fd, int64_t offset, bool append, wasi_obj_t *parent)
 {
@@ -724,8 +738,7 @@ wasi_ostream_t *wasi_null_ostream(void)
 
 static const wasi_typedef_t error_types[] = {{"error", "resource"}};
 static const wasi_func_t error_funcs[] = {
-    {"[method]error.to-debug-string", "func(self: borrow<error>) -> string",
-     error_to_debug_string},
+    {"[method]error.to-debug-string", "func(self: borrow<error>) -> string", error_to_debug_string},
 };
 
 static const wasi_typedef_t poll_types[] = {{"pollable", "resource"}};
@@ -757,8 +770,9 @@ static const wasi_func_t streams_funcs[] = {
     {"[method]input-stream.subscribe", "func(self: " IS ") -> pollable", is_subscribe},
     {"[method]output-stream.check-write", "func(self: " OS ") -> result<u64, stream-error>",
      os_check_write},
-    {"[method]output-stream.write", "func(self: " OS ", contents: list<u8>) -> "
-                                    "result<_, stream-error>",
+    {"[method]output-stream.write",
+     "func(self: " OS ", contents: list<u8>) -> "
+     "result<_, stream-error>",
      os_write},
     {"[method]output-stream.blocking-write-and-flush",
      "func(self: " OS ", contents: list<u8>) -> result<_, stream-error>",
@@ -767,17 +781,16 @@ static const wasi_func_t streams_funcs[] = {
     {"[method]output-stream.blocking-flush", "func(self: " OS ") -> result<_, stream-error>",
      os_blocking_flush},
     {"[method]output-stream.subscribe", "func(self: " OS ") -> pollable", os_subscribe},
-    {"[method]output-stream.write-zeroes", "func(self: " OS ", len: u64) -> "
-                                          "result<_, stream-error>",
+    {"[method]output-stream.write-zeroes",
+     "func(self: " OS ", len: u64) -> "
+     "result<_, stream-error>",
      os_write_zeroes},
     {"[method]output-stream.blocking-write-zeroes-and-flush",
-     "func(self: " OS ", len: u64) -> result<_, stream-error>",
-     os_blocking_write_zeroes_and_flush},
+     "func(self: " OS ", len: u64) -> result<_, stream-error>", os_blocking_write_zeroes_and_flush},
     {"[method]output-stream.splice",
      "func(self: " OS ", src: " IS ", len: u64) -> result<u64, stream-error>", os_splice},
     {"[method]output-stream.blocking-splice",
-     "func(self: " OS ", src: " IS ", len: u64) -> result<u64, stream-error>",
-     os_blocking_splice},
+     "func(self: " OS ", src: " IS ", len: u64) -> result<u64, stream-error>", os_blocking_splice},
 };
 #undef IS
 #undef OS
@@ -789,8 +802,8 @@ wh_rc wasi_link_io(cm_linker_t *l, wh_err_t *err)
                           WH_ARRAY_LEN(error_funcs), err)) ||
         (rc = wasi_define(l, IO_POLL, poll_types, WH_ARRAY_LEN(poll_types), poll_funcs,
                           WH_ARRAY_LEN(poll_funcs), err)) ||
-        (rc = wasi_define(l, IO_STREAMS, streams_types, WH_ARRAY_LEN(streams_types),
-                          streams_funcs, WH_ARRAY_LEN(streams_funcs), err)))
+        (rc = wasi_define(l, IO_STREAMS, streams_types, WH_ARRAY_LEN(streams_types), streams_funcs,
+                          WH_ARRAY_LEN(streams_funcs), err)))
         return rc;
     return WH_OK;
 }

@@ -17,7 +17,8 @@ typedef struct {
     size_t body_len;
     char trailers[512];
     char last_target[256];
-    hx_req_t *held; /* a request answered later by the test */
+    hx_req_t *held;     /* a request answered later by the test */
+    bool pause_in_body; /* on_body pauses the body (as a full buffer does) */
     enum { ANSWER_NOW, ANSWER_AT_END, HOLD } mode;
 } rec_t;
 
@@ -48,6 +49,8 @@ static void on_body(hx_req_t *req, const uint8_t *data, size_t len, void *ud)
 {
     rec_t *r = ud;
     r->bodies++;
+    if (r->pause_in_body)
+        hx_req_pause_body(req);
     if (r->body_len + len < sizeof r->body) {
         memcpy(r->body + r->body_len, data, len);
         r->body_len += len;
@@ -390,6 +393,41 @@ TH_TEST(http_pause_resume_body)
     TH_OK(feed(&f, "def"));
     TH_EQ(f.rec.body_len, 6);
     TH_EQ(f.rec.body_ends, 1);
+    TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
+    teardown(&f);
+    TH_EQ(f.rec.aborts, 0);
+}
+
+/* A body paused from on_body at its last byte, with nothing more to read:
+ * its end still comes once resumed (the parser owes on_message_complete
+ * and must run without input to give it). A client waits for the answer
+ * before it sends more, so nothing else would make the parser run. */
+TH_TEST(http_pause_at_body_end)
+{
+    fixture f;
+    setup(&f, NULL);
+    f.rec.mode = HOLD;
+    f.rec.pause_in_body = true;
+    TH_OK(feed(&f, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabcdef"));
+    TH_EQ(f.rec.body_len, 6);
+    TH_EQ(f.rec.body_ends, 0);
+    f.rec.pause_in_body = false;
+    hx_req_resume_body(f.rec.held);
+    hx__conn_run(f.c);
+    TH_EQ(f.rec.body_ends, 1);
+    TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
+    /* the same with the body in a read of its own */
+    f.rec.pause_in_body = true;
+    f.rec.body_len = 0;
+    TH_OK(feed(&f, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n"));
+    TH_EQ(f.rec.requests, 2);
+    TH_OK(feed(&f, "xyz"));
+    TH_EQ(f.rec.body_len, 3);
+    TH_EQ(f.rec.body_ends, 1);
+    f.rec.pause_in_body = false;
+    hx_req_resume_body(f.rec.held);
+    hx__conn_run(f.c);
+    TH_EQ(f.rec.body_ends, 2);
     TH_EQ(hx_resp_end(f.rec.held, NULL, 0), WH_OK);
     teardown(&f);
     TH_EQ(f.rec.aborts, 0);

@@ -29,6 +29,7 @@ import http.client
 import json
 import os
 import select
+import re
 import shutil
 import signal
 import socket
@@ -740,6 +741,10 @@ def _(s):
     res, dt = timed(s.proxy, E.b.url("/never"))
     check(res[0] == 504, f"{res[0]} {res[2][:200]!r}")
     check(0.9 <= dt <= 5 * TF, f"504 after {dt:.2f} s with --timeout 1s")
+    # the log says what the guest was waiting for
+    log = s.output()
+    check(re.search(r"waited past its deadline \(--timeout 1000 ms\) in poll\([^)]*"
+                    r"future-incoming-response", log), log[-1500:])
     expect_ok(s.proxy(E.b.url("/hello")), b"hello\n", "after: ")
     left = E.b.wait_stats("waiting", 0, 5 * TF)
     check(left == 0, f"{left} requests to /never still open at the back end")
