@@ -6,8 +6,8 @@
 #ifndef CLI_H
 #define CLI_H
 
-#include "wasihttp/hw.h"
 #include "wasi/wasi_host.h"
+#include "wasihttp/hw.h"
 
 #include <stdbool.h>
 #include <stddef.h>

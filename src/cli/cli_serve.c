@@ -60,6 +60,10 @@ static void usage(FILE *to)
             "  --body-timeout D         longest pause inside a request body [30s]\n"
             "  --keepalive-timeout D    idle keep-alive connections are closed [60s]\n"
             "  --max-connections N      per worker, then 503 [10000]\n"
+            "  --tls-cert FILE          serve HTTPS (TLS 1.2, 1.3) with this PEM\n"
+            "                           certificate and its chain; needs --tls-key;\n"
+            "                           SIGHUP reloads both files\n"
+            "  --tls-key FILE           the PEM private key of --tls-cert\n"
             "  --dir HOST[::GUEST]      a read-only directory for the guest; repeatable\n"
             "  --dir-rw HOST[::GUEST]   a writable one\n"
             "  --env KEY=VALUE          an environment variable (--env KEY: the host's)\n"
@@ -69,7 +73,8 @@ static void usage(FILE *to)
             "%s"
             "\n"
             "exit status: 0 after a drain; 1 when serving failed (port taken, no\n"
-            "instance could start); 2 bad usage; 3 unreadable file; 4 invalid component;\n"
+            "instance could start); 2 bad usage; 3 unreadable file (the component, a\n"
+            "TLS certificate or key, or a key that does not match); 4 invalid component;\n"
             "5 unsatisfied imports (named); 6 not an HTTP handler\n",
             cli_outbound_help);
 }
@@ -105,7 +110,8 @@ int cli_serve_main(int argc, char **argv)
     o.dirs_rw = calloc((size_t)argc, sizeof *o.dirs_rw);
     o.envs = calloc((size_t)argc, sizeof *o.envs);
     o.allow = calloc((size_t)argc, sizeof *o.allow);
-    const char *file = NULL;
+    const char *file = NULL, *tls_cert = NULL, *tls_key = NULL;
+    hx_tls_t *tls = NULL;
     int status = CLI_EXIT_USAGE;
     cli_wasi_t wasi = {0};
     cli_outbound_t ob;
@@ -228,6 +234,10 @@ int cli_serve_main(int argc, char **argv)
             o.envs[o.nenvs++] = val;
         else if (!strcmp(opt, "--allow-connect"))
             o.allow[o.nallow++] = val;
+        else if (!strcmp(opt, "--tls-cert"))
+            tls_cert = val;
+        else if (!strcmp(opt, "--tls-key"))
+            tls_key = val;
         else {
             fprintf(stderr, "error: unknown option '%s' (see --help)\n", opt);
             goto done;
@@ -242,8 +252,20 @@ int cli_serve_main(int argc, char **argv)
                         "COMPONENT.wasm (see --help)\n");
         goto done;
     }
+    if (!tls_cert != !tls_key) {
+        fprintf(stderr, "error: %s needs %s too: a certificate and its key (see --help)\n",
+                tls_cert ? "--tls-cert" : "--tls-key", tls_cert ? "--tls-key" : "--tls-cert");
+        goto done;
+    }
     if ((status = cli_wasi_setup(&wasi, file, &o, 0, NULL)))
         goto done;
+    wh_err_t terr = {0};
+    if (tls_cert && hx_tls_new(tls_cert, tls_key, &tls, &terr)) {
+        fprintf(stderr, "error: %s\n", terr.msg);
+        status = CLI_EXIT_FILE;
+        goto done;
+    }
+    cfg.http.tls = tls;
     cfg.wasi = wasi.cfg;
     cfg.wasi.stdin_fd = -1; /* requests have bodies; a server's stdin is nobody's */
     if ((status = cli_outbound_setup(&ob)))
@@ -273,6 +295,7 @@ int cli_serve_main(int argc, char **argv)
         status = CLI_EXIT_OK;
     }
 done:
+    hx_tls_free(tls); /* the workers are gone */
     cm_component_free(c);
     wh_free(bytes);
     cli_wasi_free(&wasi);

@@ -118,6 +118,24 @@ typedef struct {
     void (*on_abort)(hx_req_t *req, hx_abort_reason why, void *ud);
 } hx_req_events_t;
 
+/* TLS: a certificate chain and its key, loaded from PEM files, shared by
+ * every server (and worker) given it in hx_config_t.tls. TLS 1.2 and 1.3;
+ * ALPN offers http/1.1. Thread-safe: a reload from any thread makes a new
+ * context for the connections accepted after it; connections already open
+ * keep the certificate they started with. */
+typedef struct hx_tls hx_tls_t;
+
+/* Loads cert_file (the certificate, then its chain) and key_file. WH_IO
+ * with a message naming the file when one cannot be read, holds no PEM
+ * certificate or key, or the key does not match the certificate; WH_NOMEM.
+ * On failure *out is NULL. */
+wh_rc hx_tls_new(const char *cert_file, const char *key_file, hx_tls_t **out, wh_err_t *err);
+/* Reads the same two files again (a renewed certificate). On failure the
+ * certificate in use stays, and err says why. */
+wh_rc hx_tls_reload(hx_tls_t *tls, wh_err_t *err);
+/* After every server using it is freed. hx_tls_free(NULL) does nothing. */
+void hx_tls_free(hx_tls_t *tls);
+
 /* Limits and timeouts. Zero in any field means "the default" (in brackets).
  * Timeouts are in milliseconds. */
 typedef struct {
@@ -149,9 +167,12 @@ typedef struct {
                                 * connection gets 503 and is closed (as it
                                 * does when no file descriptor is left:
                                 * on_fd_exhausted) */
-    int backlog;               /* [511] listen(2) backlog */
+    int backlog;               /* [4096] listen(2) backlog (the kernel caps it at
+                                * net.core.somaxconn) */
     bool reuseport;            /* set SO_REUSEPORT, so that several servers
                                 * (one per worker loop) share a port */
+    hx_tls_t *tls;             /* [NULL: plain HTTP] TLS on every connection;
+                                * it must outlive the server */
 } hx_config_t;
 
 /* Fills cfg with the defaults (every field explicit). */
@@ -207,6 +228,8 @@ void *hx_req_data(const hx_req_t *req);
 wh_arena_t *hx_req_arena(hx_req_t *req);
 /* The peer address of the connection. */
 const struct sockaddr_storage *hx_req_peer(const hx_req_t *req);
+/* Did the request come over TLS (its scheme is https)? */
+bool hx_req_secure(const hx_req_t *req);
 
 /* From now on req's on_body, on_body_end, on_writable and on_abort go to
  * ev (with ud) instead of the server's handler; ev must stay valid as long
@@ -238,7 +261,9 @@ void hx_req_resume_body(hx_req_t *req);
  * are dropped; "Connection: close" among them makes the server close after
  * this response. HEAD requests and 204/304 get no body: writes to them are
  * accepted and dropped. Names and values with CR, LF or NUL (and empty
- * names) are refused with WH_ARG. The head goes to the socket at once. */
+ * names) are refused with WH_ARG. The head goes to the socket at the end
+ * of the loop's turn, with the rest of what the turn wrote (small output
+ * waits for it; see docs/http.md). */
 wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_t n);
 
 /* Bytes hx_resp_write may take now without growing the queue past
@@ -260,8 +285,8 @@ wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len);
  * no response was started, hx_resp_start(req, 200, NULL, 0) is implied. */
 wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n);
 
-/* start + write + end with Content-Length, in one write to the socket:
- * the fast path for small answers. */
+/* start + write + end with Content-Length, in one write to the socket (at
+ * the end of the loop's turn): the fast path for small answers. */
 wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t n,
                    const void *body, size_t len);
 

@@ -28,11 +28,21 @@
 #include <strings.h>
 
 #define LINGER_MS 2000
+/* How long a connection waits idle between requests before it gives up its
+ * buffers (hx__conn_trim): long enough that a busy keep-alive connection
+ * keeps them from one request to the next, short enough that idle ones
+ * cost little. */
+#define TRIM_MS 10
+/* Output at least this big goes to the socket at once rather than at the
+ * end of the turn: it is no small response, and copying it would cost more
+ * than the write saves. */
+#define FLUSH_NOW (16 * 1024)
 
 /* Never written; not const only because uv_buf_t's base is not. */
 char hx__crlf[3] = "\r\n";
 
 static void update_io(hx_conn_t *c);
+static void do_shutdown(hx_conn_t *c);
 
 /* ---- Timer ---- */
 
@@ -72,6 +82,8 @@ void hx__set_timer(hx_conn_t *c, hx__timer_kind kind)
         return;
     if (kind == HX_T_NONE)
         uv_timer_stop(&c->timer);
+    else if (kind == HX_T_IDLE && ms > TRIM_MS)
+        uv_timer_start(&c->timer, on_timer, TRIM_MS, 0); /* early: to trim (on_timer) */
     else
         uv_timer_start(&c->timer, on_timer, ms, 0);
 }
@@ -94,8 +106,8 @@ static void update_timer(hx_conn_t *c)
     if (c->head_done && !c->msg_done && !(c->owned && c->body_paused) &&
         (c->owned || c->resp == HX_R_DONE) && !c->closing)
         k = HX_T_BODY;
-    else if (pending_out(c) > 0)
-        k = HX_T_WRITE;
+    else if (c->writing || (c->out[c->cur].len > 0 && !c->flush_queued))
+        k = HX_T_WRITE; /* (output queued for the end of the turn is tried first) */
     else if (c->in_request && !c->head_done)
         k = HX_T_HEADER;
     else if (!c->in_request && !c->owned && c->resp == HX_R_NONE)
@@ -200,11 +212,38 @@ void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n)
                 c->sink(c->sink_ud, bufs[i].base, bufs[i].len);
         return;
     }
+    if (c->ssl) {
+        /* TLS: the records go onto the queue; from here it holds them all.
+         * A small write joins the head or trailers written in place before
+         * it, so that a small response is one record. */
+        size_t add = 0;
+        for (unsigned i = 0; i < n; i++)
+            add += bufs[i].len;
+        uint32_t from = c->tls_plain != HX_NO_PLAIN ? c->tls_plain : acc->len;
+        c->tls_plain = HX_NO_PLAIN;
+        bool ok = add < FLUSH_NOW ? out_keep(acc, bufs, n, 0) && hx__tls_seal(c, from)
+                                  : hx__tls_seal(c, from) && hx__tls_encrypt(c, bufs, n);
+        if (!ok) {
+            hx__conn_kill(c, HX_ABORT_NOMEM);
+            return;
+        }
+        n = 0;
+    }
     size_t total = acc->len, done = 0;
     for (unsigned i = 0; i < n; i++)
         total += bufs[i].len;
     if (total == 0)
         return;
+    if (!c->writing && total < FLUSH_NOW && total < c->srv->cfg.write_buffer) {
+        /* Small: it waits for the end of the turn with the rest of the
+         * turn's output (copied now: bufs are the caller's). */
+        if (!out_keep(acc, bufs, n, 0)) {
+            hx__conn_kill(c, HX_ABORT_NOMEM);
+            return;
+        }
+        hx__flush_queue(c);
+        return;
+    }
     if (!c->writing) {
         /* Nothing in flight: try the socket first, so the usual response
          * costs one writev and no copy. */
@@ -248,7 +287,46 @@ void hx__out_flush(hx_conn_t *c)
     hx__out_write(c, NULL, 0);
 }
 
-static void do_shutdown(hx_conn_t *c);
+/* Tells the embedder its response may take more output when it asked
+ * (hx_resp_writable said no) and the queue has drained below the write
+ * buffer; false when that closed the connection. */
+static bool owe_writable(hx_conn_t *c)
+{
+    if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
+        c->want_writable = 0;
+        hx__emit_writable(c);
+    }
+    return !c->closed;
+}
+
+void hx__conn_flush(hx_conn_t *c)
+{
+    hx__buf *acc = &c->out[c->cur];
+    if (c->closed || c->shut || c->writing || acc->len == 0)
+        return; /* a write in flight takes the rest when it completes */
+    uv_buf_t b = uv_buf_init(acc->data, acc->len);
+    int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (r < 0 && r != UV_EAGAIN) {
+        hx__conn_kill(c, HX_ABORT_WRITE_ERROR);
+        return;
+    }
+    size_t done = r > 0 ? (size_t)r : 0;
+    if (done < acc->len) {
+        memmove(acc->data, acc->data + done, acc->len - done);
+        acc->len -= (uint32_t)done;
+        out_kick(c); /* the rest when the socket takes it */
+    } else {
+        acc->len = 0;
+    }
+    /* a writer that waited for room (the turn's small writes filled the
+     * buffer) hears of it now, as after a write that completes */
+    if (!owe_writable(c))
+        return;
+    if (c->closing && !c->writing && acc->len == 0)
+        do_shutdown(c);
+    else
+        update_timer(c);
+}
 
 static void on_write(uv_write_t *w, int status)
 {
@@ -268,12 +346,8 @@ static void on_write(uv_write_t *w, int status)
         wh_vec_free(done);
     hx__touch_timer(c, HX_T_WRITE);
     out_kick(c);
-    if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
-        c->want_writable = 0;
-        hx__emit_writable(c);
-        if (c->closed)
-            return;
-    }
+    if (!owe_writable(c))
+        return;
     if (c->closing && !c->writing && c->out[c->cur].len == 0)
         do_shutdown(c);
     update_timer(c);
@@ -285,6 +359,13 @@ void hx__conn_kill(hx_conn_t *c, hx_abort_reason why)
 {
     if (c->closed)
         return;
+    /* What waited for the end of the turn would have been written already
+     * without that wait: it goes (once, as far as the socket takes it), so
+     * that a response cut short shows its start and looks incomplete. */
+    if (c->flush_queued && !c->writing && !c->shut && !c->sink && c->out[c->cur].len) {
+        uv_buf_t b = uv_buf_init(c->out[c->cur].data, c->out[c->cur].len);
+        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    }
     c->closed = 1;
     c->abort_why = why;
     if (!c->sink)
@@ -319,6 +400,12 @@ static void do_shutdown(hx_conn_t *c)
         hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
         return;
     }
+    /* TLS says it is done first (close_notify), so that the client can
+     * tell our end from a cut; best effort, as the FIN itself. */
+    char alert[64];
+    uv_buf_t b;
+    if (c->ssl && hx__tls_close_notify(c, &b, alert, sizeof alert))
+        (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     c->shut = 1;
     c->in_off = c->in_len = 0;
     if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
@@ -412,15 +499,39 @@ void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
     c->fresh = 1;
     c->sink = NULL;
     c->sink_ud = NULL;
+    c->ssl = NULL;
+    c->tls = c->tls_started = 0;
+    c->tls_plain = HX_NO_PLAIN;
 }
 
 void hx__conn_release(hx_conn_t *c)
 {
+    hx__tls_end(c);
     wh_arena_free(&c->arena);
     c->arena.chunk_size = 0;
     wh_free(c->in);
     c->in = NULL;
     c->in_cap = 0;
+    wh_vec_free(&c->hbuf);
+    wh_vec_free(&c->hrefs);
+    wh_vec_free(&c->out[0]);
+    wh_vec_free(&c->out[1]);
+}
+
+void hx__conn_trim(hx_conn_t *c)
+{
+    /* Between requests nothing refers to these: the request's head and
+     * arena went with it, and the output is written. */
+    bool idle = c->closed || (!c->in_request && !c->owned && c->resp == HX_R_NONE &&
+                              c->in_off == c->in_len && !c->writing && pending_out(c) == 0);
+    if (!idle)
+        return;
+    if (c->closed)
+        hx__tls_end(c);
+    hx__inbuf_put(c->srv, c->in);
+    c->in = NULL;
+    c->in_off = c->in_len = 0;
+    wh_arena_free(&c->arena);
     wh_vec_free(&c->hbuf);
     wh_vec_free(&c->hrefs);
     wh_vec_free(&c->out[0]);
@@ -444,6 +555,14 @@ static void next_request(hx_conn_t *c)
     c->hrefs.len = 0;
     c->url_len = 0;
     hx__parse_next(c);
+    /* Nothing of a next request is here yet: the read buffer goes back to
+     * the server's spares at once (the next bytes take one again), so that
+     * waiting connections hold none; the rest waits for hx__conn_trim. */
+    if (c->in && c->in_off == c->in_len && !c->sink) {
+        hx__inbuf_put(c->srv, c->in);
+        c->in = NULL;
+        c->in_off = c->in_len = 0;
+    }
 }
 
 void hx__send_continue(hx_conn_t *c)
@@ -509,6 +628,11 @@ static void step(hx_conn_t *c)
             if (c->expect_continue && c->owned && c->resp == HX_R_NONE)
                 hx__send_continue(c);
         }
+        if (c->ssl && c->in_off == c->in_len) {
+            hx__tls_fill(c); /* what SSL holds, now that there is room */
+            if (c->closed)
+                return;
+        }
         if (c->in_off == c->in_len && !c->kick) {
             if (c->peer_eof)
                 input_ended(c);
@@ -543,6 +667,17 @@ void hx__conn_process(hx_conn_t *c)
 static void on_alloc(uv_handle_t *hd, size_t suggested, uv_buf_t *buf)
 {
     hx_conn_t *c = hd->data;
+    if (c->tls) {
+        /* ciphertext: it goes into SSL at once (hx__tls_input) */
+        size_t len;
+        char *b = hx__tls_scratch(c->srv, &len);
+        *buf = uv_buf_init(b, (unsigned)len);
+        return;
+    }
+    if (!c->in && !(c->in = hx__inbuf_get(c->srv))) {
+        *buf = uv_buf_init(NULL, 0); /* on_read gets UV_ENOBUFS */
+        return;
+    }
     if (c->in_off > 0) {
         memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
         c->in_len -= c->in_off;
@@ -564,6 +699,17 @@ static void conn_input(hx_conn_t *c, size_t n)
     hx__conn_process(c);
 }
 
+static void tls_input(hx_conn_t *c, const char *data, size_t n)
+{
+    if (c->closed || c->shut)
+        return; /* lingering: dropped */
+    hx__tls_input(c, data, n);
+    if (c->closed)
+        return;
+    hx__touch_timer(c, HX_T_BODY);
+    hx__conn_process(c); /* the plaintext comes out in step */
+}
+
 static void conn_eof(hx_conn_t *c, int status)
 {
     if (c->closed)
@@ -582,7 +728,11 @@ static void conn_eof(hx_conn_t *c, int status)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     hx_conn_t *c = s->data;
-    if (nread > 0)
+    if (nread == UV_ENOBUFS)
+        hx__conn_kill(c, HX_ABORT_NOMEM); /* no read buffer to be had */
+    else if (nread > 0 && c->tls)
+        tls_input(c, buf->base, (size_t)nread);
+    else if (nread > 0)
         conn_input(c, (size_t)nread);
     else if (nread < 0)
         conn_eof(c, (int)nread);
@@ -614,6 +764,8 @@ static void on_timer(uv_timer_t *t)
         return;
     uint64_t now = hx__now(c->srv);
     if (now < c->deadline) {
+        if (c->tkind == HX_T_IDLE)
+            hx__conn_trim(c);
         uv_timer_start(&c->timer, on_timer, c->deadline - now, 0);
         return;
     }

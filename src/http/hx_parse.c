@@ -621,7 +621,8 @@ static int status_of(hx_conn_t *c, llhttp_errno_t e)
 
 int hx__parse(hx_conn_t *c)
 {
-    const char *start = c->in + c->in_off;
+    static const char none[1];
+    const char *start = c->in ? c->in + c->in_off : none; /* NULL: idle, nothing buffered */
     size_t avail = c->in_len - c->in_off, lim = avail;
     int scan_status = 0;
     if (c->scan != HX_SCAN_OFF && c->scanned < avail) {

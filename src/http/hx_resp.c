@@ -135,6 +135,11 @@ void hx_req_subscribe(hx_req_t *req, const hx_req_events_t *ev, void *ud)
     req->ev_ud = ev ? ud : NULL;
 }
 
+bool hx_req_secure(const hx_req_t *req)
+{
+    return req->conn->tls;
+}
+
 void hx_req_pause_body(hx_req_t *req)
 {
     hx_conn_t *c = held(req);
@@ -258,6 +263,7 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     }
 
     hx__buf *b = &c->out[c->cur];
+    uint32_t from = b->len;
     char line[64];
     const char *reason = hx__reason(status);
     int ln = snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
@@ -284,6 +290,8 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
         ok = buf_add(b, "Connection: keep-alive\r\n", 24);
     if (ok)
         ok = buf_add(b, "\r\n", 2);
+    if (ok && c->ssl && c->tls_plain == HX_NO_PLAIN)
+        c->tls_plain = from; /* encrypted with what hx__out_write adds next */
     if (!ok) {
         hx__conn_kill(c, HX_ABORT_NOMEM);
         return WH_NOMEM;
@@ -386,12 +394,15 @@ wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
                 return WH_ARG;
     if (c->framing == HX_FRAME_CHUNKED && !c->closed) {
         hx__buf *b = &c->out[c->cur];
+        uint32_t from = b->len;
         bool ok = buf_add(b, "0\r\n", 3);
         for (size_t i = 0; i < n && ok; i++)
             ok = add_field(b, trailers[i].name, trailers[i].name_len, trailers[i].value,
                            trailers[i].value_len);
         if (!ok || !buf_add(b, "\r\n", 2))
             hx__conn_kill(c, HX_ABORT_NOMEM);
+        else if (c->ssl && c->tls_plain == HX_NO_PLAIN)
+            c->tls_plain = from; /* encrypted by resp_done's flush */
     } else if (c->framing == HX_FRAME_LENGTH && c->resp_left > 0) {
         c->keep_alive = 0; /* short body: the client must see it incomplete */
     }

@@ -28,8 +28,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Closed connections kept, with their buffers, for the next accept. */
+/* Closed connections kept for the next accept (without their buffers). */
 #define MAX_SPARE 64
+/* Read buffers kept for the next connection that reads. */
+#define MAX_SPARE_IN 64
 /* Connections taken per wake-up of the listener, so that a flood of them
  * does not hold up the loop's other work (the listener stays readable). */
 #define ACCEPT_BATCH 64
@@ -56,7 +58,7 @@ void hx_config_defaults(hx_config_t *cfg)
         .write_buffer = 65536,
         .read_buffer = 16384,
         .max_connections = 10000,
-        .backlog = 511,
+        .backlog = 4096,
         .reuseport = false,
     };
 }
@@ -82,6 +84,7 @@ static void config_merge(hx_config_t *o, const hx_config_t *in)
     TAKE(backlog)
 #undef TAKE
     o->reuseport = in->reuseport;
+    o->tls = in->tls;
 }
 
 uint64_t hx__now(hx_server_t *srv)
@@ -134,7 +137,9 @@ static void on_idle(uv_idle_t *idle)
         c->scheduled = 0;
         hx__conn_process(c);
     }
-    if (!srv->ready)
+    /* Output waiting for the end of the turn keeps it too: poll must not
+     * block before the check phase writes it. */
+    if (!srv->ready && !srv->flush)
         uv_idle_stop(&srv->idle);
 }
 
@@ -168,6 +173,98 @@ void hx__schedule(hx_conn_t *c)
 
 /* ---- Connection objects ---- */
 
+/* ---- Output at the end of the loop's turn ----
+ * Responses made during a turn wait in their connections' output buffers
+ * and are written when the poll phase is over (a uv_check handle), one
+ * after the other: a client that waits in epoll for many connections is
+ * then woken once for the burst rather than once per response. While
+ * something waits, the idle handle keeps the loop from blocking in poll, so
+ * output made before the poll phase (timers, idle callbacks) also goes in
+ * the same turn. */
+
+static void flush_unlink(hx_server_t *srv, hx_conn_t *c)
+{
+    if (c->fprev)
+        c->fprev->fnext = c->fnext;
+    else
+        srv->flush = c->fnext;
+    if (c->fnext)
+        c->fnext->fprev = c->fprev;
+    else
+        srv->flush_tail = c->fprev;
+    c->fprev = c->fnext = NULL;
+    c->flush_queued = 0;
+}
+
+static void on_flush(uv_check_t *h)
+{
+    hx_server_t *srv = h->data;
+    /* Only those queued now: one that queues again goes next turn. */
+    hx_conn_t *last = srv->flush_tail;
+    while (srv->flush) {
+        hx_conn_t *c = srv->flush;
+        flush_unlink(srv, c);
+        hx__conn_flush(c);
+        if (c == last)
+            break;
+    }
+    if (!srv->flush) {
+        uv_check_stop(&srv->flusher);
+        if (!srv->ready)
+            uv_idle_stop(&srv->idle);
+    }
+}
+
+void hx__flush_queue(hx_conn_t *c)
+{
+    hx_server_t *srv = c->srv;
+    if (c->flush_queued || c->closed)
+        return;
+    c->flush_queued = 1;
+    c->fnext = NULL;
+    c->fprev = srv->flush_tail;
+    if (srv->flush_tail)
+        srv->flush_tail->fnext = c;
+    else
+        srv->flush = c;
+    srv->flush_tail = c;
+    if (!uv_is_active((uv_handle_t *)&srv->flusher))
+        uv_check_start(&srv->flusher, on_flush);
+    if (!uv_is_active((uv_handle_t *)&srv->idle))
+        uv_idle_start(&srv->idle, on_idle);
+}
+
+/* ---- Input buffers ----
+ * A connection has its read buffer only while it reads a request: it takes
+ * one when bytes arrive and gives it back once it waits, idle, for the
+ * next request (hx__conn_trim), so that thousands of idle connections cost
+ * their structs alone. Buffers given back are kept for the next taker, up
+ * to MAX_SPARE_IN, linked through their first bytes. */
+
+char *hx__inbuf_get(hx_server_t *srv)
+{
+    char *b = srv->spare_in;
+    if (b) {
+        memcpy(&srv->spare_in, b, sizeof(char *));
+        srv->nspare_in--;
+        return b;
+    }
+    return wh_malloc(srv->cfg.read_buffer);
+}
+
+void hx__inbuf_put(hx_server_t *srv, char *b)
+{
+    if (!b)
+        return;
+    if (srv->nspare_in >= MAX_SPARE_IN || srv->cfg.read_buffer < sizeof(char *) || srv->stopping) {
+        wh_free(b);
+        return;
+    }
+    memcpy(b, &srv->spare_in, sizeof(char *));
+    srv->spare_in = b;
+    srv->nspare_in++;
+}
+
 static hx_conn_t *conn_get(hx_server_t *srv)
 {
     hx_conn_t *c = srv->spare;
@@ -179,17 +276,8 @@ static hx_conn_t *conn_get(hx_server_t *srv)
         if (!c)
             return NULL;
     }
-    if (!c->in || c->in_cap != srv->cfg.read_buffer) {
-        wh_free(c->in);
-        c->in_cap = srv->cfg.read_buffer;
-        c->in = wh_malloc(c->in_cap);
-        if (!c->in) {
-            hx__conn_release(c);
-            wh_free(c);
-            return NULL;
-        }
-    }
     hx__conn_init(c, srv);
+    c->in_cap = srv->cfg.read_buffer; /* the buffer itself comes with the first bytes */
     return c;
 }
 
@@ -210,7 +298,7 @@ static void on_conn_close(uv_handle_t *h)
         c->next->prev = c->prev;
     srv->nconns--;
     if (srv->nspare < MAX_SPARE && !srv->stopping) {
-        wh_arena_reset(&c->arena);
+        hx__conn_trim(c);
         c->next = srv->spare;
         srv->spare = c;
         srv->nspare++;
@@ -227,6 +315,8 @@ void hx__conn_close_handles(hx_conn_t *c)
         ready_unlink(c->srv, c);
         c->scheduled = 0;
     }
+    if (c->flush_queued)
+        flush_unlink(c->srv, c);
     uv_close((uv_handle_t *)&c->tcp, on_conn_close);
     uv_close((uv_handle_t *)&c->timer, on_conn_close);
 }
@@ -259,15 +349,18 @@ static void take(hx_server_t *srv, int fd, const struct sockaddr_storage *peer)
         return;
     }
     if (srv->nconns > srv->cfg.max_connections) {
-        /* Over the limit: one short answer, no reading, and close. */
+        /* Over the limit: one short answer, no reading, and close (on a
+         * TLS port just the close: no handshake is spent on it). */
         uv_buf_t b = uv_buf_init((char *)busy, sizeof busy - 1);
-        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+        if (!srv->cfg.tls)
+            uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
         c->closed = 1;
         hx__conn_close_handles(c);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
     c->peer = *peer;
+    c->tls = srv->cfg.tls != NULL; /* its SSL object comes with its first bytes */
     hx__conn_start(c);
 }
 
@@ -347,9 +440,12 @@ static void refuse_waiting(hx_server_t *srv, int err)
         int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         int e = errno;
         if (fd >= 0) {
-            /* The socket is new, its buffer empty: one send takes it all. */
-            ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
-            (void)n;
+            /* The socket is new, its buffer empty: one send takes it all
+             * (on a TLS port, no answer: the client would not read it). */
+            if (!srv->cfg.tls) {
+                ssize_t n = send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
+                (void)n;
+            }
             close(fd);
             srv->fd_refused++;
         }
@@ -410,6 +506,7 @@ static void maybe_done(hx_server_t *srv)
         return;
     srv->closing_handles = true;
     uv_close((uv_handle_t *)&srv->idle, on_srv_close);
+    uv_close((uv_handle_t *)&srv->flusher, on_srv_close);
     uv_close((uv_handle_t *)&srv->grace, on_srv_close);
     uv_close((uv_handle_t *)&srv->accept_wait, on_srv_close);
     uv_close((uv_handle_t *)&srv->fd_report, on_srv_close);
@@ -492,18 +589,20 @@ wh_rc hx_server_new(uv_loop_t *loop, const char *host, int port, const hx_config
     }
     srv->listen_fd = fd;
     uv_idle_init(loop, &srv->idle);
+    uv_check_init(loop, &srv->flusher);
     uv_timer_init(loop, &srv->grace);
     uv_timer_init(loop, &srv->accept_wait);
     uv_timer_init(loop, &srv->fd_report);
-    srv->listener.data = srv->idle.data = srv->grace.data = srv;
+    srv->listener.data = srv->idle.data = srv->grace.data = srv->flusher.data = srv;
     srv->accept_wait.data = srv->fd_report.data = srv;
-    srv->open_handles = 5;
+    srv->open_handles = 6;
     r = uv_poll_start(&srv->listener, UV_READABLE, on_acceptable);
     if (r != 0) {
         /* The handles exist now: the server is freed by their close callbacks. */
         uv_close((uv_handle_t *)&srv->listener, free_on_close);
         close(fd);
         uv_close((uv_handle_t *)&srv->idle, free_on_close);
+        uv_close((uv_handle_t *)&srv->flusher, free_on_close);
         uv_close((uv_handle_t *)&srv->grace, free_on_close);
         uv_close((uv_handle_t *)&srv->accept_wait, free_on_close);
         uv_close((uv_handle_t *)&srv->fd_report, free_on_close);
@@ -572,8 +671,14 @@ void hx_server_free(hx_server_t *srv)
         hx__conn_release(c);
         wh_free(c);
     }
+    while (srv->spare_in) {
+        char *b = srv->spare_in;
+        memcpy(&srv->spare_in, b, sizeof(char *));
+        wh_free(b);
+    }
     if (srv->reserve_fd >= 0)
         close(srv->reserve_fd);
+    wh_free(srv->tls_scratch);
     wh_free(srv);
 }
 

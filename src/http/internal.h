@@ -17,6 +17,7 @@
 #include <strings.h>
 
 typedef struct hx_conn hx_conn_t;
+struct ssl_st; /* OpenSSL's SSL */
 typedef void (*hx__sink_fn)(void *sink_ud, const char *data, size_t len);
 
 /* What the connection's single timer is waiting for. */
@@ -56,6 +57,8 @@ typedef enum {
     HX_SCAN_END_CR,       /* the empty line's CR: the section ends at its LF */
 } hx__scan_state;
 
+enum { HX_NO_PLAIN = UINT32_MAX };
+
 /* An output buffer; two per connection: one handed to uv_write, one
  * collecting what comes meanwhile. Reused across requests. */
 typedef WH_VEC(char) hx__buf;
@@ -86,6 +89,7 @@ struct hx_conn {
     hx_server_t *srv;
     hx_conn_t *prev, *next;   /* the server's list of live connections */
     hx_conn_t *rprev, *rnext; /* the server's list of connections to process */
+    hx_conn_t *fprev, *fnext; /* the server's list of connections to flush */
     int open_handles;         /* closed handles still to report back */
     struct sockaddr_storage peer;
 
@@ -93,7 +97,9 @@ struct hx_conn {
     hx_req_t req;
     wh_arena_t arena; /* the current request's; reset between requests */
 
-    /* Input: bytes read and not yet parsed are in[in_off, in_len). */
+    /* Input: bytes read and not yet parsed are in[in_off, in_len). `in` is
+     * NULL while the connection waits, idle, with nothing buffered (it is
+     * taken when bytes come); in_cap is its size all the same. */
     char *in;
     size_t in_off, in_len, in_cap;
 
@@ -145,6 +151,8 @@ struct hx_conn {
     unsigned in_process : 1;    /* inside conn_process */
     unsigned again : 1;         /* conn_process must run once more */
     unsigned scheduled : 1;     /* on the server's ready list */
+    unsigned flush_queued : 1;  /* on the server's flush list: out[cur] goes at the
+                                 * end of the loop's turn (hx__flush_queue) */
     unsigned writing : 1;       /* a uv_write is in flight */
     unsigned want_writable : 1; /* on_writable is owed when the queue drains */
     unsigned reading : 1;       /* uv_read_start is active */
@@ -153,6 +161,14 @@ struct hx_conn {
     unsigned shut : 1;          /* our side is shut down (lingering) */
     unsigned closed : 1;        /* handles are closing; no more I/O */
     unsigned fresh : 1;         /* no request yet on this connection */
+
+    /* TLS (hx_tls.c): the SSL object while the connection speaks TLS. */
+    struct ssl_st *ssl;
+    uint32_t tls_plain;       /* out[cur] from here on is plaintext written in place
+                               * (a head, trailers), encrypted by the hx__out_write
+                               * that follows in the same call; HX_NO_PLAIN: none */
+    unsigned tls : 1;         /* accepted on a TLS server */
+    unsigned tls_started : 1; /* its first bytes came */
 
     /* Detached mode (no socket): output goes here. */
     hx__sink_fn sink;
@@ -165,6 +181,7 @@ struct hx_server {
     uv_timer_t accept_wait; /* accepting paused, out of descriptors */
     uv_timer_t fd_report;   /* no report of refusals before it fires */
     uv_idle_t idle;
+    uv_check_t flusher; /* writes the output of a loop turn at its end */
     uv_timer_t grace;
     hx_config_t cfg;
     const hx_handler_t *h;
@@ -172,9 +189,11 @@ struct hx_server {
     int port;
     hx_conn_t *conns;              /* live connections */
     hx_conn_t *ready, *ready_tail; /* connections to process from the idle callback */
+    hx_conn_t *flush, *flush_tail; /* connections whose output goes at the end of the turn */
     hx_conn_t *spare;              /* closed connections kept for reuse (via next) */
-    uint32_t nconns, nspare, nready;
-    int open_handles; /* listener, accept_wait, fd_report, idle, grace */
+    char *spare_in;                /* read buffers kept for reuse (hx__inbuf_get) */
+    uint32_t nconns, nspare, nready, nspare_in;
+    int open_handles; /* listener, accept_wait, fd_report, idle, flusher, grace */
     bool listening, stopping, detached, closing_handles;
     int listen_fd;
     int reserve_fd;      /* /dev/null, given up to refuse a connection when out of descriptors */
@@ -186,6 +205,7 @@ struct hx_server {
     /* The Date header, rendered once per second. */
     char date[40];
     int64_t date_sec;
+    char *tls_scratch; /* ciphertext as read, before it goes into SSL (hx_tls.c) */
 };
 
 /* hx_parse.c */
@@ -203,13 +223,18 @@ void hx__set_timer(hx_conn_t *c, hx__timer_kind kind);   /* a new purpose, a fre
 void hx__touch_timer(hx_conn_t *c, hx__timer_kind kind); /* the running purpose, extended */
 void hx__conn_init(hx_conn_t *c, hx_server_t *srv);      /* fresh state, buffers kept */
 void hx__conn_release(hx_conn_t *c);                     /* frees the buffers */
-void hx__conn_start(hx_conn_t *c);                       /* after accept: read, timer */
+void hx__conn_trim(hx_conn_t *c);  /* idle: gives up what only a request needs */
+void hx__conn_start(hx_conn_t *c); /* after accept: read, timer */
 void hx__conn_process(hx_conn_t *c);
 void hx__conn_shutdown(hx_conn_t *c, bool hard); /* server shutdown */
 void hx__conn_finish(hx_conn_t *c);              /* handles closed: last on_abort */
 
-void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n); /* queue, in order */
+/* Output, in order. Small output waits for the end of the loop's turn (the
+ * server's flush list), so that the responses a turn makes leave together;
+ * output that is big, or comes while a write is in flight, goes at once. */
+void hx__out_write(hx_conn_t *c, const uv_buf_t *bufs, unsigned n);
 void hx__out_flush(hx_conn_t *c);
+void hx__conn_flush(hx_conn_t *c);                     /* the end of the turn: writes what waits */
 void hx__conn_kill(hx_conn_t *c, hx_abort_reason why); /* close now */
 void hx__begin_close(hx_conn_t *c);                    /* flush, FIN, linger, close */
 void hx__send_error(hx_conn_t *c, int status);         /* answer and close */
@@ -223,11 +248,32 @@ void hx__emit_body_end(hx_conn_t *c, const hx_header_t *trailers, size_t n);
 void hx__emit_writable(hx_conn_t *c);
 void hx__emit_abort(hx_conn_t *c, hx_abort_reason why);
 
+/* hx_tls.c: the connection's side of TLS (see there) */
+void hx__tls_end(hx_conn_t *c);                       /* frees the connection's SSL object */
+char *hx__tls_scratch(hx_server_t *srv, size_t *len); /* where the socket's bytes are read */
+/* Ciphertext from the socket: into SSL (made with the first bytes), the
+ * handshake driven (its output queued); a plain HTTP request is answered
+ * 400 and the connection closes. */
+void hx__tls_input(hx_conn_t *c, const char *data, size_t n);
+/* Plaintext from SSL into c->in, as far as there is room. */
+void hx__tls_fill(hx_conn_t *c);
+/* Plaintext bufs encrypted onto out[cur]. False when out of memory or SSL
+ * fails; before the handshake is done the bytes are dropped. */
+bool hx__tls_encrypt(hx_conn_t *c, const uv_buf_t *bufs, unsigned n);
+/* Encrypts out[cur] from offset `from` on (plaintext written in place: a
+ * head, trailers, small body bytes), which becomes its records. */
+bool hx__tls_seal(hx_conn_t *c, uint32_t from);
+/* The close_notify alert into buf (cap bytes), as *out; false for none. */
+bool hx__tls_close_notify(hx_conn_t *c, uv_buf_t *out, char *buf, size_t cap);
+
 /* hx_resp.c */
 const char *hx__reason(int status);
 
 /* hx_server.c */
+char *hx__inbuf_get(hx_server_t *srv); /* a read buffer (cfg.read_buffer bytes), or NULL */
+void hx__inbuf_put(hx_server_t *srv, char *buf);
 void hx__schedule(hx_conn_t *c);
+void hx__flush_queue(hx_conn_t *c); /* writes c's output at the end of this turn */
 void hx__conn_close_handles(hx_conn_t *c);
 const char *hx__date(hx_server_t *srv);
 uint64_t hx__now(hx_server_t *srv);
@@ -247,6 +293,7 @@ void hx__conn_run(hx_conn_t *c);
  * request) and frees it. */
 void hx__conn_free_detached(hx_conn_t *c);
 
+/* Output queued or in flight: what hx_resp_writable counts. */
 static inline size_t pending_out(const hx_conn_t *c)
 {
     return (c->writing ? c->wlen : 0) + c->out[c->cur].len;

@@ -211,7 +211,8 @@ static void log_nofile(uint64_t limit, uint64_t before, const sv_config_t *cfg)
 typedef struct {
     sv_worker_t *workers;
     uint32_t n;
-    uv_signal_t term, intr;
+    hx_tls_t *tls;
+    uv_signal_t term, intr, hup;
     int signals;
 } sigs_t;
 
@@ -226,6 +227,21 @@ static void on_signal(uv_signal_t *h, int signum)
     }
     uv_close((uv_handle_t *)&s->term, NULL);
     uv_close((uv_handle_t *)&s->intr, NULL);
+    uv_close((uv_handle_t *)&s->hup, NULL);
+}
+
+/* SIGHUP: the TLS certificate and key are read again, for the connections
+ * accepted from now on; open connections keep theirs. */
+static void on_hup(uv_signal_t *h, int signum)
+{
+    sigs_t *s = h->data;
+    wh_err_t err = {0};
+    if (!s->tls)
+        sv_log("SIGHUP: nothing to reload (no --tls-cert)");
+    else if (hx_tls_reload(s->tls, &err))
+        sv_log("SIGHUP: the TLS certificate was not reloaded, the one in use stays: %s", err.msg);
+    else
+        sv_log("SIGHUP: TLS certificate and key reloaded; new connections get them");
 }
 
 /* ---- serve ---- */
@@ -313,10 +329,11 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     bool wd_ok = pthread_create(&wd_thread, NULL, watch, &wd) == 0;
 
     if (!rc) {
-        sv_log("serving %s on http://%s:%d/ (model %s; %s; %u worker%s, %u instance%s per "
+        sv_log("serving %s on %s://%s:%d/ (model %s; %s; %u worker%s, %u instance%s per "
                "worker)",
-               name, cfg.host, cfg.port, sv_model_name(sh.model), why, cfg.workers,
-               cfg.workers == 1 ? "" : "s", cfg.instances, cfg.instances == 1 ? "" : "s");
+               name, cfg.http.tls ? "https" : "http", cfg.host, cfg.port, sv_model_name(sh.model),
+               why, cfg.workers, cfg.workers == 1 ? "" : "s", cfg.instances,
+               cfg.instances == 1 ? "" : "s");
         if (auto_workers)
             sv_log("%u worker%s: one per CPU this process may run on (--workers to choose)",
                    cfg.workers, cfg.workers == 1 ? "" : "s");
@@ -334,12 +351,14 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         }
         uv_loop_t loop;
         uv_loop_init(&loop);
-        sigs_t sg = {.workers = workers, .n = started};
+        sigs_t sg = {.workers = workers, .n = started, .tls = cfg.http.tls};
         uv_signal_init(&loop, &sg.term);
         uv_signal_init(&loop, &sg.intr);
-        sg.term.data = sg.intr.data = &sg;
+        uv_signal_init(&loop, &sg.hup);
+        sg.term.data = sg.intr.data = sg.hup.data = &sg;
         uv_signal_start(&sg.term, on_signal, SIGTERM);
         uv_signal_start(&sg.intr, on_signal, SIGINT);
+        uv_signal_start(&sg.hup, on_hup, SIGHUP);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
     } else {

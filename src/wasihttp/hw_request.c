@@ -6,8 +6,8 @@
  *
  * An incoming request's path-with-query is the target as sent (for an
  * absolute-form target, "http://host/p?q", its path and query, and its
- * scheme and authority); its scheme is http (the server speaks plain
- * HTTP); its authority is the Host field.
+ * scheme and authority); its scheme is https when the request came over
+ * TLS, else http; its authority is the Host field.
  */
 #include "wasihttp/internal.h"
 
@@ -106,7 +106,7 @@ uint32_t hw__inreq_new(wasi_ctx_t *ctx, hx_req_t *req, hw_inflow_t *body)
     /* absolute-form: http://authority/path?query */
     const char *path = t, *auth = host;
     size_t path_len = tl, auth_len = hl;
-    r->scheme = SCHEME_HTTP;
+    r->scheme = hx_req_secure(req) ? SCHEME_HTTPS : SCHEME_HTTP;
     if (prefix(t, tl, "http://") || prefix(t, tl, "https://")) {
         size_t k = t[4] == ':' ? 7 : 8;
         r->scheme = k == 7 ? SCHEME_HTTP : SCHEME_HTTPS;
