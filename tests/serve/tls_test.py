@@ -14,6 +14,7 @@ in use), and start-up errors (no such key, a key that does not match, a
 certificate without its key). Ends with "N passed, N failed".
 """
 import os
+import select
 import shutil
 import signal
 import socket
@@ -21,7 +22,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
-import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from whtest import (HOST, Reader, Serve, check, free_port, pattern, sanitizer_reports,  # noqa: E402
@@ -89,6 +90,35 @@ def get(sock, path="/"):
 def serve(cert, key, *extra, component=None):
     return Serve(BIN, ["--workers", "1", "--tls-cert", cert, "--tls-key", key, *extra,
                        component or COUNTER], timeout=TIMEOUT)
+
+
+class SendingReader:
+    """An SSL socket whose recv() also sends what is left of `data` (without
+    blocking) while it waits: a body sent as the response is read, in one
+    thread."""
+
+    def __init__(self, sock, data):
+        self.sock = sock
+        self.left = memoryview(data)
+        sock.setblocking(False)
+
+    def recv(self, n):
+        end = time.monotonic() + TIMEOUT
+        while time.monotonic() < end:
+            if self.left:
+                try:
+                    k = self.sock.send(self.left[:1 << 16])
+                    self.left = self.left[k:]
+                except (ssl.SSLWantWriteError, ssl.SSLWantReadError, BlockingIOError):
+                    pass
+            try:
+                return self.sock.recv(n)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                pass
+            if self.sock.pending():
+                continue
+            select.select([self.sock], [self.sock] if self.left else [], [], 1.0)
+        raise TimeoutError(f"no answer within {TIMEOUT} s")
 
 
 def main():
@@ -210,11 +240,9 @@ def main():
                       f"download: {r.status} {len(r.body)}")
                 body = pattern(n, 7)
                 t.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % n)
-                # the guest echoes as it reads: send while reading
-                sender = threading.Thread(target=t.sendall, args=(body,))
-                sender.start()
-                r = Reader(t).response()
-                sender.join(TIMEOUT)
+                # the guest echoes as it reads: send while reading, from
+                # one thread (an SSL socket is not for two at once)
+                r = Reader(SendingReader(t, body)).response()
                 check(r.status == 200 and r.body == body, f"echo: {r.status} {len(r.body)}")
 
         case("10 MB down and 10 MB echoed over TLS; the guest sees scheme https",
