@@ -87,8 +87,9 @@ typedef struct {
     void (*on_body)(hx_req_t *req, const uint8_t *data, size_t len, void *ud);
     /* trailers are valid only during the call (n may be 0). */
     void (*on_body_end)(hx_req_t *req, const hx_header_t *trailers, size_t n, void *ud);
-    /* The socket drained after hx_resp_writable returned 0 (or after a
-     * write that left it at 0): more response bytes are welcome. */
+    /* Queued output drained after hx_resp_writable returned less than
+     * write_buffer (or after a write that filled the queue): more response
+     * bytes are welcome. */
     void (*on_writable)(hx_req_t *req, void *ud);
     /* The request is over without a response end: the last callback for
      * req. If no response had started the server may answer the client
@@ -267,8 +268,9 @@ void hx_req_resume_body(hx_req_t *req);
 wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_t n);
 
 /* Bytes hx_resp_write may take now without growing the queue past
- * write_buffer: what a wasi:io check-write should report. 0 means "wait
- * for on_writable". */
+ * write_buffer: what a wasi:io check-write should report. A caller that
+ * needs more than that (0, or fewer than a write it must make whole) waits
+ * for on_writable, which follows the next drain. */
 size_t hx_resp_writable(hx_req_t *req);
 
 /* Appends body bytes (copied, or written straight to the socket). It takes

@@ -288,8 +288,8 @@ void hx__out_flush(hx_conn_t *c)
 }
 
 /* Tells the embedder its response may take more output when it asked
- * (hx_resp_writable said no) and the queue has drained below the write
- * buffer; false when that closed the connection. */
+ * (hx_resp_writable found output queued) and the queue has drained below
+ * the write buffer; false when that closed the connection. */
 static bool owe_writable(hx_conn_t *c)
 {
     if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {

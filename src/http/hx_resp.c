@@ -319,11 +319,12 @@ size_t hx_resp_writable(hx_req_t *req)
     if (!c || c->closed || c->closing)
         return 0;
     size_t hwm = c->srv->cfg.write_buffer, p = pending_out(c);
-    if (p >= hwm) {
+    /* Not only at 0: a writer that must write n bytes whole (a blocking
+     * write of wasi:io, up to 4096) waits while the room is below n, and
+     * must hear of the drain that makes room. */
+    if (p > 0)
         c->want_writable = 1;
-        return 0;
-    }
-    return hwm - p;
+    return p < hwm ? hwm - p : 0;
 }
 
 wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)

@@ -18,6 +18,8 @@ typedef struct {
     int answered;         /* requests answered */
     int seen_early;       /* bytes the client could read before its turn ended */
     hx_req_t *held;       /* a request answered later, from a timer */
+    int writables;        /* on_writable calls */
+    size_t room_left;     /* what hx_resp_writable said when /fill stopped */
     uint64_t answered_at; /* uv_now when the held request was answered */
 } flush_rec;
 
@@ -37,6 +39,19 @@ static void on_request(hx_req_t *req, void *ud)
         r->held = req;
         return;
     }
+    if (n == 5 && !memcmp(t, "/fill", 5)) {
+        /* A writer of whole 3000-byte pieces (as a wasi:io blocking write
+         * of up to 4096 is): it writes while a piece fits, then must hear
+         * when there is room again, though the room was not 0. */
+        static char piece[3000];
+        memset(piece, 'f', sizeof piece);
+        TH_EQ(hx_resp_start(req, 200, NULL, 0), WH_OK);
+        for (int i = 0; i < 100000 && hx_resp_writable(req) >= sizeof piece + 16; i++)
+            TH_EQ(hx_resp_write(req, piece, sizeof piece), WH_OK);
+        r->room_left = hx_resp_writable(req);
+        r->held = req;
+        return;
+    }
     if (n == 4 && !memcmp(t, "/big", 4)) {
         static char big[32 * 1024];
         memset(big, 'b', sizeof big);
@@ -53,7 +68,12 @@ static void on_request(hx_req_t *req, void *ud)
     r->answered++;
 }
 
-static const hx_handler_t handler = {.on_request = on_request};
+static void on_writable(hx_req_t *req, void *ud)
+{
+    ((flush_rec *)ud)->writables++;
+}
+
+static const hx_handler_t handler = {.on_request = on_request, .on_writable = on_writable};
 
 static int connect_to(int port)
 {
@@ -193,6 +213,39 @@ TH_TEST(http_flush_from_timer_same_turn)
     TH_OK(took < 500);
     TH_EQ(hx_resp_end(rec.held, NULL, 0), WH_OK);
     uv_close((uv_handle_t *)&t, NULL);
+    close(rec.client);
+    finish(&loop, srv);
+}
+
+/* A writer that stopped with some room left, too little for its next
+ * piece, hears of the drain (it would otherwise wait forever). */
+TH_TEST(http_writable_owed_below_a_piece)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    flush_rec rec = {0};
+    hx_server_t *srv;
+    TH_EQ(hx_server_new(&loop, "127.0.0.1", 0, NULL, &handler, &rec, &srv, NULL), WH_OK);
+    rec.client = connect_to(hx_server_port(srv));
+    const char req[] = "GET /fill HTTP/1.1\r\nHost: x\r\n\r\n";
+    TH_EQ(send(rec.client, req, sizeof req - 1, 0), (ssize_t)(sizeof req - 1));
+    for (int i = 0; i < 200 && !rec.held; i++)
+        uv_run(&loop, UV_RUN_NOWAIT);
+    TH_OK(rec.held != NULL);
+    TH_OK(rec.room_left < 3016);
+    int before = rec.writables;
+    /* the client reads (it read nothing yet: the kernel's buffers filled
+     * up, then the queue); the loop writes the rest */
+    char buf[65536];
+    for (int i = 0; i < 5000 && rec.writables == before; i++) { /* 5 s at most */
+        while (recv(rec.client, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+        }
+        uv_run(&loop, UV_RUN_NOWAIT);
+        usleep(1000);
+    }
+    TH_OK(rec.writables > before);
+    TH_OK(hx_resp_writable(rec.held) >= 3016);
+    TH_EQ(hx_resp_end(rec.held, NULL, 0), WH_OK);
     close(rec.client);
     finish(&loop, srv);
 }
