@@ -102,6 +102,12 @@ typedef struct {
 /* The primitive types, shared. */
 const cm_type_t *cm_prim(cm_kind kind);
 
+/* Is t list<u8> or list<s8>, whose values are cm_val_t.of.bytes? */
+static inline bool cm_type_is_bytes(const cm_type_t *t)
+{
+    return t->kind == CM_LIST && (t->elems[0]->kind == CM_U8 || t->elems[0]->kind == CM_S8);
+}
+
 /* ---- Values ---- */
 
 typedef struct cm_val cm_val_t;
@@ -122,6 +128,13 @@ struct cm_val {
             cm_val_t *v; /* list elements, record fields, tuple elements */
             uint32_t n;
         } list;
+        /* A list<u8> or list<s8> is its bytes, never a list of values (see
+         * cm_type_is_bytes): lifted, the bytes are a copy in the call's
+         * arena; lowered, they are copied into the guest's memory. */
+        struct {
+            const uint8_t *ptr;
+            uint32_t n;
+        } bytes;
         struct {
             uint32_t tag; /* variant case, enum case; option: 0 none, 1 some;
                              result: 0 ok, 1 err */

@@ -24,8 +24,8 @@
 #include <string.h>
 
 #define MAX_STRING_BYTES ((1u << 28) - 1) /* CanonicalABI.md MAX_STRING_BYTE_LENGTH */
-#define UTF16_TAG (1u << 31)
-#define MAX_LIST_ITEMS (1u << 26) /* host-side elements of one list */
+#define UTF16_TAG        (1u << 31)
+#define MAX_LIST_ITEMS   (1u << 26) /* host-side elements of one list */
 
 wh_rc cm__trap(cm__cx *cx, const char *fmt, ...)
 {
@@ -82,8 +82,8 @@ wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
                         {.type = WM_I32, .of.i32 = align},
                         {.type = WM_I32, .of.i32 = size}};
     wm_val_t res;
-    wh_rc rc = wm_func_call(cm_instance_store(cx->inst), cx->opts->realloc, args, 4, &res, 1,
-                            cx->err);
+    wh_rc rc =
+        wm_func_call(cm_instance_store(cx->inst), cx->opts->realloc, args, 4, &res, 1, cx->err);
     if (rc)
         return rc;
     uint8_t *p;
@@ -94,7 +94,6 @@ wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
 }
 
 /* ---- strings ---- */
-
 
 static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *out)
 {
@@ -188,7 +187,8 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
         return WH_OK;
     }
     if (enc == CM_LATIN1_UTF16 && latin1) {
-        if ((rc = cm__guest_alloc(cx, 2, (uint32_t)units, &ptr)) || (rc = mem_at(cx, ptr, units, 1, &p)))
+        if ((rc = cm__guest_alloc(cx, 2, (uint32_t)units, &ptr)) ||
+            (rc = mem_at(cx, ptr, units, 1, &p)))
             return rc;
         size_t o = 0;
         for (size_t i = 0; i < n;) {
@@ -294,8 +294,8 @@ static wh_rc lift_handle(cm__cx *cx, const cm_type_t *t, uint32_t index, cm_val_
 static wh_rc lower_handle(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t *out)
 {
     uint32_t rtype = cx->inst->res_bind[t->res->id];
-    return cm__handle_new(cx->inst, rtype, v->of.handle.rep, t->kind == CM_OWN,
-                          cx->borrow_scope, out, cx->err);
+    return cm__handle_new(cx->inst, rtype, v->of.handle.rep, t->kind == CM_OWN, cx->borrow_scope,
+                          out, cx->err);
 }
 
 static wh_rc check_char(cm__cx *cx, uint32_t c)
@@ -333,6 +333,16 @@ static wh_rc load_list(cm__cx *cx, const cm_type_t *et, uint32_t ptr, uint32_t l
     if (rc)
         return rc;
     out->kind = CM_LIST;
+    if (et->kind == CM_U8 || et->kind == CM_S8) {
+        /* bytes stay bytes (a copy: the guest may run, and change or grow
+         * its memory, before the host is done with them) */
+        uint8_t *b = wh_arena_dup(cx->arena, p, len);
+        if (!b && len)
+            return wh_err(cx->err, WH_NOMEM, -1, "out of memory");
+        out->of.bytes.ptr = b;
+        out->of.bytes.n = len;
+        return WH_OK;
+    }
     out->of.list.n = len;
     if (!(out->of.list.v = new_vals(cx, len)))
         return cx->err ? cx->err->code : WH_NOMEM;
@@ -396,8 +406,7 @@ wh_rc cm__lift_mem(cm__cx *cx, const cm_type_t *t, uint32_t ptr, cm_val_t *out)
     case CM_STRING:
         return load_string(cx, (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
     case CM_LIST:
-        return load_list(cx, t->elems[0], (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4),
-                         out);
+        return load_list(cx, t->elems[0], (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
     case CM_RECORD:
     case CM_TUPLE: {
         if (!(out->of.list.v = new_vals(cx, t->n)))
@@ -560,8 +569,23 @@ static wh_rc check_kind(cm__cx *cx, const cm_type_t *t, const cm_val_t *v)
     return WH_OK;
 }
 
+/* The number of elements of a list value of element type et. */
+static uint32_t list_len(const cm_type_t *et, const cm_val_t *v)
+{
+    return et->kind == CM_U8 || et->kind == CM_S8 ? v->of.bytes.n : v->of.list.n;
+}
+
 static wh_rc store_list(cm__cx *cx, const cm_type_t *et, const cm_val_t *v, uint32_t *out_ptr)
 {
+    if (et->kind == CM_U8 || et->kind == CM_S8) {
+        uint32_t n = v->of.bytes.n, ptr;
+        uint8_t *p;
+        wh_rc rc = cm__guest_alloc(cx, 1, n, &ptr);
+        if (!rc && n && !(rc = mem_at(cx, ptr, n, 1, &p)))
+            memcpy(p, v->of.bytes.ptr, n);
+        *out_ptr = ptr;
+        return rc;
+    }
     uint64_t bytes = (uint64_t)v->of.list.n * et->size;
     if (bytes > UINT32_MAX)
         return cm__trap(cx, "a list of %llu bytes does not fit", (unsigned long long)bytes);
@@ -618,7 +642,7 @@ wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t 
         if (t->kind == CM_STRING)
             rc = store_string(cx, v, &sp, &sl);
         else
-            rc = store_list(cx, t->elems[0], v, &sp), sl = v->of.list.n;
+            rc = store_list(cx, t->elems[0], v, &sp), sl = list_len(t->elems[0], v);
         /* realloc may have grown the memory: look up the place again */
         if (rc || (rc = mem_at(cx, ptr, 8, 4, &p)))
             return rc;
@@ -712,7 +736,7 @@ static wh_rc lower_flat_into(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, 
         if ((rc = store_list(cx, t->elems[0], v, &sp)))
             return rc;
         s[0].i32 = sp;
-        s[1].i32 = v->of.list.n;
+        s[1].i32 = list_len(t->elems[0], v);
         return WH_OK;
     }
     case CM_RECORD:

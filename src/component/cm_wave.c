@@ -126,9 +126,10 @@ static wh_rc escape(wv *p, size_t i, uint32_t *cp, size_t *n)
         size_t digits = 0;
         while (j < p->len && s[j] != '}') {
             char c = s[j];
-            int d = is_digit(c) ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                                               : -1;
+            int d = is_digit(c)            ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
             if (d < 0 || ++digits > 6)
                 return fail(p, WH_ARG, i, "expected \\u{1 to 6 hex digits}");
             v = v << 4 | (uint32_t)d;
@@ -433,7 +434,7 @@ static wh_rc integer(wv *p, tok t, const cm_type_t *ty, cm_val_t *out)
         uint8_t bits;
         bool sign;
     } info[] = {
-        [CM_S8] = {8, true},   [CM_U8] = {8, false},   [CM_S16] = {16, true},
+        [CM_S8] = {8, true},    [CM_U8] = {8, false},   [CM_S16] = {16, true},
         [CM_U16] = {16, false}, [CM_S32] = {32, true},  [CM_U32] = {32, false},
         [CM_S64] = {64, true},  [CM_U64] = {64, false},
     };
@@ -461,8 +462,8 @@ static wh_rc integer(wv *p, tok t, const cm_type_t *ty, cm_val_t *out)
                      (unsigned long long)max);
         else
             snprintf(range, sizeof range, "0 to %llu", (unsigned long long)max);
-        return fail(p, WH_ARG, t.start, "%.*s is out of range for %s (%s)",
-                    (int)(n > 40 ? 40 : n), s, cm_prim((cm_kind)ty->kind)->name, range);
+        return fail(p, WH_ARG, t.start, "%.*s is out of range for %s (%s)", (int)(n > 40 ? 40 : n),
+                    s, cm_prim((cm_kind)ty->kind)->name, range);
     }
     if (sign)
         out->of.s = neg ? (int64_t)(0 - mag) : (int64_t)mag;
@@ -583,6 +584,16 @@ static wh_rc sequence(wv *p, const cm_type_t *ty, size_t open_at, char close, cm
         return fail(p, WH_ARG, open_at, "%s has %u values, found %u",
                     cm__wit_type_str(ty, name, sizeof name), (unsigned)ty->n, (unsigned)n);
     }
+    if (cm_type_is_bytes(ty)) { /* kept as bytes (cm.h) */
+        uint8_t *b = wh_arena_alloc(p->arena, n ? n : 1);
+        if (!b)
+            return NOMEM();
+        for (uint32_t i = 0; i < n; i++)
+            b[i] = (uint8_t)vals[i].of.u;
+        out->of.bytes.ptr = b;
+        out->of.bytes.n = n;
+        return WH_OK;
+    }
     out->of.list.v = vals;
     out->of.list.n = n;
     return WH_OK;
@@ -654,8 +665,8 @@ static wh_rc case_label(wv *p, tok t, const cm_type_t *ty, uint32_t *out)
     if (!t.pct && is_keyword(s, n)) {
         if (i >= 0)
             return fail(p, WH_ARG, t.start,
-                        "\"%.*s\" is a WAVE keyword: the case is written %%%.*s", (int)n, s,
-                        (int)n, s);
+                        "\"%.*s\" is a WAVE keyword: the case is written %%%.*s", (int)n, s, (int)n,
+                        s);
         return expected_type(p, t, ty);
     }
     if (i < 0) {
@@ -948,7 +959,8 @@ wh_rc cm_wave_split_call(const char *text, wh_arena_t *arena, const char **out_n
     for (size_t k = b; k < e; k++) {
         unsigned char c = (unsigned char)s[k];
         if (c <= ' ' || strchr(")[]{},\"'", c))
-            return fail(p, WH_ARG, k, "unexpected %s in the function name (arguments go in "
+            return fail(p, WH_ARG, k,
+                        "unexpected %s in the function name (arguments go in "
                         "parentheses: name(arg, …))",
                         c <= ' ' ? "space" : "character");
     }
@@ -1011,8 +1023,8 @@ wh_rc cm_wave_split_call(const char *text, wh_arena_t *arena, const char **out_n
         }
         /* A top-level ',' or the closing ')': one argument ends at k. */
         size_t ab = skip_space_at(s, len, arg), ae = k;
-        while (ae > ab && (s[ae - 1] == ' ' || s[ae - 1] == '\t' || s[ae - 1] == '\n' ||
-                           s[ae - 1] == '\r'))
+        while (ae > ab &&
+               (s[ae - 1] == ' ' || s[ae - 1] == '\t' || s[ae - 1] == '\n' || s[ae - 1] == '\r'))
             ae--;
         if (ab == ae) {
             /* Nothing: fine for "()" and after a trailing comma. */

@@ -190,6 +190,17 @@ static void put_value(cm__out *o, const cm_val_t *v, const cm_type_t *t)
         put_string(o, v->of.str.ptr, v->of.str.len);
         return;
     case CM_LIST:
+        if (cm_type_is_bytes(t)) {
+            cm__puts(o, "[");
+            for (uint32_t i = 0; i < v->of.bytes.n; i++) {
+                uint8_t b = v->of.bytes.ptr[i];
+                cm__printf(o, "%s%d", i ? ", " : "",
+                           t->elems[0]->kind == CM_S8 ? (int)(int8_t)b : (int)b);
+            }
+            cm__puts(o, "]");
+            return;
+        }
+        /* fall through */
     case CM_TUPLE:
         cm__puts(o, t->kind == CM_LIST ? "[" : "(");
         for (uint32_t i = 0; i < v->of.list.n; i++) {

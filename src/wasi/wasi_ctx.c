@@ -247,29 +247,16 @@ cm_val_t wasi_str(cm_call_t *call, const char *s, size_t n)
     return v;
 }
 
-/* list<u8> crosses the boundary as one cm_val_t per byte; these two turn
- * it into bytes and back, in the call's arena. */
 wh_rc wasi_bytes(cm_call_t *call, const uint8_t *p, size_t n, cm_val_t *out)
 {
-    cm_val_t *v = cm_call_alloc(call, (n ? n : 1) * sizeof *v);
-    if (!v)
+    uint8_t *b = cm_call_alloc(call, n ? n : 1);
+    if (!b)
         return wasi_nomem(call);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (cm_val_t){.kind = CM_U8, .of.u = p[i]};
+    memcpy(b, p, n);
     *out = (cm_val_t){.kind = CM_LIST};
-    out->of.list.v = v;
-    out->of.list.n = (uint32_t)n;
+    out->of.bytes.ptr = b;
+    out->of.bytes.n = (uint32_t)n;
     return WH_OK;
-}
-
-uint8_t *wasi_list_bytes(cm_call_t *call, const cm_val_t *list)
-{
-    uint32_t n = list->of.list.n;
-    uint8_t *p = cm_call_alloc(call, n ? n : 1);
-    if (p)
-        for (uint32_t i = 0; i < n; i++)
-            p[i] = (uint8_t)list->of.list.v[i].of.u;
-    return p;
 }
 
 char *wasi_cstr(cm_call_t *call, const cm_val_t *v)

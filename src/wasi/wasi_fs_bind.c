@@ -397,14 +397,11 @@ static wh_rc d_read(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *
     if (!wasi_fs_read(d->fd, d->flags, args[2].of.u, buf, len, &n, &eof, &e))
         return fs_err(call, result, e);
     cm_val_t *t = cm_call_alloc(call, 2 * sizeof *t);
-    cm_val_t *bytes = cm_call_alloc(call, (n ? n : 1) * sizeof *bytes);
-    if (!t || !bytes)
+    if (!t)
         return wasi_nomem(call);
-    for (size_t i = 0; i < n; i++)
-        bytes[i] = (cm_val_t){.kind = CM_U8, .of.u = buf[i]};
     t[0] = (cm_val_t){.kind = CM_LIST};
-    t[0].of.list.v = bytes;
-    t[0].of.list.n = (uint32_t)n;
+    t[0].of.bytes.ptr = buf; /* in the call's arena */
+    t[0].of.bytes.n = (uint32_t)n;
     t[1] = (cm_val_t){.kind = CM_BOOL, .of.b = eof};
     cm_val_t tuple = {.kind = CM_TUPLE};
     tuple.of.list.v = t;
@@ -415,12 +412,8 @@ static wh_rc d_read(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *
 static wh_rc d_write(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
     SELF(d);
-    uint32_t len = args[1].of.list.n;
-    uint8_t *buf = cm_call_alloc(call, len ? len : 1);
-    if (!buf)
-        return wasi_nomem(call);
-    for (uint32_t i = 0; i < len; i++)
-        buf[i] = (uint8_t)args[1].of.list.v[i].of.u;
+    uint32_t len = args[1].of.bytes.n;
+    const uint8_t *buf = args[1].of.bytes.ptr;
     wasi_fs_error_t e;
     size_t n;
     bool ok = wasi_fs_write(d->fd, d->flags, args[2].of.u, buf, len, &n, &e);

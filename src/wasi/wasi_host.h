@@ -599,10 +599,10 @@ static inline cm_val_t wasi_enum(uint32_t tag)
 }
 /* A string in the call's arena (copied). */
 cm_val_t wasi_str(cm_call_t *call, const char *s, size_t n);
-/* A list<u8> value of the n bytes at p, and a list<u8> argument as bytes,
- * both in the call's arena (NULL / WH_TRAP when out of memory). */
+/* A list<u8> value of (a copy in the call's arena of) the n bytes at p;
+ * WH_TRAP when out of memory. A list<u8> argument is its bytes already:
+ * args[i].of.bytes (cm.h). */
 wh_rc wasi_bytes(cm_call_t *call, const uint8_t *p, size_t n, cm_val_t *out);
-uint8_t *wasi_list_bytes(cm_call_t *call, const cm_val_t *list);
 /* A NUL-terminated copy of a string argument in the call's arena. */
 char *wasi_cstr(cm_call_t *call, const cm_val_t *v);
 wh_rc wasi_nomem(cm_call_t *call);

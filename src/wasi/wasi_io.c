@@ -424,10 +424,8 @@ static wh_rc os_write(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t
     wasi_ostream_t *s = ostream_arg(call, &args[0]);
     if (!s)
         return WH_TRAP;
-    uint8_t *p = wasi_list_bytes(call, &args[1]);
-    if (!p)
-        return wasi_nomem(call);
-    size_t n = args[1].of.list.n, allowed = 0;
+    const uint8_t *p = args[1].of.bytes.ptr;
+    size_t n = args[1].of.bytes.n, allowed = 0;
     wasi_ioerr_t e = {0};
     wasi_io_status st = check_write(ctx, s, &allowed, &e);
     if (st == WASI_IO_OK && n > allowed)
@@ -469,10 +467,7 @@ static wh_rc blocking_write(cm_call_t *call, const cm_val_t *self, const uint8_t
 static wh_rc os_blocking_write_and_flush(cm_call_t *call, void *env, const cm_val_t *args,
                                          cm_val_t *result)
 {
-    uint8_t *p = wasi_list_bytes(call, &args[1]);
-    if (!p)
-        return wasi_nomem(call);
-    return blocking_write(call, &args[0], p, args[1].of.list.n, result);
+    return blocking_write(call, &args[0], args[1].of.bytes.ptr, args[1].of.bytes.n, result);
 }
 
 static const uint8_t zeroes[4096];

@@ -294,8 +294,8 @@ static uint32_t check_name(const hw_fields_t *f, const cm_val_t *name)
 
 static bool value_ok(const cm_val_t *list)
 {
-    for (uint32_t i = 0; i < list->of.list.n; i++) {
-        uint64_t b = list->of.list.v[i].of.u;
+    for (uint32_t i = 0; i < list->of.bytes.n; i++) {
+        uint8_t b = list->of.bytes.ptr[i];
         if ((b < 0x20 && b != '\t') || b == 0x7f)
             return false;
     }
@@ -306,11 +306,10 @@ static bool value_ok(const cm_val_t *list)
 static wh_rc add(cm_call_t *call, hw_fields_t *f, uint32_t at, const cm_val_t *name,
                  const cm_val_t *value)
 {
-    size_t nl = name->of.str.len, vl = value->of.list.n;
+    size_t nl = name->of.str.len, vl = value->of.bytes.n;
     if (f->bytes + nl + vl + FIELD_OVERHEAD > MAX_FIELDS_BYTES)
         return too_big(call);
-    uint8_t *p = wasi_list_bytes(call, value);
-    if (!p || !insert(f, at, name->of.str.ptr, nl, p, vl))
+    if (!insert(f, at, name->of.str.ptr, nl, value->of.bytes.ptr, vl))
         return wasi_nomem(call);
     return WH_OK;
 }
@@ -425,7 +424,7 @@ static wh_rc fields_set(cm_call_t *call, void *env, const cm_val_t *args, cm_val
         return header_error(call, result, bad - 1);
     size_t more = 0;
     for (uint32_t i = 0; i < n; i++)
-        more += args[1].of.str.len + vals[i].of.list.n + FIELD_OVERHEAD;
+        more += args[1].of.str.len + vals[i].of.bytes.n + FIELD_OVERHEAD;
     if (self->bytes + more > MAX_FIELDS_BYTES)
         return too_big(call);
     uint32_t at = remove_all(self, args[1].of.str.ptr, args[1].of.str.len);

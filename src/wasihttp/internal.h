@@ -392,7 +392,7 @@ static inline cm_val_t hw_none(void)
     cm_val_t v = {.kind = CM_OPTION};
     return v;
 }
-/* list<u8> both ways: wasi_bytes and wasi_list_bytes (wasi_host.h). */
+/* list<u8> both ways: wasi_bytes, and cm_val_t.of.bytes (cm.h). */
 /* own<T> of a new table entry for o (the caller's reference is handed
  * over); a trap when out of memory. */
 wh_rc hw__own(cm_call_t *call, wasi_obj_t *o, cm_val_t *out);

@@ -84,6 +84,52 @@ TH_TEST(abi_string_utf8_roundtrip_through_memory)
     teardown(&e);
 }
 
+/* list<u8> and list<s8> are bytes on both sides (cm.h): lowered by one
+ * copy into the guest, lifted as a copy that later guest writes leave
+ * alone, through memory and flat. */
+TH_TEST(abi_byte_lists)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    const cm_type_t *u8[] = {cm_prim(CM_U8)}, *s8[] = {cm_prim(CM_S8)};
+    cm_type_t lu8 = mk(&e.arena, CM_LIST, 1, u8), ls8 = mk(&e.arena, CM_LIST, 1, s8);
+    TH_OK(cm_type_is_bytes(&lu8) && cm_type_is_bytes(&ls8));
+    const uint8_t data[5] = {0, 1, 0x7f, 0x80, 0xff};
+    cm_val_t v = {.kind = CM_LIST, .of.bytes = {data, 5}}, back;
+    TH_EQ(cm__lower_mem(&e.cx, &lu8, &v, 32), WH_OK);
+    uint32_t ptr, len;
+    memcpy(&ptr, mem(&e) + 32, 4);
+    memcpy(&len, mem(&e) + 36, 4);
+    TH_EQ(len, 5);
+    TH_OK(!memcmp(mem(&e) + ptr, data, 5));
+    TH_EQ(cm__lift_mem(&e.cx, &ls8, 32, &back), WH_OK);
+    TH_EQ(back.kind, CM_LIST);
+    TH_EQ(back.of.bytes.n, 5);
+    TH_OK(!memcmp(back.of.bytes.ptr, data, 5));
+    mem(&e)[ptr] = 9; /* the lifted value is a copy */
+    TH_EQ(back.of.bytes.ptr[0], 0);
+    /* flat: (ptr, len) */
+    wm_slot flat[2];
+    uint32_t i = 0;
+    TH_EQ(cm__lower_flat(&e.cx, &lu8, &v, flat, 2, &i), WH_OK);
+    TH_EQ(flat[1].i32, 5);
+    TH_OK(!memcmp(mem(&e) + flat[0].i32, data, 5));
+    i = 0;
+    TH_EQ(cm__lift_flat(&e.cx, &lu8, flat, 2, &i, &back), WH_OK);
+    TH_EQ(back.of.bytes.n, 5);
+    TH_OK(!memcmp(back.of.bytes.ptr, data, 5));
+    /* empty, and out of bounds */
+    cm_val_t none = {.kind = CM_LIST, .of.bytes = {NULL, 0}};
+    TH_EQ(cm__lower_mem(&e.cx, &lu8, &none, 40), WH_OK);
+    TH_EQ(cm__lift_mem(&e.cx, &lu8, 40, &back), WH_OK);
+    TH_EQ(back.of.bytes.n, 0);
+    uint32_t far[2] = {0xfffffff0u, 64};
+    memcpy(mem(&e) + 48, far, 8);
+    TH_EQ(cm__lift_mem(&e.cx, &lu8, 48, &back), WH_TRAP);
+    teardown(&e);
+}
+
 TH_TEST(abi_string_utf16_and_latin1)
 {
     env e;
@@ -173,10 +219,12 @@ TH_TEST(abi_record_variant_list_roundtrip)
     cm_type_t rec = mk(a, CM_RECORD, 4, fields);
     TH_EQ(rec.size, 40); /* u16 at 0, string at 4, list at 12, option<f64> at 24 (16 bytes) */
     TH_EQ(rec.align, 8);
-    cm_val_t tags[3] = {{.kind = CM_U32, .of.u = 7}, {.kind = CM_U32, .of.u = 0xffffffffu},
+    cm_val_t tags[3] = {{.kind = CM_U32, .of.u = 7},
+                        {.kind = CM_U32, .of.u = 0xffffffffu},
                         {.kind = CM_U32, .of.u = 0}};
     cm_val_t score = {.kind = CM_F64, .of.f64 = 2.5};
-    cm_val_t fv[4] = {{.kind = CM_U16, .of.u = 65535}, str("x"),
+    cm_val_t fv[4] = {{.kind = CM_U16, .of.u = 65535},
+                      str("x"),
                       {.kind = CM_LIST, .of.list = {tags, 3}},
                       {.kind = CM_OPTION, .of.var = {1, &score}}};
     cm_val_t v = {.kind = CM_RECORD, .of.list = {fv, 4}}, back;

@@ -252,9 +252,17 @@ TH_TEST(wave_chars)
         const char *text;
         uint32_t cp;
     } ok[] = {
-        {"'x'", 'x'},          {"'\\''", '\''},       {"'\"'", '"'},        {"'\\\"'", '"'},
-        {"'\\\\'", '\\'},      {"'\\t'", '\t'},       {"'\\n'", '\n'},      {"'\\r'", '\r'},
-        {"'\\u{0}'", 0},       {"'\\u{1F600}'", 0x1F600}, {"'\\u{10ffff}'", 0x10FFFF},
+        {"'x'", 'x'},
+        {"'\\''", '\''},
+        {"'\"'", '"'},
+        {"'\\\"'", '"'},
+        {"'\\\\'", '\\'},
+        {"'\\t'", '\t'},
+        {"'\\n'", '\n'},
+        {"'\\r'", '\r'},
+        {"'\\u{0}'", 0},
+        {"'\\u{1F600}'", 0x1F600},
+        {"'\\u{10ffff}'", 0x10FFFF},
         {"'\xe2\x98\x83'", 0x2603}, /* a snowman, literally */
     };
     for (size_t i = 0; i < WH_ARRAY_LEN(ok); i++) {
@@ -358,6 +366,16 @@ TH_TEST(wave_lists_and_tuples)
     TH_EQ(v.of.list.n, 500);
     TH_EQ(v.of.list.v[499].of.u, 499);
 
+    /* byte lists (kept as bytes) parse and print like any list */
+    const cm_type_t *lu8 = ty("list<u8>"), *ls8 = ty("list<s8>");
+    TH_EQ(parse(lu8, "[0, 255, 7]", &v), WH_OK);
+    TH_EQ(v.of.bytes.n, 3);
+    TH_EQ(v.of.bytes.ptr[1], 255);
+    TH_STR(canon(lu8, "[0,255 , 7,]"), "[0, 255, 7]");
+    TH_STR(canon(ls8, "[-128, -1, 127]"), "[-128, -1, 127]");
+    TH_STR(canon(ls8, "[]"), "[]");
+    TH_BAD(lu8, "[256]", "256");
+
     const cm_type_t *t = ty("tuple<u8, string>");
     TH_STR(canon(t, "(123, \"abc\")"), "(123, \"abc\")");
     TH_STR(canon(t, "(123, \"abc\",)"), "(123, \"abc\")");
@@ -418,7 +436,8 @@ TH_TEST(wave_variants_and_enums)
     TH_EQ(parse(resp, "body([79, 75])", &v), WH_OK);
     TH_EQ(v.kind, CM_VARIANT);
     TH_EQ(v.of.var.tag, 1);
-    TH_EQ(v.of.var.v->of.list.n, 2);
+    TH_EQ(v.of.var.v->of.bytes.n, 2); /* list<u8> is bytes (cm.h) */
+    TH_EQ(v.of.var.v->of.bytes.ptr[1], 75);
     TH_STR(canon(resp, "empty"), "empty");
     TH_STR(canon(resp, "body ( [79, 75] )"), "body([79, 75])");
     TH_STR(canon(resp, "%err(\"oops\")"), "%err(\"oops\")");
@@ -476,7 +495,7 @@ TH_TEST(wave_options)
     const cm_type_t *ooo = ty("option<option<option<bool>>>");
     TH_STR(canon(ooo, "some(some(true))"), "some(some(some(true)))");
     TH_STR(canon(ooo, "some(some(none))"), "some(some(none))");
-    const cm_type_t *or = ty("option<result<u8>>");
+    const cm_type_t * or = ty("option<result<u8>>");
     TH_BAD(or, "1", "expected some(…) or none");
     TH_STR(canon(or, "some(1)"), "some(ok(1))");
 }
@@ -700,9 +719,9 @@ TH_TEST(wave_split_call)
     TH_EQ(n, 3);
     snprintf(tmp, sizeof tmp, "%.*s", (int)lens[2], args[2]);
     TH_STR(tmp, "3"); /* the comment before it is space */
-    TH_EQ(cm_wave_split_call("f(\"\"\"\n ,)\n \"\"\", 2)", &A, &name, &nlen, &args, &lens, &n,
-                             &err),
-          WH_OK);
+    TH_EQ(
+        cm_wave_split_call("f(\"\"\"\n ,)\n \"\"\", 2)", &A, &name, &nlen, &args, &lens, &n, &err),
+        WH_OK);
     TH_EQ(n, 2);
     TH_EQ(cm_wave_split_call("f(,)", &A, &name, &nlen, &args, &lens, &n, &err), WH_ARG);
     TH_STR(err.msg, "at 2: expected an argument before \",\"");

@@ -186,10 +186,8 @@ static inline cm_val_t v_str(const char *s)
 static inline cm_val_t v_bytes_n(hwfx *f, const void *p, size_t n)
 {
     cm_val_t v = {.kind = CM_LIST};
-    v.of.list.v = wh_arena_calloc(&f->arena, (n ? n : 1) * sizeof(cm_val_t));
-    v.of.list.n = (uint32_t)n;
-    for (size_t i = 0; i < n; i++)
-        v.of.list.v[i] = (cm_val_t){.kind = CM_U8, .of.u = ((const uint8_t *)p)[i]};
+    v.of.bytes.ptr = wh_arena_dup(&f->arena, p, n ? n : 1);
+    v.of.bytes.n = (uint32_t)n;
     return v;
 }
 
@@ -254,10 +252,9 @@ static inline int r_err(const cm_val_t *r)
 /* A list<u8> result as a string in the arena. */
 static char *r_text(hwfx *f, const cm_val_t *list)
 {
-    char *s = wh_arena_alloc(&f->arena, list->of.list.n + 1);
-    for (uint32_t i = 0; i < list->of.list.n; i++)
-        s[i] = (char)list->of.list.v[i].of.u;
-    s[list->of.list.n] = 0;
+    char *s = wh_arena_alloc(&f->arena, list->of.bytes.n + 1);
+    memcpy(s, list->of.bytes.ptr, list->of.bytes.n);
+    s[list->of.bytes.n] = 0;
     return s;
 }
 
@@ -285,7 +282,7 @@ static char *g_get(hwfx *f, uint32_t h, const char *name)
     TH_EQ(HT(f, "[method]fields.get", a, &r), WH_OK);
     size_t n = 0;
     for (uint32_t i = 0; i < r.of.list.n; i++)
-        n += r.of.list.v[i].of.list.n + 1;
+        n += r.of.list.v[i].of.bytes.n + 1;
     char *s = wh_arena_calloc(&f->arena, n + 1);
     for (uint32_t i = 0; i < r.of.list.n; i++) {
         if (i)
@@ -302,7 +299,7 @@ static char *g_entries(hwfx *f, uint32_t h)
     TH_EQ(HT(f, "[method]fields.entries", a, &r), WH_OK);
     size_t n = 1;
     for (uint32_t i = 0; i < r.of.list.n; i++)
-        n += r.of.list.v[i].of.list.v[0].of.str.len + r.of.list.v[i].of.list.v[1].of.list.n + 2;
+        n += r.of.list.v[i].of.list.v[0].of.str.len + r.of.list.v[i].of.list.v[1].of.bytes.n + 2;
     char *s = wh_arena_calloc(&f->arena, n);
     for (uint32_t i = 0; i < r.of.list.n; i++) {
         const cm_val_t *kv = r.of.list.v[i].of.list.v;

@@ -49,9 +49,8 @@ static long g_read(hwfx *f, uint32_t s, char *buf, size_t max, int *err_code)
         return -1 - (long)r.of.var.v->of.var.tag;
     }
     const cm_val_t *l = r.of.var.v;
-    long n = (long)l->of.list.n;
-    for (long i = 0; i < n; i++)
-        buf[i] = (char)l->of.list.v[i].of.u;
+    long n = (long)l->of.bytes.n;
+    memcpy(buf, l->of.bytes.ptr, (size_t)n);
     wh_arena_reset(&f->arena);
     return n;
 }

@@ -491,9 +491,9 @@ static long g_body(hwfx *f, uint32_t resp, char *buf, size_t max)
             return closed ? (long)len : -1;
         }
         const cm_val_t *l = r.of.var.v;
-        for (uint32_t k = 0; k < l->of.list.n && len < max; k++)
-            buf[len++] = (char)l->of.list.v[k].of.u;
-        if (l->of.list.n == 0)
+        for (uint32_t k = 0; k < l->of.bytes.n && len < max; k++)
+            buf[len++] = (char)l->of.bytes.ptr[k];
+        if (l->of.bytes.n == 0)
             turn(f);
     }
     return -1;
