@@ -84,11 +84,34 @@ void *wh_malloc(size_t n)
     return malloc(n ? n : 1);
 }
 
+/* memset through a pointer the compiler cannot see through: malloc then
+ * memset(0) is otherwise turned back into calloc (see wh_calloc). */
+static void *(*volatile zero_fn)(void *, int, size_t) = memset;
+
+static void zero(void *p, size_t n)
+{
+    zero_fn(p, 0, n);
+}
+
 void *wh_calloc(size_t count, size_t size)
 {
     if (alloc_should_fail())
         return NULL;
-    return calloc(count ? count : 1, size ? size : 1);
+    if (!count)
+        count = 1;
+    if (!size)
+        size = 1;
+    /* malloc and memset rather than calloc for small blocks: glibc's calloc
+     * never takes from the per-thread cache (tcache), so each one cost a
+     * trip through the arena, and its frees overflowed the cache (the
+     * request path makes and frees a dozen small objects). */
+    if (count <= 1024 / size) {
+        void *p = malloc(count * size);
+        if (p)
+            zero(p, count * size);
+        return p;
+    }
+    return calloc(count, size);
 }
 
 void *wh_realloc(void *p, size_t n)
