@@ -9,7 +9,6 @@
  */
 #include "http/internal.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 
 /* The reason phrases of RFC 9110 15 (and 6585, 7725, 8297, 8470): llhttp
@@ -266,9 +265,11 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     uint32_t from = b->len;
     char line[64];
     const char *reason = hx__reason(status);
-    int ln = snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
-    bool ok =
-        buf_add(b, line, (size_t)ln) && buf_add(b, reason, strlen(reason)) && buf_add(b, "\r\n", 2);
+    /* status is 200 to 999 (checked above) */
+    char code[4] = {(char)('0' + status / 100), (char)('0' + status / 10 % 10),
+                    (char)('0' + status % 10), ' '};
+    bool ok = buf_add(b, "HTTP/1.1 ", 9) && buf_add(b, code, 4) &&
+              buf_add(b, reason, strlen(reason)) && buf_add(b, "\r\n", 2);
     for (size_t i = 0; i < n && ok; i++)
         if (!hop_by_hop(&hs[i]))
             ok = add_field(b, hs[i].name, hs[i].name_len, hs[i].value, hs[i].value_len);
@@ -279,8 +280,12 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     if (ok && len >= 0 && status != 204 &&
         (c->framing == HX_FRAME_LENGTH || c->is_head || status == 304)) {
         /* HEAD and 304 may state the length the body would have had. */
-        ln = snprintf(line, sizeof line, "%" PRId64, len);
-        ok = add_field(b, "Content-Length", 14, line, (size_t)ln);
+        size_t k = sizeof line;
+        uint64_t v = (uint64_t)len;
+        do
+            line[--k] = (char)('0' + v % 10);
+        while (v /= 10);
+        ok = add_field(b, "Content-Length", 14, line + k, sizeof line - k);
     }
     if (ok && c->framing == HX_FRAME_CHUNKED)
         ok = buf_add(b, "Transfer-Encoding: chunked\r\n", 28);
@@ -349,8 +354,12 @@ wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)
         hx__out_write(c, b, 1);
         break;
     case HX_FRAME_CHUNKED: {
-        int n = snprintf(hex, sizeof hex, "%zx\r\n", len);
-        b[0] = uv_buf_init(hex, (unsigned)n);
+        size_t k = sizeof hex - 2;
+        hex[k] = '\r';
+        hex[k + 1] = '\n';
+        for (size_t v = len; v; v >>= 4)
+            hex[--k] = "0123456789abcdef"[v & 15];
+        b[0] = uv_buf_init(hex + k, (unsigned)(sizeof hex - k));
         b[1] = uv_buf_init((char *)data, (unsigned)len);
         b[2] = uv_buf_init(hx__crlf, 2);
         hx__out_write(c, b, 3);

@@ -290,7 +290,8 @@ static wh_rc do_read(cm_call_t *call, const cm_val_t *args, cm_val_t *result, bo
 
 static wh_rc empty_ok_list(cm_call_t *call, cm_val_t *result)
 {
-    cm_val_t list = {.kind = CM_LIST};
+    static const uint8_t none[1];
+    cm_val_t list = {.kind = CM_LIST, .of.bytes = {none, 0}};
     return wasi_ok(call, result, &list);
 }
 

@@ -50,7 +50,8 @@ static long g_read(hwfx *f, uint32_t s, char *buf, size_t max, int *err_code)
     }
     const cm_val_t *l = r.of.var.v;
     long n = (long)l->of.bytes.n;
-    memcpy(buf, l->of.bytes.ptr, (size_t)n);
+    if (n)
+        memcpy(buf, l->of.bytes.ptr, (size_t)n);
     wh_arena_reset(&f->arena);
     return n;
 }
