@@ -25,6 +25,7 @@ import http.server
 import json
 import os
 import re
+import subprocess
 import sys
 import threading
 
@@ -165,6 +166,24 @@ def _():
             check(got == want, f"{args}: counts {got}")
             st, h, body = s.request("GET", "/init")
             check((st, body) == (200, init.encode()), f"{args}: /init {st} {body!r}")
+        finally:
+            stopped(s)
+
+
+@case("the semantics kit (kit/probe.py) tells the models apart on the Rust counter")
+def _():
+    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "kit",
+                         "probe.py")
+    for guest, args, want in (("counter", [], ["model: serverless", "init: not called"]),
+                              ("counter-stateful", ["--instances", "4"],
+                               ["model: stateful (4 instances", "init: called 1 time"])):
+        s = serve(guest, *args)
+        try:
+            p = subprocess.run([sys.executable, probe, f"http://127.0.0.1:{s.port}"],
+                               capture_output=True, text=True, timeout=120)
+            check(p.returncode == 0, f"probe exit {p.returncode}: {p.stdout}{p.stderr}")
+            for w in want:
+                check(w in p.stdout, f"{guest}: probe said {p.stdout!r}")
         finally:
             stopped(s)
 
