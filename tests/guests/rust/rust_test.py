@@ -15,9 +15,10 @@ and by `jco serve` (the reference host) beside it:
 Module state is fresh in every serverless request and kept on a stateful
 instance; a panic (a trap) answers 500 and the server goes on. Every
 exchange that does not depend on the model is also sent to `jco serve`,
-which must answer the same status and body.
+and to `wasmtime serve` when one is given (scripts/install-bench-peers.sh
+builds it), which must answer the same status and body.
 
-    rust_test.py WASMHTTPD DIR-WITH-THE-WASM NODE JCO
+    rust_test.py WASMHTTPD DIR-WITH-THE-WASM NODE JCO [WASMTIME]
 
 Ends with "N passed, N failed".
 """
@@ -32,9 +33,10 @@ import threading
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
 from whtest import Serve, Server, check, free_port, sanitizer_reports  # noqa: E402
 
-if len(sys.argv) != 5:
+if len(sys.argv) not in (5, 6):
     sys.exit(__doc__)
-BIN, DIR, NODE, JCO = sys.argv[1:]
+BIN, DIR, NODE, JCO = sys.argv[1:5]
+WASMTIME = sys.argv[5] if len(sys.argv) == 6 else None
 HELLO = re.compile(rb"^Hello from WASM! \((\d+)\)\n$")
 results = {"passed": 0, "failed": 0}
 
@@ -73,6 +75,24 @@ class JcoServe(Server):
                          timeout=30, group=True)
 
 
+class WasmtimeServe(Server):
+    """`wasmtime serve` (a fresh instance per request); -S cli: the guests
+    import wasi:cli, as Rust's std links it."""
+
+    def __init__(self, guest):
+        port = free_port()
+        super().__init__([WASMTIME, "serve", "--addr", f"127.0.0.1:{port}", "-S", "cli",
+                          wasm(guest)], port, what=f"wasmtime serve {guest}", within=60,
+                         timeout=30)
+
+
+def peers(guest):
+    """The reference hosts: (name, a started server) for each."""
+    yield "jco serve", lambda: JcoServe(guest)
+    if WASMTIME:
+        yield "wasmtime serve", lambda: WasmtimeServe(guest)
+
+
 def stopped(s):
     check(s.stop() == 0, f"exit status after SIGTERM: {s.output()[-2000:]}")
     check(not sanitizer_reports(s.output()), s.output()[-3000:])
@@ -108,21 +128,22 @@ def exchanges(s, table):
     return got
 
 
-def same_on_jco(guest, table):
-    """The table on wasmhttpd (each model) and on `jco serve`: the same
-    status and body everywhere."""
+def same_on_peers(guest, table, *serve_args):
+    """The table on wasmhttpd (each model) and on the reference hosts: the
+    same status and body everywhere."""
     answers = {}
     for model, args in MODELS:
-        s = serve(guest, *args)
+        s = serve(guest, *args, *serve_args)
         try:
             answers[model] = exchanges(s, table)
         finally:
             stopped(s)
-    j = JcoServe(guest)
-    try:
-        answers["jco serve"] = exchanges(j, table)
-    finally:
-        j.stop()
+    for name, start in peers(guest):
+        p = start()
+        try:
+            answers[name] = exchanges(p, table)
+        finally:
+            p.stop()
     first = answers["serverless"]
     for who, got in answers.items():
         check(got == first, f"{who} answered {got!r}, serverless {first!r}")
@@ -132,7 +153,7 @@ def same_on_jco(guest, table):
 def _():
     hello = (("GET", "/", None, 200, "text/plain", b"Hello from Rust!\n"),
              ("POST", "/x?y", b"{}", 200, "text/plain", b"Hello from Rust!\n"))
-    same_on_jco("hello", hello * 2)
+    same_on_peers("hello", hello * 2)
 
 
 @case("counter: fresh module state serverless (1, 1, 1), kept stateful (1, 2, 3); "
@@ -204,6 +225,24 @@ def _():
             j.stop()
 
 
+if WASMTIME:
+    @case("counter under wasmtime serve: 1, 1, 1 (a fresh instance per request, init never "
+          "called), a panic 500 and the next request served")
+    def _():
+        for guest in ("counter", "counter-stateful"):
+            w = WasmtimeServe(guest)
+            try:
+                got = counts(w, 3)
+                check(got == [1, 1, 1], f"{guest}: counts {got}")
+                st, h, body = w.request("GET", "/init")
+                check((st, body) == (200, b"init=0 count=1\n"), f"{guest}: /init {st} {body!r}")
+                st, h, body = w.request("GET", "/trap")
+                check(st == 500, f"{guest}: /trap {st} {body!r}")
+                check(counts(w, 1) == [1], f"{guest}: after the trap")
+            finally:
+                w.stop()
+
+
 @case("a panic (a trap): 500, and the next request is served, in both models")
 def _():
     for guest in ("counter", "counter-stateful"):
@@ -239,7 +278,7 @@ def _():
          lambda d: d.startswith(b"bad JSON")),
         ("GET", "/sum", None, 400, "text/plain", lambda d: d.startswith(b"bad JSON")),
     )
-    same_on_jco("json", table)
+    same_on_peers("json", table)
 
 
 class Backend(http.server.BaseHTTPRequestHandler):
@@ -289,20 +328,8 @@ def _():
              b"back end 200: echo " + payload),
             ("GET", "/fetch?x", None, 400, "text/plain", b"usage: /fetch?PORT\n"),
         )
-        answers = {}
-        for model, args in MODELS:
-            s = serve("fetch", *args, "--allow-http", f"http://127.0.0.1:{port}")
-            try:
-                answers[model] = exchanges(s, table)
-            finally:
-                stopped(s)
-        j = JcoServe("fetch")  # jco serve allows every destination
-        try:
-            answers["jco serve"] = exchanges(j, table)
-        finally:
-            j.stop()
-        check(answers["stateful"] == answers["serverless"] == answers["jco serve"],
-              f"answers differ: {answers!r}")
+        # jco serve and wasmtime serve allow every destination
+        same_on_peers("fetch", table, "--allow-http", f"http://127.0.0.1:{port}")
         for model, args in MODELS:
             s = serve("fetch", *args)
             try:
@@ -316,5 +343,7 @@ def _():
         backend.shutdown()
 
 
+if not WASMTIME:
+    print("note: no wasmtime given: jco serve was the only reference")
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
