@@ -16,12 +16,15 @@
 #                    with CONNS connections
 #   jco shared       `jco serve` (V8) of the same component, one shared instance
 #   jco per-request  `jco serve --isolate-requests instance`
-#   wasmtime *       `wasmtime serve` (a fresh instance per request) of the C,
-#                    JS, Python and Rust guests, with its defaults and with
-#                    -O pooling-allocator, when scripts/install-bench-peers.sh
-#                    built it (into PEERS, bench/.peers by default)
+#   wasmtime *       `wasmtime serve` of the C, JS, Python and Rust guests:
+#                    its defaults (a fresh instance per request for a WASIp2
+#                    component), -O pooling-allocator, and instances reused
+#                    (--max-instance-reuse-count, its stateful model), when
+#                    scripts/install-bench-peers.sh built it (into PEERS,
+#                    bench/.peers by default)
 # Prints req/s and p99 per server, and the ratios to nginx, to jco's
-# matching model and to wasmtime serve (its defaults) of the same guest.
+# matching model and to wasmtime serve of the same guest (its defaults for
+# serverless rows, reused instances for stateful ones).
 #
 #   bench/serve/run.sh                 # 10 s per server, 1 worker each
 #   DURATION=30s CONNS=128 WORKERS=2 bench/serve/run.sh
@@ -109,15 +112,20 @@ wasmtime_case() { # key, component, option...
   kill -- "-${pids[-1]}" 2>/dev/null || true
 }
 if [ -z "${SKIP_WASMTIME:-}" ] && [ -x "$WASMTIME" ]; then
+  reuse=(--max-instance-reuse-count 1000000000)
   wasmtime_case wt "$counter/counter-serverless.wasm"
   wasmtime_case wt_pool "$counter/counter-serverless.wasm" -O pooling-allocator
+  wasmtime_case wt_reuse "$counter/counter-serverless.wasm" "${reuse[@]}"
   wasmtime_case wt_rs "$rs"
   wasmtime_case wt_rs_pool "$rs" -O pooling-allocator
+  wasmtime_case wt_rs_reuse "$rs" "${reuse[@]}"
   CONNS=8
   wasmtime_case wt_js "$js"
   wasmtime_case wt_js_pool "$js" -O pooling-allocator
+  wasmtime_case wt_js_reuse "$js" "${reuse[@]}"
   wasmtime_case wt_py "$py"
   wasmtime_case wt_py_pool "$py" -O pooling-allocator
+  wasmtime_case wt_py_reuse "$py" "${reuse[@]}"
   CONNS=$conns
 elif [ -z "${SKIP_WASMTIME:-}" ]; then
   echo "$NAME: no wasmtime at $WASMTIME (scripts/install-bench-peers.sh builds it): no wasmtime rows" >&2
@@ -151,16 +159,16 @@ row "hx /hello (no guest)" hx none
 row "wasmhttpd serverless" serverless jco_fresh wt
 row "... made anew" anew jco_fresh wt
 row "... 64 MiB memory" big jco_fresh wt
-row "wasmhttpd stateful" stateful jco_shared wt
+row "wasmhttpd stateful" stateful jco_shared wt_reuse
 row "js serverless (8 conns)" js_serverless none wt_js
 row "js ... made anew" js_anew none wt_js
-row "js stateful" js_stateful none wt_js
+row "js stateful" js_stateful none wt_js_reuse
 row "py serverless (8 conns)" py_serverless none wt_py
 row "py ... made anew" py_anew none wt_py
-row "py stateful" py_stateful none wt_py
+row "py stateful" py_stateful none wt_py_reuse
 row "rs serverless" rs_serverless none wt_rs
 row "rs ... made anew" rs_anew none wt_rs
-row "rs stateful" rs_stateful none wt_rs
+row "rs stateful" rs_stateful none wt_rs_reuse
 echo "# serverless reset / made anew: C $(ratio "${reqs[serverless]}" "${reqs[anew]}"), js $(ratio "${reqs[js_serverless]}" "${reqs[js_anew]}"), py $(ratio "${reqs[py_serverless]}" "${reqs[py_anew]}"), rs $(ratio "${reqs[rs_serverless]}" "${reqs[rs_anew]}"); 64 MiB / 128 KiB memory: $(ratio "${reqs[big]}" "${reqs[serverless]}")"
 if [ -n "${reqs[jco_shared]:-}" ]; then
   row "jco serve (shared)" jco_shared none
@@ -169,10 +177,14 @@ fi
 if [ -n "${reqs[wt]:-}" ]; then
   row "wasmtime serve (C)" wt none
   row "... -O pooling-allocator" wt_pool none wt
+  row "... instances reused" wt_reuse none wt
   row "wasmtime serve (rs)" wt_rs none
   row "... -O pooling-allocator" wt_rs_pool none wt_rs
+  row "... instances reused" wt_rs_reuse none wt_rs
   row "wasmtime serve (js, 8)" wt_js none
   row "... -O pooling-allocator" wt_js_pool none wt_js
+  row "... instances reused" wt_js_reuse none wt_js
   row "wasmtime serve (py, 8)" wt_py none
   row "... -O pooling-allocator" wt_py_pool none wt_py
+  row "... instances reused" wt_py_reuse none wt_py
 fi
