@@ -10,9 +10,12 @@
 #                                                      # benchmarks take PEERS too)
 #   CARGO_BUILD_JOBS=1 nice -n 19 scripts/install-bench-peers.sh   # on a busy machine
 #
-# Building wasmtime takes long: about half an hour of CPU and a few GB of
-# disk for cargo's target directory (removed afterwards). Needs cargo (rustup)
-# with a Rust at least as new as the version's rust-version (48.0.8: 1.95).
+# Building wasmtime takes long: some 360 crates (one busy core at nice 19
+# had done about 100 of them after 20 minutes), and a few GB of disk for
+# cargo's target directory, a temporary one that goes when the build ends;
+# set CARGO_TARGET_DIR to keep it, so that a build cut short goes on where
+# it stopped. Needs cargo (rustup) with a Rust at least as new as the
+# version's rust-version (48.0.8: 1.95; 50.0 needs 1.97).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WASMTIME=48.0.8
