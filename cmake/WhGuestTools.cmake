@@ -18,6 +18,10 @@
 #                       reactor and a wasm32-wasi command (see the probe below)
 #   WH_NATIVE_GCC       gcc, the native side of the WASI differential programs
 #   WH_CURL             curl
+#   WH_CARGO            cargo (PATH, else ~/.cargo/bin, where rustup puts it)
+#   WH_RUST_WASIP2      true when the rustc beside WH_CARGO has the standard
+#                       library of the wasm32-wasip2 target (rustup target add
+#                       wasm32-wasip2); WH_RUST_WASIP2_WHY says why not
 #   Python3_Interpreter_FOUND, Python3_EXECUTABLE, Python3::Interpreter
 #   WH_GUEST_GLUE       examples/glue, the canonical ABI glue headers the C
 #                       guests of wasi:* share (an include directory)
@@ -27,7 +31,8 @@
 #   Sets <out-var> to what is missing of the tools named (node, jco,
 #   componentize-js, clang, python, gcc, curl), in words, separated by
 #   ", ", in the order named; empty when all are there.
-#   (componentize-py is a tool name too.)
+#   (componentize-py is a tool name too, and rust: cargo with the
+#   wasm32-wasip2 target.)
 
 set(WH_NODE_MODULES "${PROJECT_SOURCE_DIR}/node_modules" CACHE PATH
     "The npm guest tools (jco, componentize-js), as scripts/install-deps.sh installs them")
@@ -44,6 +49,38 @@ find_program(WH_GUEST_CLANG NAMES clang clang-14)
 find_program(WH_NATIVE_GCC NAMES gcc)
 find_program(WH_CURL curl)
 find_package(Python3 COMPONENTS Interpreter)
+find_program(WH_CARGO cargo HINTS $ENV{HOME}/.cargo/bin)
+
+# Rust guests need the wasm32-wasip2 target's standard library, which
+# rustup adds apart from the toolchain (scripts/install-deps.sh does).
+# Probed on every configure, like clang below.
+set(WH_RUST_WASIP2 FALSE)
+set(WH_RUST_WASIP2_WHY "cargo was not found (install Rust with rustup)")
+if(WH_CARGO)
+  get_filename_component(cargo_dir ${WH_CARGO} DIRECTORY)
+  find_program(WH_RUSTC rustc HINTS ${cargo_dir} NO_DEFAULT_PATH)
+  find_program(WH_RUSTC rustc)
+  set(WH_RUST_WASIP2_WHY "rustc was not found beside ${WH_CARGO}")
+  if(WH_RUSTC)
+    execute_process(COMMAND ${WH_RUSTC} --print target-libdir --target wasm32-wasip2
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE libdir ERROR_VARIABLE err
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+    file(GLOB std_rlib "${libdir}/libstd-*.rlib")
+    if(rc EQUAL 0 AND std_rlib)
+      set(WH_RUST_WASIP2 TRUE)
+    elseif(rc EQUAL 0)
+      set(WH_RUST_WASIP2_WHY
+          "${WH_RUSTC} has no standard library for wasm32-wasip2 (run `rustup target add wasm32-wasip2`, as scripts/install-deps.sh does)")
+    else()
+      set(WH_RUST_WASIP2_WHY "${WH_RUSTC} does not know the target wasm32-wasip2: ${err}")
+    endif()
+    unset(libdir)
+    unset(rc)
+    unset(err)
+    unset(std_rlib)
+  endif()
+  unset(cargo_dir)
+endif()
 
 # clang alone is not enough: it needs wasi-libc (crt1-reactor.o for the
 # components that export functions, crt1-command.o for the wasi:cli/command
@@ -120,6 +157,10 @@ function(wh_guest_tools_missing out)
     elseif(tool STREQUAL "componentize-py")
       if(NOT EXISTS ${WH_COMPONENTIZE_PY})
         list(APPEND missing "componentize-py at ${WH_COMPONENTIZE_PY} (run scripts/install-deps.sh)")
+      endif()
+    elseif(tool STREQUAL "rust")
+      if(NOT WH_RUST_WASIP2)
+        list(APPEND missing "${WH_RUST_WASIP2_WHY}")
       endif()
     elseif(tool STREQUAL "gcc")
       if(NOT WH_NATIVE_GCC)

@@ -51,3 +51,26 @@ if [ ! -x .guest-venv/bin/componentize-py ] ||
   python3 -m venv .guest-venv
   .guest-venv/bin/pip install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY"
 fi
+
+# The Rust guests (tests/guests/rust) build for wasm32-wasip2, a target rustup
+# adds to the toolchain from the Rust distribution server. Rust itself is not
+# installed here (rustup is the machine's). When the target cannot be had
+# (no rustup, no network), the guest test fails at configure and says why:
+# the rest of the suite still builds and runs.
+rustup=$(command -v rustup || true)
+[ -n "$rustup" ] || [ ! -x "$HOME/.cargo/bin/rustup" ] || rustup=$HOME/.cargo/bin/rustup
+if [ -z "$rustup" ]; then
+  echo "install-deps: no rustup: the Rust guest test (guests_rust) will fail" >&2
+elif ! "$rustup" target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+  "$rustup" target add wasm32-wasip2 ||
+    echo "install-deps: rustup target add wasm32-wasip2 failed: the Rust guest test" \
+         "(guests_rust) will fail" >&2
+fi
+# Their crates (pinned by Cargo.lock) into cargo's cache, so that the build
+# needs no network.
+cargo=$(command -v cargo || true)
+[ -n "$cargo" ] || [ ! -x "$HOME/.cargo/bin/cargo" ] || cargo=$HOME/.cargo/bin/cargo
+if [ -n "$cargo" ]; then
+  "$cargo" fetch --locked --quiet --manifest-path tests/guests/rust/Cargo.toml ||
+    echo "install-deps: cargo fetch failed: the Rust guests' crates will be fetched at build time" >&2
+fi
