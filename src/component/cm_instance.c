@@ -401,7 +401,10 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
     cm_instance_t *inst = lo->inst;
     const cm_functype_t *ft = lo->callee->type;
     uint32_t depth = inst->depth + 1;
-    wh_err_t err = {0};
+    wh_err_t err; /* not zeroed whole: this runs for every host call */
+    err.code = WH_OK;
+    err.offset = -1;
+    err.msg[0] = '\0';
     cm__frame *frame;
     if (cm__frame_get(inst, depth, &frame, &err))
         return wm_call_trap(wc, "%s", err.msg);
