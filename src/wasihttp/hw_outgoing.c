@@ -71,6 +71,14 @@ struct hw_xfer {
     /* request */
     hw_outflow_t *out; /* the body (a reference), or NULL */
     bool upload, tx_paused, tx_done;
+    /* A GET (HEAD, DELETE, OPTIONS, TRACE) whose body the guest took but
+     * has neither written nor finished: the transfer waits to learn whether
+     * there is a body before it goes (launch), so that an empty one is
+     * sent as none rather than as an empty chunked body, which a back end
+     * that reads no body of a GET takes for a second request. */
+    bool deferred;
+    char method[16];     /* while deferred */
+    uint64_t connect_ns; /* the connect deadline, armed at launch */
     /* response */
     hdrs_t head;
     int status;
@@ -326,8 +334,14 @@ static int on_trailers(struct curl_slist **list, void *ud)
     return CURL_TRAILERFUNC_OK;
 }
 
+static void launch(hw_xfer_t *x, bool bodyless);
+
 static void tx_more(hw_xfer_t *x)
 {
+    if (x->deferred) {
+        launch(x, false); /* the guest wrote, flushed or finished: now it is known */
+        return;
+    }
     if (x->tx_paused) {
         x->tx_paused = false;
         unpause(x);
@@ -493,7 +507,9 @@ static void finish(hw_xfer_t *x, bool ok)
 {
     hw_client_t *c = x->c;
     list_remove(x);
-    hw__client_remove(c, x->easy);
+    if (!x->deferred)
+        hw__client_remove(c, x->easy);
+    x->deferred = false;
     x->c = NULL;
     x->bind->active--;
     if (!x->ready) {
@@ -624,7 +640,18 @@ static bool fresp_ready(wasi_ctx_t *ctx, wasi_obj_t *src)
     return ((fresp_t *)src)->x->ready;
 }
 
-static const wasi_pollops_t fresp_poll = {fresp_ready, hw__arm_nothing};
+/* A guest that waits for the response before it said whether its GET has
+ * a body: it goes now, without one (a chunked body the guest finishes only
+ * after the response would leave a back end that reads it first waiting
+ * for ever). */
+static void fresp_arm(wasi_ctx_t *ctx, wasi_obj_t *src)
+{
+    hw_xfer_t *x = ((fresp_t *)src)->x;
+    if (x->deferred)
+        launch(x, true);
+}
+
+static const wasi_pollops_t fresp_poll = {fresp_ready, fresp_arm};
 
 static wh_rc fresp_subscribe(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
 {
@@ -712,6 +739,73 @@ static bool split_authority(const char *a, bool https, char *host, size_t hn, ui
     return v > 0;
 }
 
+/* Methods whose requests usually have no body. */
+static bool no_body(const char *method)
+{
+    static const char *const m[] = {"GET", "HEAD", "DELETE", "OPTIONS", "TRACE"};
+    for (size_t i = 0; i < WH_ARRAY_LEN(m); i++)
+        if (strcmp(method, m[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The request line's method and the body: a length when it is known (whole
+ * already, or declared), else chunked. One of the methods above whose body
+ * is empty and finished has none; other methods without a body say
+ * Content-Length: 0. */
+static void set_body(hw_xfer_t *x, const char *method, hw_outflow_t *f)
+{
+    CURL *e = x->easy;
+    bool empty = !f || (f->finished && f->pending.len == 0 && f->content_length <= 0);
+    x->upload = !(empty && no_body(method));
+    if (strcmp(method, "HEAD") == 0 && !x->upload)
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    else if (strcmp(method, "GET") != 0 || x->upload)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    if (x->upload) {
+        curl_off_t size = !f                       ? 0
+                          : f->finished            ? (curl_off_t)f->pending.len
+                          : f->content_length >= 0 ? (curl_off_t)f->content_length
+                                                   : -1;
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, size);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, f ? on_read : NULL);
+        curl_easy_setopt(e, CURLOPT_READDATA, x);
+        curl_easy_setopt(e, CURLOPT_TRAILERFUNCTION, on_trailers);
+        curl_easy_setopt(e, CURLOPT_TRAILERDATA, x);
+        if (!f)
+            x->tx_done = true;
+    }
+}
+
+/* A deferred transfer goes: its body is known now, or (bodyless) the guest
+ * waits for the response first and it goes without one: the body is then
+ * let go of, failed, so that a write or finish after that says why. */
+static void launch(hw_xfer_t *x, bool bodyless)
+{
+    hw_outflow_t *f = x->out;
+    if (bodyless && f && !f->finished && f->pending.len == 0) {
+        hw_errcode_t why = internal("the request went without a body: the guest waited for "
+                                    "its response before it wrote or finished one");
+        f->sops = NULL;
+        f->sink = NULL;
+        hw__outflow_fail(x->ctx, f, &why);
+        x->out = NULL;
+        wasi_obj_unref(x->ctx, &f->obj);
+        f = NULL;
+    }
+    set_body(x, x->method, f);
+    if (x->connect_ns)
+        arm(x, DL_CONNECT, x->connect_ns);
+    if (!hw__client_add(x->c, x->easy)) {
+        hw_errcode_t e = internal("out of memory for libcurl");
+        cancel(x, &e); /* still deferred: finish does not remove it */
+        return;
+    }
+    x->deferred = false;
+    hw__client_tick_arm(x->c);
+}
+
 /* Builds and starts the transfer of r. Returns an error-code for the guest
  * in *why when it cannot start (the request is refused). */
 static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_options_t *o,
@@ -770,33 +864,13 @@ static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_opt
     curl_easy_setopt(e, CURLOPT_URL, x->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 
-    /* The body: a length when it is known (whole already, or declared),
-     * else chunked. A GET or HEAD whose body is empty and finished has
-     * none; other methods without a body say Content-Length: 0. */
     const char *method = hw__method_name(r->method, r->method_s);
-    bool empty = !f || (f->finished && f->pending.len == 0 && f->content_length <= 0);
-    bool no_body = r->method == HW_METHOD_GET || r->method == HW_METHOD_HEAD ||
-                   strcmp(method, "DELETE") == 0 || strcmp(method, "OPTIONS") == 0 ||
-                   strcmp(method, "TRACE") == 0;
-    x->upload = !(empty && no_body);
-    if (r->method == HW_METHOD_HEAD && !x->upload)
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    else if (r->method != HW_METHOD_GET || x->upload)
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-    if (x->upload) {
-        curl_off_t size = !f                       ? 0
-                          : f->finished            ? (curl_off_t)f->pending.len
-                          : f->content_length >= 0 ? (curl_off_t)f->content_length
-                                                   : -1;
-        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, size);
-        curl_easy_setopt(e, CURLOPT_READFUNCTION, f ? on_read : NULL);
-        curl_easy_setopt(e, CURLOPT_READDATA, x);
-        curl_easy_setopt(e, CURLOPT_TRAILERFUNCTION, on_trailers);
-        curl_easy_setopt(e, CURLOPT_TRAILERDATA, x);
-        if (!f)
-            x->tx_done = true;
-    }
+    x->deferred = no_body(method) && f && !f->finished && f->pending.len == 0 &&
+                  f->content_length < 0 && strlen(method) < sizeof x->method;
+    if (x->deferred)
+        snprintf(x->method, sizeof x->method, "%s", method);
+    else
+        set_body(x, method, f);
     if (!fields_slist(r->headers, true, &x->headers) || !slist_add(&x->headers, "Expect:"))
         goto fail;
     size_t alen;
@@ -824,7 +898,9 @@ static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_opt
         /* libcurl's own timeout tells a slow name lookup from a slow
          * connect; this one, a little later, holds even if libcurl could
          * not go on (it ran out of memory inside a callback) */
-        arm(x, DL_CONNECT, connect + 500 * ms);
+        x->connect_ns = connect + 500 * ms;
+        if (!x->deferred)
+            arm(x, DL_CONNECT, x->connect_ns);
     }
 
     if (f) {
@@ -838,7 +914,7 @@ static hw_xfer_t *start(cm_call_t *call, hw_binding_t *b, hw_outreq_t *r, hw_opt
             sink_finish(x, t);
         }
     }
-    if (!hw__client_add(c, e)) {
+    if (!x->deferred && !hw__client_add(c, e)) {
         if (f)
             f->sops = NULL, f->sink = NULL;
         goto fail;

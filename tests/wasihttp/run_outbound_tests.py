@@ -448,6 +448,19 @@ def _(s):
     check(f.get("x-b-content-type") == "text/plain", f"the back end's fields as x-b-*: {f}")
 
 
+@case(BOTH, "a GET whose body the guest took and finished empty goes without one "
+      "(no Transfer-Encoding), also when finished only after the response")
+def _(s):
+    for how in ("1", "late"):
+        status, f, data = s.proxy(E.b.url("/headers"), headers={"x-take-body": how})
+        lines = data.decode("latin-1").lower().split("\n")
+        check(status == 200 and lines[0] == "get", (how, status, data[:300]))
+        check(not any(l.startswith("transfer-encoding") for l in lines) and
+              "@body-bytes: 0" in lines, (how, data[:300]))
+        # the connection it used serves the next request well
+        expect_ok(s.proxy(E.b.url("/hello")), b"hello\n", f"after {how}: ")
+
+
 @case(BOTH, "the back end's status passes through (404, 503)")
 def _(s):
     for code in (404, 503):

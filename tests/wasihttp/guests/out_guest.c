@@ -15,6 +15,12 @@
  *               x-connect-timeout-ms, x-first-byte-timeout-ms,
  *               x-between-bytes-timeout-ms: request-options
  *               x-req-trailer: NAME=VALUE a trailer of the outbound body
+ *               x-take-body: 1     the outbound body taken (though the
+ *                                  inbound request has none) and finished
+ *                                  empty right after handle, as many
+ *                                  toolchains' bindings do
+ *               x-take-body: late  the same, finished only once the
+ *                                  response came
  *             The answer: the back end's status, x-backend-status, its
  *             headers as x-b-NAME, its body streamed through (while the
  *             request body still goes up: both ways at once) and its
@@ -274,6 +280,7 @@ typedef struct {
     const uint8_t *up_buf;    /* read, not all written yet (host-allocated) */
     size_t up_len, up_off;
     char *trailer; /* x-req-trailer */
+    int late;      /* x-take-body: late (finish the empty body once the response came) */
 
     handle fut; /* 0 once resolved */
     int fut_code;
@@ -331,7 +338,7 @@ static void up_stop(pump_t *p, int ok)
 /* One non-blocking step of the upload; 1 when something moved. */
 static int up_step(pump_t *p)
 {
-    if (!p->up)
+    if (!p->up || !p->up_in) /* no inbound body: finished elsewhere */
         return 0;
     if (p->up_off == p->up_len) {
         cabi_free(p->up_buf, p->up_len);
@@ -496,7 +503,7 @@ static void pump_wait(pump_t *p)
 {
     handle ps[3];
     size_t n = 0;
-    if (p->up)
+    if (p->up && p->up_in)
         ps[n++] = p->up_off == p->up_len ? input_stream_subscribe(p->up_in)
                                          : output_stream_subscribe(p->up_out);
     if (p->fut)
@@ -519,6 +526,10 @@ static void handle_proxy(const in_t *in, handle out)
     int has_body = (cl && num(cl) > 0) || fields_has(in->headers, "transfer-encoding", 17);
     free(cl);
     p.trailer = field_get(in->headers, "x-req-trailer");
+    char *take = field_get(in->headers, "x-take-body");
+    int take_body = take != NULL;
+    p.late = take && strcmp(take, "late") == 0;
+    free(take);
 
     incoming_request_method(in->req, ret);
     int method = ret_u8(0);
@@ -536,7 +547,7 @@ static void handle_proxy(const in_t *in, handle out)
         answer_text(out, 400, why);
         return;
     }
-    if (has_body || p.trailer) {
+    if (has_body || p.trailer || take_body) {
         outgoing_request_body(rq, ret);
         if (ret_u8(0))
             __builtin_trap();
@@ -566,7 +577,7 @@ static void handle_proxy(const in_t *in, handle out)
         answer_text(out, 200, "dropped future");
         return;
     }
-    if (!p.up_in && p.up)
+    if (!p.up_in && p.up && !p.late)
         up_stop(&p, 1); /* no body to send, only the trailer */
     p.fut = fut;
     p.mode = MODE_STREAM;
@@ -588,6 +599,8 @@ static void handle_proxy(const in_t *in, handle out)
                 future_incoming_response_drop(p.fut);
                 p.fut = 0;
                 moved = 1;
+                if (p.late)
+                    up_stop(&p, 1);
                 if (p.fut_code >= 0) {
                     up_stop(&p, 0);
                     answer_error(out, p.fut_code);
