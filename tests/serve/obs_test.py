@@ -27,7 +27,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import HOST, Proc, Serve, check, free_port, wait_for, wait_port
+from whtest import HOST, Proc, Serve, check, free_port, sanitizer_reports, wait_for, wait_port
 
 BIN, SERVERLESS, STATEFUL, PROMTOOL, PROMETHEUS = sys.argv[1:6]
 FILTER = sys.argv[6] if len(sys.argv) > 6 else ""
@@ -57,6 +57,13 @@ class Obs(Serve):
         super().__init__(BIN, ["--workers", str(workers), "--admin", f"{HOST}:{self.admin}",
                                *args, component], **kw)
         check(wait_port(self.admin, 10, self.proc), "the admin port does not accept")
+
+    def finish(self):
+        """Stops the server: it must drain and exit 0, and no sanitizer may
+        have reported anything."""
+        rc = self.stop()
+        bad = sanitizer_reports(self.output())
+        check(rc == 0 and not bad, f"exit {rc}, sanitizers: {bad}: {self.output()[-3000:]}")
 
     def admin_get(self, path):
         """(status, body as text) of GET path on the admin port."""
@@ -111,7 +118,7 @@ def _():
                      "wasmhttpd_outbound_connections_total", "wasmhttpd_open_connections"]:
             check(name in text, f"{name} missing from the scrape")
     finally:
-        s.stop()
+        s.finish()
 
 
 @case("a real Prometheus scrapes the admin port: up == 1 and the request counter it saw")
@@ -145,7 +152,7 @@ def _():
     finally:
         if prom:
             prom.stop()
-        s.stop()
+        s.finish()
         shutil.rmtree(data, ignore_errors=True)
 
 
@@ -161,7 +168,7 @@ def _():
             check(st == 200 and body.startswith(b"Hello from WASM!"),
                   f"{path} on the main port: {st} {body[:80]!r}")
     finally:
-        s.stop()
+        s.finish()
 
 
 @case("/readyz is 503 'starting' while the stateful pool runs init")
@@ -183,6 +190,7 @@ def _():
             body = e.read().decode()
             check((e.code, body) == (503, "starting\n"), f"readyz during init: {e.code} {body!r}")
         check(p.proc.wait(20) == 1, f"exit status {p.proc.returncode}: {p.output()}")
+        check(not sanitizer_reports(p.output()), f"sanitizers: {p.output()[-3000:]}")
     finally:
         p.stop()
 
@@ -199,8 +207,9 @@ def _():
         check(wait_for(lambda: s.admin_get("/readyz") == (503, "draining\n"), 3),
               f"readyz while draining: {s.admin_get('/readyz')}")
         t.join()
+        s.proc.wait(20)  # a second SIGTERM (from finish) would kill it
     finally:
-        s.stop()
+        s.finish()
 
 
 # ---- counters that move by what was sent ----
@@ -230,7 +239,7 @@ def _():
         created = delta(m0, m1, "wasmhttpd_instances_created_total")
         check(created == 3, f"instances created moved by {created}: 2 recycled + 1 trapped")
     finally:
-        s.stop()
+        s.finish()
 
 
 @case("serverless: N requests are N resets, no instance recycled; queue full is counted")
@@ -258,7 +267,7 @@ def _():
         check(delta(m1, m2, 'wasmhttpd_instances_recycled_total{reason="deadline"}') == 1,
               "the deadline of /loop not counted once")
     finally:
-        s.stop()
+        s.finish()
 
 
 @case("--fuel: the fuel a request used is counted, and running out is a fuel trap")
@@ -278,7 +287,7 @@ def _():
         check(delta(m1, m2, "wasmhttpd_guest_fuel_consumed_total") == 200000,
               "a request that ran out did not count all its fuel")
     finally:
-        s.stop()
+        s.finish()
 
 
 # ---- /instances ----
@@ -309,7 +318,7 @@ def _():
         traps = [i["last_trap"] for i in insts if i["last_trap"]]
         check(len(traps) == 1 and "unreachable" in traps[0], f"last traps: {traps}")
     finally:
-        s.stop()
+        s.finish()
 
 
 # ---- the access log ----
@@ -357,7 +366,7 @@ def _():
         with open(path + ".1") as f:
             check(len(f.read().splitlines()) == 6, "the rotated file changed")
     finally:
-        s.stop()
+        s.finish()
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -388,7 +397,7 @@ def _():
         s.request("GET", "/print?n=1")
         check(wait_for(lambda: "line 1 of 1" in s.output(), 3), "no line after the refill")
     finally:
-        s.stop()
+        s.finish()
 
 
 @case("guest in a loop of prints: the log stays bounded, the worker answers others meanwhile")
@@ -425,7 +434,7 @@ def _():
         check(drops == m1["wasmhttpd_guest_log_lines_dropped_total"] and
               drops + logged == 1000001, f"{drops} dropped (reported) + {logged} logged")
     finally:
-        s.stop()
+        s.finish()
 
 
 @case("--log-format json: every server line is a JSON object; guest lines name instance")
@@ -435,7 +444,7 @@ def _():
         s.request("GET", "/print?n=1")
         s.request("GET", "/trap")
     finally:
-        s.stop()
+        s.finish()
     objs = [json.loads(l) for l in s.output().splitlines() if l.strip()]
     check(all("time" in o and "msg" in o for o in objs), f"{objs}")
     guest = [o for o in objs if o.get("source") == "guest"]
