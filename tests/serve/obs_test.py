@@ -140,9 +140,14 @@ def _():
         check(wait_port(port, 30, prom.proc), f"prometheus did not start: {prom.output()}")
 
         def query(q):
+            """The value of q now; None without one, or while Prometheus
+            starts (it listens before it answers: 503)."""
             url = f"http://{HOST}:{port}/api/v1/query?query={urllib.parse.quote(q)}"
-            with urllib.request.urlopen(url, timeout=10) as r:
-                res = json.load(r)["data"]["result"]
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    res = json.load(r)["data"]["result"]
+            except (urllib.error.URLError, OSError):
+                return None
             return float(res[0]["value"][1]) if res else None
 
         check(wait_for(lambda: query('up{job="wasmhttpd"}') == 1, 30),
