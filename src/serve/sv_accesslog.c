@@ -204,8 +204,11 @@ void sv_alog_begin(sv_job_t *job, hx_req_t *req)
     const char *target = hx_req_target(req, &tlen);
     const char *ref = hx_req_header(req, "referer", &rlen);
     const char *ua = hx_req_header(req, "user-agent", &ulen);
-    /* escaping at most quadruples a field */
-    char *s = wh_malloc(256 + 4 * 3 * FIELD_MAX);
+    /* escaping at most quadruples a field, and a field is cut at FIELD_MAX */
+    size_t need =
+        256 + 4 * ((tlen < FIELD_MAX ? tlen : FIELD_MAX) + (rlen < FIELD_MAX ? rlen : FIELD_MAX) +
+                   (ulen < FIELD_MAX ? ulen : FIELD_MAX));
+    char *s = wh_malloc(need);
     if (!s)
         return;
     char peer[64] = "-";
@@ -214,11 +217,16 @@ void sv_alog_begin(sv_job_t *job, hx_req_t *req)
         uv_ip4_name((const struct sockaddr_in *)ss, peer, sizeof peer);
     else if (ss->ss_family == AF_INET6)
         uv_ip6_name((const struct sockaddr_in6 *)ss, peer, sizeof peer);
+    /* the time, formatted once a second per worker */
+    sv_worker_t *w = job->w;
     time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char when[40];
-    strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+    if (t != w->alog_when_t) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(w->alog_when, sizeof w->alog_when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+        w->alog_when_t = t;
+    }
+    const char *when = w->alog_when;
     int maj, min;
     hx_req_version(req, &maj, &min);
     size_t k = (size_t)sprintf(s, "%s - - [%s] \"%.16s ", peer, when, hx_req_method(req));

@@ -193,6 +193,8 @@ struct sv_worker {
                            the next one made inherits it (replaced_why) */
     char *alog_buf;     /* access log lines not yet handed to the writer */
     size_t alog_len;
+    time_t alog_when_t; /* the second alog_when shows */
+    char alog_when[32];
     /* /instances: the admin thread asks (snap_gen), the worker answers */
     uv_async_t snap;
     pthread_mutex_t snap_mu;
