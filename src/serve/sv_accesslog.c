@@ -65,13 +65,13 @@ static void *writer(void *arg)
     for (;;) {
         while (!a->len && !a->reopen && !a->stop)
             pthread_cond_wait(&a->cv, &a->mu);
-        size_t n = 0;
-        if (buf) {
-            /* take what is pending, write it without the lock */
-            n = a->len;
+        /* take what is pending, write it without the lock (without a
+         * buffer of its own, what is pending is lost: counted nowhere, but
+         * the thread cannot spin on it) */
+        size_t n = buf ? a->len : 0;
+        if (n)
             memcpy(buf, a->pending, n);
-            a->len = 0;
-        }
+        a->len = 0;
         bool reopen = a->reopen, stop = a->stop;
         a->reopen = false;
         pthread_mutex_unlock(&a->mu);
