@@ -16,6 +16,7 @@ pkgs=(
   nodejs npm                         # jco, componentize-js; node is also a bench peer
   nginx wrk gnuplot-nox              # bench peers; plots
   curl                               # HTTP tests
+  prometheus                         # promtool and a Prometheus server (observability tests)
   python3 python3-venv               # python3-venv: the guest toolchain's venv below
 )
 missing=()

@@ -13,6 +13,9 @@
  *   /init-at       "init-at=T\n", T = the monotonic clock when `init` last ran
  *                  here (0: never): tells whether a request's instance ran
  *                  init for it or started from a snapshot taken after it
+ *   /print?n=N     writes N lines "line I of N" to stdout (I from 1) and one,
+ *                  "stderr after N lines", to stderr, then answers as usual
+ *                  (the server's guest log and its rate limit)
  * Every request that reaches the handler increments the counter first,
  * whatever its path, so that sequences stay observable.
  *
@@ -30,6 +33,7 @@
 
 #include "lifecycle.h"
 #include "text.h"
+#include "wasi_cli.h"
 #include "wasi_clocks.h"
 #include "wasi_http.h"
 
@@ -160,6 +164,32 @@ static _Noreturn void spin(void)
         spins++;
 }
 
+/* /print?n=N: N lines to stdout, one write each (as a guest printing in a
+ * loop does), and one line to stderr. */
+static void print_lines(const char *query)
+{
+    const char *v = query ? query_value(query, "n") : NULL;
+    uint32_t n = 0;
+    for (size_t d = 0; v && v[d] >= '0' && v[d] <= '9' && d < 7; d++)
+        n = n * 10 + (uint32_t)(v[d] - '0');
+    handle out = get_stdout(), err = get_stderr();
+    char line[64];
+    for (uint32_t i = 1; i <= n; i++) {
+        size_t k = put_str(line, "line ");
+        k += put_u64(line + k, i);
+        k += put_str(line + k, " of ");
+        k += put_u64(line + k, n);
+        k += put_str(line + k, "\n");
+        blocking_write_all(out, line, k, NULL);
+    }
+    size_t k = put_str(line, "stderr after ");
+    k += put_u64(line + k, n);
+    k += put_str(line + k, " lines\n");
+    blocking_write_all(err, line, k, NULL);
+    output_stream_drop(out);
+    output_stream_drop(err);
+}
+
 EXPORT(WASI("http/incoming-handler") "#handle")
 void handle_request(handle request, handle response_out)
 {
@@ -184,6 +214,9 @@ void handle_request(handle request, handle response_out)
         init_report(response_out);
     } else if (strcmp(path, "/init-at") == 0) {
         init_at_report(response_out);
+    } else if (strcmp(path, "/print") == 0) {
+        print_lines(query);
+        respond_count(response_out);
     } else {
         respond_count(response_out);
     }

@@ -60,6 +60,15 @@ static void usage(FILE *to)
             "  --body-timeout D         longest pause inside a request body [30s]\n"
             "  --keepalive-timeout D    idle keep-alive connections are closed [60s]\n"
             "  --max-connections N      per worker, then 503 [10000]\n"
+            "  --admin HOST:PORT        serve /metrics (Prometheus), /healthz, /readyz and\n"
+            "                           /instances there, on a listener of its own [off]\n"
+            "  --access-log FILE|-      one line per request (combined log format, then\n"
+            "                           instance id, request sequence, model, seconds);\n"
+            "                           -: stdout; SIGUSR1 reopens FILE [off]\n"
+            "  --log-format text|json   the server's own log lines on stderr [text]\n"
+            "  --guest-log-rate N       guest stdout/stderr lines logged per second per\n"
+            "                           instance, the rest dropped and counted [100];\n"
+            "                           0: all dropped\n"
             "  --tls-cert FILE          serve HTTPS (TLS 1.2, 1.3) with this PEM\n"
             "                           certificate and its chain; needs --tls-key;\n"
             "                           SIGHUP reloads both files\n"
@@ -79,11 +88,12 @@ static void usage(FILE *to)
             cli_outbound_help);
 }
 
-static bool parse_addr(const char *s, sv_config_t *cfg)
+/* HOST:PORT into host (static storage: one buffer per option) and port. */
+static bool parse_hostport(const char *s, char *host, size_t hostsz, const char **out_host,
+                           int *out_port)
 {
-    static char host[64];
     const char *colon = strrchr(s, ':');
-    if (!colon || colon == s || (size_t)(colon - s) >= sizeof host)
+    if (!colon || colon == s || (size_t)(colon - s) >= hostsz)
         return false;
     const char *h = s;
     size_t hl = (size_t)(colon - s);
@@ -96,9 +106,21 @@ static bool parse_addr(const char *s, sv_config_t *cfg)
     uint64_t port;
     if (!cli_parse_count(colon + 1, 65535, &port))
         return false;
-    cfg->host = host;
-    cfg->port = (int)port;
+    *out_host = host;
+    *out_port = (int)port;
     return true;
+}
+
+static bool parse_addr(const char *s, sv_config_t *cfg)
+{
+    static char host[64];
+    return parse_hostport(s, host, sizeof host, &cfg->host, &cfg->port);
+}
+
+static bool parse_admin(const char *s, sv_config_t *cfg)
+{
+    static char host[64];
+    return parse_hostport(s, host, sizeof host, &cfg->admin_host, &cfg->admin_port);
 }
 
 int cli_serve_main(int argc, char **argv)
@@ -190,7 +212,18 @@ int cli_serve_main(int argc, char **argv)
             continue;
         if (!strcmp(opt, "--addr"))
             ok = parse_addr(val, &cfg);
-        else if (!strcmp(opt, "--instance-model")) {
+        else if (!strcmp(opt, "--admin"))
+            ok = parse_admin(val, &cfg);
+        else if (!strcmp(opt, "--access-log"))
+            ok = val[0] && ((cfg.access_log = val), true);
+        else if (!strcmp(opt, "--guest-log-rate"))
+            ok = cli_parse_count(val, 1000000, &n) && ((cfg.guest_log_rate = (uint32_t)n), true);
+        else if (!strcmp(opt, "--log-format")) {
+            if (!strcmp(val, "text") || !strcmp(val, "json"))
+                cfg.log_json = !strcmp(val, "json");
+            else
+                ok = false;
+        } else if (!strcmp(opt, "--instance-model")) {
             if (!strcmp(val, "auto"))
                 cfg.model = SV_MODEL_AUTO;
             else if (!strcmp(val, "serverless"))

@@ -53,6 +53,15 @@ typedef struct {
     bool snapshot_after_init;    /* serverless, a component with init: the
                                     snapshot is taken after init, which then
                                     runs once per instance made [false] */
+    const char *admin_host;      /* the admin listener (/metrics, /healthz,
+                                    /readyz, /instances); NULL: none */
+    int admin_port;
+    const char *access_log;  /* one line per request to this file, "-":
+                                stdout; NULL: none. SIGUSR1 reopens it */
+    uint32_t guest_log_rate; /* guest stdout/stderr lines logged per second
+                                per instance [100]; beyond, dropped and
+                                counted; 0: all dropped */
+    bool log_json;           /* the server's log as one JSON object a line */
     hx_config_t http;
     wasi_config_t wasi;
     const hw_outbound_t *outbound; /* outbound HTTP; NULL: every request denied */

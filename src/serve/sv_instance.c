@@ -40,6 +40,7 @@ static wasi_ctx_t *new_ctx(sv_inst_t *in)
     if (!ctx)
         return NULL;
     wasi_ctx_set_waker(ctx, wake, in);
+    wasi_ctx_set_output(ctx, sv_glog_output, in);
     if (w->client && hw_bind(ctx, w->client)) {
         wasi_ctx_free(ctx);
         return NULL;
@@ -78,9 +79,18 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
         .prepared = sh->prepared,
         .pool = w->pool,
     };
+    uint64_t t0 = sv_now_ns();
     wh_rc rc = cm_instantiate(sh->comp, sh->linker, &cc, &in->ci, err);
     if (rc)
         goto fail;
+    in->born_ns = sv_now_ns();
+    sv_hist_observe(&w->m.instantiation, in->born_ns - t0);
+    sv_count(&w->m.instances_created, 1);
+    /* a stateful replacement tells why the one before it ended */
+    if (sh->model == SV_MODEL_STATEFUL && w->last_end[0]) {
+        memcpy(in->replaced_why, w->last_end, sizeof in->replaced_why);
+        w->last_end[0] = 0;
+    }
     if (cm_instance_func(in->ci, sh->handle_name, &in->handle) ||
         (sh->has_init && cm_instance_func(in->ci, sh->init_name, &in->init))) {
         wh_err(err, WH_NOTFOUND, -1, "the instance lacks %s", sh->handle_name);
@@ -144,6 +154,8 @@ bool sv_inst_recycle(sv_inst_t *in)
     in->ctx = ctx;
     in->id = next_id(in->w->sh);
     in->seq = 0;
+    in->born_ns = sv_now_ns();
+    sv_count(&in->w->m.instance_resets, 1);
     in->in_init = false;
     wh_arena_reset(&in->arena);
     return true;
@@ -165,6 +177,7 @@ void sv_inst_free(sv_inst_t *in)
         if (w->ready_tail == in)
             w->ready_tail = prev;
     }
+    sv_glog_free(in);
     cm_instance_free(in->ci);
     wasi_ctx_free(in->ctx);
     wh_arena_free(&in->arena);
@@ -188,6 +201,9 @@ static void init_done(sv_inst_t *in, wh_rc rc, const cm_val_t *res, const wh_err
 {
     char why[320];
     in->in_init = false;
+    sv_glog_flush(in);
+    if (rc != WH_OK && rc != WH_INTERRUPTED)
+        sv_count(&in->w->m.traps[sv_trap_kind_of(rc, err->msg)], 1);
     if (rc == WH_OK && res->of.var.tag == 0) {
         sv_pool_started(in->w, in, true, NULL);
         return;
@@ -211,15 +227,36 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
     in->job = NULL;
     int status = hw_exchange_finish(job->ex, rc);
     job->ex = NULL;
+    sv_glog_flush(in);
+    const char *msg = err->msg[0] ? err->msg : wh_rc_name(rc);
     if (rc != WH_OK)
-        sv_log("instance %" PRIu64 " request %" PRIu64 ": %s (%s)", in->id, in->seq,
-               err->msg[0] ? err->msg : wh_rc_name(rc),
+        sv_log("instance %" PRIu64 " request %" PRIu64 ": %s (%s)", in->id, in->seq, msg,
                status ? "answered with an error status" : "connection closed");
-    bool keep = sh->model == SV_MODEL_STATEFUL && rc == WH_OK &&
-                !(sh->cfg->max_requests && in->seq >= sh->cfg->max_requests) &&
-                !(sh->cfg->max_memory &&
-                  wm_store_memory_bytes(cm_instance_store(in->ci)) > sh->cfg->max_memory);
-    sv_job_done(job);
+    wm_store_t *store = cm_instance_store(in->ci);
+    if (sh->cfg->fuel >= 0) {
+        int64_t left = wm_store_fuel(store);
+        sv_count(&w->m.fuel_consumed, (uint64_t)(sh->cfg->fuel - (left > 0 ? left : 0)));
+    }
+    /* why the instance ends here, if it does (metrics, /instances) */
+    int reason = -1;
+    if (rc == WH_INTERRUPTED) {
+        reason = SV_RECYCLE_DEADLINE;
+    } else if (rc != WH_OK) {
+        reason = SV_RECYCLE_TRAP;
+        sv_count(&w->m.traps[sv_trap_kind_of(rc, err->msg)], 1);
+    } else if (sh->model == SV_MODEL_STATEFUL && sh->cfg->max_requests &&
+               in->seq >= sh->cfg->max_requests) {
+        reason = SV_RECYCLE_MAX_REQUESTS;
+    } else if (sh->model == SV_MODEL_STATEFUL && sh->cfg->max_memory &&
+               wm_store_memory_bytes(store) > sh->cfg->max_memory) {
+        reason = SV_RECYCLE_MEMORY;
+    }
+    if (reason >= 0)
+        sv_count(&w->m.recycled[reason], 1);
+    if (rc != WH_OK)
+        snprintf(w->last_end, sizeof w->last_end, "instance %" PRIu64 ": %.120s", in->id, msg);
+    bool keep = sh->model == SV_MODEL_STATEFUL && reason < 0;
+    sv_job_done(job, status);
     wh_arena_reset(&in->arena);
     /* Serverless: the instance goes back to how it was made, for the next
      * request; one that trapped or ran out of time is freed instead. */
@@ -292,7 +329,7 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
     if (!job->req) {
         /* The client left while the instance was made (serverless: its
          * init ran, so it is not one the idle list may hold). */
-        sv_job_done(job);
+        sv_job_done(job, 0);
         sv_pool_release(w, in, sh->model == SV_MODEL_STATEFUL);
         return;
     }
@@ -319,7 +356,7 @@ void sv_inst_dispatch(sv_inst_t *in, sv_job_t *job)
         hx_resp_abort(job->req);
         job->req = NULL;
         in->job = NULL;
-        sv_job_done(job);
+        sv_job_done(job, 0);
         sv_pool_release(w, in, sh->model == SV_MODEL_STATEFUL);
         return;
     }

@@ -82,6 +82,7 @@ void sv_pool_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why)
             sv_inst_dispatch(in, job);
         } else {
             sv_log("instance %" PRIu64 ": %s", in->id, why);
+            sv_count(&w->m.recycled[SV_RECYCLE_INIT_FAILURE], 1);
             sv_pool_discard(w, in);
             sv_job_fail(job, 500, "500 Internal Server Error: the instance failed to start\n");
             sv_worker_drain_queue(w);
@@ -91,6 +92,7 @@ void sv_pool_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why)
     if (in)
         w->starting--;
     if (!ok) {
+        sv_count(&w->m.recycled[SV_RECYCLE_INIT_FAILURE], 1);
         snprintf(w->last_failure, sizeof w->last_failure, "%s", why ? why : "failed");
         if (in)
             sv_log("instance %" PRIu64 ": %s", in->id, why ? why : "failed");

@@ -47,6 +47,7 @@ void sv_config_defaults(sv_config_t *cfg)
     cfg->fuel = -1;
     cfg->max_memory = 512u << 20;
     cfg->drain_ms = 30000;
+    cfg->guest_log_rate = 100;
     hx_config_defaults(&cfg->http);
     wasi_config_init(&cfg->wasi);
 }
@@ -212,7 +213,8 @@ typedef struct {
     sv_worker_t *workers;
     uint32_t n;
     hx_tls_t *tls;
-    uv_signal_t term, intr, hup;
+    sv_shared_t *sh;
+    uv_signal_t term, intr, hup, usr1;
     int signals;
 } sigs_t;
 
@@ -220,6 +222,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     sigs_t *s = h->data;
     if (s->signals++ == 0) {
+        atomic_store(&s->sh->draining, true);
         sv_log("%s: draining (finishing the requests in progress, refusing new ones)",
                signum == SIGTERM ? "SIGTERM" : "SIGINT");
         for (uint32_t i = 0; i < s->n; i++)
@@ -228,6 +231,17 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_close((uv_handle_t *)&s->term, NULL);
     uv_close((uv_handle_t *)&s->intr, NULL);
     uv_close((uv_handle_t *)&s->hup, NULL);
+    uv_close((uv_handle_t *)&s->usr1, NULL);
+}
+
+/* SIGUSR1: the access log is reopened (logrotate moved it). */
+static void on_usr1(uv_signal_t *h, int signum)
+{
+    sigs_t *s = h->data;
+    if (s->sh->alog)
+        sv_alog_reopen(s->sh->alog);
+    else
+        sv_log("SIGUSR1: nothing to reopen (no --access-log to a file)");
 }
 
 /* SIGHUP: the TLS certificate and key are read again, for the connections
@@ -285,6 +299,9 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     atomic_init(&sh.fd_refused, 0);
     atomic_init(&sh.fd_pauses, 0);
     atomic_init(&sh.fd_logged_ns, 0);
+    atomic_init(&sh.ready, false);
+    atomic_init(&sh.draining, false);
+    sv_log_set_json(cfg.log_json);
 
     wh_rc rc;
     if (!(sh.linker = cm_linker_new()))
@@ -297,15 +314,26 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     signal(SIGPIPE, SIG_IGN);
 
     sv_worker_t *workers = wh_calloc(cfg.workers, sizeof *workers);
-    if (!workers) {
+    if (!workers || (cfg.access_log && (rc = sv_alog_open(cfg.access_log, &sh.alog, err)))) {
+        wh_free(workers);
         cm_linker_free(sh.linker);
-        return wh_err(err, WH_NOMEM, -1, "out of memory");
+        return workers ? rc : wh_err(err, WH_NOMEM, -1, "out of memory");
     }
-    uint32_t started = 0;
+    uint32_t inited = 0, started = 0;
     rc = WH_OK;
     for (uint32_t i = 0; i < cfg.workers && !rc; i++) {
-        if (!sv_worker_init(&workers[i], &sh, i) ||
-            pthread_create(&workers[i].thread, NULL, sv_worker_main, &workers[i])) {
+        if (!sv_worker_init(&workers[i], &sh, i))
+            rc = wh_err(err, WH_IO, -1, "cannot start worker %u", i);
+        else
+            inited++;
+    }
+    /* The admin listener opens before the workers start, so that /readyz
+     * can say they are starting (stateful pools running init). */
+    sv_admin_t *admin = NULL;
+    if (!rc && cfg.admin_host)
+        rc = sv_admin_start(&sh, workers, cfg.workers, cfg.admin_host, cfg.admin_port, &admin, err);
+    for (uint32_t i = 0; i < inited && !rc; i++) {
+        if (pthread_create(&workers[i].thread, NULL, sv_worker_main, &workers[i])) {
             rc = wh_err(err, WH_IO, -1, "cannot start worker %u", i);
             break;
         }
@@ -329,6 +357,7 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     bool wd_ok = pthread_create(&wd_thread, NULL, watch, &wd) == 0;
 
     if (!rc) {
+        atomic_store(&sh.ready, true);
         sv_log("serving %s on %s://%s:%d/ (model %s; %s; %u worker%s, %u instance%s per "
                "worker)",
                name, cfg.http.tls ? "https" : "http", cfg.host, cfg.port, sv_model_name(sh.model),
@@ -351,14 +380,22 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         }
         uv_loop_t loop;
         uv_loop_init(&loop);
-        sigs_t sg = {.workers = workers, .n = started, .tls = cfg.http.tls};
+        if (admin)
+            sv_log("admin listener on http://%s:%d/ (/metrics, /healthz, /readyz, /instances)",
+                   cfg.admin_host, cfg.admin_port);
+        if (cfg.access_log)
+            sv_log("access log: %s%s", strcmp(cfg.access_log, "-") ? cfg.access_log : "stdout",
+                   strcmp(cfg.access_log, "-") ? " (SIGUSR1 reopens it)" : "");
+        sigs_t sg = {.workers = workers, .n = started, .tls = cfg.http.tls, .sh = &sh};
         uv_signal_init(&loop, &sg.term);
         uv_signal_init(&loop, &sg.intr);
         uv_signal_init(&loop, &sg.hup);
-        sg.term.data = sg.intr.data = sg.hup.data = &sg;
+        uv_signal_init(&loop, &sg.usr1);
+        sg.term.data = sg.intr.data = sg.hup.data = sg.usr1.data = &sg;
         uv_signal_start(&sg.term, on_signal, SIGTERM);
         uv_signal_start(&sg.intr, on_signal, SIGINT);
         uv_signal_start(&sg.hup, on_hup, SIGHUP);
+        uv_signal_start(&sg.usr1, on_usr1, SIGUSR1);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
     } else {
@@ -375,10 +412,12 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         pthread_mutex_unlock(&wd.mu);
         pthread_join(wd_thread, NULL);
     }
-    for (uint32_t i = 0; i < cfg.workers; i++)
-        if (i < started)
-            sv_worker_free(&workers[i]);
+    /* the admin thread reads the workers: it goes before them */
+    sv_admin_stop(admin);
+    for (uint32_t i = 0; i < inited; i++)
+        sv_worker_free(&workers[i]);
     wh_free(workers);
+    sv_alog_close(sh.alog); /* after the workers, which flushed into it */
     cm_prepared_free(sh.prepared);
     cm_linker_free(sh.linker);
     if (!rc)

@@ -7,8 +7,10 @@
 #include "sv_int.h"
 
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,19 +23,65 @@ uint64_t sv_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-void sv_log(const char *fmt, ...)
+static bool log_json; /* set once, before any worker starts */
+
+void sv_log_set_json(bool json)
 {
-    char line[1024];
+    log_json = json;
+}
+
+/* One write per line, so that the lines of workers do not interleave. In
+ * JSON, jansson escapes the text (a guest's line may hold anything). */
+static void log_line(const char *msg, const char *stream, uint64_t instance)
+{
+    char when[32];
     time_t t = time(NULL);
     struct tm tm;
     gmtime_r(&t, &tm);
-    size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%SZ wasmhttpd: ", &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!log_json) {
+        if (stream)
+            fprintf(stderr, "%s wasmhttpd: instance %" PRIu64 " %s: %s\n", when, instance, stream,
+                    msg);
+        else
+            fprintf(stderr, "%s wasmhttpd: %s\n", when, msg);
+        return;
+    }
+    json_t *o = stream ? json_pack("{s:s, s:s, s:I, s:s, s:s}", "time", when, "source", "guest",
+                                   "instance", (json_int_t)instance, "stream", stream, "msg", msg)
+                       : json_pack("{s:s, s:s, s:s}", "time", when, "source", "server", "msg", msg);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    if (text)
+        fprintf(stderr, "%s\n", text);
+    free(text);
+    json_decref(o);
+}
+
+void sv_log(const char *fmt, ...)
+{
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    /* one write per line, so that workers' lines do not interleave */
-    fprintf(stderr, "%s\n", line);
+    log_line(line, NULL, 0);
+}
+
+void sv_log_guest(uint64_t instance, const char *stream, const char *text, size_t len)
+{
+    /* Control bytes cannot forge or break a log line, and bytes past ASCII
+     * cannot make a line that is not UTF-8 (JSON needs it): both as \xHH. */
+    char line[4 * 1024 + 1];
+    size_t k = 0;
+    for (size_t i = 0; i < len && k + 5 < sizeof line; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c >= 0x7f)
+            k += (size_t)snprintf(line + k, sizeof line - k, "\\x%02X", c);
+        else
+            line[k++] = (char)c;
+    }
+    line[k] = 0;
+    log_line(line, stream, instance);
 }
 
 /* ---- the queue ---- */
@@ -71,8 +119,16 @@ static void unqueue(sv_worker_t *w, sv_job_t *job)
     w->q_len--;
 }
 
-void sv_job_done(sv_job_t *job)
+void sv_job_done(sv_job_t *job, int status)
 {
+    sv_worker_t *w = job->w;
+    uint64_t now = sv_now_ns();
+    sv_count(&w->m.requests[status >= 100 && status < 600 ? status / 100 : 0], 1);
+    sv_hist_observe(&w->m.request_duration, now - job->arrive_ns);
+    if (job->alog) {
+        sv_alog_request(w, job, status, now);
+        wh_free(job->alog);
+    }
     wh_free(job);
 }
 
@@ -82,7 +138,7 @@ void sv_job_fail(sv_job_t *job, int status, const char *text)
         hx_req_set_data(job->req, NULL);
         answer(job->req, status, text);
     }
-    sv_job_done(job);
+    sv_job_done(job, job->req ? status : 0);
 }
 
 /* Starts job on a fresh serverless instance: one reset after an earlier
@@ -114,17 +170,21 @@ static bool try_dispatch(sv_worker_t *w, sv_job_t *job)
 {
     const sv_shared_t *sh = w->sh;
     uint64_t now = sv_now_ns();
-    job->start_ns = now;
-    job->deadline_ns = sh->cfg->timeout_ms ? now + (uint64_t)sh->cfg->timeout_ms * 1000000u : 0;
     if (sh->model == SV_MODEL_SERVERLESS) {
         if (w->alive >= sh->cfg->instances && !w->nidle)
             return false;
+        sv_hist_observe(&w->m.queue_wait, now - job->arrive_ns);
+        job->start_ns = now;
+        job->deadline_ns = sh->cfg->timeout_ms ? now + (uint64_t)sh->cfg->timeout_ms * 1000000u : 0;
         serverless_start(w, job);
         return true;
     }
     sv_inst_t *in = sv_pool_take_idle(w);
     if (!in)
         return false;
+    sv_hist_observe(&w->m.queue_wait, now - job->arrive_ns);
+    job->start_ns = now;
+    job->deadline_ns = sh->cfg->timeout_ms ? now + (uint64_t)sh->cfg->timeout_ms * 1000000u : 0;
     sv_inst_dispatch(in, job);
     return true;
 }
@@ -161,6 +221,9 @@ static void on_request(hx_req_t *req, void *ud)
     }
     job->w = w;
     job->req = req;
+    job->arrive_ns = sv_now_ns();
+    if (w->sh->alog)
+        sv_alog_begin(job, req);
     hx_req_set_data(req, job);
     /* The body waits for the exchange, which subscribes to the request's
      * events and resumes it (serve relays none of them); until then, which
@@ -170,6 +233,7 @@ static void on_request(hx_req_t *req, void *ud)
     if (!w->q_head && try_dispatch(w, job))
         return;
     if (w->q_len >= w->sh->cfg->queue) {
+        sv_count(&w->m.queue_rejected_full, 1);
         sv_job_fail(job, 503,
                     "503 Service Unavailable: every instance is busy and the queue is "
                     "full\n");
@@ -192,7 +256,7 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
     job->req = NULL;
     if (!job->inst) {
         unqueue(w, job);
-        sv_job_done(job);
+        sv_job_done(job, 0);
     }
 }
 
@@ -226,6 +290,28 @@ static const hx_handler_t handler = {
 
 /* ---- the loop's periodic work ---- */
 
+/* The gauges: what the request path need not count (sv_int.h). */
+static void sample(sv_worker_t *w)
+{
+    uint64_t busy = 0, starting = 0;
+    for (size_t i = 0; i < w->all.len; i++) {
+        busy += w->all.data[i]->state == SV_INST_BUSY;
+        starting += w->all.data[i]->state == SV_INST_STARTING;
+    }
+    sv_gauge(&w->m.queue_depth, w->q_len);
+    sv_gauge(&w->m.inst_idle, w->nidle);
+    sv_gauge(&w->m.inst_busy, busy);
+    sv_gauge(&w->m.inst_starting, starting);
+    sv_gauge(&w->m.connections, w->srv && !w->draining ? hx_server_connections(w->srv) : 0);
+    if (w->client) {
+        hw_client_stats_t st;
+        hw_client_stats(w->client, &st);
+        sv_gauge(&w->m.out_requests, st.requests - st.active);
+        sv_gauge(&w->m.out_failed, st.failed);
+        sv_gauge(&w->m.out_connections, st.connections);
+    }
+}
+
 static void on_tick(uv_timer_t *t)
 {
     sv_worker_t *w = t->data;
@@ -235,8 +321,11 @@ static void on_tick(uv_timer_t *t)
     while (w->q_head && w->q_head->deadline_ns <= now) {
         sv_job_t *job = w->q_head;
         unqueue(w, job);
+        sv_count(&w->m.queue_rejected_timeout, 1);
         sv_job_fail(job, 503, "503 Service Unavailable: no instance became free in time\n");
     }
+    sample(w);
+    sv_alog_flush(w);
     /* waiting guests past their deadline; idle instances to recycle */
     for (size_t i = 0; i < w->all.len; i++) {
         sv_inst_t *in = w->all.data[i];
@@ -247,6 +336,7 @@ static void on_tick(uv_timer_t *t)
         if (w->sh->model == SV_MODEL_STATEFUL && in->state == SV_INST_IDLE &&
             cfg->idle_timeout_ms && !w->draining &&
             now - in->idle_since >= (uint64_t)cfg->idle_timeout_ms * 1000000u) {
+            sv_count(&w->m.recycled[SV_RECYCLE_IDLE], 1);
             sv_pool_discard(w, in);
             sv_pool_spawn(w);
             return;
@@ -335,8 +425,14 @@ static void close_all(sv_worker_t *w)
     while (w->q_head) {
         sv_job_t *job = w->q_head;
         unqueue(w, job);
-        sv_job_done(job);
+        sv_job_done(job, 0);
     }
+    sample(w);
+    sv_alog_flush(w);
+    pthread_mutex_lock(&w->snap_mu);
+    w->snap_closed = true; /* the admin thread asks no more */
+    pthread_mutex_unlock(&w->snap_mu);
+    uv_close((uv_handle_t *)&w->snap, closed_nothing);
     hw_client_free(w->client); /* after the instances, which use it */
     w->client = NULL;
     wm_pool_free(w->pool); /* idem */
@@ -379,14 +475,25 @@ bool sv_worker_init(sv_worker_t *w, const sv_shared_t *sh, uint32_t index)
         return false;
     w->stop.data = w;
     uv_async_init(&w->loop, &w->stop, on_stop);
+    pthread_mutex_init(&w->snap_mu, NULL);
+    w->snap.data = w;
+    uv_async_init(&w->loop, &w->snap, sv_worker_snapshot_cb);
     return true;
 }
 
 void sv_worker_free(sv_worker_t *w)
 {
+    if (!uv_is_closing((uv_handle_t *)&w->stop)) { /* its thread never ran */
+        uv_close((uv_handle_t *)&w->stop, closed_nothing);
+        uv_close((uv_handle_t *)&w->snap, closed_nothing);
+        uv_run(&w->loop, UV_RUN_DEFAULT);
+    }
     uv_loop_close(&w->loop);
     wh_vec_free(&w->all);
     pthread_mutex_destroy(&w->mu);
+    pthread_mutex_destroy(&w->snap_mu);
+    json_decref(w->snap_json);
+    wh_free(w->alog_buf);
 }
 
 void *sv_worker_main(void *arg)

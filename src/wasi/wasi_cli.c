@@ -8,10 +8,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#define CLOCKS_MONO "wasi:clocks/monotonic-clock" WASI_V
-#define CLOCKS_WALL "wasi:clocks/wall-clock" WASI_V
-#define RANDOM "wasi:random/random" WASI_V
-#define INSECURE "wasi:random/insecure" WASI_V
+#define CLOCKS_MONO   "wasi:clocks/monotonic-clock" WASI_V
+#define CLOCKS_WALL   "wasi:clocks/wall-clock" WASI_V
+#define RANDOM        "wasi:random/random" WASI_V
+#define INSECURE      "wasi:random/insecure" WASI_V
 #define INSECURE_SEED "wasi:random/insecure-seed" WASI_V
 
 /* ---- wasi:clocks ---- */
@@ -247,11 +247,50 @@ static const wasi_func_t exit_funcs[] = {
 
 /* ---- wasi:cli/stdin, stdout, stderr ---- */
 
-static wasi_obj_t *stdio_make(const wasi_config_t *cfg, int which)
+/* stdout or stderr given to the embedder's sink (wasi_ctx_set_output):
+ * it always takes everything, so a guest never waits on its log. */
+typedef struct {
+    wasi_ostream_t s;
+    int which;
+} sink_ostream_t;
+
+static wasi_io_status sink_check_write(wasi_ctx_t *ctx, wasi_ostream_t *st, size_t *n,
+                                       wasi_ioerr_t *e)
 {
+    *n = 65536;
+    return WASI_IO_OK;
+}
+
+static wasi_io_status sink_write(wasi_ctx_t *ctx, wasi_ostream_t *st, const uint8_t *buf, size_t n,
+                                 wasi_ioerr_t *e)
+{
+    if (ctx->out && n)
+        ctx->out(ctx->out_ud, ((sink_ostream_t *)st)->which, buf, n);
+    return WASI_IO_OK;
+}
+
+static void sink_destroy(wasi_ctx_t *ctx, wasi_ostream_t *st)
+{
+    wh_free(st);
+}
+
+static const wasi_ostream_ops sink_ostream_ops = {sink_check_write, sink_write, NULL, NULL, NULL,
+                                                  sink_destroy};
+
+static wasi_obj_t *stdio_make(const wasi_ctx_t *ctx, int which)
+{
+    const wasi_config_t *cfg = ctx->cfg;
+    if (which != 0 && ctx->out) {
+        sink_ostream_t *s = wh_calloc(1, sizeof *s);
+        if (!s)
+            return NULL;
+        wasi_ostream_init(&s->s, &sink_ostream_ops);
+        s->which = which;
+        return &s->s.obj;
+    }
     if (which == 0) {
-        wasi_istream_t *s = cfg->stdin_fd >= 0 ? wasi_fd_istream(cfg->stdin_fd, -1, NULL)
-                                               : wasi_empty_istream();
+        wasi_istream_t *s =
+            cfg->stdin_fd >= 0 ? wasi_fd_istream(cfg->stdin_fd, -1, NULL) : wasi_empty_istream();
         return s ? &s->obj : NULL;
     }
     int fd = which == 1 ? cfg->stdout_fd : cfg->stderr_fd;
@@ -263,7 +302,7 @@ static wasi_obj_t *stdio_make(const wasi_config_t *cfg, int which)
 static wh_rc get_stdio(cm_call_t *call, int which, cm_val_t *result)
 {
     wasi_ctx_t *ctx = wasi_ctx_of(call);
-    if (!ctx->stdio[which] && !(ctx->stdio[which] = stdio_make(ctx->cfg, which)))
+    if (!ctx->stdio[which] && !(ctx->stdio[which] = stdio_make(ctx, which)))
         return wasi_nomem(call);
     wasi_obj_ref(ctx->stdio[which]);
     uint32_t rep = wasi_table_add(ctx, ctx->stdio[which]);
@@ -321,9 +360,14 @@ typedef struct {
     size_t nfuncs;
 } part_t;
 
-#define PART(iface, types, funcs)                                                                 \
-    {iface, types, WH_ARRAY_LEN(types), funcs, WH_ARRAY_LEN(funcs)}
-#define PART_NOTYPES(iface, funcs) {iface, NULL, 0, funcs, WH_ARRAY_LEN(funcs)}
+#define PART(iface, types, funcs)                                                                  \
+    {                                                                                              \
+        iface, types, WH_ARRAY_LEN(types), funcs, WH_ARRAY_LEN(funcs)                              \
+    }
+#define PART_NOTYPES(iface, funcs)                                                                 \
+    {                                                                                              \
+        iface, NULL, 0, funcs, WH_ARRAY_LEN(funcs)                                                 \
+    }
 
 static const part_t parts[] = {
     PART(CLOCKS_MONO, mono_types, mono_funcs),

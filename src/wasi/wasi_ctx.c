@@ -115,6 +115,13 @@ void wasi_ctx_set_waker(wasi_ctx_t *ctx, void (*wake)(void *ud), void *ud)
     ctx->wake_ud = ud;
 }
 
+void wasi_ctx_set_output(wasi_ctx_t *ctx,
+                         void (*out)(void *ud, int which, const uint8_t *buf, size_t n), void *ud)
+{
+    ctx->out = out;
+    ctx->out_ud = ud;
+}
+
 const char *wasi_ctx_waiting_on(const wasi_ctx_t *ctx)
 {
     return ctx->waiting && ctx->waiting_on[0] ? ctx->waiting_on : NULL;

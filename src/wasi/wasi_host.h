@@ -368,6 +368,13 @@ void wasi_ctx_set_waker(wasi_ctx_t *ctx, void (*wake)(void *ud), void *ud);
  * "input-stream.blocking-read"), for the message of a guest that waited
  * past its deadline; NULL when nothing waits. */
 const char *wasi_ctx_waiting_on(const wasi_ctx_t *ctx);
+/* Guest stdout (which 1) and stderr (which 2) go to out(ud, which, bytes)
+ * instead of the configured descriptors: for a server that logs them.
+ * Called on the loop's thread, from inside the guest's write; out must not
+ * block (the guest's call waits for it) and keeps nothing of buf. Set it
+ * before the guest's first get-stdout/get-stderr; NULL: the descriptors. */
+void wasi_ctx_set_output(wasi_ctx_t *ctx,
+                         void (*out)(void *ud, int which, const uint8_t *buf, size_t n), void *ud);
 /* Did the guest call wasi:cli/exit? Then *code is its status (0 for
  * ok, 1 for err, or the code it gave), and the call that made it returned
  * WH_TRAP with the message "exit". */

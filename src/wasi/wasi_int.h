@@ -32,6 +32,9 @@ struct wasi_ctx {
     void *ext;
     void (*free_ext)(void *ext);
     wasi_obj_t *stdio[3]; /* made on first get-stdin/out/err */
+    /* the embedder's sink for stdout and stderr (wasi_ctx_set_output) */
+    void (*out)(void *ud, int which, const uint8_t *buf, size_t n);
+    void *out_ud;
 };
 
 /* Makes the context's timer fire no later than `due` (monotonic ns). */

@@ -194,6 +194,8 @@ void hw_client_free(hw_client_t *c);
 typedef struct {
     uint64_t requests;    /* transfers started */
     uint64_t connections; /* new connections made (the rest were reused) */
+    uint64_t failed;      /* transfers that ended with a transport error
+                             (name lookup, connect, TLS, timeout, reset) */
     uint32_t active;      /* transfers running now */
 } hw_client_stats_t;
 void hw_client_stats(const hw_client_t *c, hw_client_stats_t *out);

@@ -150,6 +150,8 @@ static void check_done(hw_client_t *c)
         hw_xfer_t *x = NULL;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         CURLcode rc = m->data.result;
+        if (rc != CURLE_OK)
+            c->stats.failed++;
         /* m is not valid once the handle is removed (in hw__xfer_done) */
         if (x)
             hw__xfer_done(x, rc);
