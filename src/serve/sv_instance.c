@@ -225,6 +225,7 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
     const sv_shared_t *sh = w->sh;
     sv_job_t *job = in->job;
     in->job = NULL;
+    bool answered = hw_exchange_responded(job->ex);
     int status = hw_exchange_finish(job->ex, rc);
     job->ex = NULL;
     sv_glog_flush(in);
@@ -244,6 +245,15 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
     } else if (rc != WH_OK) {
         reason = SV_RECYCLE_TRAP;
         sv_count(&w->m.traps[sv_trap_kind_of(rc, err->msg)], 1);
+    } else if (sh->model == SV_MODEL_STATEFUL && !answered) {
+        /* The handler returned without setting a response (500 went out):
+         * an instance in that state may not answer the next one either
+         * (componentize-js fetch-event handlers, docs/compat.md), so it is
+         * replaced rather than kept. */
+        reason = SV_RECYCLE_NO_RESPONSE;
+        sv_log("instance %" PRIu64 " request %" PRIu64 ": the handler returned without a "
+               "response (answered 500); the instance is replaced",
+               in->id, in->seq);
     } else if (sh->model == SV_MODEL_STATEFUL && sh->cfg->max_requests &&
                in->seq >= sh->cfg->max_requests) {
         reason = SV_RECYCLE_MAX_REQUESTS;

@@ -45,6 +45,7 @@ typedef enum {
     SV_RECYCLE_TRAP,
     SV_RECYCLE_DEADLINE,
     SV_RECYCLE_INIT_FAILURE,
+    SV_RECYCLE_NO_RESPONSE,
     SV_RECYCLE_N
 } sv_recycle_reason;
 

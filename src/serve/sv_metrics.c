@@ -62,8 +62,8 @@ sv_trap_kind sv_trap_kind_of(wh_rc rc, const char *msg)
     return SV_TRAP_OTHER;
 }
 
-static const char *const recycle_names[SV_RECYCLE_N] = {"max_requests", "idle",     "memory",
-                                                        "trap",         "deadline", "init_failure"};
+static const char *const recycle_names[SV_RECYCLE_N] = {
+    "max_requests", "idle", "memory", "trap", "deadline", "init_failure", "no_response"};
 static const char *const trap_names[SV_TRAP_N] = {
     "unreachable",     "out_of_bounds",  "arithmetic", "indirect_call",
     "stack_exhausted", "fuel_exhausted", "exit",       "other"};

@@ -478,5 +478,31 @@ if __name__ == "__main__":
         except Exception as e:
             print(f"FAIL [js] start: {e}")
             results["failed"] += 1
+    if JS_GUEST and not FILTER:
+        # A componentize-js fetch-event handler on a kept (stateful)
+        # instance answers its first request only (docs/compat.md): the
+        # instance that returned without a response is replaced, so the
+        # one after gets a fresh instance and an answer.
+        try:
+            server = start("--instance-model", "stateful", "--instances", "1", "--debug-headers",
+                           guest=JS_GUEST)
+            try:
+                got = []
+                for _ in range(4):
+                    r, data = server.send("GET", "/")
+                    got.append((r.status, r.getheader("wasmhttpd-instance")))
+                check([st for st, _ in got] == [200, 500, 200, 500], got)
+                check(got[0][1] == got[1][1] != got[2][1] == got[3][1], got)
+                check("the handler returned without a response" in server.output(),
+                      server.output()[-2000:])
+                print("ok   [js stateful] an instance whose handler returned without a response "
+                      "is replaced", flush=True)
+                results["passed"] += 1
+            finally:
+                server.stop()
+        except Exception as e:
+            print(f"FAIL [js stateful] an instance whose handler returned without a response is "
+                  f"replaced: {type(e).__name__}: {e}")
+            results["failed"] += 1
     print(f"{results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)
