@@ -484,8 +484,8 @@ if __name__ == "__main__":
         # instance that returned without a response is replaced, so the
         # one after gets a fresh instance and an answer.
         try:
-            server = start("--instance-model", "stateful", "--instances", "1", "--debug-headers",
-                           guest=JS_GUEST)
+            server = start("--instance-model", "stateful", "--instances", "1", "--workers", "1",
+                           "--debug-headers", guest=JS_GUEST)
             try:
                 got = []
                 for _ in range(4):
