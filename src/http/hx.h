@@ -169,6 +169,10 @@ typedef struct {
                                 * on_fd_exhausted) */
     int backlog;               /* [4096] listen(2) backlog (the kernel caps it at
                                 * net.core.somaxconn) */
+    uint32_t h2_max_streams;   /* [100] HTTP/2: streams a connection may have
+                                * open at once (SETTINGS_MAX_CONCURRENT_STREAMS),
+                                * counting those whose request the embedder
+                                * still holds; more are refused (REFUSED_STREAM) */
     bool reuseport;            /* set SO_REUSEPORT, so that several servers
                                 * (one per worker loop) share a port */
     hx_tls_t *tls;             /* [NULL: plain HTTP] TLS on every connection;

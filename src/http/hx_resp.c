@@ -56,10 +56,11 @@ const char *hx__reason(int status)
     return r ? r : "Status";
 }
 
-/* An embedder call is legal only while it holds the request. */
+/* An embedder call is legal only while it holds the request (an HTTP/1.x
+ * one: the HTTP/2 calls are routed to hx_h2.c before this is asked). */
 static hx_conn_t *held(const hx_req_t *req)
 {
-    hx_conn_t *c = req ? req->conn : NULL;
+    hx_conn_t *c = req && !req->h2s ? req->conn : NULL;
     return c && c->owned ? c : NULL;
 }
 
@@ -67,6 +68,8 @@ static hx_conn_t *held(const hx_req_t *req)
 
 const char *hx_req_method(const hx_req_t *req)
 {
+    if (req->method)
+        return req->method;
     return llhttp_method_name((llhttp_method_t)req->conn->parser.method);
 }
 
@@ -79,6 +82,11 @@ const char *hx_req_target(const hx_req_t *req, size_t *out_len)
 
 void hx_req_version(const hx_req_t *req, int *out_major, int *out_minor)
 {
+    if (req->h2s) {
+        *out_major = 2;
+        *out_minor = 0;
+        return;
+    }
     *out_major = req->conn->parser.http_major;
     *out_minor = req->conn->parser.http_minor;
 }
@@ -119,6 +127,8 @@ void *hx_req_data(const hx_req_t *req)
 
 wh_arena_t *hx_req_arena(hx_req_t *req)
 {
+    if (req->h2s)
+        return hx__h2_arena(req);
     return &req->conn->arena;
 }
 
@@ -129,7 +139,7 @@ const struct sockaddr_storage *hx_req_peer(const hx_req_t *req)
 
 void hx_req_subscribe(hx_req_t *req, const hx_req_events_t *ev, void *ud)
 {
-    if (!held(req))
+    if (!(req && req->h2s ? hx__h2_held(req) : held(req) != NULL))
         return;
     req->ev = ev;
     req->ev_ud = ev ? ud : NULL;
@@ -142,6 +152,10 @@ bool hx_req_secure(const hx_req_t *req)
 
 void hx_req_pause_body(hx_req_t *req)
 {
+    if (req && req->h2s) {
+        hx__h2_pause(req, true);
+        return;
+    }
     hx_conn_t *c = held(req);
     if (!c || c->body_paused)
         return;
@@ -150,6 +164,10 @@ void hx_req_pause_body(hx_req_t *req)
 
 void hx_req_resume_body(hx_req_t *req)
 {
+    if (req && req->h2s) {
+        hx__h2_pause(req, false);
+        return;
+    }
     hx_conn_t *c = held(req);
     if (!c || !c->body_paused)
         return;
@@ -161,7 +179,7 @@ void hx_req_resume_body(hx_req_t *req)
 
 /* Field names are tokens; values may hold anything but CR, LF and NUL
  * (RFC 9110 5.5), so that no field can end the head early. */
-static bool field_ok(const hx_header_t *h)
+bool hx__field_ok(const hx_header_t *h)
 {
     if (h->name_len == 0)
         return false;
@@ -178,7 +196,7 @@ static bool field_ok(const hx_header_t *h)
     return true;
 }
 
-static bool parse_length(const char *v, size_t n, uint64_t *out)
+bool hx__parse_length(const char *v, size_t n, uint64_t *out)
 {
     uint64_t x = 0;
     if (n == 0 || n > 18)
@@ -192,7 +210,7 @@ static bool parse_length(const char *v, size_t n, uint64_t *out)
     return true;
 }
 
-static bool hop_by_hop(const hx_header_t *h)
+bool hx__hop_by_hop(const hx_header_t *h)
 {
     return name_is(h->name, h->name_len, "connection") ||
            name_is(h->name, h->name_len, "transfer-encoding") ||
@@ -217,11 +235,11 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     bool has_date = false, close = false;
     for (size_t i = 0; i < n; i++) {
         const hx_header_t *h = &hs[i];
-        if (!field_ok(h))
+        if (!hx__field_ok(h))
             return WH_ARG;
         if (name_is(h->name, h->name_len, "content-length") && forced_len < 0) {
             uint64_t v;
-            if (!parse_length(h->value, h->value_len, &v) || (len >= 0 && (uint64_t)len != v))
+            if (!hx__parse_length(h->value, h->value_len, &v) || (len >= 0 && (uint64_t)len != v))
                 return WH_ARG;
             len = (int64_t)v;
         } else if (name_is(h->name, h->name_len, "connection")) {
@@ -270,7 +288,7 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     bool ok =
         buf_add(b, line, (size_t)ln) && buf_add(b, reason, strlen(reason)) && buf_add(b, "\r\n", 2);
     for (size_t i = 0; i < n && ok; i++)
-        if (!hop_by_hop(&hs[i]))
+        if (!hx__hop_by_hop(&hs[i]))
             ok = add_field(b, hs[i].name, hs[i].name_len, hs[i].value, hs[i].value_len);
     if (!has_date && ok) {
         const char *d = hx__date(c->srv);
@@ -302,6 +320,8 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
 
 wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_t n)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_start(req, status, headers, n);
     hx_conn_t *c = held(req);
     if (!c || c->resp != HX_R_NONE)
         return WH_ARG;
@@ -315,6 +335,8 @@ wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_
 
 size_t hx_resp_writable(hx_req_t *req)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_writable(req);
     hx_conn_t *c = held(req);
     if (!c || c->closed || c->closing)
         return 0;
@@ -328,6 +350,8 @@ size_t hx_resp_writable(hx_req_t *req)
 
 wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_write(req, data, len);
     hx_conn_t *c = held(req);
     if (!c || c->resp != HX_R_HEAD)
         return WH_ARG;
@@ -381,6 +405,8 @@ static void resp_done(hx_conn_t *c)
 
 wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_end(req, trailers, n);
     hx_conn_t *c = held(req);
     if (!c)
         return WH_ARG;
@@ -390,7 +416,7 @@ wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
         return WH_ARG;
     if (c->framing == HX_FRAME_CHUNKED)
         for (size_t i = 0; i < n; i++)
-            if (!field_ok(&trailers[i]) || hop_by_hop(&trailers[i]))
+            if (!hx__field_ok(&trailers[i]) || hx__hop_by_hop(&trailers[i]))
                 return WH_ARG;
     if (c->framing == HX_FRAME_CHUNKED && !c->closed) {
         hx__buf *b = &c->out[c->cur];
@@ -413,6 +439,8 @@ wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
 wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t n,
                    const void *body, size_t len)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_send(req, status, headers, n, body, len);
     hx_conn_t *c = held(req);
     if (!c || c->resp != HX_R_NONE)
         return WH_ARG;
@@ -433,6 +461,10 @@ wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t
 
 void hx_resp_abort(hx_req_t *req)
 {
+    if (req && req->h2s) {
+        hx__h2_resp_abort(req);
+        return;
+    }
     hx_conn_t *c = held(req);
     if (!c)
         return;
