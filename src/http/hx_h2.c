@@ -46,9 +46,10 @@
 /* The connection window: what all streams' unread bodies may hold. */
 #define CONN_WINDOW (1 << 20)
 /* CONTINUATION frames after one HEADERS frame: a real header block of the
- * largest size we take (max_header_bytes) needs two or three at the
- * default frame size; nghttp2 1.61 (and Debian's backport) stop at 8. */
-#define MAX_CONTINUATIONS 8
+ * largest size we take (max_header_bytes) needs one or two at the default
+ * frame size. nghttp2 1.61 (and Debian's backport to 1.52) stops at 8 on
+ * its own, with PROTOCOL_ERROR; ours comes first. */
+#define MAX_CONTINUATIONS 4
 /* Rapid reset: the client's RST_STREAM frames use up tokens of a bucket of
  * RESET_BURST_PER_STREAM * h2_max_streams that refills at
  * RESET_RATE_PER_STREAM * h2_max_streams / 10 a second (200 and 20 a
