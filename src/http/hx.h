@@ -272,7 +272,10 @@ wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_
 
 /* Bytes hx_resp_write may take now without growing the queue past
  * write_buffer: what a wasi:io check-write should report. 0 means "wait
- * for on_writable". */
+ * for on_writable"; so does less than the caller wants: whenever less than
+ * half of write_buffer is free, on_writable follows once the queue drained
+ * (below write_buffer for HTTP/1.x, below half of it for an HTTP/2
+ * stream). */
 size_t hx_resp_writable(hx_req_t *req);
 
 /* Appends body bytes (copied, or written straight to the socket). It takes

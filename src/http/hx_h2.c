@@ -494,11 +494,12 @@ size_t hx__h2_resp_writable(hx_req_t *req)
     if (!s || s->closed || s->c->closed)
         return 0;
     size_t hwm = s->c->srv->cfg.write_buffer, p = s->out.len - s->out_off;
-    if (p >= hwm) {
+    /* Less than half the buffer free: the caller may want more than there
+     * is (a wasi blocking write waits for 4096 bytes), so on_writable
+     * follows once the stream drained below half. */
+    if (p > hwm / 2)
         s->want_writable = 1;
-        return 0;
-    }
-    return hwm - p;
+    return p >= hwm ? 0 : hwm - p;
 }
 
 wh_rc hx__h2_resp_write(hx_req_t *req, const void *data, size_t len)
@@ -1100,6 +1101,8 @@ void hx__h2_step(hx_conn_t *c)
         if (!input || h->dead || round > 64)
             break;
     }
+    if (h->due)
+        hx__schedule(c); /* what the last round made due goes on the next run */
     if (c->closed || c->closing)
         return;
     if (c->peer_eof) {

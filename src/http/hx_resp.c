@@ -341,11 +341,12 @@ size_t hx_resp_writable(hx_req_t *req)
     if (!c || c->closed || c->closing)
         return 0;
     size_t hwm = c->srv->cfg.write_buffer, p = pending_out(c);
-    if (p >= hwm) {
+    /* Less than half the buffer free: the caller may want more than there
+     * is (a wasi blocking write waits until 4096 bytes fit), so it hears
+     * on_writable when the queue drains, not only after a 0. */
+    if (p > hwm / 2)
         c->want_writable = 1;
-        return 0;
-    }
-    return hwm - p;
+    return p >= hwm ? 0 : hwm - p;
 }
 
 wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)
