@@ -1149,6 +1149,12 @@ void hx__h2_timeout(hx_conn_t *c, hx__timer_kind kind)
     bool any = false;
     switch (kind) {
     case HX_T_BODY:
+        /* A header block still coming: the connection's HPACK state is in
+         * the middle of it, so the connection ends (below). */
+        for (hx_h2stream_t *s = h->first; s && !any; s = s->next)
+            any = !s->closed && !s->head_done && !s->self_status;
+        if (any)
+            goto end;
         /* the streams that waited: on_abort(TIMEOUT), then 408 or a reset */
         for (hx_h2stream_t *s = h->first; s; s = s->next) {
             if (s->closed || s->eof || s->abort_due || (s->dispatched && !s->owned) ||
@@ -1167,10 +1173,10 @@ void hx__h2_timeout(hx_conn_t *c, hx__timer_kind kind)
             hx__conn_process(c);
             return;
         }
-        /* else a header block that never ended: as below */
         /* fall through */
     case HX_T_HEADER:
     case HX_T_IDLE:
+    end:
         terminate(c, NGHTTP2_NO_ERROR);
         send_out(c);
         hx__begin_close(c);

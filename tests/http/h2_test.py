@@ -423,9 +423,23 @@ def t_continuation_flood(env):
 
 def t_timeouts(env):
     """The header timeout from the preface to the first HEADERS, the idle
-    timeout between streams: GOAWAY(NO_ERROR) and close."""
-    srv = env.start(flags=["--header-timeout", 700, "--idle-timeout", 700])
+    timeout between streams, the body timeout on a header block that never
+    ends: GOAWAY and close."""
+    srv = env.start(flags=["--header-timeout", 700, "--idle-timeout", 700,
+                           "--body-timeout", 700])
     try:
+        # a header block that never ends (HEADERS without END_HEADERS): the
+        # body timeout ends the connection, HPACK being mid-block
+        c = raw(env, srv=srv)
+        c.send(c.headers(1, request_fields("GET", "/hello")))
+        c.response(1, TIMEOUT)
+        c.send(frame(HEADERS, 0, 3, hpack(request_fields("GET", "/hello"))))
+        t0 = time.monotonic()
+        frames, _ = c.frames_until(lambda f: False, 5)
+        took = time.monotonic() - t0
+        check(goaway_of(frames) is not None and 0.4 < took < 3,
+              f"an unended header block: {frames} after {took:.2f}s")
+        c.close()
         for first in (False, True):
             c = raw(env, srv=srv)
             t0 = time.monotonic()
