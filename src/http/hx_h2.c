@@ -284,6 +284,8 @@ static void sweep(hx_conn_t *c)
 
 /* ---- the response ---- */
 
+static void stop_body(hx_conn_t *c, hx_h2stream_t *s);
+
 static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf, size_t length,
                          uint32_t *flags, nghttp2_data_source *src, void *ud)
 {
@@ -576,8 +578,7 @@ wh_rc hx__h2_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
         s->deferred = 0;
         nghttp2_session_resume_data(s->c->h2->s, s->id);
     }
-    if (!s->eof)
-        s->rst_after = 1;
+    stop_body(s->c, s); /* a body still coming is not wanted */
     release(s);
     return WH_OK;
 }
@@ -594,8 +595,7 @@ wh_rc hx__h2_resp_send(hx_req_t *req, int status, const hx_header_t *hs, size_t 
     if (rc != WH_OK)
         return rc;
     s->resp = RESP_DONE;
-    if (!s->eof)
-        s->rst_after = 1;
+    stop_body(s->c, s); /* a body still coming is not wanted */
     release(s);
     return WH_OK;
 }
@@ -829,11 +829,17 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t id, const ui
 {
     hx_conn_t *c = ud;
     hx_h2stream_t *s = stream_of(c, id);
-    if (!s || (s->dispatched && !s->owned) || s->self_status || s->abort_due) {
-        consume(c, id, len); /* nobody wants it: the client may send on */
+    if (!s) {
+        consume(c, id, len);
         return 0;
     }
     s->body_seen += len;
+    if ((s->dispatched && !s->owned) || s->self_status || s->abort_due) {
+        /* nobody wants it (RST_STREAM(NO_ERROR) follows the response):
+         * dropped, and its window given back */
+        consume(c, id, len);
+        return 0;
+    }
     if (s->body_seen > c->srv->cfg.max_body_bytes) {
         consume(c, id, len);
         if (!s->dispatched) {
@@ -852,6 +858,17 @@ static int on_data(nghttp2_session *session, uint8_t flags, int32_t id, const ui
     }
     c->h2->due = true;
     return 0;
+}
+
+/* The rest of the request body is not wanted: RST_STREAM(NO_ERROR) once
+ * our response is complete (RFC 9113 8.1), or now if it is. */
+static void stop_body(hx_conn_t *c, hx_h2stream_t *s)
+{
+    if (s->rst_after || s->closed || s->eof)
+        return;
+    s->rst_after = 1;
+    if (nghttp2_session_get_stream_local_close(c->h2->s, s->id) == 1)
+        nghttp2_submit_rst_stream(c->h2->s, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
 }
 
 static int on_frame_send(nghttp2_session *session, const nghttp2_frame *f, void *ud)

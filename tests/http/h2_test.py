@@ -162,6 +162,16 @@ def t_post_large(env):
         check(rc == 0 and out == body, f"curl echo (tls={tls}): {rc} {len(out)} {err}")
         rc, out, err = run("nghttp", "-d", path, env.url("/echo", tls))
         check(rc == 0 and out == body, f"nghttp echo (tls={tls}): {rc} {len(out)} {err}")
+    # a body the handler does not read (it answers at once): the complete
+    # answer, then RST_STREAM(NO_ERROR) to stop the upload (RFC 9113 8.1;
+    # nginx does the same; curl 7.88 reports it as error 92, nghttp does not)
+    for tls in (False, True):
+        rc, out, err = run("nghttp", "-v", "-d", path, env.url("/hello", tls))
+        text = out.decode(errors="replace")
+        check(rc == 0 and ":status: 200" in text and "hello world" in text,
+              f"an unread body (tls={tls}): {rc} {text[-800:]} {err}")
+        check("RST_STREAM" in text and "error_code=NO_ERROR" in text,
+              f"no RST_STREAM(NO_ERROR) after the answer (tls={tls}): {text[-800:]}")
     # streamed from stdin without a length (no content-length over h2)
     rc, out, err = curl("--http2-prior-knowledge", "-T", "-", env.url("/echo"), input=body[:200000])
     check(rc == 0 and out == body[:200000], f"streamed upload: {rc} {len(out)} {err}")
