@@ -1115,8 +1115,14 @@ void hx__h2_step(hx_conn_t *c)
                 break;
         }
         sweep(c);
-        if (!input || h->dead || round > 64)
+        if (!input || h->dead)
             break;
+        if (round == 64) {
+            /* a connection that keeps sending lets the others have a turn;
+             * what SSL still holds is taken on the next run */
+            hx__schedule(c);
+            break;
+        }
     }
     if (h->due)
         hx__schedule(c); /* what the last round made due goes on the next run */
