@@ -925,8 +925,8 @@ static bool session_new(hx_conn_t *c)
         nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
         nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
         nghttp2_option_set_no_auto_window_update(opt, 1);
-        /* nghttp2 closes streams it refused itself past this; ours (nlive)
-         * is the stricter count */
+        /* our HPACK encoder's table stays at 4 KiB, however large a table
+         * the client allows: memory per connection */
         nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
         ok = nghttp2_session_server_new3(&h->s, cb, c, opt, &mem) == 0;
     }
