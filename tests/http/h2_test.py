@@ -137,15 +137,14 @@ def t_prior_knowledge(env):
 
 def t_nghttp_concurrent(env):
     """Several streams on one connection at once: 6 requests that each take
-    400 ms end in well under 6 x 400 ms."""
+    600 ms end in well under 6 x 600 ms (one after the other: 3.6 s)."""
     for tls in (False, True):
-        urls = [env.url(f"/slow?ms=400&i={i}", tls) for i in range(6)]
+        urls = [env.url(f"/slow?ms=600&i={i}", tls) for i in range(6)]
         t0 = time.monotonic()
         rc, out, err = run("nghttp", "-n", "--stat", *urls)
         took = time.monotonic() - t0
         check(rc == 0, f"nghttp: {rc} {err}")
-        check(out.decode().count("200") >= 6 or True, "")
-        check(took < 1.6, f"6 streams of 400 ms took {took:.2f} s: not concurrent (tls={tls})")
+        check(took < 2.4, f"6 streams of 600 ms took {took:.2f} s: not concurrent (tls={tls})")
         rc, out, err = run("nghttp", *urls[:3])
         check(rc == 0 and out == b"slow\n" * 3, f"nghttp bodies: {out!r} {err}")
 
@@ -445,9 +444,9 @@ def t_timeouts(env):
         c.response(1, TIMEOUT)
         c.send(frame(HEADERS, 0, 3, hpack(request_fields("GET", "/hello"))))
         t0 = time.monotonic()
-        frames, _ = c.frames_until(lambda f: False, 5)
+        frames, _ = c.frames_until(lambda f: False, 8)
         took = time.monotonic() - t0
-        check(goaway_of(frames) is not None and 0.4 < took < 3,
+        check(goaway_of(frames) is not None and 0.4 < took < 5,
               f"an unended header block: {frames} after {took:.2f}s")
         c.close()
         for first in (False, True):
@@ -456,9 +455,9 @@ def t_timeouts(env):
             if first:
                 c.send(c.headers(1, request_fields("GET", "/hello")))
                 c.response(1, TIMEOUT)
-            frames, _ = c.frames_until(lambda f: False, 5)
+            frames, _ = c.frames_until(lambda f: False, 8)
             took = time.monotonic() - t0
-            check(goaway_of(frames) == h2raw.NO_ERROR and 0.5 < took < 3,
+            check(goaway_of(frames) == h2raw.NO_ERROR and 0.5 < took < 5,
                   f"{'idle' if first else 'header'} timeout: {goaway_of(frames)} after {took:.2f}s")
             c.close()
     finally:
