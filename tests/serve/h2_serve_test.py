@@ -185,6 +185,26 @@ def main():
         check(counts(out) == [1], f"served after: {out!r} {err}")
     case("rapid reset against the serverless model: GOAWAY(ENHANCE_YOUR_CALM)", rapid_reset)
 
+    def max_streams():
+        # --h2-max-streams 2: three requests sent at once, one is refused
+        s = start(SERVERLESS, "--h2-max-streams", "2")
+        c = h2raw.Conn.connect(s.port, timeout=TIMEOUT)
+        c.send(*[c.headers(i, request_fields("GET", "/")) for i in (1, 3, 5)])
+        done, refused = set(), set()
+        deadline = time.monotonic() + TIMEOUT
+        while len(done) + len(refused) < 3:
+            f = c.read_frame(deadline)
+            check(f is not None, "the connection closed")
+            if f.type == RST_STREAM:
+                check(f.error_code() == h2raw.REFUSED_STREAM, f"RST_STREAM {f.error_code()}")
+                refused.add(f.stream)
+            elif f.type == DATA and f.flags & END_STREAM:
+                done.add(f.stream)
+        check(done == {1, 3} and refused == {5}, f"answered {done}, refused {refused}")
+        c.close()
+    case("serve --h2-max-streams 2: a third stream at once is refused (REFUSED_STREAM)",
+         max_streams)
+
     def load():
         rc, out, err = run("h2load", "-n", "1000", "-c", "4", "-m", "10",
                            f"http://127.0.0.1:{serverless.port}/")
