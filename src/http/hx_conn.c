@@ -515,7 +515,7 @@ void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
     c->tls = c->tls_started = 0;
     c->tls_plain = HX_NO_PLAIN;
     c->h2 = NULL; /* (hx__conn_finish freed a session before) */
-    c->h2_checked = 0;
+    c->h2_checked = c->h2c_upgrade = 0;
 }
 
 void hx__conn_release(hx_conn_t *c)
@@ -633,6 +633,11 @@ static void step(hx_conn_t *c)
                 next_request(c);
                 continue;
             }
+        }
+        if (c->head_done && !c->dispatched && c->h2c_upgrade) {
+            c->h2c_upgrade = 0;
+            if (hx__h2_upgrade(c))
+                continue; /* HTTP/2 from here */
         }
         if (c->head_done && !c->dispatched) {
             c->dispatched = 1;

@@ -967,6 +967,94 @@ int hx__h2_sniff(hx_conn_t *c)
     return 1;
 }
 
+/* RFC 4648 5 base64url, the padding optional (RFC 7540 3.2.1 token68):
+ * the length written, or -1 for a character outside the alphabet, a
+ * length no encoding has, or more than cap bytes. */
+static long b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap)
+{
+    while (n > 0 && in[n - 1] == '=')
+        n--;
+    if (n % 4 == 1)
+        return -1;
+    uint32_t acc = 0;
+    size_t bits = 0, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = in[i];
+        int v = ch >= 'A' && ch <= 'Z'   ? ch - 'A'
+                : ch >= 'a' && ch <= 'z' ? ch - 'a' + 26
+                : ch >= '0' && ch <= '9' ? ch - '0' + 52
+                : ch == '-'              ? 62
+                : ch == '_'              ? 63
+                                         : -1;
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (k == cap)
+                return -1;
+            out[k++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return (long)k;
+}
+
+bool hx__h2_upgrade(hx_conn_t *c)
+{
+    static const char switching[] = "HTTP/1.1 101 Switching Protocols\r\n"
+                                    "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    size_t vl;
+    const char *v = hx_req_header(&c->req, "http2-settings", &vl);
+    uint8_t settings[256]; /* a SETTINGS payload: 6 bytes a setting */
+    long len = v ? b64url_decode(v, vl, settings, sizeof settings) : -1;
+    if (len < 0 || len % 6 != 0)
+        return false;
+    uv_buf_t b = uv_buf_init((char *)switching, sizeof switching - 1);
+    hx__out_write(c, &b, 1);
+    c->h2_checked = 1;
+    hx_h2stream_t *s = NULL;
+    if (c->closed || !session_new(c) ||
+        nghttp2_session_upgrade2(c->h2->s, settings, (size_t)len, c->is_head, NULL) != 0 ||
+        !(s = stream_new(c, 1))) {
+        /* (a SETTINGS payload nghttp2 refuses, or out of memory) */
+        hx__h2_finish(c);
+        hx__conn_kill(c, HX_ABORT_BAD_BODY);
+        return true;
+    }
+    /* The request, copied from the connection's HTTP/1.1 state into the
+     * stream: it is the stream's request now, whole (it had no body). */
+    hx_req_t *r = &c->req;
+    const char *m = hx_req_method(r);
+    hx_header_t *h = wh_arena_alloc(&s->arena, (r->nheaders ? r->nheaders : 1) * sizeof *h);
+    s->req.method = dup_z(s, (const uint8_t *)m, strlen(m));
+    s->req.target = dup_z(s, (const uint8_t *)r->target, r->target_len);
+    bool ok = h && s->req.method && s->req.target;
+    for (size_t i = 0; ok && i < r->nheaders; i++) {
+        h[i].name = dup_z(s, (const uint8_t *)r->headers[i].name, r->headers[i].name_len);
+        h[i].value = dup_z(s, (const uint8_t *)r->headers[i].value, r->headers[i].value_len);
+        h[i].name_len = r->headers[i].name_len;
+        h[i].value_len = r->headers[i].value_len;
+        ok = h[i].name && h[i].value;
+    }
+    if (!ok) {
+        hx__h2_finish(c);
+        hx__conn_kill(c, HX_ABORT_NOMEM);
+        return true;
+    }
+    s->req.target_len = r->target_len;
+    s->req.headers = h;
+    s->req.nheaders = r->nheaders;
+    s->req.content_length = 0;
+    s->is_head = c->is_head;
+    s->head_done = s->eof = 1;
+    nghttp2_session_set_stream_user_data(c->h2->s, 1, s);
+    /* the HTTP/1.1 side is done with: what follows is the client preface */
+    c->in_request = c->head_done = c->kick = 0;
+    c->h2->due = true;
+    return true;
+}
+
 /* Ends the session: GOAWAY with code (unless one went), what is queued is
  * written, and the connection closes. */
 static void terminate(hx_conn_t *c, uint32_t code)

@@ -178,7 +178,8 @@ struct hx_conn {
      * client preface came, or TLS chose h2 by ALPN); the fields above that
      * describe one request are then unused, each stream has its own. */
     hx_h2_t *h2;
-    unsigned h2_checked : 1; /* the first bytes were looked at: HTTP/1.x */
+    unsigned h2_checked : 1;  /* the first bytes were looked at: HTTP/1.x */
+    unsigned h2c_upgrade : 1; /* the request asks for Upgrade: h2c, and may have it */
 
     /* Detached mode (no socket): output goes here. */
     hx__sink_fn sink;
@@ -289,7 +290,12 @@ bool hx__hop_by_hop(const hx_header_t *h); /* a field of HTTP/1.1 framing or of 
  * speaks HTTP/2, 0 when it speaks HTTP/1.x, -1 when more bytes must come
  * to tell (they are a prefix of the client preface). */
 int hx__h2_sniff(hx_conn_t *c);
-void hx__h2_step(hx_conn_t *c);         /* input, the streams' events, output */
+void hx__h2_step(hx_conn_t *c); /* input, the streams' events, output */
+/* The HTTP/1.1 request whose head is complete asked for Upgrade: h2c: 101,
+ * and the request becomes stream 1 of an HTTP/2 session. False (nothing
+ * sent) when its HTTP2-Settings field does not decode: it is then served
+ * as HTTP/1.1. */
+bool hx__h2_upgrade(hx_conn_t *c);
 void hx__h2_update_timer(hx_conn_t *c); /* the purpose of the connection's timer */
 void hx__h2_timeout(hx_conn_t *c, hx__timer_kind kind);
 void hx__h2_drained(hx_conn_t *c);  /* the output queue has room again */

@@ -7,7 +7,7 @@ sends: resets mid-body, floods of RST_STREAM and CONTINUATION frames.
     h2_test.py --server PATH [--sanitized] [name-filter]
 
 The server runs twice: cleartext (prior knowledge: the client preface on a
-plain connection) and TLS with a self-signed certificate the test makes
+plain connection; Upgrade: h2c) and TLS with a self-signed certificate the test makes
 (ALPN h2). A missing tool fails the test, naming it. Ends with
 "N passed, N failed".
 """
@@ -133,6 +133,40 @@ def t_prior_knowledge(env):
     status, body, _ = c.response(1, TIMEOUT)
     check((status, body) == (200, b"hello world\n"), f"preface byte by byte: {status} {body!r}")
     c.close()
+
+
+def t_upgrade_h2c(env):
+    """Upgrade: h2c (RFC 7540 3.2): curl --http2 and nghttp -u on http://;
+    a request with a body, a bad HTTP2-Settings field or over TLS stays
+    HTTP/1.1."""
+    rc, out, err = curl("--http2", "-w", "%{http_version}", env.url("/proto"))
+    check(rc == 0 and out == b"HTTP/2.0 http\n2", f"curl --http2 (upgrade): {rc} {out!r} {err}")
+    # the upgraded request was stream 1; more streams follow on the connection
+    rc, out, err = curl("--http2", env.url("/proto"), env.url("/hello"), "-w", "[%{num_connects}]")
+    check(rc == 0 and out == b"HTTP/2.0 http\n[1]hello world\n[0]", f"after the upgrade: {out!r}")
+    rc, out, err = run("nghttp", "-u", env.url("/proto"), env.url("/hello"))
+    check(rc == 0 and out == b"HTTP/2.0 http\nhello world\n", f"nghttp -u: {rc} {out!r} {err}")
+    rc, out, err = curl("--http2", "-d", "abc", env.url("/proto"))
+    check(rc == 0 and out == b"HTTP/1.1 http\n", f"upgrade with a body: {out!r} {err}")
+    for settings in (b"!!!!", b"AAMAAABkAAQCAAAAAAIAAAAA", b"A", b"AAMAAABkAAQ"):
+        s = socket.create_connection((HOST, env.plain.port), timeout=TIMEOUT)
+        s.sendall(b"GET /proto HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                  b"Upgrade: h2c\r\nHTTP2-Settings: " + settings + b"\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        first = data.split(b"\r\n")[0]
+        valid = settings == b"AAMAAABkAAQCAAAAAAIAAAAA"
+        want = b"HTTP/1.1 101 Switching Protocols" if valid else b"HTTP/1.1 200 OK"
+        check(first == want, f"HTTP2-Settings {settings!r}: {first!r}")
+        s.close()
+    rc, out, err = curl("--cacert", env.cert, "--http1.1", "-H", "Upgrade: h2c",
+                        "-H", "HTTP2-Settings: AAMAAABk", "-H", "Connection: Upgrade, HTTP2-Settings",
+                        env.url("/proto", tls=True))
+    check(rc == 0 and out == b"HTTP/1.1 https\n", f"h2c over TLS: {out!r} {err}")
 
 
 def t_nghttp_concurrent(env):
@@ -485,6 +519,7 @@ def t_shutdown(env):
 
 TESTS = [
     ("curl_tls", t_curl_tls), ("alpn", t_alpn), ("prior_knowledge", t_prior_knowledge),
+    ("upgrade_h2c", t_upgrade_h2c),
     ("nghttp_concurrent", t_nghttp_concurrent), ("post_large", t_post_large),
     ("trailers", t_trailers), ("h2load", t_h2load), ("header_limits", t_header_limits),
     ("max_body", t_max_body), ("max_streams", t_max_streams), ("rst_mid_body", t_rst_mid_body),

@@ -77,6 +77,8 @@ REFUSALS = [
     ("cl_negative", "Content-Length with a sign", head(b"Host: x", b"Content-Length: -1"), 400),
     ("cl_empty", "empty Content-Length", head(b"Host: x", b"Content-Length: "), 400),
     ("cl_overflow", "Content-Length past 64 bits", head(b"Host: x", b"Content-Length: 99999999999999999999999"), 400),
+    # fits in 64 bits but not in the signed length the embedder reads: too large
+    ("cl_past_int64", "Content-Length past max_body", head(b"Host: x", b"Content-Length: 12297829382473034498"), 413),
     # RFC 9112 7.1: chunk-size = 1*HEXDIG
     ("chunk_size_zz", "chunk size not hex", chunked(b"zz\r\nabc\r\n0\r\n\r\n"), 400),
     ("chunk_size_minus", "chunk size with a sign", chunked(b"-1\r\nabc\r\n0\r\n\r\n"), 400),
