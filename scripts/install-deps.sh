@@ -12,11 +12,13 @@ pkgs=(
   libjansson-dev                     # spec runner JSON
   libuv1-dev libcurl4-openssl-dev libssl-dev
   node-llhttp                        # llhttp's C sources, the HTTP/1.1 request parser
+  libnghttp2-dev                     # HTTP/2
   openssl iproute2                   # outbound tests: a TLS back end, a network namespace
   nodejs npm                         # jco, componentize-js; node is also a bench peer
   nginx wrk gnuplot-nox              # bench peers; plots
   curl                               # HTTP tests
   prometheus                         # promtool and a Prometheus server (observability tests)
+  nghttp2-client                     # HTTP/2 tests and bench: nghttp, h2load
   python3 python3-venv               # python3-venv: the guest toolchain's venv below
 )
 missing=()

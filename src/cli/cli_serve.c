@@ -69,9 +69,13 @@ static void usage(FILE *to)
             "  --guest-log-rate N       guest stdout/stderr lines logged per second per\n"
             "                           instance, the rest dropped and counted [100];\n"
             "                           0: all dropped\n"
+            "  --h2-max-streams N       HTTP/2: requests one connection may have at\n"
+            "                           once; more are refused (REFUSED_STREAM) [100]\n"
             "  --tls-cert FILE          serve HTTPS (TLS 1.2, 1.3) with this PEM\n"
             "                           certificate and its chain; needs --tls-key;\n"
-            "                           SIGHUP reloads both files\n"
+            "                           SIGHUP reloads both files. ALPN offers h2,\n"
+            "                           then http/1.1; in cleartext, HTTP/2 (prior\n"
+            "                           knowledge, Upgrade: h2c) beside HTTP/1.1\n"
             "  --tls-key FILE           the PEM private key of --tls-cert\n"
             "  --dir HOST[::GUEST]      a read-only directory for the guest; repeatable\n"
             "  --dir-rw HOST[::GUEST]   a writable one\n"
@@ -260,6 +264,9 @@ int cli_serve_main(int argc, char **argv)
         else if (!strcmp(opt, "--max-connections"))
             ok = cli_parse_count(val, UINT32_MAX, &n) &&
                  ((cfg.http.max_connections = (uint32_t)n), true);
+        else if (!strcmp(opt, "--h2-max-streams"))
+            ok = cli_parse_count(val, 1u << 20, &n) && n > 0 &&
+                 ((cfg.http.h2_max_streams = (uint32_t)n), true);
         else if (!strcmp(opt, "--dir") || !strcmp(opt, "--dir-rw")) {
             o.dirs_rw[o.ndirs] = !strcmp(opt, "--dir-rw");
             o.dirs[o.ndirs++] = val;

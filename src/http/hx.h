@@ -1,8 +1,11 @@
 /*
- * hx.h — the inbound HTTP/1.1 server of wasmhttpd: a listener on a libuv
- * loop, the per-connection protocol (keep-alive, pipelining, chunked bodies
- * both ways, Expect: 100-continue, HEAD, trailers), limits and timeouts, and
- * a small callback API on which the wasi:http host is built.
+ * hx.h — the inbound HTTP server of wasmhttpd: a listener on a libuv loop,
+ * the per-connection protocols (HTTP/1.1: keep-alive, pipelining, chunked
+ * bodies both ways, Expect: 100-continue, HEAD, trailers; HTTP/2 over TLS
+ * by ALPN or in cleartext with prior knowledge, each stream one request),
+ * limits and timeouts, and a small callback API on which the wasi:http host
+ * is built. The API is the same for both protocols: an embedder need not
+ * know which one a request came by (hx_req_version tells).
  *
  * Threading. An hx_server_t belongs to one uv_loop_t: every function below
  * must be called on that loop's thread, and every callback runs there. There
@@ -37,9 +40,11 @@
  * the response is read and dropped by the server (up to the body limit) so
  * that the connection can be reused.
  *
- * Requests on one connection are handled one at a time: a pipelined request
- * is parsed only once the response of the one before it has been ended, so
- * responses always go out in request order.
+ * HTTP/1.x requests on one connection are handled one at a time: a
+ * pipelined request is parsed only once the response of the one before it
+ * has been ended, so responses always go out in request order. The streams
+ * of an HTTP/2 connection are requests at the same time, each with its own
+ * hx_req_t, body backpressure (flow control) and response.
  */
 #ifndef HX_H
 #define HX_H
@@ -121,7 +126,7 @@ typedef struct {
 
 /* TLS: a certificate chain and its key, loaded from PEM files, shared by
  * every server (and worker) given it in hx_config_t.tls. TLS 1.2 and 1.3;
- * ALPN offers http/1.1. Thread-safe: a reload from any thread makes a new
+ * ALPN offers h2, then http/1.1. Thread-safe: a reload from any thread makes a new
  * context for the connections accepted after it; connections already open
  * keep the certificate they started with. */
 typedef struct hx_tls hx_tls_t;
@@ -170,6 +175,10 @@ typedef struct {
                                 * on_fd_exhausted) */
     int backlog;               /* [4096] listen(2) backlog (the kernel caps it at
                                 * net.core.somaxconn) */
+    uint32_t h2_max_streams;   /* [100] HTTP/2: streams a connection may have
+                                * open at once (SETTINGS_MAX_CONCURRENT_STREAMS),
+                                * counting those whose request the embedder
+                                * still holds; more are refused (REFUSED_STREAM) */
     bool reuseport;            /* set SO_REUSEPORT, so that several servers
                                 * (one per worker loop) share a port */
     hx_tls_t *tls;             /* [NULL: plain HTTP] TLS on every connection;
@@ -211,7 +220,7 @@ void hx_server_free(hx_server_t *srv);
 /* ---- The request ---- */
 
 /* The method as text ("GET"), the request target exactly as sent
- * ("/a?b=c"), and the HTTP version (1.0 or 1.1). */
+ * ("/a?b=c"; HTTP/2's :path), and the HTTP version (1.0, 1.1 or 2.0). */
 const char *hx_req_method(const hx_req_t *req);
 const char *hx_req_target(const hx_req_t *req, size_t *out_len);
 void hx_req_version(const hx_req_t *req, int *out_major, int *out_minor);
@@ -270,7 +279,8 @@ wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_
 /* Bytes hx_resp_write may take now without growing the queue past
  * write_buffer: what a wasi:io check-write should report. A caller that
  * needs more than that (0, or fewer than a write it must make whole) waits
- * for on_writable, which follows the next drain. */
+ * for on_writable, which follows the next drain (for an HTTP/2 stream,
+ * once its queue is below half of write_buffer). */
 size_t hx_resp_writable(hx_req_t *req);
 
 /* Appends body bytes (copied, or written straight to the socket). It takes

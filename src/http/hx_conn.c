@@ -102,6 +102,10 @@ static void update_timer(hx_conn_t *c)
 {
     if (c->closed || c->shut)
         return;
+    if (c->h2) {
+        hx__h2_update_timer(c);
+        return;
+    }
     hx__timer_kind k;
     if (c->head_done && !c->msg_done && !(c->owned && c->body_paused) &&
         (c->owned || c->resp == HX_R_DONE) && !c->closing)
@@ -292,6 +296,10 @@ void hx__out_flush(hx_conn_t *c)
  * the write buffer; false when that closed the connection. */
 static bool owe_writable(hx_conn_t *c)
 {
+    if (c->h2) {
+        hx__h2_drained(c); /* the streams' output was held back for room */
+        return !c->closed;
+    }
     if (c->want_writable && c->owned && pending_out(c) < c->srv->cfg.write_buffer) {
         c->want_writable = 0;
         hx__emit_writable(c);
@@ -374,6 +382,10 @@ void hx__conn_kill(hx_conn_t *c, hx_abort_reason why)
 
 void hx__conn_finish(hx_conn_t *c)
 {
+    if (c->h2) {
+        hx__h2_finish(c);
+        return;
+    }
     if (c->owned) {
         c->owned = 0;
         hx__emit_abort(c, c->abort_why);
@@ -502,10 +514,14 @@ void hx__conn_init(hx_conn_t *c, hx_server_t *srv)
     c->ssl = NULL;
     c->tls = c->tls_started = 0;
     c->tls_plain = HX_NO_PLAIN;
+    c->h2 = NULL; /* (hx__conn_finish freed a session before) */
+    c->h2_checked = c->h2c_upgrade = 0;
 }
 
 void hx__conn_release(hx_conn_t *c)
 {
+    if (c->h2)
+        hx__h2_finish(c);
     hx__tls_end(c);
     wh_arena_free(&c->arena);
     c->arena.chunk_size = 0;
@@ -604,6 +620,10 @@ static void step(hx_conn_t *c)
     for (;;) {
         if (c->closed || c->closing)
             return;
+        if (c->h2) {
+            hx__h2_step(c);
+            return;
+        }
         if (c->resp == HX_R_DONE) {
             if (!c->keep_alive) {
                 hx__begin_close(c);
@@ -613,6 +633,11 @@ static void step(hx_conn_t *c)
                 next_request(c);
                 continue;
             }
+        }
+        if (c->head_done && !c->dispatched && c->h2c_upgrade) {
+            c->h2c_upgrade = 0;
+            if (hx__h2_upgrade(c))
+                continue; /* HTTP/2 from here */
         }
         if (c->head_done && !c->dispatched) {
             c->dispatched = 1;
@@ -637,6 +662,18 @@ static void step(hx_conn_t *c)
             if (c->peer_eof)
                 input_ended(c);
             return;
+        }
+        if (c->fresh && !c->in_request && !c->h2_checked) {
+            /* The connection's first bytes: HTTP/2's client preface (or
+             * TLS chose h2) makes it an HTTP/2 connection from here on. */
+            int r = hx__h2_sniff(c);
+            if (r > 0)
+                continue;
+            if (r < 0) {
+                if (c->peer_eof)
+                    hx__conn_kill(c, HX_ABORT_CLIENT_GONE);
+                return; /* a prefix of the preface: more must come */
+            }
         }
         parse(c);
     }
@@ -771,6 +808,10 @@ static void on_timer(uv_timer_t *t)
     }
     hx__timer_kind k = c->tkind;
     c->tkind = HX_T_NONE;
+    if (c->h2) {
+        hx__h2_timeout(c, k);
+        return;
+    }
     switch (k) {
     case HX_T_HEADER:
         /* Something of a request arrived: it gets 408. Nothing at all: a
@@ -808,6 +849,10 @@ void hx__conn_shutdown(hx_conn_t *c, bool hard)
         return;
     if (hard) {
         hx__conn_kill(c, HX_ABORT_SHUTDOWN);
+        return;
+    }
+    if (c->h2) {
+        hx__h2_shutdown(c);
         return;
     }
     c->keep_alive = 0;

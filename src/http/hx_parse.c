@@ -444,21 +444,31 @@ static int on_headers_complete(llhttp_t *p)
     r->target_len = c->url_len;
     r->headers = h;
     r->nheaders = n;
+    /* (compared as llhttp's uint64_t: a length past INT64_MAX would turn
+     * negative, "no length", in hx_req_content_length) */
+    if (!(p->flags & F_CHUNKED) && (p->flags & F_CONTENT_LENGTH) &&
+        p->content_length > c->srv->cfg.max_body_bytes)
+        return stop(c, 413);
     if (p->flags & F_CHUNKED)
         r->content_length = -1;
     else if (p->flags & F_CONTENT_LENGTH)
         r->content_length = (int64_t)p->content_length;
     else
         r->content_length = 0;
-    if (r->content_length > 0 && (uint64_t)r->content_length > c->srv->cfg.max_body_bytes)
-        return stop(c, 413);
     /* llhttp 8.1 reads "chunked" followed by a tab (OWS) as another coding:
      * it would refuse the request after this callback, so refuse it here,
      * before on_request. */
     if (c->nte && !(p->flags & F_CHUNKED))
         return stop(c, 501);
     bool http11 = p->http_minor == 1, close = false, keep = false;
+    bool up_h2c = false, up_conn = false;
+    int nsettings = 0;
     for (size_t i = 0; i < n; i++) {
+        if (name_is(h[i].name, h[i].name_len, "upgrade")) {
+            up_h2c |= value_has_token(h[i].value, h[i].value_len, "h2c");
+        } else if (name_is(h[i].name, h[i].name_len, "http2-settings")) {
+            nsettings++;
+        }
         if (name_is(h[i].name, h[i].name_len, "expect") && http11) {
             if (!value_has_token(h[i].value, h[i].value_len, "100-continue"))
                 return stop(c, 417);
@@ -466,8 +476,16 @@ static int on_headers_complete(llhttp_t *p)
         } else if (name_is(h[i].name, h[i].name_len, "connection")) {
             close |= value_has_token(h[i].value, h[i].value_len, "close");
             keep |= value_has_token(h[i].value, h[i].value_len, "keep-alive");
+            up_conn |= value_has_token(h[i].value, h[i].value_len, "upgrade") &&
+                       value_has_token(h[i].value, h[i].value_len, "http2-settings");
         }
     }
+    /* RFC 7540 3.2 (h2c, which RFC 9113 dropped but clients still send):
+     * the first request of a plain connection, without a body (one would
+     * have to be read as HTTP/1.1 first), with one HTTP2-Settings field;
+     * anything else is answered as HTTP/1.1 (RFC 9110 7.8 lets us). */
+    c->h2c_upgrade = up_h2c && up_conn && nsettings == 1 && http11 && c->fresh && !c->tls &&
+                     r->content_length == 0 && !c->expect_continue && !c->srv->stopping;
     /* RFC 9112 3.2: a 1.1 request without Host is answered with 400. */
     if (http11 && c->nhost == 0)
         return stop(c, 400);

@@ -55,10 +55,11 @@ const char *hx__reason(int status)
     return r ? r : "Status";
 }
 
-/* An embedder call is legal only while it holds the request. */
+/* An embedder call is legal only while it holds the request (an HTTP/1.x
+ * one: the HTTP/2 calls are routed to hx_h2.c before this is asked). */
 static hx_conn_t *held(const hx_req_t *req)
 {
-    hx_conn_t *c = req ? req->conn : NULL;
+    hx_conn_t *c = req && !req->h2s ? req->conn : NULL;
     return c && c->owned ? c : NULL;
 }
 
@@ -66,6 +67,8 @@ static hx_conn_t *held(const hx_req_t *req)
 
 const char *hx_req_method(const hx_req_t *req)
 {
+    if (req->method)
+        return req->method;
     return llhttp_method_name((llhttp_method_t)req->conn->parser.method);
 }
 
@@ -78,6 +81,11 @@ const char *hx_req_target(const hx_req_t *req, size_t *out_len)
 
 void hx_req_version(const hx_req_t *req, int *out_major, int *out_minor)
 {
+    if (req->h2s) {
+        *out_major = 2;
+        *out_minor = 0;
+        return;
+    }
     *out_major = req->conn->parser.http_major;
     *out_minor = req->conn->parser.http_minor;
 }
@@ -118,6 +126,8 @@ void *hx_req_data(const hx_req_t *req)
 
 wh_arena_t *hx_req_arena(hx_req_t *req)
 {
+    if (req->h2s)
+        return hx__h2_arena(req);
     return &req->conn->arena;
 }
 
@@ -128,7 +138,7 @@ const struct sockaddr_storage *hx_req_peer(const hx_req_t *req)
 
 void hx_req_subscribe(hx_req_t *req, const hx_req_events_t *ev, void *ud)
 {
-    if (!held(req))
+    if (!(req && req->h2s ? hx__h2_held(req) : held(req) != NULL))
         return;
     req->ev = ev;
     req->ev_ud = ev ? ud : NULL;
@@ -141,6 +151,10 @@ bool hx_req_secure(const hx_req_t *req)
 
 void hx_req_pause_body(hx_req_t *req)
 {
+    if (req && req->h2s) {
+        hx__h2_pause(req, true);
+        return;
+    }
     hx_conn_t *c = held(req);
     if (!c || c->body_paused)
         return;
@@ -149,6 +163,10 @@ void hx_req_pause_body(hx_req_t *req)
 
 void hx_req_resume_body(hx_req_t *req)
 {
+    if (req && req->h2s) {
+        hx__h2_pause(req, false);
+        return;
+    }
     hx_conn_t *c = held(req);
     if (!c || !c->body_paused)
         return;
@@ -160,7 +178,7 @@ void hx_req_resume_body(hx_req_t *req)
 
 /* Field names are tokens; values may hold anything but CR, LF and NUL
  * (RFC 9110 5.5), so that no field can end the head early. */
-static bool field_ok(const hx_header_t *h)
+bool hx__field_ok(const hx_header_t *h)
 {
     if (h->name_len == 0)
         return false;
@@ -177,7 +195,7 @@ static bool field_ok(const hx_header_t *h)
     return true;
 }
 
-static bool parse_length(const char *v, size_t n, uint64_t *out)
+bool hx__parse_length(const char *v, size_t n, uint64_t *out)
 {
     uint64_t x = 0;
     if (n == 0 || n > 18)
@@ -191,7 +209,7 @@ static bool parse_length(const char *v, size_t n, uint64_t *out)
     return true;
 }
 
-static bool hop_by_hop(const hx_header_t *h)
+bool hx__hop_by_hop(const hx_header_t *h)
 {
     return name_is(h->name, h->name_len, "connection") ||
            name_is(h->name, h->name_len, "transfer-encoding") ||
@@ -216,11 +234,11 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     bool has_date = false, close = false;
     for (size_t i = 0; i < n; i++) {
         const hx_header_t *h = &hs[i];
-        if (!field_ok(h))
+        if (!hx__field_ok(h))
             return WH_ARG;
         if (name_is(h->name, h->name_len, "content-length") && forced_len < 0) {
             uint64_t v;
-            if (!parse_length(h->value, h->value_len, &v) || (len >= 0 && (uint64_t)len != v))
+            if (!hx__parse_length(h->value, h->value_len, &v) || (len >= 0 && (uint64_t)len != v))
                 return WH_ARG;
             len = (int64_t)v;
         } else if (name_is(h->name, h->name_len, "connection")) {
@@ -271,7 +289,7 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     bool ok = buf_add(b, "HTTP/1.1 ", 9) && buf_add(b, code, 4) &&
               buf_add(b, reason, strlen(reason)) && buf_add(b, "\r\n", 2);
     for (size_t i = 0; i < n && ok; i++)
-        if (!hop_by_hop(&hs[i]))
+        if (!hx__hop_by_hop(&hs[i]))
             ok = add_field(b, hs[i].name, hs[i].name_len, hs[i].value, hs[i].value_len);
     if (!has_date && ok) {
         const char *d = hx__date(c->srv);
@@ -307,6 +325,8 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
 
 wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_t n)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_start(req, status, headers, n);
     hx_conn_t *c = held(req);
     if (!c || c->resp != HX_R_NONE)
         return WH_ARG;
@@ -320,6 +340,8 @@ wh_rc hx_resp_start(hx_req_t *req, int status, const hx_header_t *headers, size_
 
 size_t hx_resp_writable(hx_req_t *req)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_writable(req);
     hx_conn_t *c = held(req);
     if (!c || c->closed || c->closing)
         return 0;
@@ -334,6 +356,8 @@ size_t hx_resp_writable(hx_req_t *req)
 
 wh_rc hx_resp_write(hx_req_t *req, const void *data, size_t len)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_write(req, data, len);
     hx_conn_t *c = held(req);
     if (!c || c->resp != HX_R_HEAD)
         return WH_ARG;
@@ -391,6 +415,8 @@ static void resp_done(hx_conn_t *c)
 
 wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_end(req, trailers, n);
     hx_conn_t *c = held(req);
     if (!c)
         return WH_ARG;
@@ -400,7 +426,7 @@ wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
         return WH_ARG;
     if (c->framing == HX_FRAME_CHUNKED)
         for (size_t i = 0; i < n; i++)
-            if (!field_ok(&trailers[i]) || hop_by_hop(&trailers[i]))
+            if (!hx__field_ok(&trailers[i]) || hx__hop_by_hop(&trailers[i]))
                 return WH_ARG;
     if (c->framing == HX_FRAME_CHUNKED && !c->closed) {
         hx__buf *b = &c->out[c->cur];
@@ -423,6 +449,8 @@ wh_rc hx_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n)
 wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t n,
                    const void *body, size_t len)
 {
+    if (req && req->h2s)
+        return hx__h2_resp_send(req, status, headers, n, body, len);
     hx_conn_t *c = held(req);
     if (!c || c->resp != HX_R_NONE)
         return WH_ARG;
@@ -443,6 +471,10 @@ wh_rc hx_resp_send(hx_req_t *req, int status, const hx_header_t *headers, size_t
 
 void hx_resp_abort(hx_req_t *req)
 {
+    if (req && req->h2s) {
+        hx__h2_resp_abort(req);
+        return;
+    }
     hx_conn_t *c = held(req);
     if (!c)
         return;

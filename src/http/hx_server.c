@@ -58,6 +58,7 @@ void hx_config_defaults(hx_config_t *cfg)
         .write_buffer = 65536,
         .read_buffer = 16384,
         .max_connections = 10000,
+        .h2_max_streams = 100,
         .backlog = 4096,
         .reuseport = false,
     };
@@ -81,6 +82,7 @@ static void config_merge(hx_config_t *o, const hx_config_t *in)
     TAKE(write_buffer)
     TAKE(read_buffer)
     TAKE(max_connections)
+    TAKE(h2_max_streams)
     TAKE(backlog)
 #undef TAKE
     o->reuseport = in->reuseport;

@@ -55,13 +55,13 @@ static const char *ossl_reason(char *buf, size_t n)
     return buf;
 }
 
-/* Only http/1.1 is offered (h2 once the server speaks it). A client that
+/* h2 is preferred to http/1.1 (the server's order decides). A client that
  * offers neither gets no ALPN at all rather than an alert: it may still
  * speak HTTP/1.1. */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
-    static const unsigned char ours[] = "\x08http/1.1";
+    static const unsigned char ours[] = "\x02h2\x08http/1.1";
     unsigned char *sel;
     if (SSL_select_next_proto(&sel, outlen, ours, sizeof ours - 1, in, inlen) ==
         OPENSSL_NPN_NEGOTIATED) {
@@ -399,4 +399,14 @@ bool hx__tls_close_notify(hx_conn_t *c, uv_buf_t *out, char *buf, size_t cap)
         return false;
     *out = uv_buf_init(buf, (unsigned)r);
     return true;
+}
+
+bool hx__tls_alpn_h2(hx_conn_t *c)
+{
+    if (!c->ssl || !SSL_is_init_finished(c->ssl))
+        return false;
+    const unsigned char *p;
+    unsigned int n;
+    SSL_get0_alpn_selected(c->ssl, &p, &n);
+    return n == 2 && memcmp(p, "h2", 2) == 0;
 }

@@ -17,7 +17,9 @@
 #include <strings.h>
 
 typedef struct hx_conn hx_conn_t;
-struct ssl_st; /* OpenSSL's SSL */
+typedef struct hx_h2 hx_h2_t;             /* a connection's HTTP/2 session (hx_h2.c) */
+typedef struct hx_h2stream hx_h2stream_t; /* one HTTP/2 stream: a request (hx_h2.c) */
+struct ssl_st;                            /* OpenSSL's SSL */
 typedef void (*hx__sink_fn)(void *sink_ud, const char *data, size_t len);
 
 /* What the connection's single timer is waiting for. */
@@ -71,6 +73,8 @@ typedef struct {
 
 struct hx_req {
     hx_conn_t *conn;
+    hx_h2stream_t *h2s; /* the HTTP/2 stream it is, or NULL: HTTP/1.x */
+    const char *method; /* HTTP/2 only (HTTP/1.x asks llhttp) */
     void *data;
     const hx_req_events_t *ev; /* the subscriber's, or NULL: the handler's */
     void *ev_ud;
@@ -170,6 +174,13 @@ struct hx_conn {
     unsigned tls : 1;         /* accepted on a TLS server */
     unsigned tls_started : 1; /* its first bytes came */
 
+    /* HTTP/2 (hx_h2.c): the session once the connection speaks it (the
+     * client preface came, or TLS chose h2 by ALPN); the fields above that
+     * describe one request are then unused, each stream has its own. */
+    hx_h2_t *h2;
+    unsigned h2_checked : 1;  /* the first bytes were looked at: HTTP/1.x */
+    unsigned h2c_upgrade : 1; /* the request asks for Upgrade: h2c, and may have it */
+
     /* Detached mode (no socket): output goes here. */
     hx__sink_fn sink;
     void *sink_ud;
@@ -265,9 +276,42 @@ bool hx__tls_encrypt(hx_conn_t *c, const uv_buf_t *bufs, unsigned n);
 bool hx__tls_seal(hx_conn_t *c, uint32_t from);
 /* The close_notify alert into buf (cap bytes), as *out; false for none. */
 bool hx__tls_close_notify(hx_conn_t *c, uv_buf_t *out, char *buf, size_t cap);
+/* The handshake is done and ALPN chose h2. */
+bool hx__tls_alpn_h2(hx_conn_t *c);
 
 /* hx_resp.c */
 const char *hx__reason(int status);
+bool hx__field_ok(const hx_header_t *h);                       /* a field the server may send */
+bool hx__parse_length(const char *v, size_t n, uint64_t *out); /* a Content-Length value */
+bool hx__hop_by_hop(const hx_header_t *h); /* a field of HTTP/1.1 framing or of the connection */
+
+/* hx_h2.c: HTTP/2 on a connection (see there). */
+/* Looks at the first bytes of a connection (and its ALPN): 1 when it now
+ * speaks HTTP/2, 0 when it speaks HTTP/1.x, -1 when more bytes must come
+ * to tell (they are a prefix of the client preface). */
+int hx__h2_sniff(hx_conn_t *c);
+void hx__h2_step(hx_conn_t *c); /* input, the streams' events, output */
+/* The HTTP/1.1 request whose head is complete asked for Upgrade: h2c: 101,
+ * and the request becomes stream 1 of an HTTP/2 session. False (nothing
+ * sent) when its HTTP2-Settings field does not decode: it is then served
+ * as HTTP/1.1. */
+bool hx__h2_upgrade(hx_conn_t *c);
+void hx__h2_update_timer(hx_conn_t *c); /* the purpose of the connection's timer */
+void hx__h2_timeout(hx_conn_t *c, hx__timer_kind kind);
+void hx__h2_drained(hx_conn_t *c);  /* the output queue has room again */
+void hx__h2_shutdown(hx_conn_t *c); /* graceful: GOAWAY, the open streams finish */
+void hx__h2_finish(hx_conn_t *c);   /* closed: on_abort for held streams, all freed */
+/* The embedder's calls on a stream's request (hx_resp.c routes them). */
+bool hx__h2_held(const hx_req_t *req);
+wh_arena_t *hx__h2_arena(hx_req_t *req);
+void hx__h2_pause(hx_req_t *req, bool pause);
+wh_rc hx__h2_resp_start(hx_req_t *req, int status, const hx_header_t *hs, size_t n);
+size_t hx__h2_resp_writable(hx_req_t *req);
+wh_rc hx__h2_resp_write(hx_req_t *req, const void *data, size_t len);
+wh_rc hx__h2_resp_end(hx_req_t *req, const hx_header_t *trailers, size_t n);
+wh_rc hx__h2_resp_send(hx_req_t *req, int status, const hx_header_t *hs, size_t n, const void *body,
+                       size_t len);
+void hx__h2_resp_abort(hx_req_t *req);
 
 /* hx_server.c */
 char *hx__inbuf_get(hx_server_t *srv); /* a read buffer (cfg.read_buffer bytes), or NULL */

@@ -12,7 +12,10 @@
  *   /status?code=N      an empty-bodied answer with that status
  *   /abort              starts a response, then gives up (incomplete)
  *   /stats              connections, requests and aborts so far
+ *   /proto              the request's HTTP version and scheme ("HTTP/2.0 https")
  * An absolute-form target (http://host/hello) is routed by its path.
+ * The same routes over HTTP/1.1 and HTTP/2 (each stream a request), with
+ * TLS when given --tls-cert and --tls-key.
  * Prints "listening HOST PORT" on stdout once ready; SIGTERM or SIGINT
  * starts a graceful shutdown (--grace ms) and the process exits when it
  * has drained.
@@ -181,6 +184,13 @@ static void on_request(hx_req_t *req, void *ud)
         hx_resp_start(req, 200, NULL, 0);
         hx_resp_write(req, "partial", 7);
         hx_resp_abort(req);
+    } else if (path_is(target, tlen, "/proto")) {
+        int major, minor;
+        hx_req_version(req, &major, &minor);
+        char text[64];
+        snprintf(text, sizeof text, "HTTP/%d.%d %s\n", major, minor,
+                 hx_req_secure(req) ? "https" : "http");
+        send_text(req, 200, text);
     } else if (path_is(target, tlen, "/stats")) {
         char text[256];
         snprintf(text, sizeof text, "connections %u\nrequests %" PRIu64 "\naborts %" PRIu64 "\n",
@@ -215,8 +225,8 @@ static void on_body_end(hx_req_t *req, const hx_header_t *tr, size_t n, void *ud
         int k = snprintf(line, sizeof line, "body-bytes: %" PRIu64 "\n", st->body_bytes);
         hx_resp_write(req, line, (size_t)k);
         for (size_t i = 0; i < n; i++) {
-            k = snprintf(line, sizeof line, "trailer %.*s: %.*s\n", (int)tr[i].name_len,
-                         tr[i].name, (int)tr[i].value_len, tr[i].value);
+            k = snprintf(line, sizeof line, "trailer %.*s: %.*s\n", (int)tr[i].name_len, tr[i].name,
+                         (int)tr[i].value_len, tr[i].value);
             hx_resp_write(req, line, (size_t)k);
         }
         char count[16];
@@ -295,7 +305,8 @@ static void usage(void)
             "usage: hx_test_server [--host H] [--port P] [--workers N] [--grace MS]\n"
             "  [--max-header-bytes N] [--max-headers N] [--max-body N] [--header-timeout MS]\n"
             "  [--idle-timeout MS] [--body-timeout MS] [--write-timeout MS]\n"
-            "  [--write-buffer N] [--read-buffer N] [--max-conns N]\n");
+            "  [--write-buffer N] [--read-buffer N] [--max-conns N] [--h2-max-streams N]\n"
+            "  [--tls-cert FILE --tls-key FILE]\n");
     exit(2);
 }
 
@@ -306,6 +317,7 @@ int main(int argc, char **argv)
     const char *host = "127.0.0.1";
     int port = 0, nworkers = 1;
     uint32_t grace = 10000;
+    const char *tls_cert = NULL, *tls_key = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc)
@@ -339,6 +351,12 @@ int main(int argc, char **argv)
             cfg.read_buffer = (uint32_t)v;
         else if (!strcmp(a, "--max-conns"))
             cfg.max_connections = (uint32_t)v;
+        else if (!strcmp(a, "--h2-max-streams"))
+            cfg.h2_max_streams = (uint32_t)v;
+        else if (!strcmp(a, "--tls-cert"))
+            tls_cert = argv[i + 1];
+        else if (!strcmp(a, "--tls-key"))
+            tls_key = argv[i + 1];
         else
             usage();
         i++;
@@ -349,6 +367,19 @@ int main(int argc, char **argv)
     for (int i = 0; i < (int)sizeof pattern; i++)
         pattern[i] = (char)('a' + i % 26);
     cfg.reuseport = nworkers > 1;
+    hx_tls_t *tls = NULL;
+    if (tls_cert || tls_key) {
+        wh_err_t err;
+        if (!tls_cert || !tls_key) {
+            fprintf(stderr, "hx_test_server: --tls-cert and --tls-key go together\n");
+            return 2;
+        }
+        if (hx_tls_new(tls_cert, tls_key, &tls, &err) != WH_OK) {
+            fprintf(stderr, "hx_test_server: %s\n", err.msg);
+            return 1;
+        }
+        cfg.tls = tls;
+    }
 
     worker *ws = calloc((size_t)nworkers, sizeof *ws);
     if (!ws)
@@ -381,5 +412,6 @@ int main(int argc, char **argv)
         uv_loop_close(&ws[i].loop);
     }
     free(ws);
+    hx_tls_free(tls);
     return 0;
 }
