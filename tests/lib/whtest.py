@@ -42,6 +42,34 @@ def take_option(args, name):
     return value
 
 
+
+class Results(dict):
+    """The cases of a driver and their count ("passed", "failed"): run()
+    runs one and prints "ok   NAME" or "FAIL NAME: why"; case(NAME) is the
+    same as a decorator that runs the function at once. With a filter, a
+    case whose name lacks it is not run."""
+
+    def __init__(self, filter=""):
+        super().__init__(passed=0, failed=0)
+        self.filter = filter
+
+    def run(self, name, fn):
+        if self.filter and self.filter not in name:
+            return
+        try:
+            fn()
+            self["passed"] += 1
+            print(f"ok   {name}", flush=True)
+        except Exception as e:  # noqa: BLE001 - any failure is the case's
+            self["failed"] += 1
+            print(f"FAIL {name}: {e}", flush=True)
+
+    def case(self, name):
+        def wrap(fn):
+            self.run(name, fn)
+            return fn
+        return wrap
+
 def check(cond, what):
     if not cond:
         raise AssertionError(what)

@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import HOST, Reader, Serve, check, sanitizer_reports, take_flag, wait_for  # noqa: E402
+from whtest import Results, HOST, Reader, Serve, check, sanitizer_reports, take_flag, wait_for  # noqa: E402
 
 args = sys.argv[1:]
 SANITIZED = take_flag(args, "--sanitized")
@@ -48,17 +48,10 @@ LATENCY = 1.0         # s: the bound on each good request's answer
 MAX_IDLE_NEW = 8192 if not SANITIZED else 32768
 MAX_IDLE_KEPT = 8192 if not SANITIZED else 32768
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
-results = {"passed": 0, "failed": 0}
+results = Results()
 
 
-def case(name, fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print(f"ok   {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 - any failure is the case's
-        results["failed"] += 1
-        print(f"FAIL {name}: {e}", flush=True)
+case = results.run
 
 
 def rss(pid):

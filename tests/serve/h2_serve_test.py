@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import h2raw  # noqa: E402
 from h2raw import DATA, END_STREAM, ENHANCE_YOUR_CALM, GOAWAY, RST_STREAM, frame, request_fields  # noqa: E402
-from whtest import Serve, check, pattern, sanitizer_reports, take_flag  # noqa: E402
+from whtest import Results, Serve, check, pattern, sanitizer_reports, take_flag  # noqa: E402
 
 args = sys.argv[1:]
 SANITIZED = take_flag(args, "--sanitized")
@@ -31,18 +31,11 @@ BIN, SERVERLESS, STATEFUL = args
 TIMEOUT = 60 if SANITIZED else 20
 HELLO = re.compile(rb"Hello from WASM! \((\d+)\)\n")
 tmp = tempfile.mkdtemp(prefix="wh-h2serve-")
-results = {"passed": 0, "failed": 0}
+results = Results()
 servers = []
 
 
-def case(name, fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print(f"ok   {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 - any failure is the case's
-        results["failed"] += 1
-        print(f"FAIL {name}: {e}", flush=True)
+case = results.run
 
 
 def run(*cmd, input=None):

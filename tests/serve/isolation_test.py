@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import Serve, check, sanitizer_reports, take_flag  # noqa: E402
+from whtest import Results, Serve, check, sanitizer_reports, take_flag  # noqa: E402
 
 args = sys.argv[1:]
 SANITIZED = take_flag(args, "--sanitized")
@@ -29,17 +29,10 @@ if len(args) != 2:
 BIN, GUEST = args
 REQUESTS = 600 if SANITIZED else 3000
 CLIENTS = 8
-results = {"passed": 0, "failed": 0}
+results = Results()
 
 
-def case(name, fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print(f"ok   {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 - any failure is the case's
-        results["failed"] += 1
-        print(f"FAIL {name}: {e}", flush=True)
+case = results.run
 
 
 def serverless(image=True):

@@ -27,26 +27,14 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import HOST, Proc, Serve, check, free_port, sanitizer_reports, wait_for, wait_port
+from whtest import Results, HOST, Proc, Serve, check, free_port, sanitizer_reports, wait_for, wait_port
 
 BIN, SERVERLESS, STATEFUL, PROMTOOL, PROMETHEUS = sys.argv[1:6]
 FILTER = sys.argv[6] if len(sys.argv) > 6 else ""
-results = {"passed": 0, "failed": 0}
+results = Results(FILTER)
 
 
-def case(name):
-    def wrap(fn):
-        if FILTER and FILTER not in name:
-            return fn
-        try:
-            fn()
-            print(f"ok   {name}")
-            results["passed"] += 1
-        except Exception as e:  # a failed check or a broken server
-            print(f"FAIL {name}: {e}")
-            results["failed"] += 1
-        return fn
-    return wrap
+case = results.case
 
 
 class Obs(Serve):

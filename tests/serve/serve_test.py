@@ -25,12 +25,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import Serve, check, connect, free_port, wait_for
+from whtest import Results, Serve, check, connect, free_port, wait_for
 
 BIN, SERVERLESS, STATEFUL = sys.argv[1:4]
 FILTER = sys.argv[4] if len(sys.argv) > 4 else ""
 HELLO = re.compile(rb"^Hello from WASM! \((\d+)\)\n$")
-results = {"passed": 0, "failed": 0}
+results = Results(FILTER)
 
 
 def wasm(name):
@@ -53,19 +53,7 @@ def count_of(body):
     return int(m.group(1))
 
 
-def case(name):
-    def wrap(fn):
-        if FILTER and FILTER not in name:
-            return fn
-        try:
-            fn()
-            print(f"ok   {name}")
-            results["passed"] += 1
-        except Exception as e:  # a failed check or a broken server
-            print(f"FAIL {name}: {e}")
-            results["failed"] += 1
-        return fn
-    return wrap
+case = results.case
 
 
 # ---- the models ----

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import (HOST, Reader, Serve, check, free_port, pattern, sanitizer_reports,  # noqa: E402
+from whtest import (Results, HOST, Reader, Serve, check, free_port, pattern, sanitizer_reports,  # noqa: E402
                     take_flag, wait_for)
 
 args = sys.argv[1:]
@@ -34,18 +34,11 @@ if len(args) != 3:
     sys.exit(__doc__)
 BIN, COUNTER, GUEST = args
 TIMEOUT = 60 if SANITIZED else 20
-results = {"passed": 0, "failed": 0}
+results = Results()
 tmp = tempfile.mkdtemp(prefix="wh-tls-")
 
 
-def case(name, fn):
-    try:
-        fn()
-        results["passed"] += 1
-        print(f"ok   {name}", flush=True)
-    except Exception as e:  # noqa: BLE001 - any failure is the case's
-        results["failed"] += 1
-        print(f"FAIL {name}: {e}", flush=True)
+case = results.run
 
 
 def make_cert(name):

@@ -19,26 +19,16 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
-from whtest import Serve, check, sanitizer_reports  # noqa: E402
+from whtest import Results, Serve, check, sanitizer_reports  # noqa: E402
 
 if len(sys.argv) != 3:
     sys.exit(__doc__)
 BIN, GUEST = sys.argv[1:]
 HELLO = re.compile(rb"^Hello from Python! \((\d+)\)\n$")
-results = {"passed": 0, "failed": 0}
+results = Results()
 
 
-def case(name):
-    def wrap(fn):
-        try:
-            fn()
-            results["passed"] += 1
-            print(f"ok   {name}", flush=True)
-        except Exception as e:  # noqa: BLE001 - any failure is the case's
-            results["failed"] += 1
-            print(f"FAIL {name}: {e}", flush=True)
-        return fn
-    return wrap
+case = results.case
 
 
 def serve(*args):

@@ -31,31 +31,21 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
-from whtest import Serve, Server, check, free_port, sanitizer_reports  # noqa: E402
+from whtest import Results, Serve, Server, check, free_port, sanitizer_reports  # noqa: E402
 
 if len(sys.argv) not in (5, 6):
     sys.exit(__doc__)
 BIN, DIR, NODE, JCO = sys.argv[1:5]
 WASMTIME = sys.argv[5] if len(sys.argv) == 6 else None
 HELLO = re.compile(rb"^Hello from WASM! \((\d+)\)\n$")
-results = {"passed": 0, "failed": 0}
+results = Results()
 
 
 def wasm(name):
     return os.path.join(DIR, f"{name}-rs.wasm")
 
 
-def case(name):
-    def wrap(fn):
-        try:
-            fn()
-            results["passed"] += 1
-            print(f"ok   {name}", flush=True)
-        except Exception as e:  # noqa: BLE001 - any failure is the case's
-            results["failed"] += 1
-            print(f"FAIL {name}: {e}", flush=True)
-        return fn
-    return wrap
+case = results.case
 
 
 def serve(guest, *args):
