@@ -24,8 +24,8 @@
 #include <string.h>
 
 #define MAX_STRING_BYTES ((1u << 28) - 1) /* CanonicalABI.md MAX_STRING_BYTE_LENGTH */
-#define UTF16_TAG (1u << 31)
-#define MAX_LIST_ITEMS (1u << 26) /* host-side elements of one list */
+#define UTF16_TAG        (1u << 31)
+#define MAX_LIST_ITEMS   (1u << 26) /* host-side elements of one list */
 
 wh_rc cm__trap(cm__cx *cx, const char *fmt, ...)
 {
@@ -82,8 +82,8 @@ wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
                         {.type = WM_I32, .of.i32 = align},
                         {.type = WM_I32, .of.i32 = size}};
     wm_val_t res;
-    wh_rc rc = wm_func_call(cm_instance_store(cx->inst), cx->opts->realloc, args, 4, &res, 1,
-                            cx->err);
+    wh_rc rc =
+        wm_func_call(cm_instance_store(cx->inst), cx->opts->realloc, args, 4, &res, 1, cx->err);
     if (rc)
         return rc;
     uint8_t *p;
@@ -94,7 +94,6 @@ wh_rc cm__guest_alloc(cm__cx *cx, uint32_t align, uint32_t size, uint32_t *out)
 }
 
 /* ---- strings ---- */
-
 
 static wh_rc load_string(cm__cx *cx, uint32_t ptr, uint32_t tagged, cm_val_t *out)
 {
@@ -188,7 +187,8 @@ static wh_rc store_string(cm__cx *cx, const cm_val_t *v, uint32_t *out_ptr, uint
         return WH_OK;
     }
     if (enc == CM_LATIN1_UTF16 && latin1) {
-        if ((rc = cm__guest_alloc(cx, 2, (uint32_t)units, &ptr)) || (rc = mem_at(cx, ptr, units, 1, &p)))
+        if ((rc = cm__guest_alloc(cx, 2, (uint32_t)units, &ptr)) ||
+            (rc = mem_at(cx, ptr, units, 1, &p)))
             return rc;
         size_t o = 0;
         for (size_t i = 0; i < n;) {
@@ -279,11 +279,24 @@ static cm_val_t *new_vals(cm__cx *cx, uint64_t n)
 
 /* ---- handles ---- */
 
+/* The runtime type a handle type names, as the function's type sees it. */
+static cm__rres *handle_rtype(cm__cx *cx, const cm_type_t *t)
+{
+    cm__rres *rt = cx->tci->res_bind[t->res->id];
+    if (!rt)
+        wh_err(cx->err, WH_TRAP, -1, "resource type %s is not bound in this component instance",
+               t->res->name ? t->res->name : "(unnamed)");
+    return rt;
+}
+
 static wh_rc lift_handle(cm__cx *cx, const cm_type_t *t, uint32_t index, cm_val_t *out)
 {
-    uint32_t rtype = cx->inst->res_bind[t->res->id];
+    cm__rres *rt = handle_rtype(cx, t);
     uint32_t rep;
-    wh_rc rc = cm__handle_take(cx->inst, index, rtype, t->kind == CM_OWN, &rep, cx->err);
+    if (!rt)
+        return WH_TRAP;
+    wh_rc rc = cm__handle_take(cx->inst, cx->ci, index, rt, t->kind == CM_OWN, cx->borrow_scope,
+                               &rep, cx->err);
     if (rc)
         return rc;
     out->of.handle.rep = rep;
@@ -293,8 +306,16 @@ static wh_rc lift_handle(cm__cx *cx, const cm_type_t *t, uint32_t index, cm_val_
 
 static wh_rc lower_handle(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t *out)
 {
-    uint32_t rtype = cx->inst->res_bind[t->res->id];
-    return cm__handle_new(cx->inst, rtype, v->of.handle.rep, t->kind == CM_OWN,
+    cm__rres *rt = handle_rtype(cx, t);
+    if (!rt)
+        return WH_TRAP;
+    /* CanonicalABI.md lower_borrow: the instance that defined the resource
+     * gets the representation itself, not a handle it would have to drop. */
+    if (t->kind == CM_BORROW && rt->impl == cx->ci) {
+        *out = v->of.handle.rep;
+        return WH_OK;
+    }
+    return cm__handle_new(cx->inst, cx->ci, rt, v->of.handle.rep, t->kind == CM_OWN,
                           cx->borrow_scope, out, cx->err);
 }
 
@@ -396,8 +417,7 @@ wh_rc cm__lift_mem(cm__cx *cx, const cm_type_t *t, uint32_t ptr, cm_val_t *out)
     case CM_STRING:
         return load_string(cx, (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
     case CM_LIST:
-        return load_list(cx, t->elems[0], (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4),
-                         out);
+        return load_list(cx, t->elems[0], (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
     case CM_RECORD:
     case CM_TUPLE: {
         if (!(out->of.list.v = new_vals(cx, t->n)))

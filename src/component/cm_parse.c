@@ -363,7 +363,9 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
     /* Every import of the component must be supplied, by an item of the
      * same kind (Binary.md instantiate). Types are compared by kind only;
      * the resource types supplied replace the imported ones in the
-     * instance's exports. */
+     * instance's exports, and the ones the component makes itself are
+     * fresh for this instance (Explainer.md: resource types are
+     * generative). */
     const cm__comptype *ct = s->components.data[cidx];
     cm__subst *sb = cm__subst_new(x);
     if (!sb)
@@ -393,6 +395,8 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
     }
     const cm_instancetype_t *exports = NULL;
     cm_instancetype_t all = {.n = ct->nexports, .exports = ct->exports};
+    if (!rc)
+        rc = cm__subst_fresh(sb, ct);
     if (!rc)
         rc = cm__subst_instance(sb, &all, &exports);
     cm__subst_free(sb);
@@ -906,9 +910,9 @@ static wh_rc check_preamble(cm__ctx *x, cm__rd *r)
     return WH_OK;
 }
 
-static wh_rc finish_comp(cm__ctx *x, cm__scope *s, cm__comp *comp, const cm__comptype **out_type)
+static wh_rc finish_comp(cm__ctx *x, cm__scope *s, cm__comp *comp, uint32_t res_lo,
+                         const cm__comptype **out_type)
 {
-
     comp->ndefs = s->defs.len;
     comp->defs = cm__dup(x, s->defs.data, sizeof(cm__def) * s->defs.len);
     comp->nimports = s->imports.len;
@@ -924,8 +928,12 @@ static wh_rc finish_comp(cm__ctx *x, cm__scope *s, cm__comp *comp, const cm__com
         return cm__nomem(x);
     for (int sort = 0; sort < CM_NSORTS; sort++)
         comp->count[sort] = space_len(s, (uint8_t)sort);
-    *ct = (cm__comptype){.nimports = comp->nimports, .nexports = s->exports.len,
-                         .imports = comp->imports, .exports = exdecls};
+    *ct = (cm__comptype){.nimports = comp->nimports,
+                         .nexports = s->exports.len,
+                         .imports = comp->imports,
+                         .exports = exdecls,
+                         .res_lo = res_lo,
+                         .res_hi = x->c->nresources};
     *out_type = ct;
     return WH_OK;
 }
@@ -937,6 +945,7 @@ static wh_rc parse_component(cm__ctx *x, cm__rd *r, cm__scope *outer, cm__comp *
     if (!comp)
         return cm__nomem(x);
     cm__scope s = {.outer = outer, .kind = CM__SC_COMPONENT, .comp = comp};
+    uint32_t res_lo = x->c->nresources;
     wh_rc rc = check_preamble(x, r);
     while (!rc && r->p < r->end) {
         uint32_t off = cm__off(r), size;
@@ -958,7 +967,7 @@ static wh_rc parse_component(cm__ctx *x, cm__rd *r, cm__scope *outer, cm__comp *
         r->p = sr.end;
     }
     if (!rc)
-        rc = finish_comp(x, &s, comp, out_type);
+        rc = finish_comp(x, &s, comp, res_lo, out_type);
     cm__scope_free(&s);
     *out = rc ? NULL : comp;
     return rc;

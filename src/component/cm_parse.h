@@ -176,5 +176,8 @@ cm__subst *cm__subst_new(cm__ctx *x);
 void cm__subst_free(cm__subst *sb);
 bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resource_t *to);
 wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_instancetype_t **out);
+/* Maps every resource type ct makes itself (one its exports name that is
+ * not one of its imports') to a fresh one, for one instantiation of ct. */
+wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct);
 
 #endif

@@ -230,3 +230,69 @@ wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_in
     *out = nt;
     return pput(sb, it, nt) ? WH_OK : cm__nomem(sb->x);
 }
+
+/* ---- fresh resource types per instantiation ---- */
+
+/* Adds the resources the declaration d brings in to set (mapped to
+ * themselves); seen holds the instance types already walked, since
+ * instance types form a DAG that may be exponential as a tree. */
+static bool collect_resources(cm__subst *set, cm__subst *seen, const cm__decl *d)
+{
+    if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource)
+        return pput(set, d->desc.resource, d->desc.resource);
+    if (d->desc.kind != CM_EXTERN_INSTANCE || !d->desc.instance)
+        return true;
+    const cm_instancetype_t *it = d->desc.instance;
+    if (pget(seen, it))
+        return true;
+    if (!pput(seen, it, it))
+        return false;
+    for (uint32_t i = 0; i < it->n; i++)
+        if (!collect_resources(set, seen, &it->exports[i]))
+            return false;
+    return true;
+}
+
+static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *seen,
+                        const cm__comptype *ct, const cm__decl *d)
+{
+    if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource) {
+        const cm_resource_t *r = d->desc.resource;
+        if (r->id < ct->res_lo || r->id >= ct->res_hi || pget(imported, r) || pget(sb, r))
+            return WH_OK;
+        cm_resource_t *nr = cm__new_resource(sb->x, r->name, NULL);
+        if (!nr || !pput(sb, r, nr))
+            return cm__nomem(sb->x);
+        return WH_OK;
+    }
+    if (d->desc.kind != CM_EXTERN_INSTANCE || !d->desc.instance)
+        return WH_OK;
+    const cm_instancetype_t *it = d->desc.instance;
+    if (pget(seen, it))
+        return WH_OK;
+    if (!pput(seen, it, it))
+        return cm__nomem(sb->x);
+    for (uint32_t i = 0; i < it->n; i++)
+        TRY(fresh_decl(sb, imported, seen, ct, &it->exports[i]));
+    return WH_OK;
+}
+
+wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct)
+{
+    if (ct->res_lo == ct->res_hi)
+        return WH_OK; /* it makes no resource types */
+    cm__subst *imported = cm__subst_new(sb->x), *seen = cm__subst_new(sb->x);
+    wh_rc rc = imported && seen ? WH_OK : cm__nomem(sb->x);
+    for (uint32_t i = 0; i < ct->nimports && !rc; i++)
+        if (!collect_resources(imported, seen, &ct->imports[i]))
+            rc = cm__nomem(sb->x);
+    if (seen && seen->cap) { /* the export walk starts afresh */
+        seen->len = 0;
+        memset(seen->data, 0, sizeof *seen->data * seen->cap);
+    }
+    for (uint32_t i = 0; i < ct->nexports && !rc; i++)
+        rc = fresh_decl(sb, imported, seen, ct, &ct->exports[i]);
+    cm__subst_free(imported);
+    cm__subst_free(seen);
+    return rc;
+}

@@ -832,7 +832,7 @@ static wh_rc read_scoped_type(cm__ctx *x, cm__rd *r, cm__scope *s, bool componen
     if (x->depth >= CM__MAX_DEPTH)
         return cm__fail(x, WH_UNSUPPORTED, off, "types nested more than %u deep", CM__MAX_DEPTH);
     cm__scope ts = {.outer = s, .kind = component ? CM__SC_COMPTYPE : CM__SC_INSTTYPE};
-    uint32_t n;
+    uint32_t n, res_lo = x->c->nresources;
     wh_rc rc = cm__count(x, r, 2, &n);
     x->depth++;
     for (uint32_t i = 0; !rc && i < n; i++) {
@@ -876,8 +876,12 @@ static wh_rc read_scoped_type(cm__ctx *x, cm__rd *r, cm__scope *s, bool componen
             if (!ct) {
                 rc = cm__nomem(x);
             } else {
-                *ct = (cm__comptype){.nimports = ts.imports.len, .nexports = ts.exports.len,
-                                     .imports = im, .exports = ex};
+                *ct = (cm__comptype){.nimports = ts.imports.len,
+                                     .nexports = ts.exports.len,
+                                     .imports = im,
+                                     .exports = ex,
+                                     .res_lo = res_lo,
+                                     .res_hi = x->c->nresources};
                 out->kind = CM__T_COMPONENT;
                 out->of.comp = ct;
             }

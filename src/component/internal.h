@@ -54,6 +54,9 @@ struct cm_instancetype {
 struct cm__comptype {
     uint32_t nimports, nexports;
     cm__decl *imports, *exports;
+    /* the resource ids made while reading it: those its exports name and
+     * its imports do not are made fresh by each instantiation */
+    uint32_t res_lo, res_hi;
 };
 
 /* An entry of the (component-level) type index space. */
