@@ -424,7 +424,8 @@ static wh_rc do_import(scope *s, const cm__def *d)
                 d->offset);
         default:
             return wh_err(s->err, WH_UNLINKABLE, -1,
-                          "import %s: the host can only provide instances, functions and types",
+                          "import %s: the host can only provide instances, functions and types "
+                          "(not core modules or components)",
                           decl->name);
         }
     }
@@ -446,8 +447,7 @@ static wh_rc run_scope(scope *s);
 
 static wh_rc core_instantiate(scope *s, const cm__def *d)
 {
-    const cm_component_t *c = s->inst->comp;
-    const wm_module_t *m = c->modules[s->comp->module_ids[d->u.inst.of]];
+    const wm_module_t *m = s->items[CM_SORT_CORE_MODULE][d->u.inst.of];
     uint32_t n = wm_module_import_count(m);
     wm_extern_t *imports = wh_calloc(n ? n : 1, sizeof *imports);
     if (!imports)
@@ -682,8 +682,9 @@ static wh_rc run_scope(scope *s)
     for (uint32_t i = 0; i < s->comp->ndefs; i++) {
         const cm__def *d = &s->comp->defs[i];
         switch (d->op) {
-        case CM__CORE_MODULE:
-            break; /* loaded with the component; used by index */
+        case CM__CORE_MODULE: /* loaded with the component, shared by its instances */
+            s->items[CM_SORT_CORE_MODULE][d->index] = s->inst->comp->modules[d->u.module];
+            break;
         case CM__CORE_INSTANTIATE:
             TRY(core_instantiate(s, d));
             break;

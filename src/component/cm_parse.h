@@ -39,12 +39,17 @@ typedef struct {
     const char *name;
     uint8_t kind;       /* wm_externkind */
     const wm_functype_t *func; /* WM_EXTERN_FUNC */
+    union {
+        wm_tabletype_t table;   /* WM_EXTERN_TABLE */
+        wm_limits_t memory;     /* WM_EXTERN_MEMORY */
+        wm_globaltype_t global; /* WM_EXTERN_GLOBAL */
+    } t;
 } cm__coreitem;
 
-typedef struct {
+struct cm__modtype {
     uint32_t nimports, nexports;
     cm__coreitem *imports, *exports;
-} cm__modtype;
+};
 
 typedef struct {
     uint32_t n;
@@ -90,7 +95,8 @@ struct cm__scope {
     WH_VEC(uint32_t) module_ids;
     WH_VEC(const cm__coreinst *) coreinsts;
     WH_VEC(const wm_functype_t *) corefuncs;
-    uint32_t ncoretables, ncoremems, ncoreglobals;
+    /* the types of the core tables, memories and globals (kind and t) */
+    WH_VEC(cm__coreitem) coretables, coremems, coreglobals;
 };
 
 /* The state of one parse. */
@@ -132,6 +138,16 @@ void cm__scope_free(cm__scope *s);
 extern const char *const cm__sort_names[CM_NSORTS];
 
 /* ---- cm_parse_types.c ---- */
+/* Core subtyping (the WebAssembly spec's import matching): does have
+ * match want? If not, why (n bytes) says how. */
+bool cm__core_item_matches(const cm__coreitem *have, const cm__coreitem *want, char *why, size_t n);
+/* Module subtyping (Explainer.md): a module of type have may stand for
+ * one of type want when it imports no more (each import of have is one of
+ * want's, with a type want's matches) and exports no less. */
+bool cm__modtype_matches(const cm__modtype *have, const cm__modtype *want, char *why, size_t n);
+/* Adds a core import's name to seen, refusing two that mangle alike. */
+wh_rc cm__core_import_name(cm__ctx *x, cm__nameset *seen, const char *module, const char *name,
+                           uint32_t off);
 /* Reads a type definition (deftype) into the scope's type space. */
 wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
 /* Reads a core:type into the scope's core type space. */

@@ -268,4 +268,7 @@ void cm__scope_free(cm__scope *s)
     wh_vec_free(&s->module_ids);
     wh_vec_free(&s->coreinsts);
     wh_vec_free(&s->corefuncs);
+    wh_vec_free(&s->coretables);
+    wh_vec_free(&s->coremems);
+    wh_vec_free(&s->coreglobals);
 }
