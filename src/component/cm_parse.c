@@ -459,7 +459,7 @@ static wh_rc inline_instance(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t eoff = cm__off(r);
         bool dup;
-        if ((rc = cm__externname(x, r, &args[i].name)) ||
+        if ((rc = cm__externname(x, r, false, &args[i].name)) ||
             (rc = cm__read_sort(x, r, &args[i].sort)) || (rc = cm__u32(x, r, &args[i].index)) ||
             (rc = item_decl(x, s, args[i].sort, args[i].index, args[i].name, eoff, &decls[i])) ||
             (rc = cm__nameset_add(x, &seen, args[i].name, &dup)))
@@ -753,7 +753,7 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t off = cm__off(r);
         cm__decl dcl = {0};
         bool dup;
-        TRY(cm__externname(x, r, &dcl.name));
+        TRY(cm__externname(x, r, true, &dcl.name));
         TRY(cm__nameset_add(x, &s->import_names, dcl.name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", dcl.name);
@@ -786,7 +786,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t idx;
         bool dup;
         cm__decl dcl;
-        TRY(cm__externname(x, r, &name));
+        TRY(cm__externname(x, r, false, &name));
         TRY(cm__nameset_add(x, &s->export_names, name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate export name `%s`", name);

@@ -123,7 +123,11 @@ wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out);
 /* A name (u32 length, UTF-8 without NUL), copied NUL-terminated into the arena. */
 wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out);
 /* nameattributes: the name and any attributes (which are ignored). */
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, const char **out);
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out);
+/* ---- cm_parse_names.c ---- */
+/* Checks an import or export name against the extern-name grammar
+ * (Explainer.md): WH_INVALID naming the part that is wrong. */
+wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off);
 /* Adds a name to a set under the spec's strong-uniqueness rule; false when an
  * equivalent name is already there. */
 wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_dup);

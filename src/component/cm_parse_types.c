@@ -966,7 +966,7 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
     uint32_t off = cm__off(r);
     cm__decl d = {0};
     bool dup;
-    TRY(cm__externname(x, r, &d.name));
+    TRY(cm__externname(x, r, import, &d.name));
     TRY(cm__nameset_add(x, import ? &ts->import_names : &ts->export_names, d.name, &dup));
     if (dup)
         return cm__fail(x, WH_INVALID, off, "duplicate %s name `%s`", import ? "import" : "export",
