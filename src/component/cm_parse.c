@@ -420,8 +420,15 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
             rc = cm__fail(x, WH_INVALID, off, "component %u: import `%s`: %s", cidx, im->name, why);
             break;
         }
-        if (!map_resources(sb, im, &given))
+        if (!map_resources(sb, im, &given)) {
             rc = cm__nomem(x);
+            break;
+        }
+        bool fits;
+        if ((rc = cm__subst_check(sb, im, &given, why, sizeof why, &fits)))
+            break;
+        if (!fits)
+            rc = cm__fail(x, WH_INVALID, off, "component %u: import `%s`: %s", cidx, im->name, why);
     }
     const cm_instancetype_t *exports = NULL;
     cm_instancetype_t all = {.n = ct->nexports, .exports = ct->exports};

@@ -199,5 +199,10 @@ wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_in
 /* Maps every resource type ct makes itself (one its exports name that is
  * not one of its imports') to a fresh one, for one instantiation of ct. */
 wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct);
+/* Does have (an instantiation argument) fit want (the import it
+ * satisfies), with the resources mapped so far substituted in want? *ok
+ * says; why (n bytes) says how not. Errors are allocation failures. */
+wh_rc cm__subst_check(cm__subst *sb, const cm__decl *want, const cm__decl *have, char *why,
+                      size_t n, bool *ok);
 
 #endif
