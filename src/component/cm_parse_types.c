@@ -1163,6 +1163,71 @@ static uint8_t sort_kind(uint8_t sort)
     }
 }
 
+/* Does a declaration name a resource type, itself or in a type it uses?
+ * *budget bounds the walk: instance and component types form a DAG that
+ * may be exponential as a tree, and running out counts as "yes". */
+static bool decl_has_resource(const cm__decl *d, uint32_t *budget);
+
+static bool functype_has_resource(const cm_functype_t *f)
+{
+    for (uint32_t i = 0; f && i < f->nparams; i++)
+        if (cm__has_handle(f->params[i]))
+            return true;
+    return f && f->result && cm__has_handle(f->result);
+}
+
+static bool decls_have_resource(const cm__decl *d, uint32_t n, uint32_t *budget)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (decl_has_resource(&d[i], budget))
+            return true;
+    return false;
+}
+
+static bool decl_has_resource(const cm__decl *d, uint32_t *budget)
+{
+    if (!*budget)
+        return true;
+    --*budget;
+    switch (d->desc.kind) {
+    case CM_EXTERN_TYPE:
+        return d->desc.resource || (d->desc.type && cm__has_handle(d->desc.type));
+    case CM_EXTERN_FUNC:
+        return functype_has_resource(d->desc.func);
+    case CM_EXTERN_INSTANCE:
+        return d->desc.instance &&
+               decls_have_resource(d->desc.instance->exports, d->desc.instance->n, budget);
+    case CM_EXTERN_COMPONENT:
+        return d->component &&
+               (decls_have_resource(d->component->imports, d->component->nimports, budget) ||
+                decls_have_resource(d->component->exports, d->component->nexports, budget));
+    default:
+        return false;
+    }
+}
+
+/* Explainer.md: an outer alias that crosses a component definition's
+ * boundary may not name a type that refers to resources, since resource
+ * types are generative and a component is a closure over immutable
+ * definitions only. */
+static bool type_has_resource(const cm__typedef *t)
+{
+    uint32_t budget = 100000;
+    switch (t->kind) {
+    case CM__T_RESOURCE:
+        return true;
+    case CM__T_VAL:
+        return cm__has_handle(t->of.val);
+    case CM__T_FUNC:
+        return functype_has_resource(t->of.func);
+    case CM__T_INSTANCE:
+        return decls_have_resource(t->of.inst->exports, t->of.inst->n, &budget);
+    default:
+        return decls_have_resource(t->of.comp->imports, t->of.comp->nimports, &budget) ||
+               decls_have_resource(t->of.comp->exports, t->of.comp->nexports, &budget);
+    }
+}
+
 static wh_rc alias_outer(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t ct, uint32_t idx,
                          uint32_t off)
 {
@@ -1171,11 +1236,20 @@ static wh_rc alias_outer(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t ct, ui
         return cm__fail(x, WH_INVALID, off, "invalid outer alias count %u", ct);
     bool ok = true;
     switch (sort) {
-    case CM_SORT_TYPE:
+    case CM_SORT_TYPE: {
         if (idx >= o->types.len)
             return cm__fail(x, WH_INVALID, off, "unknown type %u", idx);
+        bool crosses = false;
+        for (const cm__scope *t = s; t && t != o; t = t->outer)
+            crosses |= t->kind == CM__SC_COMPONENT;
+        if (crosses && type_has_resource(&o->types.data[idx]))
+            return cm__fail(x, WH_INVALID, off,
+                            "outer alias of type %u, which transitively refers to resources, "
+                            "out of a component definition",
+                            idx);
         ok = wh_vec_push(&s->types, o->types.data[idx]);
         break;
+    }
     case CM_SORT_CORE_TYPE:
         if (idx >= o->coretypes.len)
             return cm__fail(x, WH_INVALID, off, "unknown core type %u", idx);
