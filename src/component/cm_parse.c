@@ -765,6 +765,7 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", dcl.name);
         TRY(cm__read_externtype(x, r, s, &dcl));
+        TRY(cm__check_annotated(x, s, &dcl, off));
         if (!s->outer)
             cm__mark_host(&dcl);
         uint8_t sort = dcl.desc.kind == CM_EXTERN_FUNC       ? CM_SORT_FUNC
@@ -827,6 +828,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
                     return cm__nomem(x);
             }
         }
+        TRY(cm__check_annotated(x, s, &dcl, off));
         cm__def d = {.op = CM__EXPORT, .sort = sort, .index = space_len(s, sort), .offset = off,
                      .u.export = s->cexports.len};
         if (sort == CM_SORT_CORE_MODULE) {

@@ -128,6 +128,10 @@ wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out);
 /* Checks an import or export name against the extern-name grammar
  * (Explainer.md): WH_INVALID naming the part that is wrong. */
 wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off);
+/* Checks an annotated function name ([constructor]R, [method]R.m,
+ * [static]R.m) against its type and the resource named R among the
+ * scope's imports and exports so far. */
+wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off);
 /* Adds a name to a set under the spec's strong-uniqueness rule; false when an
  * equivalent name is already there. */
 wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_dup);

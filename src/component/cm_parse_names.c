@@ -194,3 +194,74 @@ wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off)
         return cm__fail(x, WH_INVALID, off, "`%s` %s", name, why);
     return WH_OK;
 }
+
+/* The resource type a scope's imports or exports give the name label
+ * (len bytes), or NULL. */
+static const cm_resource_t *named_resource(const cm__scope *s, const char *label, size_t len)
+{
+    const cm__decl *lists[2] = {s->imports.data, s->exports.data};
+    uint32_t counts[2] = {s->imports.len, s->exports.len};
+    for (int k = 0; k < 2; k++)
+        for (uint32_t i = 0; i < counts[k]; i++) {
+            const cm__decl *d = &lists[k][i];
+            if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource && strlen(d->name) == len &&
+                !strncmp(d->name, label, len))
+                return d->desc.resource;
+        }
+    return NULL;
+}
+
+wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off)
+{
+    const char *name = d->name;
+    int kind = !strncmp(name, "[constructor]", 13) ? 0
+               : !strncmp(name, "[method]", 8)     ? 1
+               : !strncmp(name, "[static]", 8)     ? 2
+                                                   : -1;
+    if (kind < 0)
+        return WH_OK;
+    if (d->desc.kind != CM_EXTERN_FUNC)
+        return cm__fail(x, WH_INVALID, off, "`%s` is not a func", name);
+    const char *label = name + (kind == 0 ? 13 : 8);
+    size_t len = kind == 0 ? strlen(label) : (size_t)(strchr(label, '.') - label);
+    const cm_resource_t *r = named_resource(s, label, len);
+    const cm_functype_t *f = d->desc.func;
+    if (!f)
+        return WH_OK;
+    if (kind == 2) {
+        if (!r)
+            return cm__fail(x, WH_INVALID, off,
+                            "`%s`: static resource name is not known in this context", name);
+        return WH_OK;
+    }
+    if (kind == 0) {
+        const cm_type_t *t = f->result;
+        if (!t)
+            return cm__fail(x, WH_INVALID, off, "`%s`: function should return one value", name);
+        if (t->kind == CM_RESULT && t->elems && t->elems[0])
+            t = t->elems[0];
+        if (t->kind != CM_OWN)
+            return cm__fail(x, WH_INVALID, off,
+                            "`%s`: function should return `(own $T)` or `(result (own $T))`", name);
+        if (t->res != r)
+            return cm__fail(x, WH_INVALID, off,
+                            "`%s`: function does not match expected resource name `%.*s`", name,
+                            (int)len, label);
+        return WH_OK;
+    }
+    if (!f->nparams)
+        return cm__fail(x, WH_INVALID, off, "`%s`: function should have at least one argument",
+                        name);
+    if (!f->names || !f->names[0] || strcmp(f->names[0], "self"))
+        return cm__fail(x, WH_INVALID, off,
+                        "`%s`: function should have a first argument called `self`", name);
+    const cm_type_t *self = f->params[0];
+    if (self->kind != CM_BORROW)
+        return cm__fail(x, WH_INVALID, off,
+                        "`%s`: function should take a first argument of `(borrow $T)`", name);
+    if (self->res != r)
+        return cm__fail(x, WH_INVALID, off,
+                        "`%s`: function does not match expected resource name `%.*s`", name,
+                        (int)len, label);
+    return WH_OK;
+}

@@ -972,6 +972,7 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
         return cm__fail(x, WH_INVALID, off, "duplicate %s name `%s`", import ? "import" : "export",
                         d.name);
     TRY(cm__read_externtype(x, r, ts, &d));
+    TRY(cm__check_annotated(x, ts, &d, off));
     TRY(cm__add_decl_item(x, ts, &d, off));
     bool ok = import ? wh_vec_push(&ts->imports, d) : wh_vec_push(&ts->exports, d);
     return ok ? WH_OK : cm__nomem(x);
