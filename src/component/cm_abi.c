@@ -279,11 +279,24 @@ static cm_val_t *new_vals(cm__cx *cx, uint64_t n)
 
 /* ---- handles ---- */
 
+/* The runtime type a handle type names, as the function's type sees it. */
+static cm__rres *handle_rtype(cm__cx *cx, const cm_type_t *t)
+{
+    cm__rres *rt = cx->tci->res_bind[t->res->id];
+    if (!rt)
+        wh_err(cx->err, WH_TRAP, -1, "resource type %s is not bound in this component instance",
+               t->res->name ? t->res->name : "(unnamed)");
+    return rt;
+}
+
 static wh_rc lift_handle(cm__cx *cx, const cm_type_t *t, uint32_t index, cm_val_t *out)
 {
-    uint32_t rtype = cx->inst->res_bind[t->res->id];
+    cm__rres *rt = handle_rtype(cx, t);
     uint32_t rep;
-    wh_rc rc = cm__handle_take(cx->inst, index, rtype, t->kind == CM_OWN, &rep, cx->err);
+    if (!rt)
+        return WH_TRAP;
+    wh_rc rc = cm__handle_take(cx->inst, cx->ci, index, rt, t->kind == CM_OWN, cx->borrow_scope,
+                               &rep, cx->err);
     if (rc)
         return rc;
     out->of.handle.rep = rep;
@@ -293,9 +306,17 @@ static wh_rc lift_handle(cm__cx *cx, const cm_type_t *t, uint32_t index, cm_val_
 
 static wh_rc lower_handle(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t *out)
 {
-    uint32_t rtype = cx->inst->res_bind[t->res->id];
-    return cm__handle_new(cx->inst, rtype, v->of.handle.rep, t->kind == CM_OWN, cx->borrow_scope,
-                          out, cx->err);
+    cm__rres *rt = handle_rtype(cx, t);
+    if (!rt)
+        return WH_TRAP;
+    /* CanonicalABI.md lower_borrow: the instance that defined the resource
+     * gets the representation itself, not a handle it would have to drop. */
+    if (t->kind == CM_BORROW && rt->impl == cx->ci) {
+        *out = v->of.handle.rep;
+        return WH_OK;
+    }
+    return cm__handle_new(cx->inst, cx->ci, rt, v->of.handle.rep, t->kind == CM_OWN,
+                          cx->borrow_scope, out, cx->err);
 }
 
 static wh_rc check_char(cm__cx *cx, uint32_t c)

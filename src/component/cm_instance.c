@@ -52,6 +52,7 @@ void cm__frames_free(cm_instance_t *inst)
 {
     for (uint32_t i = 0; i < inst->frames.len; i++) {
         wh_arena_free(&inst->frames.data[i]->arena);
+        wh_vec_free(&inst->frames.data[i]->lenders);
         wh_free(inst->frames.data[i]);
     }
     wh_vec_free(&inst->frames);
@@ -59,23 +60,23 @@ void cm__frames_free(cm_instance_t *inst)
 
 /* ---- handles ---- */
 
-wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own, uint32_t scope_,
-                     uint32_t *out, wh_err_t *err)
+wh_rc cm__handle_new(cm_instance_t *inst, cm__cinst *ci, cm__rres *rt, uint32_t rep, bool own,
+                     uint32_t scope_, uint32_t *out, wh_err_t *err)
 {
-    if (inst->handles.len == 0 && !wh_vec_push(&inst->handles, (cm__handle){0}))
+    if (ci->handles.len == 0 && !wh_vec_push(&ci->handles, (cm__handle){0}))
         return wh_err(err, WH_NOMEM, -1, "out of memory");
-    uint32_t i = inst->free_handle;
+    uint32_t i = ci->free_handle;
     if (i) {
-        inst->free_handle = inst->handles.data[i].next_free;
+        ci->free_handle = ci->handles.data[i].next_free;
     } else {
-        if (inst->handles.len >= (1u << 28))
+        if (ci->handles.len >= (1u << 28))
             return wh_err(err, WH_TRAP, -1, "too many resource handles");
-        if (!wh_vec_push(&inst->handles, (cm__handle){0}))
+        if (!wh_vec_push(&ci->handles, (cm__handle){0}))
             return wh_err(err, WH_NOMEM, -1, "out of memory");
-        i = inst->handles.len - 1;
+        i = ci->handles.len - 1;
     }
-    inst->handles.data[i] =
-        (cm__handle){.rep = rep, .rtype = rtype, .used = true, .own = own, .borrow_scope = scope_};
+    ci->handles.data[i] =
+        (cm__handle){.rep = rep, .rt = rt, .used = true, .own = own, .borrow_scope = scope_};
     /* a borrow is lent to the call at its scope, whose frame exists */
     if (!own && scope_ < inst->frames.len)
         inst->frames.data[scope_]->nborrows++;
@@ -83,35 +84,35 @@ wh_rc cm__handle_new(cm_instance_t *inst, uint32_t rtype, uint32_t rep, bool own
     return WH_OK;
 }
 
-static cm__handle *handle_get(cm_instance_t *inst, uint32_t i, uint32_t rtype, wh_err_t *err)
+static cm__handle *handle_get(cm__cinst *ci, uint32_t i, const cm__rres *rt, wh_err_t *err)
 {
-    if (i == 0 || i >= inst->handles.len || !inst->handles.data[i].used) {
-        wh_err(err, WH_TRAP, -1, "canonical ABI: %u is not a live resource handle", i);
+    if (i == 0 || i >= ci->handles.len || !ci->handles.data[i].used) {
+        wh_err(err, WH_TRAP, -1, "canonical ABI: unknown handle index %u", i);
         return NULL;
     }
-    cm__handle *h = &inst->handles.data[i];
-    if (rtype != UINT32_MAX && h->rtype != rtype) {
-        wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is a %s, not a %s", i,
-               inst->rres.data[h->rtype].name, inst->rres.data[rtype].name);
+    cm__handle *h = &ci->handles.data[i];
+    if (rt && h->rt != rt) {
+        wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is a %s, not a %s", i, h->rt->name,
+               rt->name);
         return NULL;
     }
     return h;
 }
 
-static void handle_free(cm_instance_t *inst, uint32_t i)
+static void handle_free(cm_instance_t *inst, cm__cinst *ci, uint32_t i)
 {
-    cm__handle *h = &inst->handles.data[i];
+    cm__handle *h = &ci->handles.data[i];
     if (!h->own && h->borrow_scope < inst->frames.len)
         inst->frames.data[h->borrow_scope]->nborrows--;
     h->used = false;
-    h->next_free = inst->free_handle;
-    inst->free_handle = i;
+    h->next_free = ci->free_handle;
+    ci->free_handle = i;
 }
 
-wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool own,
-                      uint32_t *out_rep, wh_err_t *err)
+wh_rc cm__handle_take(cm_instance_t *inst, cm__cinst *ci, uint32_t index, cm__rres *rt, bool own,
+                      uint32_t scope, uint32_t *out_rep, wh_err_t *err)
 {
-    cm__handle *h = handle_get(inst, index, rtype, err);
+    cm__handle *h = handle_get(ci, index, rt, err);
     if (!h)
         return WH_TRAP;
     if (own) {
@@ -119,35 +120,57 @@ wh_rc cm__handle_take(cm_instance_t *inst, uint32_t index, uint32_t rtype, bool 
             return wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is borrowed, not owned",
                           index);
         if (h->lend_count)
-            return wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is still lent out", index);
+            return wh_err(err, WH_TRAP, -1,
+                          "canonical ABI: cannot remove owned resource while borrowed "
+                          "(handle %u is lent to a call)",
+                          index);
         *out_rep = h->rep;
-        handle_free(inst, index);
+        handle_free(inst, ci, index);
         return WH_OK;
+    }
+    if (h->own && scope < inst->frames.len) {
+        cm__lender l = {ci, index};
+        if (!wh_vec_push(&inst->frames.data[scope]->lenders, l))
+            return wh_err(err, WH_NOMEM, -1, "out of memory");
+        h->lend_count++;
     }
     *out_rep = h->rep;
     return WH_OK;
 }
 
-/* Drops a handle the way resource.drop does: an own handle's resource is
- * destroyed. */
-static wh_rc handle_drop(cm_instance_t *inst, uint32_t index, uint32_t rtype, wh_err_t *err)
+void cm__frame_unlend(cm__frame *f)
 {
-    cm__handle *h = handle_get(inst, index, rtype, err);
+    for (uint32_t i = 0; i < f->lenders.len; i++) {
+        cm__lender *l = &f->lenders.data[i];
+        l->ci->handles.data[l->index].lend_count--;
+    }
+    f->lenders.len = 0;
+}
+
+/* Drops a handle the way resource.drop does (CanonicalABI.md
+ * canon_resource_drop): an own handle's resource is destroyed. */
+static wh_rc handle_drop(cm_instance_t *inst, cm__cinst *ci, uint32_t index, cm__rres *rt,
+                         wh_err_t *err)
+{
+    cm__handle *h = handle_get(ci, index, rt, err);
     if (!h)
         return WH_TRAP;
     if (h->own && h->lend_count)
-        return wh_err(err, WH_TRAP, -1, "canonical ABI: handle %u is still lent out", index);
+        return wh_err(err, WH_TRAP, -1,
+                      "canonical ABI: cannot drop owned resource while borrowed "
+                      "(handle %u is lent to a call)",
+                      index);
     bool own = h->own;
     uint32_t rep = h->rep;
-    cm__rres *rt = &inst->rres.data[h->rtype];
-    handle_free(inst, index);
+    cm__rres *t = h->rt;
+    handle_free(inst, ci, index);
     if (!own)
         return WH_OK;
-    if (rt->host_dtor)
-        rt->host_dtor(rt->host_env, inst, rep);
-    if (rt->guest_dtor) {
+    if (t->host_dtor)
+        t->host_dtor(t->host_env, inst, rep);
+    if (t->guest_dtor) {
         wm_val_t arg = {.type = WM_I32, .of.i32 = rep};
-        return wm_func_call(inst->store, rt->guest_dtor, &arg, 1, NULL, 0, err);
+        return wm_func_call(inst->store, t->guest_dtor, &arg, 1, NULL, 0, err);
     }
     return WH_OK;
 }
@@ -219,7 +242,13 @@ static wh_rc finish_lifted(cm_instance_t *inst, cm_func_t *f, const wm_val_t *cr
 {
     const cm_functype_t *ft = f->type;
     const wm_functype_t *ct = wm_func_type(f->core);
-    cm__cx cx = {.inst = inst, .opts = &f->opts, .arena = arena, .err = err, .borrow_scope = depth};
+    cm__cx cx = {.inst = inst,
+                 .ci = f->ci,
+                 .tci = f->ci,
+                 .opts = &f->opts,
+                 .arena = arena,
+                 .err = err,
+                 .borrow_scope = depth};
     wh_rc rc = WH_OK;
     if (ft->result) {
         if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
@@ -311,7 +340,13 @@ static wh_rc call_lifted(cm_instance_t *inst, const cm__cinst *caller, cm_func_t
     if (rc)
         return rc;
     f->ci->active++;
-    cm__cx cx = {.inst = inst, .opts = &f->opts, .arena = arena, .err = err, .borrow_scope = depth};
+    cm__cx cx = {.inst = inst,
+                 .ci = f->ci,
+                 .tci = f->ci,
+                 .opts = &f->opts,
+                 .arena = arena,
+                 .err = err,
+                 .borrow_scope = depth};
     const wm_functype_t *ct = wm_func_type(f->core);
     wm_slot flat[CM_MAX_FLAT_PARAMS];
     wm_val_t cargs[CM_MAX_FLAT_PARAMS], cres[2];
@@ -409,8 +444,13 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
     if (cm__frame_get(inst, depth, &frame, &err))
         return wm_call_trap(wc, "%s", err.msg);
     wh_arena_t *arena = &frame->arena;
-    cm__cx cx = {
-        .inst = inst, .opts = &lo->opts, .arena = arena, .err = &err, .borrow_scope = depth};
+    cm__cx cx = {.inst = inst,
+                 .ci = lo->caller,
+                 .tci = lo->callee->ci,
+                 .opts = &lo->opts,
+                 .arena = arena,
+                 .err = &err,
+                 .borrow_scope = depth};
     wh_rc rc = WH_OK;
     cm_val_t *vals = inst->pending == lo ? inst->pending_args : NULL;
     if (!vals) {
@@ -449,6 +489,7 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
             return WH_SUSPEND;
         }
         inst->pending = NULL;
+        cm__frame_unlend(frame);
         if (!rc && ft->result) {
             if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
                 uint32_t i = 0;
@@ -458,6 +499,7 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
             }
         }
     }
+    cm__frame_unlend(frame); /* when lifting the arguments failed */
     wh_arena_reset(arena);
     if (rc)
         return wm_call_trap(wc, "%s", err.msg[0] ? err.msg : wh_rc_name(rc));
@@ -500,7 +542,8 @@ static wm_functype_t *lowered_type(cm_instance_t *inst, const cm_functype_t *ft)
 
 typedef struct {
     cm_instance_t *inst;
-    const cm_resource_t *res;
+    cm__cinst *ci;
+    cm__rres *rt;
 } cm__resfn;
 
 static wh_rc res_new(wm_call_t *wc, void *env, wm_slot *args)
@@ -508,7 +551,7 @@ static wh_rc res_new(wm_call_t *wc, void *env, wm_slot *args)
     cm__resfn *r = env;
     wh_err_t err;
     uint32_t h;
-    if (cm__handle_new(r->inst, r->inst->res_bind[r->res->id], args[0].i32, true, 0, &h, &err))
+    if (cm__handle_new(r->inst, r->ci, r->rt, args[0].i32, true, 0, &h, &err))
         return wm_call_trap(wc, "%s", err.msg);
     args[0].i64 = h;
     return WH_OK;
@@ -518,7 +561,7 @@ static wh_rc res_rep(wm_call_t *wc, void *env, wm_slot *args)
 {
     cm__resfn *r = env;
     wh_err_t err;
-    cm__handle *h = handle_get(r->inst, args[0].i32, r->inst->res_bind[r->res->id], &err);
+    cm__handle *h = handle_get(r->ci, args[0].i32, r->rt, &err);
     if (!h)
         return wm_call_trap(wc, "%s", err.msg);
     args[0].i64 = h->rep;
@@ -529,7 +572,7 @@ static wh_rc res_drop(wm_call_t *wc, void *env, wm_slot *args)
 {
     cm__resfn *r = env;
     wh_err_t err;
-    if (handle_drop(r->inst, args[0].i32, r->inst->res_bind[r->res->id], &err))
+    if (handle_drop(r->inst, r->ci, args[0].i32, r->rt, &err))
         return wm_call_trap(wc, "%s", err.msg);
     return WH_OK;
 }
@@ -538,13 +581,14 @@ static const uint8_t t_i32[] = {WM_I32};
 static const wm_functype_t res_new_type = {1, 1, t_i32, t_i32};
 static const wm_functype_t res_drop_type = {1, 0, t_i32, t_i32};
 
-wm_func_t *cm__resource_builtin(cm_instance_t *inst, uint8_t op, const cm_resource_t *res)
+wm_func_t *cm__resource_builtin(cm_instance_t *inst, cm__cinst *ci, uint8_t op, cm__rres *rt)
 {
     cm__resfn *r = cm__ialloc(inst, sizeof *r);
     if (!r)
         return NULL;
     r->inst = inst;
-    r->res = res;
+    r->ci = ci;
+    r->rt = rt;
     if (op == CM__RESOURCE_NEW)
         return wm_func_new_host(inst->store, &res_new_type, res_new, r);
     if (op == CM__RESOURCE_REP)

@@ -161,20 +161,39 @@ static void *extern_ptr(const wm_extern_t *e)
 
 /* ---- resources ---- */
 
-static wh_rc bind_resource(scope *s, const cm_resource_t *r, uint32_t rtype)
+/* Type items are the runtime resource type (cm__rres *) for a resource
+ * type and NULL for any other: only resources have a runtime identity. A
+ * resource type item also binds the scope's static resource type at that
+ * index to it, which is how the types of this component instance's
+ * functions find their runtime types. */
+static wh_rc bind_resource(scope *s, const cm_resource_t *r, cm__rres *rt)
 {
     if (r->id >= s->inst->comp->nresources)
         return wh_err(s->err, WH_INVALID, -1, "resource %s has no number", r->name);
-    s->inst->res_bind[r->id] = rtype;
+    s->ci->res_bind[r->id] = rt;
     return WH_OK;
 }
 
-static wh_rc new_rres(scope *s, const char *name, uint32_t *out)
+static wh_rc set_type_item(scope *s, uint32_t index, void *item, uint32_t off)
 {
-    cm__rres rr = {.name = name ? name : "resource"};
-    if (!wh_vec_push(&s->inst->rres, rr))
+    const cm__typedef *t = &s->comp->types[index];
+    s->items[CM_SORT_TYPE][index] = NULL;
+    if (t->kind != CM__T_RESOURCE)
+        return WH_OK;
+    if (!item)
+        return wh_err(s->err, WH_INVALID, off, "type %u: a resource type was expected", index);
+    s->items[CM_SORT_TYPE][index] = item;
+    return bind_resource(s, t->of.res, item);
+}
+
+static wh_rc new_rres(scope *s, const char *name, cm__cinst *impl, cm__rres **out)
+{
+    cm__rres *rr = cm__ialloc(s->inst, sizeof *rr);
+    if (!rr)
         return nomem(s);
-    *out = s->inst->rres.len - 1;
+    rr->name = name ? name : "resource";
+    rr->impl = impl;
+    *out = rr;
     return WH_OK;
 }
 
@@ -313,6 +332,7 @@ static wh_rc host_func(scope *s, const char *iface, const cm__decl *d, uint32_t 
     if (!fn)
         return nomem(s);
     fn->kind = CM__FN_HOST;
+    fn->ci = s->ci;
     fn->type = d->desc.func;
     fn->fn = lf->fn;
     fn->env = lf->env;
@@ -326,15 +346,15 @@ static wh_rc host_resource(scope *s, const char *iface, const cm__decl *d, uint3
     /* An export "(type (eq T))" of a resource an earlier import defined
      * (filesystem/types re-exporting wasi:io/error's error) is that same
      * resource, already bound: not a new one the host must provide. */
-    if (s->inst->res_bind[d->desc.resource->id] != UINT32_MAX)
+    if (s->ci->res_bind[d->desc.resource->id])
         return WH_OK;
     const cm__lres *lr = prepared(s, imp, k);
     if (!lr && !(lr = lookup_resource(s->inst->linker, iface, d, s->err)))
         return s->err ? s->err->code : WH_UNLINKABLE;
-    uint32_t rt;
-    TRY(new_rres(s, lr->res.name, &rt));
-    s->inst->rres.data[rt].host_dtor = lr->dtor;
-    s->inst->rres.data[rt].host_env = lr->env;
+    cm__rres *rt = NULL;
+    TRY(new_rres(s, lr->res.name, NULL, &rt));
+    rt->host_dtor = lr->dtor;
+    rt->host_env = lr->env;
     return bind_resource(s, d->desc.resource, rt);
 }
 
@@ -367,7 +387,7 @@ static wh_rc import_instance(scope *s, const cm__decl *d, uint32_t imp, cm__rins
             ri->items[ri->n++] = fn;
         } else if (e->desc.kind == CM_EXTERN_TYPE) {
             ri->sorts[ri->n] = CM_SORT_TYPE;
-            ri->items[ri->n++] = (void *)e->desc.resource;
+            ri->items[ri->n++] = e->desc.resource ? s->ci->res_bind[e->desc.resource->id] : NULL;
         } else {
             return wh_err(s->err, WH_UNSUPPORTED, -1,
                           "%s exports %s, a kind of item the host cannot provide yet", d->name,
@@ -398,11 +418,14 @@ static wh_rc do_import(scope *s, const cm__def *d)
             return host_func(s, "", decl, d->u.import, 0, (cm_func_t **)slot);
         case CM_EXTERN_TYPE:
             if (decl->desc.resource)
-                return host_resource(s, "", decl, UINT32_MAX, 0);
-            return WH_OK;
+                TRY(host_resource(s, "", decl, UINT32_MAX, 0));
+            return set_type_item(
+                s, d->index, decl->desc.resource ? s->ci->res_bind[decl->desc.resource->id] : NULL,
+                d->offset);
         default:
             return wh_err(s->err, WH_UNLINKABLE, -1,
-                          "import %s: the host can only provide instances, functions and types",
+                          "import %s: the host can only provide instances, functions and types "
+                          "(not core modules or components)",
                           decl->name);
         }
     }
@@ -412,14 +435,8 @@ static wh_rc do_import(scope *s, const cm__def *d)
         return wh_err(s->err, WH_UNLINKABLE, -1, "nested component import %s has no argument",
                       decl->name);
     void *item = s->arg_scope->items[a->sort][a->index];
-    if (d->sort == CM_SORT_TYPE) {
-        /* A type import takes the argument's resource binding. */
-        const cm_resource_t *mine = decl->desc.resource, *theirs = item;
-        if (mine && theirs)
-            s->inst->res_bind[mine->id] = s->inst->res_bind[theirs->id];
-        *slot = mine ? (void *)mine : item;
-        return WH_OK;
-    }
+    if (d->sort == CM_SORT_TYPE) /* a type import is the argument's resource type */
+        return set_type_item(s, d->index, item, d->offset);
     *slot = item;
     return WH_OK;
 }
@@ -430,8 +447,7 @@ static wh_rc run_scope(scope *s);
 
 static wh_rc core_instantiate(scope *s, const cm__def *d)
 {
-    const cm_component_t *c = s->inst->comp;
-    const wm_module_t *m = c->modules[s->comp->module_ids[d->u.inst.of]];
+    const wm_module_t *m = s->items[CM_SORT_CORE_MODULE][d->u.inst.of];
     uint32_t n = wm_module_import_count(m);
     wm_extern_t *imports = wh_calloc(n ? n : 1, sizeof *imports);
     if (!imports)
@@ -510,18 +526,8 @@ static wh_rc alias_export(scope *s, const cm__def *d)
         sort != d->sort)
         return wh_err(s->err, WH_INVALID, d->offset, "instance %u has no %s export %s",
                       d->u.alias.instance, sort_name(d->sort), d->u.alias.name);
-    if (d->sort == CM_SORT_TYPE) {
-        /* The static type the parser resolved is what later definitions
-         * use; bind it to the exporter's resource when both are resources. */
-        const cm_resource_t *mine = s->comp->types[d->index].kind == CM__T_RESOURCE
-                                        ? s->comp->types[d->index].of.res
-                                        : NULL;
-        const cm_resource_t *theirs = item;
-        if (mine && theirs && mine != theirs)
-            s->inst->res_bind[mine->id] = s->inst->res_bind[theirs->id];
-        s->items[d->sort][d->index] = mine ? (void *)mine : item;
-        return WH_OK;
-    }
+    if (d->sort == CM_SORT_TYPE)
+        return set_type_item(s, d->index, item, d->offset);
     s->items[d->sort][d->index] = item;
     return WH_OK;
 }
@@ -533,6 +539,8 @@ static wh_rc alias_outer(scope *s, const cm__def *d)
         o = o->parent;
     if (!o)
         return wh_err(s->err, WH_INVALID, d->offset, "outer alias beyond the outermost scope");
+    if (d->sort == CM_SORT_TYPE)
+        return set_type_item(s, d->index, o->items[d->sort][d->u.outer.index], d->offset);
     s->items[d->sort][d->index] = o->items[d->sort][d->u.outer.index];
     return WH_OK;
 }
@@ -565,19 +573,16 @@ static wh_rc canon_lower(scope *s, const cm__def *d)
 static wh_rc define_type(scope *s, const cm__def *d)
 {
     const cm__typedef *t = &d->u.type;
-    if (t->kind != CM__T_RESOURCE) {
-        s->items[CM_SORT_TYPE][d->index] = (void *)t->of.val;
-        return WH_OK;
-    }
-    /* A resource defined here: a new runtime type, with its destructor. */
+    if (t->kind != CM__T_RESOURCE)
+        return set_type_item(s, d->index, NULL, d->offset);
+    /* A resource defined here: a new runtime type, with its destructor,
+     * fresh for each instance of this component. */
     const cm__resdef *rd = (const cm__resdef *)t->of.res;
-    uint32_t rt;
-    TRY(new_rres(s, rd->r.name, &rt));
+    cm__rres *rt = NULL;
+    TRY(new_rres(s, rd->r.name, s->ci, &rt));
     if (rd->dtor != CM_NONE)
-        s->inst->rres.data[rt].guest_dtor = s->items[CM_SORT_CORE_FUNC][rd->dtor];
-    TRY(bind_resource(s, &rd->r, rt));
-    s->items[CM_SORT_TYPE][d->index] = (void *)&rd->r;
-    return WH_OK;
+        rt->guest_dtor = s->items[CM_SORT_CORE_FUNC][rd->dtor];
+    return set_type_item(s, d->index, rt, d->offset);
 }
 
 static wh_rc inline_instance(scope *s, const cm__def *d)
@@ -606,9 +611,17 @@ static wh_rc new_scope(const cm__comp *comp, scope *parent, cm__cinst *ci_parent
                        cm_instance_t *inst, wh_err_t *err, scope **out)
 {
     scope *s = cm__ialloc(inst, sizeof *s);
-    if (!s || !(s->ci = cm__ialloc(inst, sizeof *s->ci)))
+    uint32_t nres = inst->comp->nresources;
+    if (!s || !(s->ci = cm__ialloc(inst, sizeof *s->ci)) ||
+        !(s->ci->res_bind = cm__ialloc(inst, (nres ? nres : 1) * sizeof *s->ci->res_bind)))
         return wh_err(err, WH_NOMEM, -1, "out of memory instantiating the component");
     s->ci->parent = ci_parent;
+    /* What the scope that defined it had bound: the types its outer
+     * aliases and the types in them name. */
+    if (parent)
+        memcpy(s->ci->res_bind, parent->ci->res_bind, nres * sizeof *s->ci->res_bind);
+    s->ci->next = inst->cinsts;
+    inst->cinsts = s->ci;
     s->comp = comp;
     s->parent = parent;
     s->inst = inst;
@@ -669,8 +682,9 @@ static wh_rc run_scope(scope *s)
     for (uint32_t i = 0; i < s->comp->ndefs; i++) {
         const cm__def *d = &s->comp->defs[i];
         switch (d->op) {
-        case CM__CORE_MODULE:
-            break; /* loaded with the component; used by index */
+        case CM__CORE_MODULE: /* loaded with the component, shared by its instances */
+            s->items[CM_SORT_CORE_MODULE][d->index] = s->inst->comp->modules[d->u.module];
+            break;
         case CM__CORE_INSTANTIATE:
             TRY(core_instantiate(s, d));
             break;
@@ -695,7 +709,11 @@ static wh_rc run_scope(scope *s)
         case CM__RESOURCE_NEW:
         case CM__RESOURCE_DROP:
         case CM__RESOURCE_REP: {
-            wm_func_t *w = cm__resource_builtin(s->inst, d->op, d->u.res);
+            cm__rres *rt = s->ci->res_bind[d->u.res->id];
+            if (!rt)
+                return wh_err(s->err, WH_INVALID, d->offset, "resource %s is not bound here",
+                              d->u.res->name ? d->u.res->name : "(unnamed)");
+            wm_func_t *w = cm__resource_builtin(s->inst, s->ci, d->op, rt);
             if (!w)
                 return nomem(s);
             s->items[CM_SORT_CORE_FUNC][d->index] = w;
@@ -718,7 +736,10 @@ static wh_rc run_scope(scope *s)
             break;
         case CM__EXPORT: {
             const cm__export *e = &s->comp->exports[d->u.export];
-            s->items[d->sort][d->index] = s->items[e->sort][e->index];
+            if (d->sort == CM_SORT_TYPE)
+                TRY(set_type_item(s, d->index, s->items[e->sort][e->index], d->offset));
+            else
+                s->items[d->sort][d->index] = s->items[e->sort][e->index];
             break;
         }
         default:
@@ -748,13 +769,10 @@ wh_rc cm_instantiate(const cm_component_t *c, const cm_linker_t *l, const cm_con
     inst->store = wm_store_new(&scfg);
     if (inst->store && inst->cfg.fuel >= 0)
         wm_store_set_fuel(inst->store, inst->cfg.fuel);
-    inst->res_bind = cm__ialloc(inst, (c->nresources + 1) * sizeof *inst->res_bind);
-    if (!inst->store || !inst->res_bind) {
+    if (!inst->store) {
         cm_instance_free(inst);
         return wh_err(err, WH_NOMEM, -1, "out of memory");
     }
-    for (uint32_t i = 0; i < c->nresources; i++)
-        inst->res_bind[i] = UINT32_MAX;
     scope *root;
     wh_rc rc = new_scope(c->root, NULL, NULL, inst, err, &root);
     if (!rc)
@@ -773,8 +791,8 @@ void cm_instance_free(cm_instance_t *inst)
     if (!inst)
         return;
     wm_store_free(inst->store);
-    wh_vec_free(&inst->rres);
-    wh_vec_free(&inst->handles);
+    for (cm__cinst *ci = inst->cinsts; ci; ci = ci->next)
+        wh_vec_free(&ci->handles);
     cm__frames_free(inst);
     wh_arena_free(&inst->arena);
     wh_free(inst);
@@ -784,16 +802,16 @@ wh_rc cm_instance_snapshot(cm_instance_t *inst, wh_err_t *err)
 {
     if (inst->depth || inst->susp.f || inst->poisoned)
         return wh_err(err, WH_INVALID, -1, "an instance is snapshotted between calls only");
-    for (uint32_t i = 1; i < inst->handles.len; i++)
-        if (inst->handles.data[i].used)
-            return wh_err(err, WH_INVALID, -1,
-                          "it still holds handle %u (a resource it did not drop)", i);
+    for (const cm__cinst *ci = inst->cinsts; ci; ci = ci->next)
+        for (uint32_t i = 1; i < ci->handles.len; i++)
+            if (ci->handles.data[i].used)
+                return wh_err(err, WH_INVALID, -1,
+                              "it still holds handle %u (a resource it did not drop)", i);
     wh_rc rc = wm_store_snapshot(inst->store, err);
     if (rc)
         return rc;
     inst->snapped = true;
     inst->snap_mark = wh_arena_mark(&inst->arena);
-    inst->snap_nrres = inst->rres.len;
     return WH_OK;
 }
 
@@ -811,14 +829,16 @@ wh_rc cm_instance_reset(cm_instance_t *inst, void *user, wh_err_t *err)
     if (inst->cfg.fuel >= 0)
         wm_store_set_fuel(inst->store, inst->cfg.fuel);
     /* index 0 is never used: a table that had it keeps just it */
-    if (inst->handles.len > 1)
-        inst->handles.len = 1;
-    inst->free_handle = 0;
+    for (cm__cinst *ci = inst->cinsts; ci; ci = ci->next) {
+        if (ci->handles.len > 1)
+            ci->handles.len = 1;
+        ci->free_handle = 0;
+    }
     for (uint32_t i = 0; i < inst->frames.len; i++) {
         inst->frames.data[i]->nborrows = 0;
+        inst->frames.data[i]->lenders.len = 0;
         wh_arena_reset(&inst->frames.data[i]->arena);
     }
-    inst->rres.len = inst->snap_nrres;
     inst->pending_args = NULL;
     wh_arena_rollback(&inst->arena, inst->snap_mark);
     inst->cfg.user = user;

@@ -30,9 +30,12 @@ static uint32_t space_len(const cm__scope *s, uint8_t sort)
 {
     switch (sort) {
     case CM_SORT_CORE_FUNC: return s->corefuncs.len;
-    case CM_SORT_CORE_TABLE: return s->ncoretables;
-    case CM_SORT_CORE_MEMORY: return s->ncoremems;
-    case CM_SORT_CORE_GLOBAL: return s->ncoreglobals;
+    case CM_SORT_CORE_TABLE:
+        return s->coretables.len;
+    case CM_SORT_CORE_MEMORY:
+        return s->coremems.len;
+    case CM_SORT_CORE_GLOBAL:
+        return s->coreglobals.len;
     case CM_SORT_CORE_TYPE: return s->coretypes.len;
     case CM_SORT_CORE_MODULE: return s->modules.len;
     case CM_SORT_CORE_INSTANCE: return s->coreinsts.len;
@@ -75,6 +78,7 @@ static wh_rc item_decl(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t idx, con
         return WH_OK;
     case CM_SORT_CORE_MODULE:
         d->desc.kind = CM_EXTERN_MODULE;
+        d->module = s->modules.data[idx];
         return WH_OK;
     case CM_SORT_TYPE: {
         const cm__typedef *td = &s->types.data[idx];
@@ -120,6 +124,12 @@ static wh_rc copy_core_items(cm__ctx *x, const wm_module_t *m, bool imports, cm_
         }
         items[i] = (cm__coreitem){.module = mod, .name = name, .kind = d.kind,
                                   .func = d.kind == WM_EXTERN_FUNC ? d.type.func : NULL};
+        if (d.kind == WM_EXTERN_TABLE)
+            items[i].t.table = d.type.table;
+        else if (d.kind == WM_EXTERN_MEMORY)
+            items[i].t.memory = d.type.memory;
+        else if (d.kind == WM_EXTERN_GLOBAL)
+            items[i].t.global = d.type.global;
     }
     *out = items;
     *out_n = n;
@@ -148,6 +158,13 @@ static wh_rc section_core_module(cm__ctx *x, cm__rd *r, cm__scope *s)
         return cm__nomem(x);
     TRY(copy_core_items(x, m, true, &mt->imports, &mt->nimports));
     TRY(copy_core_items(x, m, false, &mt->exports, &mt->nexports));
+    /* core wasm allows two imports of one name; a component does not */
+    cm__nameset inames = {0};
+    rc = WH_OK;
+    for (uint32_t i = 0; i < mt->nimports && !rc; i++)
+        rc = cm__core_import_name(x, &inames, mt->imports[i].module, mt->imports[i].name, off);
+    cm__nameset_free(&inames);
+    TRY(rc);
     cm__def d = {.op = CM__CORE_MODULE, .sort = CM_SORT_CORE_MODULE, .index = s->modules.len,
                  .offset = off, .u.module = x->modules.len - 1};
     if (!wh_vec_push(&s->modules, mt) || !wh_vec_push(&s->module_ids, x->modules.len - 1))
@@ -219,10 +236,11 @@ static wh_rc core_instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
             return cm__fail(x, WH_INVALID, off,
                             "core module %u: import %s.%s: core instance %u has no such export",
                             midx, im->module, im->name, a->index);
-        if (e->kind != im->kind || (e->kind == WM_EXTERN_FUNC && !wm_functype_eq(e->func, im->func)))
+        char why[160];
+        if (!cm__core_item_matches(e, im, why, sizeof why))
             return cm__fail(x, WH_INVALID, off,
-                            "core module %u: import %s.%s: incompatible import type (%s)", midx,
-                            im->module, im->name, core_kind_name(im->kind));
+                            "core module %u: import %s.%s: incompatible import type (%s): %s", midx,
+                            im->module, im->name, core_kind_name(im->kind), why);
     }
     cm__coreinst *ci = cm__alloc(x, sizeof *ci);
     if (!ci)
@@ -275,6 +293,12 @@ static wh_rc core_inline(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
                                   .func = args[i].sort == CM_SORT_CORE_FUNC
                                               ? s->corefuncs.data[args[i].index]
                                               : NULL};
+        if (args[i].sort == CM_SORT_CORE_TABLE)
+            items[i].t = s->coretables.data[args[i].index].t;
+        else if (args[i].sort == CM_SORT_CORE_MEMORY)
+            items[i].t = s->coremems.data[args[i].index].t;
+        else if (args[i].sort == CM_SORT_CORE_GLOBAL)
+            items[i].t = s->coreglobals.data[args[i].index].t;
     }
     cm__nameset_free(&seen);
     if (rc)
@@ -363,7 +387,9 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
     /* Every import of the component must be supplied, by an item of the
      * same kind (Binary.md instantiate). Types are compared by kind only;
      * the resource types supplied replace the imported ones in the
-     * instance's exports. */
+     * instance's exports, and the ones the component makes itself are
+     * fresh for this instance (Explainer.md: resource types are
+     * generative). */
     const cm__comptype *ct = s->components.data[cidx];
     cm__subst *sb = cm__subst_new(x);
     if (!sb)
@@ -388,11 +414,26 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
                           cm__kind_name(im->desc.kind), cm__kind_name(given.desc.kind));
             break;
         }
-        if (!map_resources(sb, im, &given))
+        char why[200];
+        if (im->desc.kind == CM_EXTERN_MODULE && im->module && given.module &&
+            !cm__modtype_matches(given.module, im->module, why, sizeof why)) {
+            rc = cm__fail(x, WH_INVALID, off, "component %u: import `%s`: %s", cidx, im->name, why);
+            break;
+        }
+        if (!map_resources(sb, im, &given)) {
             rc = cm__nomem(x);
+            break;
+        }
+        bool fits;
+        if ((rc = cm__subst_check(sb, im, &given, why, sizeof why, &fits)))
+            break;
+        if (!fits)
+            rc = cm__fail(x, WH_INVALID, off, "component %u: import `%s`: %s", cidx, im->name, why);
     }
     const cm_instancetype_t *exports = NULL;
     cm_instancetype_t all = {.n = ct->nexports, .exports = ct->exports};
+    if (!rc)
+        rc = cm__subst_fresh(sb, ct);
     if (!rc)
         rc = cm__subst_instance(sb, &all, &exports);
     cm__subst_free(sb);
@@ -425,7 +466,7 @@ static wh_rc inline_instance(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t eoff = cm__off(r);
         bool dup;
-        if ((rc = cm__externname(x, r, &args[i].name)) ||
+        if ((rc = cm__externname(x, r, false, &args[i].name)) ||
             (rc = cm__read_sort(x, r, &args[i].sort)) || (rc = cm__u32(x, r, &args[i].index)) ||
             (rc = item_decl(x, s, args[i].sort, args[i].index, args[i].name, eoff, &decls[i])) ||
             (rc = cm__nameset_add(x, &seen, args[i].name, &dup)))
@@ -719,18 +760,18 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t off = cm__off(r);
         cm__decl dcl = {0};
         bool dup;
-        TRY(cm__externname(x, r, &dcl.name));
+        TRY(cm__externname(x, r, true, &dcl.name));
         TRY(cm__nameset_add(x, &s->import_names, dcl.name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", dcl.name);
         TRY(cm__read_externtype(x, r, s, &dcl));
-        if (dcl.desc.kind == CM_EXTERN_MODULE)
-            return cm__fail(x, WH_UNSUPPORTED, off, "core module import `%s`", dcl.name);
+        TRY(cm__check_annotated(x, s, &dcl, off));
         if (!s->outer)
             cm__mark_host(&dcl);
         uint8_t sort = dcl.desc.kind == CM_EXTERN_FUNC       ? CM_SORT_FUNC
                        : dcl.desc.kind == CM_EXTERN_INSTANCE ? CM_SORT_INSTANCE
                        : dcl.desc.kind == CM_EXTERN_TYPE     ? CM_SORT_TYPE
+                       : dcl.desc.kind == CM_EXTERN_MODULE   ? CM_SORT_CORE_MODULE
                                                              : CM_SORT_COMPONENT;
         cm__def d = {.op = CM__IMPORT, .sort = sort, .index = space_len(s, sort), .offset = off,
                      .u.import = s->imports.len};
@@ -753,7 +794,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t idx;
         bool dup;
         cm__decl dcl;
-        TRY(cm__externname(x, r, &name));
+        TRY(cm__externname(x, r, false, &name));
         TRY(cm__nameset_add(x, &s->export_names, name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate export name `%s`", name);
@@ -787,6 +828,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
                     return cm__nomem(x);
             }
         }
+        TRY(cm__check_annotated(x, s, &dcl, off));
         cm__def d = {.op = CM__EXPORT, .sort = sort, .index = space_len(s, sort), .offset = off,
                      .u.export = s->cexports.len};
         if (sort == CM_SORT_CORE_MODULE) {
@@ -906,9 +948,9 @@ static wh_rc check_preamble(cm__ctx *x, cm__rd *r)
     return WH_OK;
 }
 
-static wh_rc finish_comp(cm__ctx *x, cm__scope *s, cm__comp *comp, const cm__comptype **out_type)
+static wh_rc finish_comp(cm__ctx *x, cm__scope *s, cm__comp *comp, uint32_t res_lo,
+                         const cm__comptype **out_type)
 {
-
     comp->ndefs = s->defs.len;
     comp->defs = cm__dup(x, s->defs.data, sizeof(cm__def) * s->defs.len);
     comp->nimports = s->imports.len;
@@ -924,8 +966,12 @@ static wh_rc finish_comp(cm__ctx *x, cm__scope *s, cm__comp *comp, const cm__com
         return cm__nomem(x);
     for (int sort = 0; sort < CM_NSORTS; sort++)
         comp->count[sort] = space_len(s, (uint8_t)sort);
-    *ct = (cm__comptype){.nimports = comp->nimports, .nexports = s->exports.len,
-                         .imports = comp->imports, .exports = exdecls};
+    *ct = (cm__comptype){.nimports = comp->nimports,
+                         .nexports = s->exports.len,
+                         .imports = comp->imports,
+                         .exports = exdecls,
+                         .res_lo = res_lo,
+                         .res_hi = x->c->nresources};
     *out_type = ct;
     return WH_OK;
 }
@@ -937,6 +983,7 @@ static wh_rc parse_component(cm__ctx *x, cm__rd *r, cm__scope *outer, cm__comp *
     if (!comp)
         return cm__nomem(x);
     cm__scope s = {.outer = outer, .kind = CM__SC_COMPONENT, .comp = comp};
+    uint32_t res_lo = x->c->nresources;
     wh_rc rc = check_preamble(x, r);
     while (!rc && r->p < r->end) {
         uint32_t off = cm__off(r), size;
@@ -958,7 +1005,7 @@ static wh_rc parse_component(cm__ctx *x, cm__rd *r, cm__scope *outer, cm__comp *
         r->p = sr.end;
     }
     if (!rc)
-        rc = finish_comp(x, &s, comp, out_type);
+        rc = finish_comp(x, &s, comp, res_lo, out_type);
     cm__scope_free(&s);
     *out = rc ? NULL : comp;
     return rc;

@@ -39,12 +39,17 @@ typedef struct {
     const char *name;
     uint8_t kind;       /* wm_externkind */
     const wm_functype_t *func; /* WM_EXTERN_FUNC */
+    union {
+        wm_tabletype_t table;   /* WM_EXTERN_TABLE */
+        wm_limits_t memory;     /* WM_EXTERN_MEMORY */
+        wm_globaltype_t global; /* WM_EXTERN_GLOBAL */
+    } t;
 } cm__coreitem;
 
-typedef struct {
+struct cm__modtype {
     uint32_t nimports, nexports;
     cm__coreitem *imports, *exports;
-} cm__modtype;
+};
 
 typedef struct {
     uint32_t n;
@@ -90,7 +95,8 @@ struct cm__scope {
     WH_VEC(uint32_t) module_ids;
     WH_VEC(const cm__coreinst *) coreinsts;
     WH_VEC(const wm_functype_t *) corefuncs;
-    uint32_t ncoretables, ncoremems, ncoreglobals;
+    /* the types of the core tables, memories and globals (kind and t) */
+    WH_VEC(cm__coreitem) coretables, coremems, coreglobals;
 };
 
 /* The state of one parse. */
@@ -117,7 +123,15 @@ wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out);
 /* A name (u32 length, UTF-8 without NUL), copied NUL-terminated into the arena. */
 wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out);
 /* nameattributes: the name and any attributes (which are ignored). */
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, const char **out);
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out);
+/* ---- cm_parse_names.c ---- */
+/* Checks an import or export name against the extern-name grammar
+ * (Explainer.md): WH_INVALID naming the part that is wrong. */
+wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off);
+/* Checks an annotated function name ([constructor]R, [method]R.m,
+ * [static]R.m) against its type and the resource named R among the
+ * scope's imports and exports so far. */
+wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off);
 /* Adds a name to a set under the spec's strong-uniqueness rule; false when an
  * equivalent name is already there. */
 wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_dup);
@@ -132,6 +146,16 @@ void cm__scope_free(cm__scope *s);
 extern const char *const cm__sort_names[CM_NSORTS];
 
 /* ---- cm_parse_types.c ---- */
+/* Core subtyping (the WebAssembly spec's import matching): does have
+ * match want? If not, why (n bytes) says how. */
+bool cm__core_item_matches(const cm__coreitem *have, const cm__coreitem *want, char *why, size_t n);
+/* Module subtyping (Explainer.md): a module of type have may stand for
+ * one of type want when it imports no more (each import of have is one of
+ * want's, with a type want's matches) and exports no less. */
+bool cm__modtype_matches(const cm__modtype *have, const cm__modtype *want, char *why, size_t n);
+/* Adds a core import's name to seen, refusing two that mangle alike. */
+wh_rc cm__core_import_name(cm__ctx *x, cm__nameset *seen, const char *module, const char *name,
+                           uint32_t off);
 /* Reads a type definition (deftype) into the scope's type space. */
 wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
 /* Reads a core:type into the scope's core type space. */
@@ -176,5 +200,13 @@ cm__subst *cm__subst_new(cm__ctx *x);
 void cm__subst_free(cm__subst *sb);
 bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resource_t *to);
 wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_instancetype_t **out);
+/* Maps every resource type ct makes itself (one its exports name that is
+ * not one of its imports') to a fresh one, for one instantiation of ct. */
+wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct);
+/* Does have (an instantiation argument) fit want (the import it
+ * satisfies), with the resources mapped so far substituted in want? *ok
+ * says; why (n bytes) says how not. Errors are allocation failures. */
+wh_rc cm__subst_check(cm__subst *sb, const cm__decl *want, const cm__decl *have, char *why,
+                      size_t n, bool *ok);
 
 #endif

@@ -9,6 +9,7 @@
  */
 #include "cm_parse.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define TRY(x)                                                                                     \
@@ -229,4 +230,260 @@ wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_in
     nt->exports = ex;
     *out = nt;
     return pput(sb, it, nt) ? WH_OK : cm__nomem(sb->x);
+}
+
+/* ---- fresh resource types per instantiation ---- */
+
+/* Adds the resources the declaration d brings in to set (mapped to
+ * themselves); seen holds the instance types already walked, since
+ * instance types form a DAG that may be exponential as a tree. */
+static bool collect_resources(cm__subst *set, cm__subst *seen, const cm__decl *d)
+{
+    if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource)
+        return pput(set, d->desc.resource, d->desc.resource);
+    if (d->desc.kind != CM_EXTERN_INSTANCE || !d->desc.instance)
+        return true;
+    const cm_instancetype_t *it = d->desc.instance;
+    if (pget(seen, it))
+        return true;
+    if (!pput(seen, it, it))
+        return false;
+    for (uint32_t i = 0; i < it->n; i++)
+        if (!collect_resources(set, seen, &it->exports[i]))
+            return false;
+    return true;
+}
+
+static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *seen,
+                        const cm__comptype *ct, const cm__decl *d)
+{
+    if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource) {
+        const cm_resource_t *r = d->desc.resource;
+        if (r->id < ct->res_lo || r->id >= ct->res_hi || pget(imported, r) || pget(sb, r))
+            return WH_OK;
+        cm_resource_t *nr = cm__new_resource(sb->x, r->name, NULL);
+        if (!nr || !pput(sb, r, nr))
+            return cm__nomem(sb->x);
+        return WH_OK;
+    }
+    if (d->desc.kind != CM_EXTERN_INSTANCE || !d->desc.instance)
+        return WH_OK;
+    const cm_instancetype_t *it = d->desc.instance;
+    if (pget(seen, it))
+        return WH_OK;
+    if (!pput(seen, it, it))
+        return cm__nomem(sb->x);
+    for (uint32_t i = 0; i < it->n; i++)
+        TRY(fresh_decl(sb, imported, seen, ct, &it->exports[i]));
+    return WH_OK;
+}
+
+wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct)
+{
+    if (ct->res_lo == ct->res_hi)
+        return WH_OK; /* it makes no resource types */
+    cm__subst *imported = cm__subst_new(sb->x), *seen = cm__subst_new(sb->x);
+    wh_rc rc = imported && seen ? WH_OK : cm__nomem(sb->x);
+    for (uint32_t i = 0; i < ct->nimports && !rc; i++)
+        if (!collect_resources(imported, seen, &ct->imports[i]))
+            rc = cm__nomem(sb->x);
+    if (seen && seen->cap) { /* the export walk starts afresh */
+        seen->len = 0;
+        memset(seen->data, 0, sizeof *seen->data * seen->cap);
+    }
+    for (uint32_t i = 0; i < ct->nexports && !rc; i++)
+        rc = fresh_decl(sb, imported, seen, ct, &ct->exports[i]);
+    cm__subst_free(imported);
+    cm__subst_free(seen);
+    return rc;
+}
+
+/* ---- instantiation arguments against the imports they satisfy ---- */
+
+static const char *kind_word(uint8_t k)
+{
+    static const char *const names[] = {
+        [CM_BOOL] = "bool",     [CM_S8] = "s8",         [CM_U8] = "u8",
+        [CM_S16] = "s16",       [CM_U16] = "u16",       [CM_S32] = "s32",
+        [CM_U32] = "u32",       [CM_S64] = "s64",       [CM_U64] = "u64",
+        [CM_F32] = "f32",       [CM_F64] = "f64",       [CM_CHAR] = "char",
+        [CM_STRING] = "string", [CM_RECORD] = "record", [CM_VARIANT] = "variant",
+        [CM_LIST] = "list",     [CM_TUPLE] = "tuple",   [CM_FLAGS] = "flags",
+        [CM_ENUM] = "enum",     [CM_OPTION] = "option", [CM_RESULT] = "result",
+        [CM_OWN] = "own",       [CM_BORROW] = "borrow", [CM_ERROR_CONTEXT] = "error-context",
+        [CM_STREAM] = "stream", [CM_FUTURE] = "future"};
+    return k < sizeof names / sizeof *names && names[k] ? names[k] : "type";
+}
+
+/* Are want and have the same type (Explainer.md: value types match
+ * structurally, resource types by identity)? */
+static bool val_eq(const cm_type_t *want, const cm_type_t *have, char *why, size_t n,
+                   uint32_t depth)
+{
+    if (want == have)
+        return true;
+    if (!want || !have) {
+        snprintf(why, n, want ? "expected a type, found none" : "expected no type, found one");
+        return false;
+    }
+    if (depth > CM__MAX_SUBST_DEPTH) {
+        snprintf(why, n, "types nested too deeply to compare");
+        return false;
+    }
+    if (want->kind != have->kind) {
+        snprintf(why, n, "expected %s, found %s", kind_word(want->kind), kind_word(have->kind));
+        return false;
+    }
+    switch (want->kind) {
+    case CM_OWN:
+    case CM_BORROW:
+        if (want->res != have->res) {
+            snprintf(why, n, "expected resource `%s`, found another resource `%s`",
+                     want->res->name ? want->res->name : "",
+                     have->res->name ? have->res->name : "");
+            return false;
+        }
+        return true;
+    case CM_LIST:
+    case CM_OPTION:
+    case CM_STREAM:
+    case CM_FUTURE:
+        return val_eq(want->elems ? want->elems[0] : NULL, have->elems ? have->elems[0] : NULL, why,
+                      n, depth + 1);
+    case CM_RESULT:
+        if (!val_eq(want->elems[0], have->elems[0], why, n, depth + 1) ||
+            !val_eq(want->elems[1], have->elems[1], why, n, depth + 1)) {
+            char sub[120];
+            snprintf(sub, sizeof sub, "%s", why);
+            snprintf(why, n, "type mismatch in result: %s", sub);
+            return false;
+        }
+        return true;
+    case CM_RECORD:
+    case CM_VARIANT:
+    case CM_TUPLE:
+    case CM_FLAGS:
+    case CM_ENUM:
+        if (want->n != have->n) {
+            snprintf(why, n, "expected %u %s, found %u", want->n,
+                     want->kind == CM_VARIANT ? "cases" : "fields", have->n);
+            return false;
+        }
+        for (uint32_t i = 0; i < want->n; i++) {
+            const char *wl = want->labels ? want->labels[i] : NULL;
+            const char *hl = have->labels ? have->labels[i] : NULL;
+            if ((wl || hl) && (!wl || !hl || strcmp(wl, hl))) {
+                snprintf(why, n, "expected name `%s`, found `%s`", wl ? wl : "", hl ? hl : "");
+                return false;
+            }
+            const cm_type_t *we = want->elems ? want->elems[i] : NULL;
+            const cm_type_t *he = have->elems ? have->elems[i] : NULL;
+            if (!val_eq(we, he, why, n, depth + 1)) {
+                char sub[120];
+                snprintf(sub, sizeof sub, "%s", why);
+                snprintf(why, n, "type mismatch in %s %u: %s", kind_word(want->kind), i, sub);
+                return false;
+            }
+        }
+        return true;
+    default:
+        return true; /* the same primitive */
+    }
+}
+
+static bool func_eq(const cm_functype_t *want, const cm_functype_t *have, char *why, size_t n)
+{
+    char sub[120];
+    if (want->nparams != have->nparams) {
+        snprintf(why, n, "expected %u parameters, found %u", want->nparams, have->nparams);
+        return false;
+    }
+    for (uint32_t i = 0; i < want->nparams; i++) {
+        const char *wn = want->names ? want->names[i] : NULL;
+        const char *hn = have->names ? have->names[i] : NULL;
+        if (wn && hn && strcmp(wn, hn)) {
+            snprintf(why, n, "expected parameter named `%s`, found `%s`", wn, hn);
+            return false;
+        }
+        if (!val_eq(want->params[i], have->params[i], sub, sizeof sub, 0)) {
+            snprintf(why, n, "type mismatch in function parameter `%s`: %s", wn ? wn : "", sub);
+            return false;
+        }
+    }
+    if (!want->result != !have->result) {
+        snprintf(why, n,
+                 want->result ? "expected a result, found none" : "expected no result, found one");
+        return false;
+    }
+    if (!val_eq(want->result, have->result, sub, sizeof sub, 0)) {
+        snprintf(why, n, "type mismatch with result type: %s", sub);
+        return false;
+    }
+    return true;
+}
+
+static wh_rc check_decl(cm__subst *sb, const cm__decl *want, const cm__decl *have, char *why,
+                        size_t n, bool *ok, uint32_t depth)
+{
+    *ok = true;
+    if (want->desc.kind != have->desc.kind) {
+        snprintf(why, n, "expected a %s, found a %s", cm__kind_name(want->desc.kind),
+                 cm__kind_name(have->desc.kind));
+        *ok = false;
+        return WH_OK;
+    }
+    if (depth > CM__MAX_SUBST_DEPTH)
+        return cm__fail(sb->x, WH_UNSUPPORTED, 0, "instance types nested too deeply to compare");
+    switch (want->desc.kind) {
+    case CM_EXTERN_FUNC: {
+        const cm_functype_t *wf;
+        TRY(subst_func(sb, want->desc.func, &wf));
+        *ok = !wf || !have->desc.func || func_eq(wf, have->desc.func, why, n);
+        return WH_OK;
+    }
+    case CM_EXTERN_TYPE: {
+        if (!want->desc.resource != !have->desc.resource) {
+            snprintf(why, n,
+                     want->desc.resource ? "expected a resource type, found a value type"
+                                         : "expected a value type, found a resource type");
+            *ok = false;
+            return WH_OK;
+        }
+        if (want->desc.resource)
+            return WH_OK; /* the argument's resource stands for the import's */
+        const cm_type_t *wt;
+        TRY(subst_type(sb, want->desc.type, &wt));
+        *ok = val_eq(wt, have->desc.type, why, n, 0);
+        return WH_OK;
+    }
+    case CM_EXTERN_INSTANCE: {
+        const cm_instancetype_t *w = want->desc.instance, *h = have->desc.instance;
+        if (!w || !h)
+            return WH_OK;
+        for (uint32_t i = 0; i < w->n && *ok; i++) {
+            const cm__decl *we = &w->exports[i], *he = NULL;
+            for (uint32_t k = 0; k < h->n && !he; k++)
+                if (!strcmp(h->exports[k].name, we->name))
+                    he = &h->exports[k];
+            if (!he) {
+                snprintf(why, n, "missing expected export `%s`", we->name);
+                *ok = false;
+                return WH_OK;
+            }
+            char sub[160];
+            TRY(check_decl(sb, we, he, sub, sizeof sub, ok, depth + 1));
+            if (!*ok)
+                snprintf(why, n, "type mismatch in instance export `%s`: %s", we->name, sub);
+        }
+        return WH_OK;
+    }
+    default:
+        return WH_OK; /* modules are checked by the caller; components by kind only */
+    }
+}
+
+wh_rc cm__subst_check(cm__subst *sb, const cm__decl *want, const cm__decl *have, char *why,
+                      size_t n, bool *ok)
+{
+    return check_decl(sb, want, have, why, n, ok, 0);
 }

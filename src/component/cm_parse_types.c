@@ -11,6 +11,7 @@
  */
 #include "cm_parse.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define TRY(x)                                                                                     \
@@ -503,28 +504,49 @@ static wh_rc read_core_functype(cm__ctx *x, cm__rd *r, const wm_functype_t **out
     return WH_OK;
 }
 
-static wh_rc skip_leb(cm__ctx *x, cm__rd *r)
-{
-    uint32_t off = cm__off(r);
-    for (int i = 0; i < 10; i++) {
-        uint8_t b;
-        TRY(cm__u8(x, r, &b));
-        if (!(b & 0x80))
-            return WH_OK;
-    }
-    return cm__fail(x, WH_MALFORMED, off, "integer representation too long");
-}
-
-static wh_rc skip_limits(cm__ctx *x, cm__rd *r)
+/* Core limits (the WebAssembly spec's limits, memory64 and shared
+ * included), checked as a module's would be: max at least min, and a
+ * 32-bit memory within 65536 pages. */
+static wh_rc read_limits(cm__ctx *x, cm__rd *r, bool memory, wm_limits_t *out)
 {
     uint32_t off = cm__off(r);
     uint8_t flags;
     TRY(cm__u8(x, r, &flags));
-    if (flags > 0x07)
+    if (flags > (memory ? 0x07 : 0x05))
         return cm__fail(x, WH_MALFORMED, off, "unknown limits flags 0x%02x", flags);
-    TRY(skip_leb(x, r));
-    if (flags & 1)
-        TRY(skip_leb(x, r));
+    bool wide = flags & 4;
+    uint64_t v[2] = {0, 0};
+    for (int k = 0; k < 1 + (flags & 1); k++) {
+        uint32_t voff = cm__off(r);
+        if (!wide) {
+            uint32_t u;
+            TRY(cm__u32(x, r, &u));
+            v[k] = u;
+            continue;
+        }
+        uint64_t acc = 0;
+        for (int shift = 0;; shift += 7) {
+            uint8_t byte;
+            TRY(cm__u8(x, r, &byte));
+            if (shift == 63 && byte > 1)
+                return cm__fail(x, WH_MALFORMED, voff, "integer too large");
+            acc |= (uint64_t)(byte & 0x7f) << shift;
+            if (!(byte & 0x80))
+                break;
+            if (shift == 63)
+                return cm__fail(x, WH_MALFORMED, voff, "integer representation too long");
+        }
+        v[k] = acc;
+    }
+    *out = (wm_limits_t){.min = v[0], .max = v[1], .has_max = flags & 1};
+    if (memory) {
+        uint64_t cap = wide ? (1ull << 48) : 65536;
+        if (v[0] > cap || (out->has_max && v[1] > cap))
+            return cm__fail(x, WH_INVALID, off, "memory size must be at most %s",
+                            wide ? "2**48 pages" : "65536 pages (4GiB)");
+    }
+    if (out->has_max && v[1] < v[0])
+        return cm__fail(x, WH_INVALID, off, "size minimum must not be greater than maximum");
     return WH_OK;
 }
 
@@ -541,28 +563,124 @@ static wh_rc read_core_externtype(cm__ctx *x, cm__rd *r, const cm__coretype *typ
         uint32_t idx;
         TRY(cm__u32(x, r, &idx));
         if (idx >= ntypes)
-            return cm__fail(x, WH_INVALID, off, "unknown core type %u", idx);
+            return cm__fail(x, WH_INVALID, off, "type index out of bounds: %u", idx);
         if (types[idx].is_module)
             return cm__fail(x, WH_INVALID, off, "core type %u is not a function type", idx);
         it->func = types[idx].func;
         return WH_OK;
     }
     case 0x01:
-        TRY(read_core_valtype(x, r, &b));
-        return skip_limits(x, r);
+        TRY(read_core_valtype(x, r, &it->t.table.elem));
+        if (it->t.table.elem != WM_FUNCREF && it->t.table.elem != WM_EXTERNREF)
+            return cm__fail(x, WH_MALFORMED, off, "table element type is not a reference type");
+        return read_limits(x, r, false, &it->t.table.limits);
     case 0x02:
-        return skip_limits(x, r);
+        return read_limits(x, r, true, &it->t.memory);
     case 0x03:
-        TRY(read_core_valtype(x, r, &b));
+        TRY(read_core_valtype(x, r, &it->t.global.type));
         TRY(cm__u8(x, r, &b));
         if (b > 1)
             return cm__fail(x, WH_MALFORMED, off, "malformed mutability");
+        it->t.global.mut = b;
         return WH_OK;
     case 0x04:
         return cm__fail(x, WH_UNSUPPORTED, off, "core tag type");
     default:
         return cm__fail(x, WH_MALFORMED, off, "unknown core extern kind 0x%02x", kind);
     }
+}
+
+static bool limits_match(const wm_limits_t *have, const wm_limits_t *want)
+{
+    if (have->min < want->min)
+        return false;
+    return !want->has_max || (have->has_max && have->max <= want->max);
+}
+
+static const char *core_kind(uint8_t k)
+{
+    static const char *const names[] = {"func", "table", "memory", "global"};
+    return k < 4 ? names[k] : "tag";
+}
+
+bool cm__core_item_matches(const cm__coreitem *have, const cm__coreitem *want, char *why, size_t n)
+{
+    if (have->kind != want->kind) {
+        snprintf(why, n, "expected %s, found %s", core_kind(want->kind), core_kind(have->kind));
+        return false;
+    }
+    switch (want->kind) {
+    case WM_EXTERN_FUNC:
+        if (have->func && want->func && !wm_functype_eq(have->func, want->func)) {
+            snprintf(why, n, "expected: (func) of another type");
+            return false;
+        }
+        return true;
+    case WM_EXTERN_TABLE:
+        if (have->t.table.elem != want->t.table.elem) {
+            snprintf(why, n, "expected table element type %s, found %s",
+                     wm_valtype_name(want->t.table.elem), wm_valtype_name(have->t.table.elem));
+            return false;
+        }
+        if (!limits_match(&have->t.table.limits, &want->t.table.limits)) {
+            snprintf(why, n, "mismatch in table limits");
+            return false;
+        }
+        return true;
+    case WM_EXTERN_MEMORY:
+        if (!limits_match(&have->t.memory, &want->t.memory)) {
+            snprintf(why, n, "mismatch in memory limits");
+            return false;
+        }
+        return true;
+    default:
+        if (have->t.global.type != want->t.global.type) {
+            snprintf(why, n, "expected global type %s, found %s",
+                     wm_valtype_name(want->t.global.type), wm_valtype_name(have->t.global.type));
+            return false;
+        }
+        if (have->t.global.mut != want->t.global.mut) {
+            snprintf(why, n, "global mutability differs");
+            return false;
+        }
+        return true;
+    }
+}
+
+bool cm__modtype_matches(const cm__modtype *have, const cm__modtype *want, char *why, size_t n)
+{
+    char sub[120];
+    for (uint32_t i = 0; i < have->nimports; i++) {
+        const cm__coreitem *h = &have->imports[i], *w = NULL;
+        for (uint32_t k = 0; k < want->nimports && !w; k++)
+            if (!strcmp(want->imports[k].module, h->module) &&
+                !strcmp(want->imports[k].name, h->name))
+                w = &want->imports[k];
+        if (!w) {
+            snprintf(why, n, "missing expected import `%s::%s`", h->module, h->name);
+            return false;
+        }
+        /* contravariant: what will be supplied (want's) must fit have's */
+        if (!cm__core_item_matches(w, h, sub, sizeof sub)) {
+            snprintf(why, n, "type mismatch in import `%s::%s`: %s", h->module, h->name, sub);
+            return false;
+        }
+    }
+    for (uint32_t i = 0; i < want->nexports; i++) {
+        const cm__coreitem *w = &want->exports[i], *h = NULL;
+        for (uint32_t k = 0; k < have->nexports && !h; k++)
+            if (!strcmp(have->exports[k].name, w->name))
+                h = &have->exports[k];
+        if (!h) {
+            snprintf(why, n, "missing expected export `%s`", w->name);
+            return false;
+        }
+        if (!cm__core_item_matches(h, w, sub, sizeof sub)) {
+            snprintf(why, n, "type mismatch in export `%s`: %s", w->name, sub);
+            return false;
+        }
+    }
+    return true;
 }
 
 static cm__scope *outer_scope(cm__scope *s, uint32_t ct)
@@ -572,11 +690,33 @@ static cm__scope *outer_scope(cm__scope *s, uint32_t ct)
     return s;
 }
 
+/* Adds a core import's two-level name to seen: two imports whose names
+ * mangle to the same single-level name `module:name` are refused (a
+ * component names core imports that way). */
+wh_rc cm__core_import_name(cm__ctx *x, cm__nameset *seen, const char *module, const char *name,
+                           uint32_t off)
+{
+    size_t lm = strlen(module), ln = strlen(name);
+    char *m = cm__alloc(x, lm + ln + 2);
+    bool dup;
+    if (!m)
+        return cm__nomem(x);
+    memcpy(m, module, lm);
+    m[lm] = ':';
+    memcpy(m + lm + 1, name, ln);
+    TRY(cm__nameset_add_mode(x, seen, m, true, &dup));
+    if (dup)
+        return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", m);
+    return WH_OK;
+}
+
 static wh_rc read_moduletype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm__modtype **out)
 {
     WH_VEC(cm__coretype) types = {0};
     WH_VEC(cm__coreitem) imports = {0}, exports = {0};
+    cm__nameset inames = {0}, enames = {0};
     uint32_t n;
+    bool dup;
     wh_rc rc = cm__count(x, r, 2, &n);
     for (uint32_t i = 0; !rc && i < n; i++) {
         uint32_t off = cm__off(r);
@@ -587,7 +727,8 @@ static wh_rc read_moduletype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm__modt
         switch (tag) {
         case 0x00:
             if ((rc = cm__name(x, r, &it.module)) || (rc = cm__name(x, r, &it.name)) ||
-                (rc = read_core_externtype(x, r, types.data, types.len, &it)))
+                (rc = read_core_externtype(x, r, types.data, types.len, &it)) ||
+                (rc = cm__core_import_name(x, &inames, it.module, it.name, off)))
                 break;
             if (!wh_vec_push(&imports, it))
                 rc = cm__nomem(x);
@@ -644,8 +785,13 @@ static wh_rc read_moduletype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm__modt
         }
         case 0x03:
             if ((rc = cm__name(x, r, &it.name)) ||
-                (rc = read_core_externtype(x, r, types.data, types.len, &it)))
+                (rc = read_core_externtype(x, r, types.data, types.len, &it)) ||
+                (rc = cm__nameset_add_mode(x, &enames, it.name, true, &dup)))
                 break;
+            if (dup) {
+                rc = cm__fail(x, WH_INVALID, off, "export name `%s` already defined", it.name);
+                break;
+            }
             if (!wh_vec_push(&exports, it))
                 rc = cm__nomem(x);
             break;
@@ -667,6 +813,8 @@ static wh_rc read_moduletype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm__modt
     wh_vec_free(&types);
     wh_vec_free(&imports);
     wh_vec_free(&exports);
+    cm__nameset_free(&inames);
+    cm__nameset_free(&enames);
     *out = mt;
     return rc;
 }
@@ -712,6 +860,7 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
         if (!s->coretypes.data[idx].is_module)
             return cm__fail(x, WH_INVALID, off, "core type %u is not a module type", idx);
         d->desc.kind = CM_EXTERN_MODULE;
+        d->module = s->coretypes.data[idx].module;
         return WH_OK;
     case 0x01:
     case 0x04:
@@ -799,9 +948,11 @@ wh_rc cm__add_decl_item(cm__ctx *x, cm__scope *s, const cm__decl *d, uint32_t of
         break;
     }
     case CM_EXTERN_MODULE:
+        /* not a module of the component's own: known at instantiation */
         if (s->kind == CM__SC_COMPONENT)
-            return cm__fail(x, WH_UNSUPPORTED, off, "core module import or export `%s`", d->name);
-        s->ncoremodules_decl++;
+            ok = wh_vec_push(&s->modules, d->module) && wh_vec_push(&s->module_ids, CM_NONE);
+        else
+            s->ncoremodules_decl++;
         break;
     default:
         return cm__fail(x, WH_UNSUPPORTED, off, "value import or export");
@@ -815,12 +966,13 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
     uint32_t off = cm__off(r);
     cm__decl d = {0};
     bool dup;
-    TRY(cm__externname(x, r, &d.name));
+    TRY(cm__externname(x, r, import, &d.name));
     TRY(cm__nameset_add(x, import ? &ts->import_names : &ts->export_names, d.name, &dup));
     if (dup)
         return cm__fail(x, WH_INVALID, off, "duplicate %s name `%s`", import ? "import" : "export",
                         d.name);
     TRY(cm__read_externtype(x, r, ts, &d));
+    TRY(cm__check_annotated(x, ts, &d, off));
     TRY(cm__add_decl_item(x, ts, &d, off));
     bool ok = import ? wh_vec_push(&ts->imports, d) : wh_vec_push(&ts->exports, d);
     return ok ? WH_OK : cm__nomem(x);
@@ -832,7 +984,7 @@ static wh_rc read_scoped_type(cm__ctx *x, cm__rd *r, cm__scope *s, bool componen
     if (x->depth >= CM__MAX_DEPTH)
         return cm__fail(x, WH_UNSUPPORTED, off, "types nested more than %u deep", CM__MAX_DEPTH);
     cm__scope ts = {.outer = s, .kind = component ? CM__SC_COMPTYPE : CM__SC_INSTTYPE};
-    uint32_t n;
+    uint32_t n, res_lo = x->c->nresources;
     wh_rc rc = cm__count(x, r, 2, &n);
     x->depth++;
     for (uint32_t i = 0; !rc && i < n; i++) {
@@ -876,8 +1028,12 @@ static wh_rc read_scoped_type(cm__ctx *x, cm__rd *r, cm__scope *s, bool componen
             if (!ct) {
                 rc = cm__nomem(x);
             } else {
-                *ct = (cm__comptype){.nimports = ts.imports.len, .nexports = ts.exports.len,
-                                     .imports = im, .exports = ex};
+                *ct = (cm__comptype){.nimports = ts.imports.len,
+                                     .nexports = ts.exports.len,
+                                     .imports = im,
+                                     .exports = ex,
+                                     .res_lo = res_lo,
+                                     .res_hi = x->c->nresources};
                 out->kind = CM__T_COMPONENT;
                 out->of.comp = ct;
             }
@@ -1008,6 +1164,71 @@ static uint8_t sort_kind(uint8_t sort)
     }
 }
 
+/* Does a declaration name a resource type, itself or in a type it uses?
+ * *budget bounds the walk: instance and component types form a DAG that
+ * may be exponential as a tree, and running out counts as "yes". */
+static bool decl_has_resource(const cm__decl *d, uint32_t *budget);
+
+static bool functype_has_resource(const cm_functype_t *f)
+{
+    for (uint32_t i = 0; f && i < f->nparams; i++)
+        if (cm__has_handle(f->params[i]))
+            return true;
+    return f && f->result && cm__has_handle(f->result);
+}
+
+static bool decls_have_resource(const cm__decl *d, uint32_t n, uint32_t *budget)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (decl_has_resource(&d[i], budget))
+            return true;
+    return false;
+}
+
+static bool decl_has_resource(const cm__decl *d, uint32_t *budget)
+{
+    if (!*budget)
+        return true;
+    --*budget;
+    switch (d->desc.kind) {
+    case CM_EXTERN_TYPE:
+        return d->desc.resource || (d->desc.type && cm__has_handle(d->desc.type));
+    case CM_EXTERN_FUNC:
+        return functype_has_resource(d->desc.func);
+    case CM_EXTERN_INSTANCE:
+        return d->desc.instance &&
+               decls_have_resource(d->desc.instance->exports, d->desc.instance->n, budget);
+    case CM_EXTERN_COMPONENT:
+        return d->component &&
+               (decls_have_resource(d->component->imports, d->component->nimports, budget) ||
+                decls_have_resource(d->component->exports, d->component->nexports, budget));
+    default:
+        return false;
+    }
+}
+
+/* Explainer.md: an outer alias that crosses a component definition's
+ * boundary may not name a type that refers to resources, since resource
+ * types are generative and a component is a closure over immutable
+ * definitions only. */
+static bool type_has_resource(const cm__typedef *t)
+{
+    uint32_t budget = 100000;
+    switch (t->kind) {
+    case CM__T_RESOURCE:
+        return true;
+    case CM__T_VAL:
+        return cm__has_handle(t->of.val);
+    case CM__T_FUNC:
+        return functype_has_resource(t->of.func);
+    case CM__T_INSTANCE:
+        return decls_have_resource(t->of.inst->exports, t->of.inst->n, &budget);
+    default:
+        return decls_have_resource(t->of.comp->imports, t->of.comp->nimports, &budget) ||
+               decls_have_resource(t->of.comp->exports, t->of.comp->nexports, &budget);
+    }
+}
+
 static wh_rc alias_outer(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t ct, uint32_t idx,
                          uint32_t off)
 {
@@ -1016,11 +1237,20 @@ static wh_rc alias_outer(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t ct, ui
         return cm__fail(x, WH_INVALID, off, "invalid outer alias count %u", ct);
     bool ok = true;
     switch (sort) {
-    case CM_SORT_TYPE:
+    case CM_SORT_TYPE: {
         if (idx >= o->types.len)
             return cm__fail(x, WH_INVALID, off, "unknown type %u", idx);
+        bool crosses = false;
+        for (const cm__scope *t = s; t && t != o; t = t->outer)
+            crosses |= t->kind == CM__SC_COMPONENT;
+        if (crosses && type_has_resource(&o->types.data[idx]))
+            return cm__fail(x, WH_INVALID, off,
+                            "outer alias of type %u, which transitively refers to resources, "
+                            "out of a component definition",
+                            idx);
         ok = wh_vec_push(&s->types, o->types.data[idx]);
         break;
+    }
     case CM_SORT_CORE_TYPE:
         if (idx >= o->coretypes.len)
             return cm__fail(x, WH_INVALID, off, "unknown core type %u", idx);
@@ -1092,19 +1322,22 @@ static wh_rc alias_core_export(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t 
     if (e->kind != kinds[sort])
         return cm__fail(x, WH_INVALID, off, "export `%s` of core instance %u is not a %s", name,
                         inst, cm__sort_names[sort]);
+    bool ok;
     switch (sort) {
     case CM_SORT_CORE_FUNC:
-        return wh_vec_push(&s->corefuncs, e->func) ? WH_OK : cm__nomem(x);
+        ok = wh_vec_push(&s->corefuncs, e->func);
+        break;
     case CM_SORT_CORE_TABLE:
-        s->ncoretables++;
-        return WH_OK;
+        ok = wh_vec_push(&s->coretables, *e);
+        break;
     case CM_SORT_CORE_MEMORY:
-        s->ncoremems++;
-        return WH_OK;
+        ok = wh_vec_push(&s->coremems, *e);
+        break;
     default:
-        s->ncoreglobals++;
-        return WH_OK;
+        ok = wh_vec_push(&s->coreglobals, *e);
+        break;
     }
+    return ok ? WH_OK : cm__nomem(x);
 }
 
 wh_rc cm__read_alias(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *def)

@@ -124,7 +124,7 @@ wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out)
     return WH_OK;
 }
 
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, const char **out)
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
 {
     uint32_t off = cm__off(r);
     uint8_t tag = 0;
@@ -135,8 +135,8 @@ wh_rc cm__externname(cm__ctx *x, cm__rd *r, const char **out)
         return cm__fail(x, WH_MALFORMED, off, "unknown name kind 0x%02x", tag);
     if ((rc = cm__name(x, r, out)))
         return rc;
-    if (!**out)
-        return cm__fail(x, WH_INVALID, off, "empty name");
+    if ((rc = cm__check_name(x, *out, import, off)))
+        return rc;
     if (tag != 0x02)
         return WH_OK;
     /* Attributes (implements, versionsuffix, external-id) do not change the
@@ -268,4 +268,7 @@ void cm__scope_free(cm__scope *s)
     wh_vec_free(&s->module_ids);
     wh_vec_free(&s->coreinsts);
     wh_vec_free(&s->corefuncs);
+    wh_vec_free(&s->coretables);
+    wh_vec_free(&s->coremems);
+    wh_vec_free(&s->coreglobals);
 }

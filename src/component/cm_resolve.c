@@ -14,8 +14,8 @@
  * order of its type).
  *
  * Where a name cannot be resolved ahead of time (an instance that is itself
- * an import, say), nothing is recorded and instantiation looks it up by name
- * as before; a wrong name still fails there, with its message.
+ * an import, say, or an instance of an imported module), nothing is recorded and instantiation
+ * looks it up by name as before; a wrong name still fails there, with its message.
  */
 #include "internal.h"
 
@@ -93,6 +93,8 @@ static wh_rc resolve_scope(cm_component_t *c, cm__comp *comp, wh_err_t *err)
         cm__def *d = &comp->defs[i];
         switch (d->op) {
         case CM__CORE_INSTANTIATE: {
+            if (comp->module_ids[d->u.inst.of] == CM_NONE)
+                break; /* an imported module: known at instantiation only */
             const wm_module_t *m = c->modules[comp->module_ids[d->u.inst.of]];
             uint32_t ni = wm_module_import_count(m);
             uint32_t *res = wh_arena_alloc(&c->arena, (2 * (size_t)ni + 1) * sizeof *res);

@@ -37,12 +37,14 @@ typedef enum {
 
 typedef struct cm__comp cm__comp;
 typedef struct cm__comptype cm__comptype;
+typedef struct cm__modtype cm__modtype; /* a core module type (cm_parse.h) */
 
 /* An import or export declaration in a type, or an import of a component. */
 typedef struct {
     const char *name;
     cm_externdesc_t desc;          /* desc.name == name */
     const cm__comptype *component; /* CM_EXTERN_COMPONENT */
+    const cm__modtype *module;     /* CM_EXTERN_MODULE */
     const cm_type_t *eq;           /* CM_EXTERN_TYPE with (eq i) of a value type, else NULL */
 } cm__decl;
 
@@ -54,6 +56,9 @@ struct cm_instancetype {
 struct cm__comptype {
     uint32_t nimports, nexports;
     cm__decl *imports, *exports;
+    /* the resource ids made while reading it: those its exports name and
+     * its imports do not are made fresh by each instantiation */
+    uint32_t res_lo, res_hi;
 };
 
 /* An entry of the (component-level) type index space. */

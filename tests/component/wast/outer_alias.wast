@@ -59,3 +59,17 @@
   (export "exported" (func $i "f")))
 (assert_return (invoke "passed") (u32.const 7))
 (assert_return (invoke "exported") (u32.const 8))
+
+;; An outer alias out of a component definition may not name a type that
+;; refers to resources (resource types are generative; a component closes
+;; over immutable definitions only); inside a type of the same component
+;; it may.
+(assert_invalid
+  (component $C
+    (type $R (resource (rep i32)))
+    (type $F (func (param "r" (borrow $R))))
+    (component (alias outer $C $F (type $f))))
+  "refers to resources")
+(component definition $Ok
+  (type $R (resource (rep i32)))
+  (type (instance (alias outer $Ok $R (type $r)) (export "f" (func (param "r" (own $r)))))))
