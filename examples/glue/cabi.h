@@ -91,6 +91,12 @@ void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size)
     (void)old_size;
     if (new_size == 0)
         return (void *)align;
+#ifdef CABI_REALLOC_FIRST
+    /* a test guest's own placement first (NULL: none) */
+    void *q = CABI_REALLOC_FIRST(ptr, old_size, align, new_size);
+    if (q)
+        return q;
+#endif
     void *p = realloc(ptr, new_size);
     if (!p)
         __builtin_trap();

@@ -51,11 +51,10 @@ static wh_rc mem_at(cm__cx *cx, uint64_t ptr, uint64_t n, uint32_t align, uint8_
         return cm__trap(cx, "the function has no memory option");
     if (align > 1 && ptr % align)
         return cm__trap(cx, "pointer %llu is not aligned to %u", (unsigned long long)ptr, align);
-    uint64_t size = wm_memory_size(m);
-    if (ptr > size || n > size - ptr)
+    if (!(*out = wm_memory_at(m, ptr, n)))
         return cm__trap(cx, "out of bounds: %llu bytes at %llu in a memory of %llu",
-                        (unsigned long long)n, (unsigned long long)ptr, (unsigned long long)size);
-    *out = wm_memory_data(m) + ptr;
+                        (unsigned long long)n, (unsigned long long)ptr,
+                        (unsigned long long)wm_memory_size(m));
     return WH_OK;
 }
 

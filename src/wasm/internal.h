@@ -238,6 +238,11 @@ struct wm_memory {
     size_t reserved;      /* bytes of address space reserved */
     size_t accessible;    /* bytes from base made readable (at least size: a
                              pooled reservation may have more, all zero) */
+    uint64_t reach;       /* what was touched since the memory was made: */
+    uint64_t wlo, whi;    /* [0, reach) and [wlo, whi) hold every byte read or
+                             written (wm__memory_touch), so that a reset or a
+                             pool clears only those; reach <= size */
+    uint32_t touches;     /* far wm__memory_touch calls since the last reset */
     bool imaged;          /* [0, image_len) maps a data image (wm_image.c) */
     const uint8_t *image; /* the image's contents (read-only view), or NULL */
     size_t image_len;
@@ -348,6 +353,24 @@ enum { WM__PAGEMAP_MIN = 64 * 1024 };
  * WM__KEEP_RESIDENT bytes; else by dropping them. False when it could not
  * (wm_pool.c). */
 bool wm__memory_zero(wm_memory_t *m, size_t off, size_t len);
+
+/* Records an access to [start, end) of m before it happens, widening the
+ * touched ranges (to WM__TOUCH_GRAIN); false when end is past the size: the
+ * access is out of bounds. The interpreter checks accesses against the
+ * reach it loaded and calls this only past it, so the check costs what a
+ * bounds check costs. An access more than WM__TOUCH_FAR above the reach
+ * widens the window instead, when that adds fewer bytes (C's malloc keeps a
+ * footer at the end of the initial memory, a 64 MiB one too); accesses
+ * there keep calling this, so after WM__TOUCH_CALLS of them between two
+ * resets the reach takes the window in. */
+enum { WM__TOUCH_GRAIN = 4096, WM__TOUCH_FAR = 1024 * 1024, WM__TOUCH_CALLS = 64 };
+bool wm__memory_touch(wm_memory_t *m, uint64_t start, uint64_t end);
+
+/* The ranges of m touched since it was made, as offset, length pairs (at
+ * most 2): the rest of its accessible bytes are zero or its data image's.
+ * wm__memory_clean forgets them (when a memory is made). */
+int wm__memory_dirty(wm_memory_t *m, size_t ranges[4]);
+void wm__memory_clean(wm_memory_t *m);
 
 /* Which pages of [base, base + len) were touched (wm_pagemap.c): fills runs
  * with offset, length pairs (at most max) and returns their number; with

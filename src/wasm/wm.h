@@ -147,7 +147,7 @@ typedef struct {
     const char *module; /* imports only; NULL for exports */
     const char *name;
     size_t module_len, name_len; /* names may hold NUL bytes (the spec allows any UTF-8) */
-    uint8_t kind; /* wm_externkind */
+    uint8_t kind;                /* wm_externkind */
     union {
         const wm_functype_t *func;
         wm_tabletype_t table;
@@ -304,7 +304,7 @@ typedef enum {
     WM_TRAP_STACK_EXHAUSTED,   /* "call stack exhausted" */
     WM_TRAP_OUT_OF_FUEL,
     WM_TRAP_INTERRUPTED,
-    WM_TRAP_HOST,              /* a host function returned WH_TRAP */
+    WM_TRAP_HOST, /* a host function returned WH_TRAP */
 } wm_trapkind;
 
 /* The spec's wording for a trap kind ("integer divide by zero"). */
@@ -326,7 +326,14 @@ bool wm_store_trap_site(const wm_store_t *s, wm_trap_site_t *out);
 
 /* Creates a memory of lim.min pages, growable to lim.max (or 65536 pages). */
 wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim);
-uint8_t *wm_memory_data(const wm_memory_t *m);
+/* The memory's bytes, for a host that reads or writes guest memory.
+ * wm_memory_at checks that [off, off + len) is inside the memory (NULL if
+ * not) and tells the memory which bytes may change, so that a reset clears
+ * only what was touched: the way to reach guest memory on a hot path.
+ * wm_memory_data gives the whole memory, all of which then counts as
+ * touched. Either pointer holds until the memory grows or is reset. */
+uint8_t *wm_memory_at(wm_memory_t *m, uint64_t off, uint64_t len);
+uint8_t *wm_memory_data(wm_memory_t *m);
 uint64_t wm_memory_size(const wm_memory_t *m); /* in bytes */
 /* Grows by delta pages; returns the old size in pages, or -1 if it cannot. */
 int64_t wm_memory_grow(wm_memory_t *m, uint64_t delta);

@@ -244,8 +244,10 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
                                          "%llu bytes",
                           i, di->len, off, (unsigned long long)mem->size);
         /* (with the data image, the bytes are there already) */
-        if (di->len && !(inst->imaged && d->memory == m->image_mem))
+        if (di->len && !(inst->imaged && d->memory == m->image_mem)) {
+            wm__memory_touch(mem, off, (uint64_t)off + di->len);
             memcpy(mem->base + off, di->bytes, di->len);
+        }
         di->len = 0;
     }
     return WH_OK;

@@ -24,6 +24,7 @@
 
 #define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NOINLINE    __attribute__((noinline))
 
 #include "wm_float.h"
 
@@ -162,13 +163,26 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
     do {                                                                                           \
         wm_memory_t *m0_ = inst->mem0;                                                             \
         mem = m0_ ? m0_->base : NULL;                                                              \
-        memsize = m0_ ? m0_->size : 0;                                                             \
+        memsize = m0_ ? m0_->reach : 0;                                                            \
     } while (0)
+/* memsize is memory 0's reach, not its size (wm__memory_touch): an access
+ * past it first widens what the memory counts as touched, so that a reset
+ * knows what to clear, or traps when it is past the size. */
+#define IN_MEM(start, end)                                                                         \
+    (LIKELY((end) <= memsize) || mem_touch(inst->mem0, (start), (end), &memsize))
 /* Effective address check: the 33-bit sum cannot wrap in 64 bits. */
 #define EA(addr_slot, off, n)                                                                      \
     uint64_t ea = (uint64_t)fp[addr_slot].i32 + (off);                                             \
-    if (UNLIKELY(ea + (n) > memsize))                                                              \
+    if (!IN_MEM(ea, ea + (n)))                                                                     \
         TRAP(WM_TRAP_MEMORY_OOB);
+
+static NOINLINE bool mem_touch(wm_memory_t *m, uint64_t start, uint64_t end, uint64_t *memsize)
+{
+    if (!m || !wm__memory_touch(m, start, end))
+        return false;
+    *memsize = m->reach;
+    return true;
+}
 
 /* Saves what wm__resume needs to go on at ip (a host call to retry, or a
  * loop header after a yield). */
@@ -463,7 +477,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
 #undef H_STORE
         vmcase(MEMORY_SIZE)
         {
-            S(1).i64 = memsize / WM_PAGE_SIZE;
+            S(1).i64 = inst->mem0->size / WM_PAGE_SIZE;
             NEXT(2);
         }
         vmcase(MEMORY_GROW)
@@ -476,7 +490,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         vmcase(MEMORY_FILL)
         {
             uint64_t d = S(1).i32, n = S(3).i32;
-            if (UNLIKELY(d + n > memsize))
+            if (!IN_MEM(d, d + n))
                 TRAP(WM_TRAP_MEMORY_OOB);
             memset(mem + d, (int)(uint8_t)S(2).i32, n);
             NEXT(4);
@@ -484,7 +498,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         vmcase(MEMORY_COPY)
         {
             uint64_t d = S(1).i32, from = S(2).i32, n = S(3).i32;
-            if (UNLIKELY(d + n > memsize || from + n > memsize))
+            if (!IN_MEM(d, d + n) || !IN_MEM(from, from + n))
                 TRAP(WM_TRAP_MEMORY_OOB);
             memmove(mem + d, mem + from, n);
             NEXT(4);
@@ -493,7 +507,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         {
             wm__data_inst *seg = &inst->datas[ip[1]];
             uint64_t d = S(2).i32, from = S(3).i32, n = S(4).i32;
-            if (UNLIKELY(d + n > memsize || from + n > seg->len))
+            if (!IN_MEM(d, d + n) || UNLIKELY(from + n > seg->len))
                 TRAP(WM_TRAP_MEMORY_OOB);
             if (n)
                 memcpy(mem + d, seg->bytes + from, n);

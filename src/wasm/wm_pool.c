@@ -140,8 +140,11 @@ bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m)
     if (!p || m->imaged || p->memories.len >= p->max || !wh_vec_reserve(&p->memories, 1))
         return false;
     size_t accessible = m->accessible > m->size ? m->accessible : m->size;
-    if (!wm__memory_zero(m, 0, accessible))
-        return false;
+    size_t ranges[4];
+    int n = wm__memory_dirty(m, ranges);
+    for (int i = 0; i < n; i++)
+        if (!wm__memory_zero(m, ranges[2 * i], ranges[2 * i + 1]))
+            return false;
     p->memories.data[p->memories.len++] = (slot){m->base, m->reserved, accessible};
     return true;
 }

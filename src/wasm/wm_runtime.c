@@ -54,14 +54,81 @@ wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim)
     m->reserved = reserve;
     m->limits = lim;
     m->store = s;
+    wm__memory_clean(m); /* a pooled slot was cleared, a new mapping is zero */
     s->mem_used += size;
     s->memories.data[s->memories.len++] = m;
     return m;
 }
 
-uint8_t *wm_memory_data(const wm_memory_t *m)
+bool wm__memory_touch(wm_memory_t *m, uint64_t start, uint64_t end)
 {
+    if (end > m->size || start > end)
+        return false;
+    if (end <= m->reach || (start >= m->wlo && end <= m->whi))
+        return true;
+    uint64_t lo = start / WM__TOUCH_GRAIN * WM__TOUCH_GRAIN;
+    uint64_t hi = (end + WM__TOUCH_GRAIN - 1) / WM__TOUCH_GRAIN * WM__TOUCH_GRAIN;
+    if (hi > m->size)
+        hi = m->size;
+    bool empty = m->wlo >= m->whi;
+    uint64_t wlo = empty || lo < m->wlo ? lo : m->wlo, whi = empty || hi > m->whi ? hi : m->whi;
+    uint64_t widen = (whi - wlo) - (empty ? 0 : m->whi - m->wlo);
+    uint64_t extend = hi > m->reach ? hi - m->reach : 0;
+    bool far = extend > WM__TOUCH_FAR && widen < extend && wlo > m->reach;
+    if (far && ++m->touches <= WM__TOUCH_CALLS) {
+        m->wlo = wlo;
+        m->whi = whi;
+        return true;
+    }
+    /* into the reach, and the window with it when they meet or when it
+     * is used too often to be left to this call */
+    uint64_t r = hi > m->reach ? hi : m->reach;
+    if (!empty && (m->wlo <= r || far)) {
+        r = r > m->whi ? r : m->whi;
+        m->wlo = m->whi = 0;
+    }
+    m->reach = r;
+    return true;
+}
+
+int wm__memory_dirty(wm_memory_t *m, size_t ranges[4])
+{
+    size_t accessible = m->accessible > m->size ? m->accessible : m->size;
+    size_t lo = m->reach < accessible ? (size_t)m->reach : accessible;
+    size_t wlo = m->wlo > lo ? (size_t)m->wlo : lo;
+    size_t whi = m->whi < accessible ? (size_t)m->whi : accessible;
+    int n = 0;
+    if (lo) {
+        ranges[0] = 0;
+        ranges[1] = lo;
+        n = 1;
+    }
+    if (wlo < whi) {
+        ranges[2 * n] = wlo;
+        ranges[2 * n + 1] = whi - wlo;
+        n++;
+    }
+    return n;
+}
+
+void wm__memory_clean(wm_memory_t *m)
+{
+    m->reach = m->wlo = m->whi = 0;
+    m->touches = 0;
+}
+
+uint8_t *wm_memory_data(wm_memory_t *m)
+{
+    /* the caller may touch any byte */
+    m->reach = m->size;
     return m->base;
+}
+
+uint8_t *wm_memory_at(wm_memory_t *m, uint64_t off, uint64_t len)
+{
+    if (off > m->size || len > m->size - off || !wm__memory_touch(m, off, off + len))
+        return NULL;
+    return m->base + off;
 }
 
 uint64_t wm_memory_size(const wm_memory_t *m)

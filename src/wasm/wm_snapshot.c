@@ -267,40 +267,61 @@ fail:
     return rc;
 }
 
-/* A memory that maps a data image: the pages written since (private
- * copies) get the image's bytes again in place, the rest past the image
- * is zeroed; or, when there are too many or the kernel cannot tell, all
- * are dropped (the image's pages come back from the file). */
-static bool reset_image(wm_memory_t *m, size_t accessible)
+/* [off, off + len) of a memory that maps a data image: the pages written
+ * (private copies) get the image's bytes again in place, the part past
+ * the image is zeroed; or, when there are too many or the kernel cannot
+ * tell, all are dropped (the image's pages come back from the file). */
+static bool reset_image(wm_memory_t *m, size_t off, size_t len)
 {
     uint64_t runs[2 * 64], total = 0;
-    int n = m->image ? wm__pagemap_touched(wm__pool_pagemap(m->store->pool), m->base, m->image_len,
-                                           true, runs, 64)
-                     : -1;
+    size_t in_image = off >= m->image_len ? 0 : len < m->image_len - off ? len : m->image_len - off;
+    int n = !in_image  ? 0
+            : m->image ? wm__pagemap_touched(wm__pool_pagemap(m->store->pool), m->base + off,
+                                             in_image, true, runs, 64)
+                       : -1;
     for (int i = 0; i < n; i++)
         total += runs[2 * i + 1];
     if (n < 0 || total > WM__KEEP_TOUCHED)
-        return !madvise(m->base, accessible, MADV_DONTNEED);
+        return !madvise(m->base + off, len, MADV_DONTNEED);
     for (int i = 0; i < n; i++)
-        memcpy(m->base + runs[2 * i], m->image + runs[2 * i], runs[2 * i + 1]);
-    return accessible <= m->image_len ||
-           wm__memory_zero(m, m->image_len, accessible - m->image_len);
+        memcpy(m->base + off + runs[2 * i], m->image + off + runs[2 * i], runs[2 * i + 1]);
+    return len <= in_image || wm__memory_zero(m, off + in_image, len - in_image);
 }
 
+static bool overlaps(uint64_t off, uint64_t len, const size_t *ranges, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (off < ranges[2 * i] + ranges[2 * i + 1] && ranges[2 * i] < off + len)
+            return true;
+    return false;
+}
+
+/* Only what was ever touched (wm__memory_dirty) is cleared, and only the
+ * snapshot's pages in it copied back: the rest holds the snapshot's bytes
+ * still. */
 static wh_rc reset_memory(wm_memory_t *m, const mem_snap *ms, wh_err_t *err)
 {
     size_t accessible = m->accessible > m->size ? m->accessible : m->size;
-    bool ok = ms->imaged ? reset_image(m, accessible) : wm__memory_zero(m, 0, accessible);
-    if (!ok)
-        return wh_err(err, WH_NOMEM, -1, "cannot reset a memory of %zu bytes", accessible);
+    size_t ranges[4];
+    int nr = wm__memory_dirty(m, ranges);
+    for (int i = 0; i < nr; i++) {
+        size_t off = ranges[2 * i], len = ranges[2 * i + 1];
+        if (!(ms->imaged ? reset_image(m, off, len) : wm__memory_zero(m, off, len)))
+            return wh_err(err, WH_NOMEM, -1, "cannot reset a memory of %zu bytes", accessible);
+    }
     m->accessible = accessible;
     m->size = ms->size;
     m->limits.min = ms->pages;
     size_t at = 0;
     for (uint32_t r = 0; r < ms->nruns; r++) {
-        memcpy(m->base + ms->runs[2 * r], ms->bytes + at, ms->runs[2 * r + 1]);
-        at += ms->runs[2 * r + 1];
+        uint64_t off = ms->runs[2 * r], len = ms->runs[2 * r + 1];
+        if (overlaps(off, len, ranges, nr))
+            memcpy(m->base + off, ms->bytes + at, len);
+        at += len;
     }
+    if (m->reach > m->size)
+        m->reach = m->size; /* the pages past the size are zero again */
+    m->touches = 0;
     return WH_OK;
 }
 
