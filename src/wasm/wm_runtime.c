@@ -64,8 +64,17 @@ bool wm__memory_touch(wm_memory_t *m, uint64_t start, uint64_t end)
 {
     if (end > m->size || start > end)
         return false;
-    if (end <= m->reach || (start >= m->wlo && end <= m->whi))
+    if (end <= m->reach)
         return true;
+    if (start >= m->wlo && end <= m->whi) {
+        /* the interpreter calls for every access there: one used this
+         * often between two resets joins the prefix, checked inline */
+        if (++m->touches > WM__TOUCH_CALLS) {
+            m->reach = m->whi;
+            m->wlo = m->whi = 0;
+        }
+        return true;
+    }
     uint64_t lo = start / WM__TOUCH_GRAIN * WM__TOUCH_GRAIN;
     uint64_t hi = (end + WM__TOUCH_GRAIN - 1) / WM__TOUCH_GRAIN * WM__TOUCH_GRAIN;
     if (hi > m->size)

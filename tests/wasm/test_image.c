@@ -149,3 +149,57 @@ TH_TEST(image_no_fd_or_mapping_leaks)
     wm_module_free(m);
     wh_free(bytes);
 }
+
+/* What a memory counts as touched (wm__memory_touch), which a reset and a
+ * pool clear: a prefix, and a window for what lies far above it. */
+TH_TEST(memory_touched_ranges)
+{
+    enum { K = 1024, M = 1024 * 1024 };
+    wm_store_t *s = wm_store_new(NULL);
+    wm_memory_t *m = wm_memory_new(s, (wm_limits_t){.min = 1024, .max = 2048, .has_max = true});
+    if (!TH_OK(m != NULL))
+        return;
+    size_t r[4];
+    TH_EQ(wm__memory_dirty(m, r), 0); /* nothing yet */
+    TH_OK(wm__memory_touch(m, 10, 14));
+    TH_EQ(wm__memory_dirty(m, r), 1);
+    TH_EQ(r[0], 0);
+    TH_EQ(r[1], 4 * K); /* whole pages */
+    /* near: the prefix grows over it */
+    TH_OK(wm__memory_touch(m, 70 * K, 70 * K + 8));
+    TH_EQ(wm__memory_dirty(m, r), 1);
+    TH_EQ(r[1], 72 * K);
+    /* far (the end of a 64 MiB memory): a window of its own */
+    TH_OK(wm__memory_touch(m, 64 * M - 8, 64 * M));
+    TH_EQ(wm__memory_dirty(m, r), 2);
+    TH_EQ(r[1], 72 * K);
+    TH_EQ(r[2], 64 * M - 4 * K);
+    TH_EQ(r[3], 4 * K);
+    /* inside what is counted already: nothing changes */
+    TH_OK(wm__memory_touch(m, 100, 200));
+    TH_OK(wm__memory_touch(m, 64 * M - 100, 64 * M - 90));
+    TH_EQ(wm__memory_dirty(m, r), 2);
+    TH_EQ(r[1] + r[3], 76 * K);
+    /* past the size: out of bounds, counted nowhere */
+    TH_OK(!wm__memory_touch(m, 64 * M, 64 * M + 1));
+    TH_OK(!wm__memory_touch(m, 64 * M - 1, 64 * M + 1));
+    /* the host's accesses count as the guest's */
+    TH_OK(wm_memory_at(m, 32 * M, 16) != NULL);
+    TH_OK(wm_memory_at(m, 64 * M - 1, 2) == NULL);
+    int n = wm__memory_dirty(m, r);
+    TH_EQ(n, 2);
+    /* in the range that grew least: the prefix (32 MiB more) */
+    TH_EQ(r[1], 32 * M + 4 * K);
+    TH_EQ(r[2] + r[3], 64 * M);
+    /* a window used too often between two resets joins the prefix */
+    for (int i = 0; i < 200; i++)
+        TH_OK(wm__memory_touch(m, 64 * M - 16, 64 * M - 8));
+    TH_EQ(wm__memory_dirty(m, r), 1);
+    TH_EQ(r[1], 64 * M);
+    /* and the whole memory, once a host asked for all of it */
+    wm_memory_t *m2 = wm_memory_new(s, (wm_limits_t){.min = 16});
+    TH_OK(wm_memory_data(m2) != NULL);
+    TH_EQ(wm__memory_dirty(m2, r), 1);
+    TH_EQ(r[1], 16 * 64 * K);
+    wm_store_free(s);
+}
