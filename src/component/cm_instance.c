@@ -214,7 +214,10 @@ static wh_rc params_tuple(wh_arena_t *a, const cm_functype_t *ft, cm_type_t *out
 static wh_rc call_host(cm_instance_t *inst, cm_func_t *f, const cm_val_t *args, cm_val_t *result,
                        wh_arena_t *arena, wh_err_t *err)
 {
-    cm_call_t call = {.inst = inst, .arena = arena};
+    cm_call_t call; /* not zeroed whole: this runs for every host call */
+    call.inst = inst;
+    call.arena = arena;
+    call.trap[0] = '\0';
     memset(result, 0, sizeof *result);
     wh_rc rc = f->fn(&call, f->env, args, result);
     if (rc == WH_TRAP)
@@ -454,7 +457,8 @@ static wh_rc trampoline(wm_call_t *wc, void *env, wm_slot *args)
     wh_rc rc = WH_OK;
     cm_val_t *vals = inst->pending == lo ? inst->pending_args : NULL;
     if (!vals) {
-        vals = wh_arena_calloc(arena, (ft->nparams ? ft->nparams : 1) * sizeof *vals);
+        /* each is set whole by the lift (or by the copy from the tuple) */
+        vals = wh_arena_alloc(arena, (ft->nparams ? ft->nparams : 1) * sizeof *vals);
         if (!vals)
             return wm_call_trap(wc, "out of memory");
         uint32_t nflat = params_flat(ft);

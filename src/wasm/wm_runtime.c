@@ -135,6 +135,8 @@ uint8_t *wm_memory_data(wm_memory_t *m)
 
 uint8_t *wm_memory_at(wm_memory_t *m, uint64_t off, uint64_t len)
 {
+    if (off + len <= m->reach && off + len >= off) /* touched already */
+        return m->base + off;
     if (off > m->size || len > m->size - off || !wm__memory_touch(m, off, off + len))
         return NULL;
     return m->base + off;
