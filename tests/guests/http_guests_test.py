@@ -274,6 +274,9 @@ def _():
          json_is({"sum": sum(numbers), "count": len(numbers)})),
         ("POST", "/sum", json.dumps({"numbers": [1, 2, 3]}).encode(), 200, "application/json",
          b'{"sum":6,"count":3}'),
+        # a float sum printed to the last bit (0.30000000000000004)
+        ("POST", "/sum", b'{"numbers": [0.1, 0.2], "other": {"numbers": null}}', 200,
+         "application/json", json_is({"sum": 0.1 + 0.2, "count": 2})),
         ("POST", "/sum", json.dumps({"numbers": big}).encode(), 200, "application/json",
          json_is({"sum": sum(big), "count": len(big)})),
         ("POST", "/sum", b"{not json", 400, "text/plain", lambda d: d.startswith(b"bad JSON")),
