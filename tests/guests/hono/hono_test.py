@@ -11,9 +11,14 @@ built by componentize-js) served by `wasmhttpd serve`:
   second request on an instance returns without a response (500), and the
   instance is replaced, not kept: every request is answered, 200 and 500 by
   turns, each pair by a new instance, and the admin metrics count each
-  replacement as `wasmhttpd_instances_recycled_total{reason="no_response"}`.
+  replacement as `wasmhttpd_instances_recycled_total{reason="no_response"}`;
+- `jco serve --isolate-requests instance` (the reference host, a fresh
+  instance per request): the same answers to every route; and `jco serve`
+  on its one instance answers the first request and leaves the second
+  unanswered (the same engine limit; checked so that a jco or
+  componentize-js that changes it shows).
 
-    hono_test.py WASMHTTPD HONO.wasm
+    hono_test.py WASMHTTPD HONO.wasm NODE JCO
 
 Ends with "N passed, N failed".
 """
@@ -23,11 +28,11 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
-from whtest import HOST, Results, Serve, check, free_port, sanitizer_reports  # noqa: E402
+from whtest import HOST, Results, Serve, Server, check, free_port, sanitizer_reports  # noqa: E402
 
-if len(sys.argv) != 3:
+if len(sys.argv) != 5:
     sys.exit(__doc__)
-BIN, GUEST = sys.argv[1:3]
+BIN, GUEST, NODE, JCO = sys.argv[1:5]
 results = Results()
 case = results.case
 # c.text(s): a Response made from a string, whose type the Fetch standard
@@ -71,8 +76,10 @@ ROUTES = (
 
 
 def routes(s):
-    """Every route twice over, on one connection: each answer checked."""
+    """Every route twice over, on one connection: each answer checked; the
+    answers as [(status, content-type, body)]."""
     c = s.conn()
+    got = []
     for method, path, body, status, ctype, want in ROUTES * 2:
         headers = {"content-type": "application/json"} if body is not None else {}
         st, h, data = s.request(method, path, body, headers, conn=c)
@@ -80,13 +87,29 @@ def routes(s):
         check(h.get("content-type") == ctype, f"{method} {path}: content-type {h}")
         check(want(data) if callable(want) else data == want,
               f"{method} {path}: body {data[:300]!r}")
+        got.append((st, h.get("content-type"), data))
+    return got
+
+
+class JcoServe(Server):
+    """`jco serve` in its own process group (it starts a second node process
+    for the component)."""
+
+    def __init__(self, *mode_args):
+        port = free_port()
+        cmd = [NODE, JCO, "serve", "--host", HOST, "--port", str(port), *mode_args, GUEST]
+        super().__init__(cmd, port, what=f"jco serve {' '.join(mode_args)}", within=90,
+                         timeout=30, group=True)
+
+
+answers = {}
 
 
 @case("serverless: every route answered, every time (path parameter, JSON body, 400, 404)")
 def _():
     s = serve("--instance-model", "serverless")
     try:
-        routes(s)
+        answers["serverless"] = routes(s)
     finally:
         stopped(s)
 
@@ -100,6 +123,29 @@ def _():
         routes(s)
     finally:
         stopped(s)
+
+
+@case("jco serve --isolate-requests instance: the same answers to every route")
+def _():
+    j = JcoServe("--isolate-requests", "instance")
+    try:
+        got = routes(j)
+    finally:
+        j.stop()
+    check(got == answers.get("serverless"), f"jco {got!r}, serverless {answers.get('serverless')!r}")
+
+
+@case("jco serve on its one instance: the first request answered, the second not (within 5 s)")
+def _():
+    j = JcoServe()
+    try:
+        st, h, data = j.request("GET", "/hello/one")
+        check(st == 200 and json.loads(data) == {"hello": "one", "method": "GET"}, (st, data))
+        st, h, data = j.try_request("GET", "/hello/two", timeout=5)
+        check(st is None, f"answered {st} {data!r}: has the fetch-event limit gone?")
+        check("FetchEvent#respondWith can't be called twice" in j.output(), j.output()[-2000:])
+    finally:
+        j.stop()
 
 
 def scrape(port):
