@@ -97,9 +97,10 @@ fi
 # used (wit-bindgen: the C generator; wasm-tools: the component commands).
 # The two share a temporary target directory: wasm-tools then reuses most of
 # what wit-bindgen-cli compiled (the same wasmparser, wit-component, ...).
-# From cold, measured on a shared two-core machine: wit-bindgen-cli about 22
-# minutes (about 145 crates), then wasm-tools about 7 (about 40 more);
-# afterwards nothing (keep .guest-tools/ between runs). Without cargo (or
+# From cold, measured on two cores shared with other work (load 5 to 11):
+# wit-bindgen-cli 13 minutes (6 of CPU, about 145 crates), then wasm-tools
+# 7 (3.5 of CPU, about 40 more); afterwards nothing (keep .guest-tools/
+# between runs). Without cargo (or
 # crates.io) the test guests_c_bindgen fails and says why.
 WIT_BINDGEN=0.62.0
 WASM_TOOLS=1.259.0
