@@ -11,6 +11,8 @@
 #                       source tree, where scripts/install-deps.sh puts them)
 #   WH_JCO              ${WH_NODE_MODULES}/.bin/jco
 #   WH_COMPONENTIZE_JS  ${WH_NODE_MODULES}/.bin/componentize-js
+#   WH_HONO_OK          true when ${WH_NODE_MODULES} has hono and rolldown (the
+#                       Hono guest's framework and its bundler)
 #   WH_COMPONENTIZE_PY  componentize-py (PyPI), in the venv scripts/install-deps.sh
 #                       makes (.guest-venv in the source tree)
 #   WH_GUEST_CLANG      clang (or clang-14)
@@ -19,6 +21,11 @@
 #   WH_NATIVE_GCC       gcc, the native side of the WASI differential programs
 #   WH_CURL             curl
 #   WH_CARGO            cargo (PATH, else ~/.cargo/bin, where rustup puts it)
+#   WH_GUEST_TOOLS      the crates.io tools' folder (cache, default:
+#                       .guest-tools in the source tree, where
+#                       scripts/install-deps.sh installs them)
+#   WH_WIT_BINDGEN      ${WH_GUEST_TOOLS}/bin/wit-bindgen (wit-bindgen-cli)
+#   WH_WASM_TOOLS       ${WH_GUEST_TOOLS}/bin/wasm-tools
 #   WH_RUST_WASIP2      true when the rustc beside WH_CARGO has the standard
 #                       library of the wasm32-wasip2 target (rustup target add
 #                       wasm32-wasip2); WH_RUST_WASIP2_WHY says why not
@@ -32,7 +39,8 @@
 #   componentize-js, clang, python, gcc, curl), in words, separated by
 #   ", ", in the order named; empty when all are there.
 #   (componentize-py is a tool name too, and rust: cargo with the
-#   wasm32-wasip2 target.)
+#   wasm32-wasip2 target; hono: hono and rolldown in WH_NODE_MODULES;
+#   wit-bindgen: wit-bindgen and wasm-tools in WH_GUEST_TOOLS.)
 
 set(WH_NODE_MODULES "${PROJECT_SOURCE_DIR}/node_modules" CACHE PATH
     "The npm guest tools (jco, componentize-js), as scripts/install-deps.sh installs them")
@@ -40,6 +48,15 @@ set(WH_JCO ${WH_NODE_MODULES}/.bin/jco)
 set(WH_COMPONENTIZE_JS ${WH_NODE_MODULES}/.bin/componentize-js)
 set(WH_COMPONENTIZE_PY "${PROJECT_SOURCE_DIR}/.guest-venv/bin/componentize-py" CACHE FILEPATH
     "componentize-py, as scripts/install-deps.sh installs it")
+set(WH_GUEST_TOOLS "${PROJECT_SOURCE_DIR}/.guest-tools" CACHE PATH
+    "The crates.io guest tools (wit-bindgen, wasm-tools), as scripts/install-deps.sh installs them")
+set(WH_WIT_BINDGEN ${WH_GUEST_TOOLS}/bin/wit-bindgen)
+set(WH_WASM_TOOLS ${WH_GUEST_TOOLS}/bin/wasm-tools)
+if(EXISTS ${WH_NODE_MODULES}/hono/package.json AND EXISTS ${WH_NODE_MODULES}/rolldown/dist/index.mjs)
+  set(WH_HONO_OK TRUE)
+else()
+  set(WH_HONO_OK FALSE)
+endif()
 
 set(WH_GUEST_GLUE ${PROJECT_SOURCE_DIR}/examples/glue)
 file(GLOB WH_GUEST_GLUE_HEADERS CONFIGURE_DEPENDS ${WH_GUEST_GLUE}/*.h)
@@ -131,13 +148,18 @@ function(wh_guest_tools_missing out)
       if(NOT WH_NODE)
         list(APPEND missing "node")
       endif()
-    elseif(tool STREQUAL "jco" OR tool STREQUAL "componentize-js")
-      if(tool STREQUAL "jco")
-        set(path ${WH_JCO})
+    elseif(tool STREQUAL "jco" OR tool STREQUAL "componentize-js" OR tool STREQUAL "hono")
+      if(tool STREQUAL "hono")
+        set(have ${WH_HONO_OK})
+        set(tool "hono and rolldown")
+      elseif(tool STREQUAL "jco" AND EXISTS ${WH_JCO})
+        set(have TRUE)
+      elseif(tool STREQUAL "componentize-js" AND EXISTS ${WH_COMPONENTIZE_JS})
+        set(have TRUE)
       else()
-        set(path ${WH_COMPONENTIZE_JS})
+        set(have FALSE)
       endif()
-      if(NOT EXISTS ${path})
+      if(NOT have)
         if(npm_at EQUAL -1)
           list(LENGTH missing npm_at)
         endif()
@@ -157,6 +179,11 @@ function(wh_guest_tools_missing out)
     elseif(tool STREQUAL "componentize-py")
       if(NOT EXISTS ${WH_COMPONENTIZE_PY})
         list(APPEND missing "componentize-py at ${WH_COMPONENTIZE_PY} (run scripts/install-deps.sh)")
+      endif()
+    elseif(tool STREQUAL "wit-bindgen")
+      if(NOT EXISTS ${WH_WIT_BINDGEN} OR NOT EXISTS ${WH_WASM_TOOLS})
+        list(APPEND missing
+             "wit-bindgen and wasm-tools in ${WH_GUEST_TOOLS}/bin (run scripts/install-deps.sh)")
       endif()
     elseif(tool STREQUAL "rust")
       if(NOT WH_RUST_WASIP2)

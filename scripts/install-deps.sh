@@ -42,7 +42,20 @@ fi
 # npm tools pinned in package.json / package-lock.json. `npm install` rather
 # than `npm ci`: npm 11's ci rejects this lock file for the optional
 # per-platform packages it leaves out, while install follows it as written.
-if [ -f package-lock.json ] && [ ! -x node_modules/.bin/jco ]; then
+# Run again when a package of package.json is missing or at another version
+# (a cached node_modules from before a package was added).
+npm_stale() {
+  node -e '
+    const fs = require("fs");
+    const deps = require("./package.json").dependencies;
+    for (const [name, want] of Object.entries(deps)) {
+      let have = null;
+      try { have = JSON.parse(fs.readFileSync(`node_modules/${name}/package.json`)).version; } catch {}
+      if (have !== want) process.exit(0);
+    }
+    process.exit(1);'
+}
+if [ -f package-lock.json ] && npm_stale; then
   npm install --no-audit --no-fund --loglevel=error
 fi
 
@@ -76,4 +89,34 @@ cargo=$(command -v cargo || true)
 if [ -n "$cargo" ]; then
   "$cargo" fetch --locked --quiet --manifest-path tests/guests/rust/Cargo.toml ||
     echo "install-deps: cargo fetch failed: the Rust guests' crates will be fetched at build time" >&2
+fi
+
+# The C guests with generated bindings (tests/guests/c-bindgen): wit-bindgen's
+# C generator and wasm-tools (`component new`), from crates.io, pinned, built
+# --locked into a folder of the project's (gitignored) with only the features
+# used (wit-bindgen: the C generator; wasm-tools: the component commands).
+# The two share a temporary target directory: wasm-tools then reuses most of
+# what wit-bindgen-cli compiled (the same wasmparser, wit-component, ...).
+# From cold, measured on two cores shared with other work (load 5 to 11):
+# wit-bindgen-cli 13 minutes (6 of CPU, about 145 crates), then wasm-tools
+# 7 (3.5 of CPU, about 40 more); afterwards nothing (keep .guest-tools/
+# between runs). Without cargo (or
+# crates.io) the test guests_c_bindgen fails and says why.
+WIT_BINDGEN=0.62.0
+WASM_TOOLS=1.259.0
+have() { "$1" --version 2>/dev/null | cut -d' ' -f2; }
+if [ -n "$cargo" ] && { [ "$(have .guest-tools/bin/wit-bindgen)" != "$WIT_BINDGEN" ] ||
+                        [ "$(have .guest-tools/bin/wasm-tools)" != "$WASM_TOOLS" ]; }; then
+  target=$(mktemp -d)
+  if [ "$(have .guest-tools/bin/wit-bindgen)" != "$WIT_BINDGEN" ]; then
+    CARGO_TARGET_DIR=$target "$cargo" install wit-bindgen-cli --version "=$WIT_BINDGEN" --locked \
+      --quiet --no-default-features --features c --root .guest-tools ||
+      echo "install-deps: cargo install wit-bindgen-cli failed: guests_c_bindgen will fail" >&2
+  fi
+  if [ "$(have .guest-tools/bin/wasm-tools)" != "$WASM_TOOLS" ]; then
+    CARGO_TARGET_DIR=$target "$cargo" install wasm-tools --version "=$WASM_TOOLS" --locked \
+      --quiet --no-default-features --features component --root .guest-tools ||
+      echo "install-deps: cargo install wasm-tools failed: guests_c_bindgen will fail" >&2
+  fi
+  rm -rf "$target"
 fi

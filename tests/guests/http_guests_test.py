@@ -1,24 +1,27 @@
 #!/usr/bin/env python3
-"""The Rust guests (this directory's Cargo workspace, built for
-wasm32-wasip2) served by `wasmhttpd serve` in both models over loopback,
-and by `jco serve` (the reference host) beside it:
+"""The HTTP handlers built from one toolchain, to one contract, served by
+`wasmhttpd serve` in both models over loopback, and by `jco serve` (the
+reference host) beside it. LANG names the set: `rust` (rust/, cargo for
+wasm32-wasip2) or `c` (c-bindgen/, wit-bindgen c and wasm-tools component
+new), NAME-SUFFIX.wasm in DIR:
 
-    hello-rs.wasm             "Hello from Rust!"
-    counter-rs.wasm           the counter (kit/README.md), serverless-proxy
-    counter-stateful-rs.wasm  the same, stateful-proxy (exports lifecycle.init)
-    json-rs.wasm              a JSON body read and answered (serde_json)
-    fetch-rs.wasm             a back end called through outgoing-handler (a
-                              server this test runs on 127.0.0.1, allowed
-                              with --allow-http; without it the guest gets
-                              the error code http-request-denied)
+    hello                "Hello from LANG!"
+    counter              the counter (kit/README.md), serverless-proxy
+    counter-stateful     the same, stateful-proxy (exports lifecycle.init)
+    json                 a JSON body read and answered
+    fetch                a back end called through outgoing-handler (a
+                         server this test runs on 127.0.0.1, allowed with
+                         --allow-http; without it the guest gets the error
+                         code http-request-denied)
 
 Module state is fresh in every serverless request and kept on a stateful
-instance; a panic (a trap) answers 500 and the server goes on. Every
-exchange that does not depend on the model is also sent to `jco serve`,
-and to `wasmtime serve` when one is given (scripts/install-bench-peers.sh
-builds it), which must answer the same status and body.
+instance; a trap (a Rust panic, a C __builtin_trap) answers 500 and the
+server goes on. Every exchange that does not depend on the model is also
+sent to `jco serve`, and to `wasmtime serve` when one is given
+(scripts/install-bench-peers.sh builds it), which must answer the same
+status and body.
 
-    rust_test.py WASMHTTPD DIR-WITH-THE-WASM NODE JCO [WASMTIME]
+    http_guests_test.py LANG WASMHTTPD DIR-WITH-THE-WASM NODE JCO [WASMTIME]
 
 Ends with "N passed, N failed".
 """
@@ -30,19 +33,29 @@ import subprocess
 import sys
 import threading
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from whtest import Results, Serve, Server, check, free_port, sanitizer_reports  # noqa: E402
 
-if len(sys.argv) not in (5, 6):
+# What differs between the sets: the file suffix, the hello text, and how
+# the fetch guest words the error code of a refused destination (Rust's
+# Debug of the binding's enum; C: the WIT case name).
+LANGS = {
+    "rust": {"suffix": "rs", "hello": b"Hello from Rust!\n",
+             "denied": b"back end failed: ErrorCode::HttpRequestDenied\n"},
+    "c": {"suffix": "c", "hello": b"Hello from C!\n",
+          "denied": b"back end failed: HTTP-request-denied\n"},
+}
+if len(sys.argv) not in (6, 7) or sys.argv[1] not in LANGS:
     sys.exit(__doc__)
-BIN, DIR, NODE, JCO = sys.argv[1:5]
-WASMTIME = sys.argv[5] if len(sys.argv) == 6 else None
+LANG = LANGS[sys.argv[1]]
+BIN, DIR, NODE, JCO = sys.argv[2:6]
+WASMTIME = sys.argv[6] if len(sys.argv) == 7 else None
 HELLO = re.compile(rb"^Hello from WASM! \((\d+)\)\n$")
 results = Results()
 
 
 def wasm(name):
-    return os.path.join(DIR, f"{name}-rs.wasm")
+    return os.path.join(DIR, f"{name}-{LANG['suffix']}.wasm")
 
 
 case = results.case
@@ -66,8 +79,8 @@ class JcoServe(Server):
 
 
 class WasmtimeServe(Server):
-    """`wasmtime serve` (a fresh instance per request); -S cli: the guests
-    import wasi:cli, as Rust's std links it."""
+    """`wasmtime serve` (a fresh instance per request); -S cli: the Rust
+    guests import wasi:cli, as Rust's std links it."""
 
     def __init__(self, guest):
         port = free_port()
@@ -141,8 +154,8 @@ def same_on_peers(guest, table, *serve_args):
 
 @case("hello: the same answer in both models and from jco serve")
 def _():
-    hello = (("GET", "/", None, 200, "text/plain", b"Hello from Rust!\n"),
-             ("POST", "/x?y", b"{}", 200, "text/plain", b"Hello from Rust!\n"))
+    hello = (("GET", "/", None, 200, "text/plain", LANG["hello"]),
+             ("POST", "/x?y", b"{}", 200, "text/plain", LANG["hello"]))
     same_on_peers("hello", hello * 2)
 
 
@@ -181,9 +194,9 @@ def _():
             stopped(s)
 
 
-@case("the semantics kit (kit/probe.py) tells the models apart on the Rust counter")
+@case("the semantics kit (kit/probe.py) tells the models apart on the counter")
 def _():
-    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "kit",
+    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kit",
                          "probe.py")
     for guest, args, want in (("counter", [], ["model: serverless", "init: not called"]),
                               ("counter-stateful", ["--instances", "4"],
@@ -217,7 +230,7 @@ def _():
 
 if WASMTIME:
     @case("counter under wasmtime serve: 1, 1, 1 (a fresh instance per request, init never "
-          "called), a panic 500 and the next request served")
+          "called), a trap 500 and the next request served")
     def _():
         for guest in ("counter", "counter-stateful"):
             w = WasmtimeServe(guest)
@@ -233,7 +246,7 @@ if WASMTIME:
                 w.stop()
 
 
-@case("a panic (a trap): 500, and the next request is served, in both models")
+@case("a trap: 500, and the next request is served, in both models")
 def _():
     for guest in ("counter", "counter-stateful"):
         for model, args in MODELS:
@@ -251,7 +264,7 @@ def json_is(want):
     return lambda data: json.loads(data) == want
 
 
-@case("json: a JSON body read and answered as JSON (serde_json), bad JSON 400, "
+@case("json: a JSON body read and answered as JSON, bad JSON 400, "
       "the same from jco serve")
 def _():
     numbers = list(range(1000)) + [0.5]
@@ -261,6 +274,9 @@ def _():
          json_is({"sum": sum(numbers), "count": len(numbers)})),
         ("POST", "/sum", json.dumps({"numbers": [1, 2, 3]}).encode(), 200, "application/json",
          b'{"sum":6,"count":3}'),
+        # a float sum printed to the last bit (0.30000000000000004)
+        ("POST", "/sum", b'{"numbers": [0.1, 0.2], "other": {"numbers": null}}', 200,
+         "application/json", json_is({"sum": 0.1 + 0.2, "count": 2})),
         ("POST", "/sum", json.dumps({"numbers": big}).encode(), 200, "application/json",
          json_is({"sum": sum(big), "count": len(big)})),
         ("POST", "/sum", b"{not json", 400, "text/plain", lambda d: d.startswith(b"bad JSON")),
@@ -325,8 +341,7 @@ def _():
             try:
                 # the guest gets the denial as wasi:http's error code
                 st, h, body = s.request("GET", f"/fetch?{port}")
-                check((st, body) == (502, b"back end failed: ErrorCode::HttpRequestDenied\n"),
-                      f"denied, {model}: {st} {body!r}")
+                check((st, body) == (502, LANG["denied"]), f"denied, {model}: {st} {body!r}")
             finally:
                 stopped(s)
     finally:
