@@ -226,7 +226,11 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     wm_func_t *callee;
     wm_slot *args;
     const uint32_t *next_ip = NULL;
-    bool host_tail = false;
+    bool host_tail = false; /* the host function was tail-called */
+    wm_slot *save_sp;       /* around a host call */
+    wm__frame *save_fr;
+    wm_call_t call;
+    int irq;
     RELOAD_MEM();
 
     vmdispatch(*ip)
@@ -372,15 +376,14 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             if (UNLIKELY(callee->type != want && !wm_functype_eq(callee->type, want)))
                 TRAP(WM_TRAP_INDIRECT_MISMATCH);
             args = fp + ip[4];
-        do_tail_call : {
+        do_tail_call:
             /* A yield requested while the host called us waits (as at a loop
              * header): going to "interrupted" would come back here forever. */
-            int irq = atomic_load_explicit(&s->interrupt, memory_order_relaxed);
+            irq = atomic_load_explicit(&s->interrupt, memory_order_relaxed);
             if (UNLIKELY(irq) && ((irq & WM__STOP) || s->sp_top == NULL)) {
                 loop_ip = ip;
                 goto interrupted;
             }
-        }
             if (UNLIKELY(--fuel < 0))
                 goto out_of_fuel;
             if (callee->host) {
@@ -412,13 +415,13 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
 
         /* A host function, called (host_tail false) or tail-called. */
-    host_call : {
+    host_call:
         /* A call back into wasm from the host function starts above us. */
-        wm_slot *save_sp = s->sp_top;
-        wm__frame *save_fr = s->fr_top;
+        save_sp = s->sp_top;
+        save_fr = s->fr_top;
         s->sp_top = fp + func->def->frame_slots;
         s->fr_top = fr;
-        wm_call_t call = {s, inst};
+        call = (wm_call_t){s, inst};
         if (metered)
             s->fuel = fuel;
         rc = callee->host(&call, callee->env, args);
@@ -449,7 +452,6 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
         ip = next_ip;
         vmbreak;
-    }
 
         vmcase(COPY)
         {
