@@ -2,7 +2,10 @@
 # Builds the seed corpus of the wasm_decode fuzz target from the core spec
 # tests: every .wasm that wast2json writes for them (valid, invalid and
 # malformed modules alike) goes to fuzz/corpus/wasm_decode/ under a name
-# made of its spec file and number.
+# made of its spec file and number. The WebAssembly 3.0 suite beside it
+# (core-3.0/, converted with every feature on; the files wabt cannot parse
+# give what they can) adds the modules of tail calls, several memories and
+# the rest of 3.0, named 3-FILE.N.wasm.
 #   fuzz/seed.sh [SPEC_CORE_DIR]   default: ../shared/spec-tests/core beside the repository
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,4 +25,14 @@ for f in "$spec"/*.wast; do
     [ -e "$w" ] && cp "$w" "$out/$(basename "$w")"
   done
 done
+if [ -d "$spec/../core-3.0" ]; then
+  for f in "$spec"/../core-3.0/*.wast; do
+    name=$(basename "$f" .wast)
+    mkdir -p "$tmp/3-$name"
+    (cd "$tmp/3-$name" && wast2json --enable-all "$f" -o "$name.json" >/dev/null 2>&1) || true
+    for w in "$tmp/3-$name"/*.wasm; do
+      [ -e "$w" ] && cp "$w" "$out/3-$(basename "$w")"
+    done
+  done
+fi
 echo "$(ls "$out" | wc -l) seeds in $out"

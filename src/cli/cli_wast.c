@@ -51,6 +51,10 @@ typedef struct {
     const char **flags; /* extra wast2json options */
     int nflags;
     bool keep;
+    /* What the engine accepts beyond 2.0: the features the converter was
+     * told to accept (wabt's default set is exactly 2.0), so that a 2.0
+     * script's "multiple memories" or "zero byte expected" still holds. */
+    uint32_t features;
 } options_t;
 
 typedef struct {
@@ -185,7 +189,8 @@ static wh_rc load(wast_t *w, const char *filename, wm_module_t **out, wh_err_t *
     const uint8_t *bytes = f->bytes;
     size_t len = f->len;
     wm_module_t *m = NULL;
-    wh_rc rc = wm_module_load(bytes, len, NULL, &m, err);
+    wm_config_t cfg = {.features = w->opt->features};
+    wh_rc rc = wm_module_load(bytes, len, &cfg, &m, err);
     if (rc)
         return rc;
     if (!wh_vec_push(&w->modules, m)) {
@@ -724,7 +729,9 @@ static void usage(FILE *to)
             "  --wast2json PATH       the converter (default: $WH_WAST2JSON, else\n"
             "                         wast2json on PATH)\n"
             "  --enable-FEATURE, --disable-FEATURE\n"
-            "                         passed to wast2json\n"
+            "                         passed to wast2json; the engine accepts the\n"
+            "                         features of these it has (tail-call,\n"
+            "                         multi-memory, all), and otherwise exactly 2.0\n"
             "  --keep                 keep the converted files and print where\n"
             "  -h, --help             this text\n"
             "\n"
@@ -770,6 +777,13 @@ int cli_wast_main(int argc, char **argv)
             opt.wast2json = a + 12;
         } else if (!strncmp(a, "--enable-", 9) || !strncmp(a, "--disable-", 10)) {
             opt.flags[opt.nflags++] = a;
+            bool on = a[2] == 'e';
+            const char *f = a + (on ? 9 : 10);
+            uint32_t bits = !strcmp(f, "all")            ? WM_FEATURES_ALL
+                            : !strcmp(f, "tail-call")    ? WM_FEATURE_TAIL_CALL
+                            : !strcmp(f, "multi-memory") ? WM_FEATURE_MULTI_MEMORY
+                                                         : 0;
+            opt.features = on ? opt.features | bits : opt.features & ~bits;
         } else {
             fprintf(stderr, "wasmhttpd wast: unknown option '%s'\n\n", a);
             usage(stderr);

@@ -127,14 +127,25 @@ typedef struct {
 
 /* ---- Modules ---- */
 
+/* Features beyond WebAssembly 2.0 that a module may use (wm_config_t). */
+enum {
+    WM_FEATURE_TAIL_CALL = 1u << 0,    /* return_call, return_call_indirect */
+    WM_FEATURE_MULTI_MEMORY = 1u << 1, /* several memories, memory index immediates */
+    /* Everything this engine implements; what a NULL config means. */
+    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY,
+};
+
 typedef struct {
-    /* Reserved for feature switches (SIMD, proposals); zero means 2.0. */
+    /* WM_FEATURE_* bits; zero means exactly WebAssembly 2.0 (plus extended
+     * constant expressions, which 2.0 modules cannot tell apart). A 2.0
+     * module loads the same with any bits: they only accept more. */
     uint32_t features;
 } wm_config_t;
 
 /* Decodes, validates and compiles a module. On failure *out is NULL and err
  * names the section, function and byte offset: WH_MALFORMED for a binary that
- * does not decode, WH_INVALID for one that does not validate. cfg may be NULL. */
+ * does not decode, WH_INVALID for one that does not validate. cfg may be NULL:
+ * then every feature of WM_FEATURES_ALL is on. */
 wh_rc wm_module_load(const uint8_t *bytes, size_t len, const wm_config_t *cfg, wm_module_t **out,
                      wh_err_t *err);
 void wm_module_free(wm_module_t *m);

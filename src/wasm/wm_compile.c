@@ -510,15 +510,52 @@ wh_rc cc_check_table(cc *c, uint32_t idx)
     return WH_OK;
 }
 
-wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset)
+/* memarg: alignment, then (multi-memory, when the alignment's bit 6 is
+ * set) a memory index, then the offset. Without the feature a set bit 6 is
+ * just an alignment too large, as in 2.0. */
+wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset, uint32_t *mem)
 {
     uint32_t align;
+    *mem = 0;
     CHK(wm__read_u32(c->r, &align, c->err));
+    if ((c->m->cfg.features & WM_FEATURE_MULTI_MEMORY) && (align & 0x40) && align < 0x80) {
+        align -= 0x40;
+        CHK(wm__read_u32(c->r, mem, c->err));
+    }
     CHK(wm__read_u32(c->r, offset, c->err));
-    CHK(cc_check_memory(c, 0));
+    CHK(cc_check_memory(c, *mem));
     if (align > natural_log2)
         return cc_fail(c, WH_INVALID, "alignment must not be larger than natural");
     return WH_OK;
+}
+
+/* The memory immediate of memory.size, memory.grow, memory.fill and the
+ * like: an index with multi-memory, a zero byte in 2.0. */
+wh_rc cc_mem_index(cc *c, uint32_t *mem)
+{
+    *mem = 0;
+    if (c->m->cfg.features & WM_FEATURE_MULTI_MEMORY)
+        CHK(wm__read_u32(c->r, mem, c->err));
+    else
+        CHK(cc_zero_byte(c));
+    return cc_check_memory(c, *mem);
+}
+
+void cc_mem_use(cc *c, uint32_t mem)
+{
+    if (mem != 0 && cc_live(c)) {
+        cc_begin(c, WM_OP_MEM_USE);
+        cc_word(c, mem);
+    }
+}
+
+wh_rc cc_mem_done(cc *c, uint32_t mem, wh_rc rc)
+{
+    if (!rc && mem != 0 && cc_live(c)) {
+        cc_begin(c, WM_OP_MEM_USE0);
+        cc_no_fuse(c);
+    }
+    return rc;
 }
 
 wh_rc cc_zero_byte(cc *c)

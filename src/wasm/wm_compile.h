@@ -125,7 +125,13 @@ wh_rc cc_read_blocktype(cc *c, const uint8_t **params, uint32_t *np, const uint8
                         uint32_t *nr);
 wh_rc cc_check_memory(cc *c, uint32_t idx);
 wh_rc cc_check_table(cc *c, uint32_t idx);
-wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset);
+wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset, uint32_t *mem);
+wh_rc cc_mem_index(cc *c, uint32_t *mem);
+void cc_mem_use(cc *c, uint32_t mem);
+wh_rc cc_mem_done(cc *c, uint32_t mem, wh_rc rc);
+/* Compiles expr, an instruction on memory mem, between MEM_USE mem and
+ * MEM_USE0 when mem is not memory 0 (wm_ir.h); its value is expr's. */
+#define CC_ON_MEM(c, mem, expr) (cc_mem_use((c), (mem)), cc_mem_done((c), (mem), (expr)))
 wh_rc cc_zero_byte(cc *c);
 uint32_t cc_log2_bytes(uint32_t n);
 wh_rc cc_binop(cc *c, wm_irop op, uint8_t in, uint8_t out);

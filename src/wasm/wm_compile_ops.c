@@ -278,6 +278,41 @@ static wh_rc op_call(cc *c, const wm_functype_t *ft, bool indirect, uint32_t typ
     return WH_OK;
 }
 
+/* return_call, return_call_indirect (tail calls, WebAssembly 3.0): the
+ * arguments go where a call's would, and the callee's results become this
+ * function's, so they must have this function's result types. */
+static wh_rc op_return_call(cc *c, const wm_functype_t *ft, bool indirect, uint32_t type_idx,
+                            uint32_t table_idx, uint32_t func_idx)
+{
+    const wm_functype_t *self = c->fn->type;
+    if (ft->nresults != self->nresults ||
+        (ft->nresults && memcmp(ft->results, self->results, ft->nresults)))
+        return cc_fail(c, WH_INVALID,
+                       "type mismatch: tail call results differ from the function's");
+    opnd elem = {0};
+    if (indirect)
+        CHK(cc_pop(c, WM_I32, &elem));
+    CHK(cc_keep_types(c, ft->params, ft->nparams));
+    if (cc_live(c)) {
+        uint32_t first = c->stack.len - ft->nparams;
+        cc_materialize_from(c, first);
+        uint32_t argslot = ft->nparams ? c->stack.data[first].slot : cc_next_slot(c);
+        uint32_t es = indirect ? cc_src(c, &elem) : 0;
+        if (indirect) {
+            cc_begin(c, WM_OP_RETURN_CALL_INDIRECT);
+            cc_word(c, type_idx);
+            cc_word(c, table_idx);
+            cc_slotw(c, es);
+            cc_slotw(c, argslot);
+        } else {
+            cc_begin(c, WM_OP_RETURN_CALL);
+            cc_word(c, func_idx);
+            cc_slotw(c, argslot);
+        }
+    }
+    return cc_unreachable_now(c);
+}
+
 static wh_rc op_select(cc *c, bool typed)
 {
     uint8_t t = T_ANY;
@@ -331,9 +366,7 @@ static wh_rc op_misc(cc *c)
     case 9: /* data.drop */
         CHK(wm__read_u32(c->r, &a, c->err));
         if (sub == 8)
-            CHK(cc_zero_byte(c));
-        if (sub == 8)
-            CHK(cc_check_memory(c, 0));
+            CHK(cc_mem_index(c, &b));
         if (!c->m->has_datacount) {
             /* Malformed or invalid depends on whether data segments follow:
              * the decoder decides at the end (spec 5.5.13). */
@@ -344,16 +377,16 @@ static wh_rc op_misc(cc *c)
         }
         if (sub == 9)
             return cc_generic(c, WM_OP_DATA_DROP, NULL, 0, 0, &a, 1, true);
-        return cc_generic(c, WM_OP_MEMORY_INIT, I3, 3, 0, &a, 1, true);
-    case 10: /* memory.copy */
-        CHK(cc_zero_byte(c));
-        CHK(cc_zero_byte(c));
-        CHK(cc_check_memory(c, 0));
-        return cc_generic(c, WM_OP_MEMORY_COPY, I3, 3, 0, NULL, 0, true);
+        return CC_ON_MEM(c, b, cc_generic(c, WM_OP_MEMORY_INIT, I3, 3, 0, &a, 1, true));
+    case 10: /* memory.copy dst src */
+        CHK(cc_mem_index(c, &a));
+        CHK(cc_mem_index(c, &b));
+        if (a != b) /* between two memories: both named, no bracket */
+            return cc_generic(c, WM_OP_MEMORY_COPY_MM, I3, 3, 0, (const uint32_t[]){a, b}, 2, true);
+        return CC_ON_MEM(c, a, cc_generic(c, WM_OP_MEMORY_COPY, I3, 3, 0, NULL, 0, true));
     case 11: /* memory.fill */
-        CHK(cc_zero_byte(c));
-        CHK(cc_check_memory(c, 0));
-        return cc_generic(c, WM_OP_MEMORY_FILL, I3, 3, 0, NULL, 0, true);
+        CHK(cc_mem_index(c, &a));
+        return CC_ON_MEM(c, a, cc_generic(c, WM_OP_MEMORY_FILL, I3, 3, 0, NULL, 0, true));
     case 12: /* table.init elem table */
         CHK(wm__read_u32(c->r, &a, c->err));
         CHK(wm__read_u32(c->r, &b, c->err));
@@ -468,6 +501,27 @@ wh_rc cc_body(cc *c)
                 return cc_fail(c, WH_INVALID, "type mismatch: call_indirect needs a funcref table");
             CHK(op_call(c, &c->m->types[idx], true, idx, idx2, 0));
             break;
+        case 0x12: /* return_call */
+            if (!(c->m->cfg.features & WM_FEATURE_TAIL_CALL))
+                return cc_fail(c, WH_MALFORMED, "illegal opcode 0x%02x", op);
+            CHK(wm__read_u32(r, &idx, c->err));
+            if (idx >= c->m->nfuncs)
+                return cc_fail(c, WH_INVALID, "unknown function %u", idx);
+            CHK(op_return_call(c, c->m->funcs[idx].type, false, 0, 0, idx));
+            break;
+        case 0x13: /* return_call_indirect */
+            if (!(c->m->cfg.features & WM_FEATURE_TAIL_CALL))
+                return cc_fail(c, WH_MALFORMED, "illegal opcode 0x%02x", op);
+            CHK(wm__read_u32(r, &idx, c->err));
+            CHK(wm__read_u32(r, &idx2, c->err));
+            CHK(cc_check_table(c, idx2));
+            if (idx >= c->m->ntypes)
+                return cc_fail(c, WH_INVALID, "unknown type %u", idx);
+            if (c->m->tables[idx2].type.elem != WM_FUNCREF)
+                return cc_fail(c, WH_INVALID,
+                               "type mismatch: return_call_indirect needs a funcref table");
+            CHK(op_return_call(c, &c->m->types[idx], true, idx, idx2, 0));
+            break;
         case 0x1a: { /* drop */
             opnd o;
             CHK(cc_pop(c, T_ANY, &o));
@@ -522,27 +576,30 @@ wh_rc cc_body(cc *c)
         }
 #define LOAD(n, code, type, bytes, ...)                                                            \
     case code:                                                                                     \
-        CHK(cc_read_memarg(c, cc_log2_bytes(bytes), &off));                                        \
-        CHK(cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_I32}, 1, WM_##type, &off, 1, false));    \
+        CHK(cc_read_memarg(c, cc_log2_bytes(bytes), &off, &idx));                                  \
+        CHK(CC_ON_MEM(                                                                             \
+            c, idx,                                                                                \
+            cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_I32}, 1, WM_##type, &off, 1, false)));   \
         break;
             WM_LOADS(LOAD)
 #undef LOAD
 #define STORE(n, code, type, bytes, ...)                                                           \
     case code:                                                                                     \
-        CHK(cc_read_memarg(c, cc_log2_bytes(bytes), &off));                                        \
-        CHK(cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_I32, WM_##type}, 2, 0, &off, 1, false)); \
+        CHK(cc_read_memarg(c, cc_log2_bytes(bytes), &off, &idx));                                  \
+        CHK(CC_ON_MEM(c, idx,                                                                      \
+                      cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_I32, WM_##type}, 2, 0, &off,   \
+                                 1, false)));                                                      \
         break;
             WM_STORES(STORE)
 #undef STORE
         case 0x3f: /* memory.size */
-            CHK(cc_zero_byte(c));
-            CHK(cc_check_memory(c, 0));
-            CHK(cc_generic(c, WM_OP_MEMORY_SIZE, NULL, 0, WM_I32, NULL, 0, true));
+            CHK(cc_mem_index(c, &idx));
+            CHK(CC_ON_MEM(c, idx,
+                          cc_generic(c, WM_OP_MEMORY_SIZE, NULL, 0, WM_I32, NULL, 0, true)));
             break;
-        case 0x40: /* memory.grow */
-            CHK(cc_zero_byte(c));
-            CHK(cc_check_memory(c, 0));
-            CHK(cc_generic(c, WM_OP_MEMORY_GROW, I3, 1, WM_I32, NULL, 0, true));
+        case 0x40: /* memory.grow: names its memory (the interpreter reloads memory 0 after) */
+            CHK(cc_mem_index(c, &idx));
+            CHK(cc_generic(c, WM_OP_MEMORY_GROW, I3, 1, WM_I32, &idx, 1, false));
             break;
         case 0x41: {
             int32_t v;

@@ -59,7 +59,7 @@ static wh_rc op_shuffle(cc *c)
 
 wh_rc cc_simd(cc *c)
 {
-    uint32_t sub, off, lane;
+    uint32_t sub, off, lane, mem;
     CHK(wm__read_u32(c->r, &sub, c->err));
     switch (sub) {
         /* clang-format off */
@@ -90,18 +90,22 @@ wh_rc cc_simd(cc *c)
                           false);
 #define C_LOAD(n, sub_, nbytes, ...)                                                               \
     case sub_:                                                                                     \
-        CHK(cc_read_memarg(c, log2_size(nbytes), &off));                                           \
-        return cc_generic(c, WM_OP_##n, IV, 1, WM_V128, &off, 1, false);
+        CHK(cc_read_memarg(c, log2_size(nbytes), &off, &mem));                                     \
+        return CC_ON_MEM(c, mem, cc_generic(c, WM_OP_##n, IV, 1, WM_V128, &off, 1, false));
 #define C_LANE_LOAD(n, sub_, nbytes, rf, L)                                                        \
     case sub_:                                                                                     \
-        CHK(cc_read_memarg(c, log2_size(nbytes), &off));                                           \
+        CHK(cc_read_memarg(c, log2_size(nbytes), &off, &mem));                                     \
         CHK(read_lane(c, L, &lane));                                                               \
-        return cc_generic(c, WM_OP_##n, IV, 2, WM_V128, (const uint32_t[]){off, lane}, 2, false);
+        return CC_ON_MEM(c, mem,                                                                   \
+                         cc_generic(c, WM_OP_##n, IV, 2, WM_V128, (const uint32_t[]){off, lane}, 2, \
+                                    false));
 #define C_LANE_STORE(n, sub_, nbytes, rf, L)                                                       \
     case sub_:                                                                                     \
-        CHK(cc_read_memarg(c, log2_size(nbytes), &off));                                           \
+        CHK(cc_read_memarg(c, log2_size(nbytes), &off, &mem));                                     \
         CHK(read_lane(c, L, &lane));                                                               \
-        return cc_generic(c, WM_OP_##n, IV, 2, 0, (const uint32_t[]){off, lane}, 2, false);
+        return CC_ON_MEM(c, mem,                                                                   \
+                         cc_generic(c, WM_OP_##n, IV, 2, 0, (const uint32_t[]){off, lane}, 2,       \
+                                    false));
         WM_SIMD_V2V(WM_SIMD_ALL, C_BIN)
         WM_SIMD_V2(WM_SIMD_ALL, C_BIN)
         WM_SIMD_V1V(WM_SIMD_ALL, C_UN)
@@ -126,8 +130,8 @@ wh_rc cc_simd(cc *c)
 #undef C_LANE_STORE
         /* clang-format on */
     case 11: /* v128.store */
-        CHK(cc_read_memarg(c, 4, &off));
-        return cc_generic(c, WM_OP_V128_STORE, IV, 2, 0, &off, 1, false);
+        CHK(cc_read_memarg(c, 4, &off, &mem));
+        return CC_ON_MEM(c, mem, cc_generic(c, WM_OP_V128_STORE, IV, 2, 0, &off, 1, false));
     case 12:
         return op_const(c);
     case 13:

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* WebAssembly 2.0 allows one memory. Kept as data so that multi-memory
- * only needs a different value here. */
+/* WebAssembly 2.0 allows one memory; multi-memory (3.0) allows as many as
+ * the index space holds, which the section's own limits bound. */
 #define MAX_MEMORIES_2_0 1u
 
 enum {
@@ -1071,12 +1071,13 @@ wh_rc wm_module_load(const uint8_t *bytes, size_t len, const wm_config_t *cfg, w
     if (!(m = wh_calloc(1, sizeof *m)))
         return wh_err(err, WH_NOMEM, -1, "out of memory");
     wh_arena_init(&m->arena, 16384);
-    if (cfg)
-        m->cfg = *cfg;
+    m->cfg.features = cfg ? cfg->features : WM_FEATURES_ALL;
     static const uint8_t empty[1] = {0};
     if (!bytes)
         bytes = empty;
     dec d = {.m = m, .r = {bytes, bytes + len, bytes}, .err = &e, .max_mems = MAX_MEMORIES_2_0};
+    if (m->cfg.features & WM_FEATURE_MULTI_MEMORY)
+        d.max_mems = UINT32_MAX;
     if ((rc = decode(&d))) {
         if (err)
             *err = e;

@@ -239,7 +239,12 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     int64_t fuel = metered ? s->fuel : INT64_MAX;
     wm_func_t *callee;
     wm_slot *args;
-    const uint32_t *next_ip;
+    const uint32_t *next_ip = NULL;
+    bool host_tail = false; /* the host function was tail-called */
+    wm_slot *save_sp;       /* around a host call */
+    wm__frame *save_fr;
+    wm_call_t call;
+    int irq;
     RELOAD_MEM();
 
     vmdispatch(*ip)
@@ -331,37 +336,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             if (UNLIKELY(--fuel < 0))
                 goto out_of_fuel;
             if (callee->host) {
-                /* A call back into wasm from the host function starts above us. */
-                wm_slot *save_sp = s->sp_top;
-                wm__frame *save_fr = s->fr_top;
-                s->sp_top = fp + func->def->frame_slots;
-                s->fr_top = fr;
-                wm_call_t call = {s, inst};
-                if (metered)
-                    s->fuel = fuel;
-                rc = callee->host(&call, callee->env, args);
-                if (metered)
-                    fuel = s->fuel;
-                s->sp_top = save_sp;
-                s->fr_top = save_fr;
-                if (UNLIKELY(rc != WH_OK)) {
-                    if (rc == WH_SUSPEND) {
-                        if (save_sp != NULL) {
-                            rc = WH_TRAP;
-                            record_trap(s, func, ip, WM_TRAP_HOST,
-                                        "a host function suspended inside a nested call");
-                            goto save_fuel;
-                        }
-                        suspend_at(s, false, ip, func, fp, fr, base_fr);
-                        goto save_fuel;
-                    }
-                    record_trap(s, func, ip, WM_TRAP_HOST,
-                                s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));
-                    goto save_fuel;
-                }
-                RELOAD_MEM();
-                ip = next_ip;
-                vmbreak;
+                host_tail = false;
+                goto host_call;
             }
             const wm__func *d = callee->def;
             if (UNLIKELY(fr == s->frames_end || args + d->frame_slots > s->stack_end)) {
@@ -388,6 +364,108 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             }
             vmbreak;
         }
+
+        /* Tail calls: the callee's frame replaces the caller's (same base,
+         * no frame record), so a loop of tail calls runs in constant space.
+         * Such a loop has no backward branch: fuel, interrupts and yields are
+         * checked here instead. A yield or a suspending host callee leaves
+         * ip on this instruction, whose arguments are still in place, so
+         * resuming runs it again. */
+        vmcase(RETURN_CALL)
+        {
+            callee = inst->funcs[ip[1]];
+            args = fp + ip[2];
+            goto do_tail_call;
+        }
+        vmcase(RETURN_CALL_INDIRECT)
+        {
+            wm_table_t *t = inst->tables[ip[2]];
+            uint32_t i = S(3).i32;
+            if (UNLIKELY(i >= t->size))
+                TRAP(WM_TRAP_UNDEFINED_ELEMENT);
+            callee = t->elems[i];
+            if (UNLIKELY(!callee))
+                TRAP(WM_TRAP_NULL_ELEMENT);
+            const wm_functype_t *want = &inst->mod->types[ip[1]];
+            if (UNLIKELY(callee->type != want && !wm_functype_eq(callee->type, want)))
+                TRAP(WM_TRAP_INDIRECT_MISMATCH);
+            args = fp + ip[4];
+        do_tail_call:
+            /* A yield requested while the host called us waits (as at a loop
+             * header): going to "interrupted" would come back here forever. */
+            irq = atomic_load_explicit(&s->interrupt, memory_order_relaxed);
+            if (UNLIKELY(irq) && ((irq & WM__STOP) || s->sp_top == NULL)) {
+                loop_ip = ip;
+                goto interrupted;
+            }
+            if (UNLIKELY(--fuel < 0))
+                goto out_of_fuel;
+            if (callee->host) {
+                host_tail = true;
+                goto host_call;
+            }
+            const wm__func *d = callee->def;
+            if (UNLIKELY(fp + d->frame_slots > s->stack_end)) {
+                rc = WH_EXHAUSTED;
+                record_trap(s, func, ip, WM_TRAP_STACK_EXHAUSTED, NULL);
+                goto save_fuel;
+            }
+            /* The arguments sit above the locals: moving them down in order
+             * never overwrites one not yet moved. */
+            for (uint32_t k = 0; k < d->param_slots; k++)
+                fp[k] = args[k];
+            for (uint32_t k = d->param_slots; k < d->local_slots; k++)
+                fp[k].i64 = 0;
+            if (d->nconsts)
+                memcpy(fp + d->const_base, d->consts, (size_t)d->nconsts * sizeof *fp);
+            func = callee;
+            code = d->code;
+            ip = code;
+            if (callee->inst != inst) {
+                inst = callee->inst;
+                RELOAD_MEM();
+            }
+            vmbreak;
+        }
+
+        /* A host function, called (host_tail false) or tail-called. */
+    host_call:
+        /* A call back into wasm from the host function starts above us. */
+        save_sp = s->sp_top;
+        save_fr = s->fr_top;
+        s->sp_top = fp + func->def->frame_slots;
+        s->fr_top = fr;
+        call = (wm_call_t){s, inst};
+        if (metered)
+            s->fuel = fuel;
+        rc = callee->host(&call, callee->env, args);
+        if (metered)
+            fuel = s->fuel;
+        s->sp_top = save_sp;
+        s->fr_top = save_fr;
+        if (UNLIKELY(rc != WH_OK)) {
+            if (rc == WH_SUSPEND) {
+                if (save_sp != NULL) {
+                    rc = WH_TRAP;
+                    record_trap(s, func, ip, WM_TRAP_HOST,
+                                "a host function suspended inside a nested call");
+                    goto save_fuel;
+                }
+                suspend_at(s, false, ip, func, fp, fr, base_fr);
+                goto save_fuel;
+            }
+            record_trap(s, func, ip, WM_TRAP_HOST, s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));
+            goto save_fuel;
+        }
+        RELOAD_MEM();
+        if (host_tail) {
+            /* Its results, at args, are this function's. */
+            for (uint32_t k = 0; k < func->def->result_slots; k++)
+                fp[k] = args[k];
+            goto do_return;
+        }
+        ip = next_ip;
+        vmbreak;
 
         vmcase(COPY)
         {
@@ -482,10 +560,32 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
         vmcase(MEMORY_GROW)
         {
-            int64_t old = wm_memory_grow(inst->mem0, S(2).i32);
+            /* Any memory: memory 0 may be the same one imported twice. */
+            int64_t old = wm_memory_grow(inst->mems[ip[3]], S(2).i32);
             S(1).i64 = (uint32_t)old;
             RELOAD_MEM();
-            NEXT(3);
+            NEXT(4);
+        }
+        vmcase(MEM_USE)
+        {
+            wm_memory_t *m_ = inst->mems[ip[1]];
+            mem = m_->base;
+            memsize = m_->size;
+            NEXT(2);
+        }
+        vmcase(MEM_USE0)
+        {
+            RELOAD_MEM();
+            NEXT(1);
+        }
+        vmcase(MEMORY_COPY_MM)
+        {
+            wm_memory_t *md = inst->mems[ip[1]], *ms = inst->mems[ip[2]];
+            uint64_t d = S(3).i32, from = S(4).i32, n = S(5).i32;
+            if (UNLIKELY(d + n > md->size || from + n > ms->size))
+                TRAP(WM_TRAP_MEMORY_OOB);
+            memmove(md->base + d, ms->base + from, n);
+            NEXT(6);
         }
         vmcase(MEMORY_FILL)
         {

@@ -17,10 +17,19 @@
  *   BR             target                BR_IF/UNLESS  cond target
  *   BR_TABLE       index n target[n+1]   CALL          func argslot
  *   CALL_INDIRECT  type table elem argslot
+ *   RETURN_CALL    func argslot          RETURN_CALL_INDIRECT  type table elem argslot
+ *                  (tail calls: the callee takes over the caller's frame)
+ *   MEMORY_GROW    d delta mem           MEMORY_COPY_MM  dstmem srcmem d s n
+ *   MEM_USE        mem                   MEM_USE0
  *   BR_<cmp>       a b target            (compare and branch, fused; BRN_ negated)
  *   BR_<cmp>_IMM   a imm target          (the same against a constant)
  * A call's arguments sit in consecutive slots from argslot, which becomes the
  * callee's frame base; the callee leaves its results there.
+ * Memory instructions work on memory 0, which the interpreter keeps in
+ * registers. An instruction on another memory is bracketed: MEM_USE loads
+ * that memory into the same registers, MEM_USE0 puts memory 0 back. So
+ * memory 0 costs what it did before multi-memory, and every memory
+ * instruction (SIMD ones included) works on any memory with no variant.
  */
 #ifndef WM_IR_H
 #define WM_IR_H
@@ -35,7 +44,9 @@
     X(CALL, 2) X(CALL_INDIRECT, 4) X(COPY, 2) X(COPY2, 2) X(CONST32, 2)  \
     X(CONST64, 3) X(CONST128, 5) X(SELECT, 4) X(SELECT2, 4) X(GLOBAL_GET, 2)              \
     X(GLOBAL_SET, 2) X(GLOBAL_GET2, 2) X(GLOBAL_SET2, 2) X(MEMORY_SIZE, 1)                \
-    X(MEMORY_GROW, 2) X(MEMORY_FILL, 3) X(MEMORY_COPY, 3) X(MEMORY_INIT, 4)               \
+    X(MEMORY_GROW, 3) X(MEMORY_FILL, 3) X(MEMORY_COPY, 3) X(MEMORY_INIT, 4)               \
+    X(MEMORY_COPY_MM, 5) X(MEM_USE, 1) X(MEM_USE0, 0)                                     \
+    X(RETURN_CALL, 2) X(RETURN_CALL_INDIRECT, 4)                                          \
     X(DATA_DROP, 1) X(TABLE_GET, 3) X(TABLE_SET, 3) X(TABLE_SIZE, 2) X(TABLE_GROW, 4)     \
     X(TABLE_FILL, 4) X(TABLE_COPY, 5) X(TABLE_INIT, 5) X(ELEM_DROP, 1) X(REF_IS_NULL, 2)  \
     X(REF_FUNC, 2) X(RETURN1, 1)

@@ -202,7 +202,9 @@ TH_TEST(decode_rejects_with_spec_wording)
         wm_module_t *m = (wm_module_t *)&m; /* must be reset to NULL */
         wh_err_t e;
         wh_err_clear(&e);
-        wh_rc rc = wm_module_load(c->bytes, c->len, NULL, &m, &e);
+        /* The 2.0 rules: multi-memory accepts the "two memories" cases. */
+        wm_config_t v2 = {.features = 0};
+        wh_rc rc = wm_module_load(c->bytes, c->len, &v2, &m, &e);
         bool ok = TH_EQ(rc, c->rc);
         ok &= TH_OK(m == NULL);
         ok &= TH_HAS(e.msg, c->msg);
