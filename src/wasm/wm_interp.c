@@ -159,17 +159,19 @@ static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
         ip = to_;                                                                                  \
         vmbreak;                                                                                   \
     } while (0)
-#define RELOAD_MEM()                                                                               \
+/* cmem is the memory the next access goes to: memory 0, or for one
+ * instruction the memory MEM_USE swapped in. */
+#define USE_MEM(m)                                                                                 \
     do {                                                                                           \
-        wm_memory_t *m0_ = inst->mem0;                                                             \
-        mem = m0_ ? m0_->base : NULL;                                                              \
-        memsize = m0_ ? m0_->reach : 0;                                                            \
+        cmem = (m);                                                                                \
+        mem = cmem ? cmem->base : NULL;                                                            \
+        memsize = cmem ? cmem->reach : 0;                                                          \
     } while (0)
-/* memsize is memory 0's reach, not its size (wm__memory_touch): an access
- * past it first widens what the memory counts as touched, so that a reset
- * knows what to clear, or traps when it is past the size. */
-#define IN_MEM(start, end)                                                                         \
-    (LIKELY((end) <= memsize) || mem_touch(inst->mem0, (start), (end), &memsize))
+#define RELOAD_MEM() USE_MEM(inst->mem0)
+/* memsize is the memory's reach, not its size (wm__memory_touch): an
+ * access past it first widens what the memory counts as touched, so that a
+ * reset knows what to clear, or traps when it is past the size. */
+#define IN_MEM(start, end) (LIKELY((end) <= memsize) || mem_touch(cmem, (start), (end), &memsize))
 /* Effective address check: the 33-bit sum cannot wrap in 64 bits. */
 #define EA(addr_slot, off, n)                                                                      \
     uint64_t ea = (uint64_t)fp[addr_slot].i32 + (off);                                             \
@@ -230,6 +232,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
 #endif
     wm_instance_t *inst = func->inst;
     const uint32_t *code = func->def->code;
+    wm_memory_t *cmem;
     uint8_t *mem;
     uint64_t memsize;
     wm_trapkind trap_kind = WM_TRAP_NONE;
@@ -555,7 +558,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
 #undef H_STORE
         vmcase(MEMORY_SIZE)
         {
-            S(1).i64 = inst->mem0->size / WM_PAGE_SIZE;
+            S(1).i64 = cmem->size / WM_PAGE_SIZE;
             NEXT(2);
         }
         vmcase(MEMORY_GROW)
@@ -568,9 +571,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
         vmcase(MEM_USE)
         {
-            wm_memory_t *m_ = inst->mems[ip[1]];
-            mem = m_->base;
-            memsize = m_->size;
+            USE_MEM(inst->mems[ip[1]]);
             NEXT(2);
         }
         vmcase(MEM_USE0)
@@ -582,7 +583,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         {
             wm_memory_t *md = inst->mems[ip[1]], *ms = inst->mems[ip[2]];
             uint64_t d = S(3).i32, from = S(4).i32, n = S(5).i32;
-            if (UNLIKELY(d + n > md->size || from + n > ms->size))
+            if (!wm__memory_touch(md, d, d + n) || !wm__memory_touch(ms, from, from + n))
                 TRAP(WM_TRAP_MEMORY_OOB);
             memmove(md->base + d, ms->base + from, n);
             NEXT(6);
