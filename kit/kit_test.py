@@ -4,6 +4,7 @@ verdicts with what each host is documented to give.
 
     kit_test.py wasmhttpd WASMHTTPD KIT_DIR COUNTER_WASM
     kit_test.py jco NODE JCO KIT_DIR
+    kit_test.py careless
 
 KIT_DIR holds kit-{c,js}-{serverless,stateful}.wasm (kit/CMakeLists.txt).
 The expectations come from docs/semantics.md for wasmhttpd (section numbers
@@ -11,13 +12,18 @@ beside each) and, for `jco serve` 1.35.0, from what docs/semantics.md
 section 10 and examples/counter/check.py record of it: one instance for the
 process by default, a fresh one per request with --isolate-requests
 instance, `init` never called, and a trap that ends the jco process in
-both modes. Every server is started here on a free loopback port and
+both modes. `careless` runs kit/check against a stand-in host that breaks
+every rule, so that the verdicts the real hosts never earn are seen to
+be reached too. Every server is started here on a free loopback port and
 stopped at the end of its case.
 """
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
@@ -188,11 +194,89 @@ def jco(args):
     return results
 
 
+# ---- a careless host, to show kit/check sees what the real ones never do ----
+
+class Careless:
+    """A stand-in for a host that gets everything wrong, in Python: two
+    "instances" taken in turn, each entered by any number of requests at
+    once (a thread each), one secret store shared by both, and an instance
+    kept after its request "trapped" (answered 500)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.inst = [{"instance": f"{i + 1:016x}", "count": 0, "in": 0, "trapped": False}
+                     for i in range(2)]
+        self.turn = 0
+        self.secret = None
+        host = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                host.answer(self)
+
+        self.srv = http.server.ThreadingHTTPServer((whtest.HOST, 0), H)
+        self.port = self.srv.server_address[1]
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def answer(self, h):
+        path, _, query = h.path.partition("?")
+        with self.lock:
+            st = self.inst[self.turn]
+            self.turn = 1 - self.turn
+            st["count"] += 1
+            st["in"] += 1
+            seq, at_entry = st["count"], st["in"]
+        if path == "/trap":
+            with self.lock:
+                st["trapped"], st["in"] = True, st["in"] - 1
+            h.send_response(500)
+            h.send_header("content-length", "0")
+            h.end_headers()
+            return
+        if path == "/slow":
+            time.sleep(int(query.split("=")[1]) / 1000)
+        if path == "/secret/write":
+            self.secret = query.split("=")[1]
+        with self.lock:
+            overlap = at_entry > 1 or st["count"] != seq
+            st["in"] -= 1
+        body = json.dumps({
+            "kit": 1, "guest": "py", "world": "serverless-proxy", "path": path,
+            "instance": st["instance"], "count": seq, "init": 0, "in_flight": at_entry,
+            "overlap": overlap, "after_trap": st["trapped"], "secret_memory": self.secret,
+            "secret_global": int(self.secret) if self.secret else None}).encode()
+        h.send_response(200)
+        h.send_header("content-length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
+
+
+def careless(args):
+    results = whtest.Results()
+
+    @results.case("kit/check on a careless host: overlap, a leak, a kept trapped instance")
+    def _():
+        host = Careless()
+        try:
+            v = verdicts(host)
+            expect(v, reuse="reused", instances=2, concurrent__overlap=True,
+                   isolation="leaks-across-instances", trap__status=500, trap__outcome="kept",
+                   problems=[])
+        finally:
+            host.srv.shutdown()
+    return results
+
+
 def main():
-    if len(sys.argv) != 5 or sys.argv[1] not in ("wasmhttpd", "jco"):
+    drivers = {"wasmhttpd": (wasmhttpd, 3), "jco": (jco, 3), "careless": (careless, 0)}
+    if len(sys.argv) < 2 or sys.argv[1] not in drivers \
+            or len(sys.argv) != 2 + drivers[sys.argv[1]][1]:
         print(__doc__, file=sys.stderr)
         return 2
-    results = (wasmhttpd if sys.argv[1] == "wasmhttpd" else jco)(sys.argv[2:])
+    results = drivers[sys.argv[1]][0](sys.argv[2:])
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] or not results["passed"] else 0
 
