@@ -226,7 +226,7 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
     sv_job_t *job = in->job;
     in->job = NULL;
     bool answered = hw_exchange_responded(job->ex);
-    int status = hw_exchange_finish(job->ex, rc);
+    int status = hw_exchange_finish(job->ex, rc, &job->body_bytes);
     job->ex = NULL;
     sv_glog_flush(in);
     const char *msg = err->msg[0] ? err->msg : wh_rc_name(rc);

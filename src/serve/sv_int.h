@@ -120,6 +120,7 @@ struct sv_job {
     char *alog;           /* access log: the line's start, NUL, its referer and
                              user-agent part (made at on_request); or NULL */
     uint64_t deadline_ns; /* queue timeout, then request deadline; 0: none */
+    uint64_t body_bytes;  /* response body bytes sent (hw_exchange_finish), for the log */
     sv_job_t *next;       /* queue */
 };
 
