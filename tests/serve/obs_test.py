@@ -12,6 +12,7 @@ limit, and --log-format json.
 The init_hangs component comes from WH_TEST_WASM_DIR. Prints one line per
 case and ends with "N passed, N failed".
 """
+import http.server
 import json
 import os
 import re
@@ -31,6 +32,9 @@ from whtest import Results, HOST, Proc, Serve, check, free_port, sanitizer_repor
 
 BIN, SERVERLESS, STATEFUL, PROMTOOL, PROMETHEUS = sys.argv[1:6]
 FILTER = sys.argv[6] if len(sys.argv) > 6 else ""
+# the stateful build of examples/proxy-cache, whose init can be made to fail
+# (INIT_CHECK); set by CMake
+PROXY_STATEFUL = os.environ.get("WH_PROXY_CACHE_STATEFUL", "")
 results = Results(FILTER)
 
 
@@ -312,6 +316,61 @@ def _():
         check(len(traps) == 1 and "unreachable" in traps[0], f"last traps: {traps}")
     finally:
         s.finish()
+
+
+@case("/instances: every ended instance's news reaches a replacement that serves, "
+      "also past a replacement whose init failed")
+def _():
+    check(os.path.exists(PROXY_STATEFUL),
+          f"the proxy-cache example's stateful build is missing: {PROXY_STATEFUL!r}")
+    class Backend(http.server.BaseHTTPRequestHandler):
+        up = True
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.path == "/slow":
+                time.sleep(3)
+            st = 503 if self.path == "/health" and not Backend.up else 200
+            self.send_response(st)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+    be = http.server.ThreadingHTTPServer((HOST, 0), Backend)
+    be.daemon_threads = True
+    threading.Thread(target=be.serve_forever, daemon=True).start()
+    url = f"http://{HOST}:{be.server_address[1]}"
+    s = Obs(PROXY_STATEFUL, "--instances", "2", "--timeout", "1s", "--debug-headers",
+            "--env", f"BACKEND={url}", "--env", "INIT_CHECK=/health", "--allow-http", url)
+    try:
+        Backend.up = False
+        # the first instance runs out of time; its replacement's init fails
+        st, h, _ = s.request("GET", "/nocache/slow")
+        check(st == 504, f"the slow request answered {st}")
+        first = h["wasmhttpd-instance"]
+        check(wait_for(lambda: "INIT_CHECK: the back end answered 503" in s.output(), 10),
+              f"no failed init logged: {s.output()[-2000:]}")
+        # the second while no replacement could start
+        st, h, _ = s.request("GET", "/nocache/slow")
+        check(st == 504, f"the second slow request answered {st}")
+        second = h["wasmhttpd-instance"]
+        check(second != first, "both slow requests went to one instance")
+        Backend.up = True
+
+        def listed():
+            st, body = s.admin_get("/instances")
+            insts = json.loads(body)["instances"] if st == 200 else []
+            return insts if len(insts) == 2 and all(i["state"] == "idle" for i in insts) else None
+        check(wait_for(listed, 15), "the pool did not fill again")
+        news = sorted(i["last_trap"] or "" for i in listed())
+        check(len(news) == 2 and news[0].startswith(f"instance {min(first, second, key=int)}: ")
+              and news[1].startswith(f"instance {max(first, second, key=int)}: ")
+              and all("deadline" in n for n in news),
+              f"last_trap of the replacements: {news}, ended: {first}, {second}")
+    finally:
+        s.finish()
+        be.shutdown()
 
 
 # ---- the access log ----
