@@ -129,6 +129,32 @@ def wasmhttpd(args):
             finally:
                 srv.stop()
 
+    c_serverless = os.path.join(kit_dir, "kit-c-serverless.wasm")
+    c_stateful = os.path.join(kit_dir, "kit-c-stateful.wasm")
+
+    @results.case("c: stateful-proxy build, serverless with --snapshot-after-init")
+    def _():
+        srv = serve("--instance-model", "serverless", "--snapshot-after-init", c_stateful)
+        try:
+            v = verdicts(srv)
+            # 4.7: every request starts from the state init left (init ran,
+            # once, in what the request sees), and 4.2 still holds
+            fresh_per_request(v, "once-per-instance")
+        finally:
+            srv.stop()
+
+    @results.case("c: serverless-proxy build, --instance-model stateful (reuse forced)")
+    def _():
+        srv = serve("--instance-model", "stateful", "--instances", "4", c_serverless)
+        try:
+            v = verdicts(srv)
+            # 6.2: reused as in section 5, without init
+            expect(v, world="serverless-proxy", reuse="reused", instances=4, init="not-exported",
+                   isolation="same-instance-only", concurrent__overlap=False,
+                   trap__status=500, trap__outcome="replaced", problems=[])
+        finally:
+            srv.stop()
+
     @results.case("kit/check on a port nothing listens on: exit 2, says so")
     def _():
         rc, v, err = run_check(whtest.free_port())
