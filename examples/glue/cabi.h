@@ -3,9 +3,9 @@
  * core imports and exports are named, the allocator the host lowers
  * strings and lists with (cabi_realloc), the return area, and strings and
  * lists as they lie in memory. wasi_io.h, wasi_http.h, wasi_cli.h,
- * wasi_clocks.h and wasi_sockets.h declare the WASI imports on top of it,
- * lifecycle.h the init export of wasmhttpd's stateful worlds; text.h has
- * the text helpers. A guest includes what it uses.
+ * wasi_clocks.h, wasi_random.h and wasi_sockets.h declare the WASI imports
+ * on top of it, lifecycle.h the init export of wasmhttpd's stateful
+ * worlds; text.h has the text helpers. A guest includes what it uses.
  *
  * There is no bindings generator for C here: the glue is written by hand,
  * with CanonicalABI.md flatten_functype for the signatures and the memory

@@ -12,6 +12,9 @@
  *   BACKEND     the back end's base URL, http://HOST[:PORT][/PREFIX]
  *               (https too, where the host has TLS); required
  *   CACHE_TTL   seconds an entry stays fresh (default 60; 0: no expiry)
+ *   INIT_CHECK  a path (/health): the stateful build's init GETs
+ *               BACKEND/PATH and fails unless the answer is 200, so that an
+ *               instance whose back end is down does not join the pool
  *
  * Built twice: without STATEFUL for wasmhttpd:http/serverless-proxy, where
  * every request gets a fresh instance and so every cacheable request is a
@@ -81,9 +84,10 @@ static struct {
     bool loaded;
     const char *error; /* why BACKEND cannot be used, or NULL */
     int32_t scheme;
-    char *authority; /* host[:port] */
-    char *prefix;    /* the base URL's path without its last '/', maybe "" */
-    uint64_t ttl_ns; /* 0: entries never expire */
+    char *authority;  /* host[:port] */
+    char *prefix;     /* the base URL's path without its last '/', maybe "" */
+    uint64_t ttl_ns;  /* 0: entries never expire */
+    char *init_check; /* INIT_CHECK, or NULL */
 } cfg;
 
 static char *dup_n(const char *s, size_t n)
@@ -152,6 +156,8 @@ static void load_config(void)
             cfg.error = parse_backend(val.ptr, val.len);
         else if (str_eq(env[i].key, "CACHE_TTL"))
             cfg.ttl_ns = parse_seconds(val.ptr, val.len, 60) * 1000000000ull;
+        else if (str_eq(env[i].key, "INIT_CHECK") && val.len)
+            cfg.init_check = dup_n(val.ptr, val.len);
     }
     cabi_free_pairs(env, n);
 }
@@ -536,12 +542,55 @@ void handle_request(handle request, handle response_out)
 }
 
 #if STATEFUL
-/* init (lifecycle.h): reads the environment; an err names what is wrong
- * with it (a constant, so it outlives the call). */
+/* INIT_CHECK: GET BACKEND/PATH; NULL when it answered 200, else why not,
+ * in a static buffer (an init error must outlive the call). */
+static const char *init_check(void)
+{
+    static char why[160];
+    text_t path = {0};
+    text_str(&path, cfg.prefix);
+    text_str(&path, cfg.init_check);
+    handle req = outgoing_request_new(fields_new());
+    bool refused =
+        outgoing_request_set_method(req, 0, NULL, 0) != 0 ||
+        outgoing_request_set_scheme(req, 1, cfg.scheme, NULL, 0) != 0 ||
+        outgoing_request_set_authority(req, 1, cfg.authority, strlen(cfg.authority)) != 0 ||
+        outgoing_request_set_path_with_query(req, 1, path.p, path.len) != 0;
+    free(path.p);
+    if (refused) {
+        outgoing_request_drop(req);
+        return "INIT_CHECK: the path was refused as a request target";
+    }
+    handle future, resp;
+    int code = send_request(req, 0, &future);
+    if (code < 0) {
+        future_response_wait(future, &resp, &code);
+        future_incoming_response_drop(future);
+    }
+    if (code >= 0) {
+        size_t n = put_str(why, "INIT_CHECK: the back end could not be asked: ");
+        why[n + put_str(why + n, error_code_name(code))] = '\0';
+        return why;
+    }
+    int32_t status = incoming_response_status(resp);
+    incoming_response_drop(resp);
+    if (status == 200)
+        return NULL;
+    size_t n = put_str(why, "INIT_CHECK: the back end answered ");
+    n += put_u64(why + n, (uint64_t)status);
+    why[n] = '\0';
+    return why;
+}
+
+/* init (lifecycle.h): reads the environment, and asks the back end when
+ * INIT_CHECK says so; an err names what is wrong (a constant or a static
+ * buffer, so it outlives the call). */
 EXPORT("wasmhttpd:http/lifecycle@0.1.0#init")
 void *lifecycle_init(void)
 {
     load_config();
-    return ret_result_string(cfg.error);
+    if (cfg.error)
+        return ret_result_string(cfg.error);
+    return ret_result_string(cfg.init_check ? init_check() : NULL);
 }
 #endif

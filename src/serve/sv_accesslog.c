@@ -266,12 +266,15 @@ void sv_alog_request(sv_worker_t *w, sv_job_t *job, int status, uint64_t now)
     char inst[48] = "- -";
     if (job->inst)
         snprintf(inst, sizeof inst, "%" PRIu64 " %" PRIu64, job->inst->id, job->inst->seq);
+    /* the body bytes sent, "-" for none (as Apache's %b) */
+    char bytes[24] = "-";
+    if (job->body_bytes)
+        snprintf(bytes, sizeof bytes, "%" PRIu64, job->body_bytes);
     uint64_t d = now - job->arrive_ns;
-    /* the body's size is not known here: "-", as the format allows */
-    w->alog_len +=
-        (size_t)snprintf(w->alog_buf + w->alog_len, WORKER_BUF - w->alog_len,
-                         "%s %s - %s %s %s %" PRIu64 ".%06" PRIu64 "\n", start, st, tail, inst,
-                         sv_model_name(w->sh->model), d / 1000000000u, (d / 1000u) % 1000000u);
+    w->alog_len += (size_t)snprintf(w->alog_buf + w->alog_len, WORKER_BUF - w->alog_len,
+                                    "%s %s %s %s %s %s %" PRIu64 ".%06" PRIu64 "\n", start, st,
+                                    bytes, tail, inst, sv_model_name(w->sh->model), d / 1000000000u,
+                                    (d / 1000u) % 1000000u);
     if (w->alog_len > WORKER_BUF - 4096)
         sv_alog_flush(w);
 }

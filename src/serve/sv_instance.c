@@ -87,10 +87,8 @@ sv_inst_t *sv_inst_new(sv_worker_t *w, wh_err_t *err)
     sv_hist_observe(&w->m.instantiation, in->born_ns - t0);
     sv_count(&w->m.instances_created, 1);
     /* a stateful replacement tells why the one before it ended */
-    if (sh->model == SV_MODEL_STATEFUL && w->last_end[0]) {
-        memcpy(in->replaced_why, w->last_end, sizeof in->replaced_why);
-        w->last_end[0] = 0;
-    }
+    if (sh->model == SV_MODEL_STATEFUL)
+        sv_pool_end_take(w, in->replaced_why, sizeof in->replaced_why);
     if (cm_instance_func(in->ci, sh->handle_name, &in->handle) ||
         (sh->has_init && cm_instance_func(in->ci, sh->init_name, &in->init))) {
         wh_err(err, WH_NOTFOUND, -1, "the instance lacks %s", sh->handle_name);
@@ -226,7 +224,7 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
     sv_job_t *job = in->job;
     in->job = NULL;
     bool answered = hw_exchange_responded(job->ex);
-    int status = hw_exchange_finish(job->ex, rc);
+    int status = hw_exchange_finish(job->ex, rc, &job->body_bytes);
     job->ex = NULL;
     sv_glog_flush(in);
     const char *msg = err->msg[0] ? err->msg : wh_rc_name(rc);
@@ -263,8 +261,11 @@ static void handle_done(sv_inst_t *in, wh_rc rc, const wh_err_t *err)
     }
     if (reason >= 0)
         sv_count(&w->m.recycled[reason], 1);
-    if (rc != WH_OK)
-        snprintf(w->last_end, sizeof w->last_end, "instance %" PRIu64 ": %.120s", in->id, msg);
+    if (rc != WH_OK && sh->model == SV_MODEL_STATEFUL) {
+        char why[160];
+        snprintf(why, sizeof why, "instance %" PRIu64 ": %.120s", in->id, msg);
+        sv_pool_end_push(w, why);
+    }
     bool keep = sh->model == SV_MODEL_STATEFUL && reason < 0;
     sv_job_done(job, status);
     wh_arena_reset(&in->arena);

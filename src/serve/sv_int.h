@@ -120,6 +120,7 @@ struct sv_job {
     char *alog;           /* access log: the line's start, NUL, its referer and
                              user-agent part (made at on_request); or NULL */
     uint64_t deadline_ns; /* queue timeout, then request deadline; 0: none */
+    uint64_t body_bytes;  /* response body bytes sent (hw_exchange_finish), for the log */
     sv_job_t *next;       /* queue */
 };
 
@@ -157,6 +158,8 @@ struct sv_inst {
     sv_inst_t *rnext;          /* ready list */
 };
 
+enum { SV_ENDS_MAX = 8 }; /* news of ended instances a worker keeps (ends) */
+
 struct sv_worker {
     const sv_shared_t *sh;
     uint32_t index;
@@ -189,10 +192,15 @@ struct sv_worker {
     char last_failure[200];   /* why the last instance failed to start */
     int start_status;         /* 0 until the pool is up: 1 ok, -1 failed */
     wh_err_t start_err;
-    sv_metrics_t m;     /* its counters: written by this thread only */
-    char last_end[160]; /* why the last instance ended by a trap or deadline;
-                           the next one made inherits it (replaced_why) */
-    char *alog_buf;     /* access log lines not yet handed to the writer */
+    sv_metrics_t m; /* its counters: written by this thread only */
+    /* stateful: why instances ended by a trap or a deadline, oldest first,
+     * one for each replacement still to come: each new instance takes the
+     * oldest (replaced_why), and one that fails to start gives it back, so
+     * that the news reaches an instance that serves. Past SV_ENDS_MAX, the
+     * oldest is dropped. */
+    char ends[SV_ENDS_MAX][160];
+    uint32_t nends;
+    char *alog_buf; /* access log lines not yet handed to the writer */
     size_t alog_len;
     time_t alog_when_t; /* the second alog_when shows */
     char alog_when[32];
@@ -251,6 +259,12 @@ sv_inst_t *sv_pool_take_idle(sv_worker_t *w);
 void sv_pool_spawn(sv_worker_t *w);
 /* Frees an instance and forgets it. */
 void sv_pool_discard(sv_worker_t *w, sv_inst_t *in);
+/* The worker's news of ended instances (sv_worker_t ends): why one ended,
+ * added last; the oldest, taken into out (cap bytes; "" when none); and
+ * news given back to be the oldest again. */
+void sv_pool_end_push(sv_worker_t *w, const char *why);
+void sv_pool_end_take(sv_worker_t *w, char *out, size_t cap);
+void sv_pool_end_unshift(sv_worker_t *w, const char *why);
 
 /* ---- sv_worker.c: requests, the queue, the loop ---- */
 

@@ -10,6 +10,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 enum { BACKOFF_FIRST_MS = 1000, BACKOFF_MAX_MS = 60000 };
 
@@ -48,6 +49,36 @@ static void all_remove(sv_worker_t *w, sv_inst_t *in)
             w->all.data[i] = w->all.data[--w->all.len];
             return;
         }
+}
+
+/* ---- news of ended instances, for their replacements ---- */
+
+void sv_pool_end_push(sv_worker_t *w, const char *why)
+{
+    if (w->nends == SV_ENDS_MAX) { /* the oldest goes */
+        memmove(w->ends[0], w->ends[1], (SV_ENDS_MAX - 1) * sizeof w->ends[0]);
+        w->nends--;
+    }
+    snprintf(w->ends[w->nends++], sizeof w->ends[0], "%s", why);
+}
+
+void sv_pool_end_take(sv_worker_t *w, char *out, size_t cap)
+{
+    out[0] = 0;
+    if (!w->nends)
+        return;
+    snprintf(out, cap, "%s", w->ends[0]);
+    memmove(w->ends[0], w->ends[1], (w->nends - 1) * sizeof w->ends[0]);
+    w->nends--;
+}
+
+void sv_pool_end_unshift(sv_worker_t *w, const char *why)
+{
+    if (w->nends == SV_ENDS_MAX)
+        w->nends--; /* the newest goes: this one is older */
+    memmove(w->ends[1], w->ends[0], w->nends * sizeof w->ends[0]);
+    snprintf(w->ends[0], sizeof w->ends[0], "%s", why);
+    w->nends++;
 }
 
 void sv_pool_discard(sv_worker_t *w, sv_inst_t *in)
@@ -98,8 +129,12 @@ void sv_pool_started(sv_worker_t *w, sv_inst_t *in, bool ok, const char *why)
             sv_log("instance %" PRIu64 ": %s", in->id, why ? why : "failed");
         else
             sv_log("a new instance: %s", why ? why : "failed");
-        if (in)
+        if (in) {
+            /* it never served: the news it carried goes to the next one */
+            if (in->replaced_why[0])
+                sv_pool_end_unshift(w, in->replaced_why);
             sv_pool_discard(w, in);
+        }
         if (w->booting)
             return; /* sv_worker_main decides once every first instance has tried */
         if (!w->listening && w->starting == 0 && w->alive == 0) {

@@ -86,11 +86,17 @@ void sv_log_guest(uint64_t instance, const char *stream, const char *text, size_
 
 /* ---- the queue ---- */
 
-static void answer(hx_req_t *req, int status, const char *text)
+/* A plain answer of our own; the body bytes that went (none for HEAD,
+ * whose body the server drops). */
+static uint64_t answer(hx_req_t *req, int status, const char *text)
 {
     hx_header_t h = {"content-type", 12, "text/plain; charset=utf-8", 25};
-    if (hx_resp_send(req, status, &h, 1, text, strlen(text)))
+    bool head = strcmp(hx_req_method(req), "HEAD") == 0;
+    if (hx_resp_send(req, status, &h, 1, text, strlen(text))) {
         hx_resp_abort(req);
+        return 0;
+    }
+    return head ? 0 : strlen(text);
 }
 
 static void enqueue(sv_worker_t *w, sv_job_t *job)
@@ -136,7 +142,7 @@ void sv_job_fail(sv_job_t *job, int status, const char *text)
 {
     if (job->req) {
         hx_req_set_data(job->req, NULL);
-        answer(job->req, status, text);
+        job->body_bytes = answer(job->req, status, text);
     }
     sv_job_done(job, job->req ? status : 0);
 }

@@ -90,8 +90,13 @@ wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, 
  * exchange (an incoming-request, a body stream in a stateful instance)
  * keep what they need; their reads and writes fail from now on. Returns
  * the HTTP status that went to the client, 0 when the connection was
- * closed instead (or the client was gone). */
-int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc);
+ * closed instead (or the client was gone). *out_body_bytes (out_body_bytes
+ * may be NULL) gets the response body bytes the server took for the
+ * client, framing not counted: the guest's or the exchange's own error
+ * text, nothing for HEAD, 204 and 304 (the server drops those bodies).
+ * For a response cut short (status 0) it is what was handed over before
+ * the cut, which the client may not all have received. */
+int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc, uint64_t *out_body_bytes);
 
 /* Has the guest called response-outparam.set? (Then a deadline ends the
  * call with hw_exchange_finish(ex, WH_INTERRUPTED), which answers 500 if

@@ -40,6 +40,7 @@ struct hw_exchange {
     hw_fields_t *headers; /* the response's, from set (a reference) */
     int status;           /* the response's, from set */
     int sent;             /* the status the client got; 0 for none or a cut response */
+    uint64_t body_bytes;  /* response body bytes the server took for the client */
     bool head;            /* a HEAD request: the body is not sent */
     bool responded;       /* response-outparam.set was called */
     bool started;         /* hx_resp_start went through */
@@ -124,6 +125,16 @@ static void exchange_destroy(wasi_ctx_t *ctx, wasi_obj_t *o)
         wh_free(ex);
 }
 
+/* n body bytes of a response with this status went to the server. The
+ * server takes and drops the body of a HEAD, 204 or 304 response (hx.h
+ * hx_resp_start): those bytes never reach the client, so they do not
+ * count. */
+static void count_body(hw_exchange_t *ex, int status, size_t n)
+{
+    if (!ex->head && status != 204 && status != 304)
+        ex->body_bytes += n;
+}
+
 /* ---- answers of our own ---- */
 
 /* A short plain-text answer (500 when the guest gave none, or the status
@@ -151,6 +162,8 @@ static void send_error(hw_exchange_t *ex, int status)
     if (hs != small && hs != &ct)
         wh_free(hs);
     ex->sent = rc == WH_OK ? status : 0;
+    if (rc == WH_OK)
+        count_body(ex, status, (size_t)n);
     if (rc != WH_OK && ex->req)
         hx_resp_abort(ex->req);
     if (ex->req) {
@@ -242,6 +255,7 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
         if (rc == WH_OK) {
             ex->started = true;
             ex->sent = ex->status;
+            count_body(ex, ex->status, len);
             if (ex->req) {
                 hw_errcode_t e = over();
                 release(ex, &e);
@@ -264,6 +278,7 @@ static void send_whole(hw_exchange_t *ex, hw_fields_t *trailers)
         abort_response(ex);
         return;
     }
+    count_body(ex, ex->status, len);
     if (!ex->req)
         return;
     size_t nt = 0;
@@ -294,6 +309,8 @@ static bool push(hw_exchange_t *ex)
     bool ok = start(ex);
     if (ok && out->pending.len && ex->req) {
         wh_rc rc = hx_resp_write(ex->req, out->pending.data, out->pending.len);
+        if (rc == WH_OK)
+            count_body(ex, ex->status, out->pending.len);
         out->pending.len = 0;
         if (rc != WH_OK) {
             hw_errcode_t why = hw_ec(HW_EC_CONNECTION_TERMINATED);
@@ -402,6 +419,8 @@ static wasi_io_status ex_write(void *sink, const uint8_t *p, size_t n, wasi_ioer
         /* big enough on its own: straight to the server */
         if (!push(ex) || hx_resp_write(ex->req, p, n) != WH_OK)
             st = WASI_IO_FAILED;
+        else
+            count_body(ex, ex->status, n);
     } else if (!wh_vec_reserve(&out->pending, (uint32_t)n)) {
         hw_errcode_t why = hw_ec(HW_EC_INTERNAL_ERROR);
         why.str = "out of memory for the response body";
@@ -602,7 +621,7 @@ wh_rc hw_exchange_new(wasi_ctx_t *ctx, hx_req_t *req, const hx_header_t *extra, 
     return WH_OK;
 }
 
-int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc)
+int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc, uint64_t *out_body_bytes)
 {
     if (ex->req) {
         if (!ex->responded)
@@ -613,6 +632,8 @@ int hw_exchange_finish(hw_exchange_t *ex, wh_rc rc)
             abort_with(ex, rc == WH_INTERRUPTED ? 504 : 500);
     }
     int status = ex->sent;
+    if (out_body_bytes)
+        *out_body_bytes = ex->body_bytes;
     wasi_obj_unref(ex->ctx, &ex->obj);
     return status;
 }

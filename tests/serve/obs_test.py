@@ -12,6 +12,7 @@ limit, and --log-format json.
 The init_hangs component comes from WH_TEST_WASM_DIR. Prints one line per
 case and ends with "N passed, N failed".
 """
+import http.server
 import json
 import os
 import re
@@ -31,6 +32,9 @@ from whtest import Results, HOST, Proc, Serve, check, free_port, sanitizer_repor
 
 BIN, SERVERLESS, STATEFUL, PROMTOOL, PROMETHEUS = sys.argv[1:6]
 FILTER = sys.argv[6] if len(sys.argv) > 6 else ""
+# the stateful build of examples/proxy-cache, whose init can be made to fail
+# (INIT_CHECK); set by CMake
+PROXY_STATEFUL = os.environ.get("WH_PROXY_CACHE_STATEFUL", "")
 results = Results(FILTER)
 
 
@@ -314,25 +318,81 @@ def _():
         s.finish()
 
 
+@case("/instances: every ended instance's news reaches a replacement that serves, "
+      "also past a replacement whose init failed")
+def _():
+    check(os.path.exists(PROXY_STATEFUL),
+          f"the proxy-cache example's stateful build is missing: {PROXY_STATEFUL!r}")
+    class Backend(http.server.BaseHTTPRequestHandler):
+        up = True
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            if self.path == "/slow":
+                time.sleep(3)
+            st = 503 if self.path == "/health" and not Backend.up else 200
+            self.send_response(st)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+    be = http.server.ThreadingHTTPServer((HOST, 0), Backend)
+    be.daemon_threads = True
+    threading.Thread(target=be.serve_forever, daemon=True).start()
+    url = f"http://{HOST}:{be.server_address[1]}"
+    s = Obs(PROXY_STATEFUL, "--instances", "2", "--timeout", "1s", "--debug-headers",
+            "--env", f"BACKEND={url}", "--env", "INIT_CHECK=/health", "--allow-http", url)
+    try:
+        Backend.up = False
+        # the first instance runs out of time; its replacement's init fails
+        st, h, _ = s.request("GET", "/nocache/slow")
+        check(st == 504, f"the slow request answered {st}")
+        first = h["wasmhttpd-instance"]
+        check(wait_for(lambda: "INIT_CHECK: the back end answered 503" in s.output(), 10),
+              f"no failed init logged: {s.output()[-2000:]}")
+        # the second while no replacement could start
+        st, h, _ = s.request("GET", "/nocache/slow")
+        check(st == 504, f"the second slow request answered {st}")
+        second = h["wasmhttpd-instance"]
+        check(second != first, "both slow requests went to one instance")
+        Backend.up = True
+
+        def listed():
+            st, body = s.admin_get("/instances")
+            insts = json.loads(body)["instances"] if st == 200 else []
+            return insts if len(insts) == 2 and all(i["state"] == "idle" for i in insts) else None
+        check(wait_for(listed, 15), "the pool did not fill again")
+        news = sorted(i["last_trap"] or "" for i in listed())
+        check(len(news) == 2 and news[0].startswith(f"instance {min(first, second, key=int)}: ")
+              and news[1].startswith(f"instance {max(first, second, key=int)}: ")
+              and all("deadline" in n for n in news),
+              f"last_trap of the replacements: {news}, ended: {first}, {second}")
+    finally:
+        s.finish()
+        be.shutdown()
+
+
 # ---- the access log ----
 
 LINE = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\] '
-                  r'"(\w+) (\S+) HTTP/1\.1" (\d{3}|-) - "([^"]*)" "([^"]*)" '
+                  r'"(\w+) (\S+) HTTP/1\.1" (\d{3}|-) (\d+|-) "([^"]*)" "([^"]*)" '
                   r'(\d+|-) (\d+|-) (stateful|serverless) (\d+\.\d{6})$')
 
 
-@case("--access-log: a line per request with instance and sequence; SIGUSR1 reopens")
+@case("--access-log: a line per request with instance, sequence and body bytes; SIGUSR1 reopens")
 def _():
     d = tempfile.mkdtemp()
     path = os.path.join(d, "access.log")
     s = Obs(STATEFUL, "--instances", "1", "--debug-headers", "--access-log", path)
     try:
-        seen = []
+        seen, sizes = [], []
         for i in range(5):
-            st, h, _ = s.request("GET", f"/?n={i}", headers={"User-Agent": 'ua "quoted"',
-                                                             "Referer": "http://r/"})
+            st, h, body = s.request("GET", f"/?n={i}", headers={"User-Agent": 'ua "quoted"',
+                                                                "Referer": "http://r/"})
             seen.append((h["wasmhttpd-instance"], h["wasmhttpd-request-seq"]))
-        s.request("GET", "/trap")
+            sizes.append(len(body))
+        _, _, trap_body = s.request("GET", "/trap")
 
         def lines():
             try:
@@ -345,10 +405,12 @@ def _():
         check(all(got), f"lines not in the format: {lines()}")
         for i, m in enumerate(got[:5]):
             check(m.group(2) == f"/?n={i}" and m.group(3) == "200", f"line {i}: {m.group(0)}")
-            check(m.group(4) == "http://r/" and m.group(5) == r'ua \x22quoted\x22',
+            check(m.group(4) == str(sizes[i]), f"bytes {m.group(0)}, the client got {sizes[i]}")
+            check(m.group(5) == "http://r/" and m.group(6) == r'ua \x22quoted\x22',
                   f"referer/user-agent: {m.group(0)}")
-            check((m.group(6), m.group(7)) == seen[i], f"instance/seq {m.group(0)} vs {seen[i]}")
-        check(got[5].group(3) == "500", f"the trap's line: {got[5].group(0)}")
+            check((m.group(7), m.group(8)) == seen[i], f"instance/seq {m.group(0)} vs {seen[i]}")
+        check(got[5].group(3) == "500" and got[5].group(4) == str(len(trap_body)),
+              f"the trap's line: {got[5].group(0)}, the client got {len(trap_body)} bytes")
         os.rename(path, path + ".1")
         s.proc.send_signal(signal.SIGUSR1)
         check(wait_for(lambda: "access log" in s.output() and "reopened" in s.output(), 5),
@@ -358,6 +420,39 @@ def _():
         check('"GET /after HTTP/1.1" 200' in lines()[0], f"new file: {lines()}")
         with open(path + ".1") as f:
             check(len(f.read().splitlines()) == 6, "the rotated file changed")
+    finally:
+        s.finish()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@case("--access-log bytes: what the client got of the body; none for HEAD; a streamed echo")
+def _():
+    d = tempfile.mkdtemp()
+    path = os.path.join(d, "access.log")
+    s = Obs(STATEFUL, "--instances", "1", "--access-log", path)
+    try:
+        st, h, body = s.request("HEAD", "/")
+        check(st == 200 and body == b"", f"HEAD answered {st} {body!r}")
+        data = os.urandom(200000)
+        st, h, echoed = s.request("POST", "/echo", body=data)
+        check(st == 200 and echoed == data, f"/echo answered {st}, {len(echoed)} bytes")
+        check("content-length" not in h, "the echo was expected chunked (streamed)")
+        st, _, usage = s.request("GET", "/grow?mb=lots")
+        check(st == 400 and usage, f"/grow?mb=lots answered {st} {usage!r}")
+
+        def lines():
+            try:
+                with open(path) as f:
+                    return f.read().splitlines()
+            except FileNotFoundError:
+                return []
+        check(wait_for(lambda: len(lines()) == 3, 5), f"access log: {lines()}")
+        got = [LINE.match(l) for l in lines()]
+        check(all(got), f"lines not in the format: {lines()}")
+        check(got[0].group(1) == "HEAD" and got[0].group(4) == "-", f"HEAD: {got[0].group(0)}")
+        check(got[1].group(4) == str(len(data)), f"echo: {got[1].group(0)}")
+        check(got[2].group(3) == "400" and got[2].group(4) == str(len(usage)),
+              f"400: {got[2].group(0)}, the client got {len(usage)} bytes")
     finally:
         s.finish()
         shutil.rmtree(d, ignore_errors=True)

@@ -40,6 +40,7 @@ typedef struct {
     hx_header_t extra[2];
     size_t nextra;
     hw_exchange_t *ex;
+    uint64_t body_bytes; /* what the last hw_exchange_finish said went out */
     uint32_t req_rep, out_rep;
     int requests, aborts, wakes; /* aborts: those the exchange did not take */
     bool tolerant;               /* allocation failures expected: no checks on results */
@@ -111,7 +112,7 @@ static inline int fx_finish(hwfx *f, wh_rc rc)
 {
     if (!f->ex)
         return -1;
-    int s = hw_exchange_finish(f->ex, rc);
+    int s = hw_exchange_finish(f->ex, rc, &f->body_bytes);
     f->ex = NULL;
     hx__conn_run(f->c);
     return s;

@@ -357,6 +357,100 @@ TH_TEST(hw_ex_500s)
     fx_teardown(&f);
 }
 
+/* The body as the client got it: what follows the head. */
+static const char *body_of(const hwfx *f)
+{
+    const char *p = f->out ? strstr(f->out, "\r\n\r\n") : NULL;
+    return p ? p + 4 : "";
+}
+
+/* What hw_exchange_finish says went out as the body (the access log's
+ * bytes): the payload the client got, not the chunk framing; nothing for
+ * HEAD and 204; the exchange's own error text; up to the cut of a cut
+ * response. */
+TH_TEST(hw_ex_body_bytes)
+{
+    hwfx f;
+    uint32_t body, s;
+    /* whole: written, finished, sent with a Content-Length */
+    fx_setup(&f, NULL);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    TH_EQ(g_write(&f, s, "hello world", 11), -1);
+    g_drop(&f, s);
+    TH_EQ(g_finish(&f, body, 0), -1);
+    TH_EQ(fx_finish(&f, WH_OK), 200);
+    TH_STR(body_of(&f), "hello world");
+    TH_EQ(f.body_bytes, 11);
+
+    /* streamed in two chunks */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    TH_EQ(g_write(&f, s, "hello ", 6), -1);
+    fx_loop(&f);
+    TH_EQ(g_write(&f, s, "world", 5), -1);
+    g_drop(&f, s);
+    TH_EQ(g_finish(&f, body, 0), -1);
+    TH_EQ(fx_finish(&f, WH_OK), 200);
+    TH_HAS(f.out, "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n");
+    TH_EQ(f.body_bytes, 11);
+
+    /* a write bigger than what is held goes straight to the server */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    static char big[20000];
+    memset(big, 'b', sizeof big);
+    TH_EQ(g_write(&f, s, "a", 1), -1);
+    TH_EQ(g_write(&f, s, big, sizeof big), -1);
+    TH_EQ(g_write(&f, s, "z", 1), -1);
+    g_drop(&f, s);
+    TH_EQ(g_finish(&f, body, 0), -1);
+    TH_EQ(fx_finish(&f, WH_OK), 200);
+    TH_EQ(f.body_bytes, 20002);
+
+    /* no response from the guest: the exchange's 500 and its text */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    TH_EQ(fx_finish(&f, WH_TRAP), 500);
+    TH_OK(f.body_bytes > 0);
+    TH_EQ(f.body_bytes, strlen(body_of(&f)));
+
+    /* HEAD: the guest's bytes are dropped, none counts */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    TH_EQ(g_write(&f, s, "dropped", 7), -1);
+    g_drop(&f, s);
+    TH_EQ(g_finish(&f, body, 0), -1);
+    TH_EQ(fx_finish(&f, WH_OK), 200);
+    TH_STR(body_of(&f), "");
+    TH_EQ(f.body_bytes, 0);
+
+    /* 204: idem */
+    fx_clear_out(&f);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 204, &body, &s);
+    TH_EQ(g_write(&f, s, "dropped", 7), -1);
+    g_drop(&f, s);
+    TH_EQ(g_finish(&f, body, 0), -1);
+    TH_EQ(fx_finish(&f, WH_OK), 204);
+    TH_EQ(f.body_bytes, 0);
+    fx_teardown(&f);
+
+    /* cut: the bytes that went before the trap */
+    fx_setup(&f, NULL);
+    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    respond(&f, 200, &body, &s);
+    TH_EQ(g_write(&f, s, "partial", 7), -1);
+    fx_loop(&f);
+    TH_EQ(fx_finish(&f, WH_TRAP), 0);
+    TH_OK(f.c->closed);
+    TH_EQ(f.body_bytes, 7);
+    fx_teardown(&f);
+}
+
 TH_TEST(hw_ex_error_code_statuses)
 {
     static const struct {
