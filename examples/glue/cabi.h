@@ -7,9 +7,11 @@
  * on top of it, lifecycle.h the init export of wasmhttpd's stateful
  * worlds; text.h has the text helpers. A guest includes what it uses.
  *
- * There is no bindings generator for C here: the glue is written by hand,
- * with CanonicalABI.md flatten_functype for the signatures and the memory
- * layouts next to each declaration. What they all rely on:
+ * This glue is written by hand (new guests may use bindings from
+ * `wit-bindgen c` instead: tests/guests/c-bindgen, docs/guests.md; these
+ * stay as tests of the canonical ABI), with CanonicalABI.md
+ * flatten_functype for the signatures and the memory layouts next to each
+ * declaration. What they all rely on:
  *   - a resource handle is an i32 (0 is never a handle);
  *   - a string or list<T> is {ptr @0, len @4} (8 bytes, align 4), len
  *     counting elements (bytes for a UTF-8 string);
