@@ -18,8 +18,8 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-wait_up() { # url, name, log
-  for _ in $(seq 100); do
+wait_up() { # url, name, log; WAIT_S: seconds to wait (10)
+  for _ in $(seq $((${WAIT_S:-10} * 10))); do
     curl -sf "$1" >/dev/null 2>&1 && return
     sleep 0.1
   done

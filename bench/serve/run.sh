@@ -107,7 +107,9 @@ wasmtime_case() { # key, component, option...
   shift 2
   port=$(free_port)
   start "$tmp/$key.log" "$WASMTIME" serve --addr "127.0.0.1:$port" -S cli "$@" "$comp"
-  wait_up "http://127.0.0.1:$port/" "wasmtime serve ($key)" "$tmp/$key.log"
+  # it compiles the whole component with Cranelift first: the JS and
+  # Python ones take tens of seconds on a busy machine
+  WAIT_S=180 wait_up "http://127.0.0.1:$port/" "wasmtime serve ($key)" "$tmp/$key.log"
   run_case "$key" "http://127.0.0.1:$port/"
   kill -- "-${pids[-1]}" 2>/dev/null || true
 }
