@@ -28,6 +28,7 @@ struct cm__subst {
     pent *data;
     uint32_t len, cap; /* open addressing, cap a power of two */
     uint32_t depth;
+    bool values; /* value types are mapped too: any type may change */
 };
 
 static uint32_t phash(const void *p)
@@ -95,12 +96,25 @@ bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resou
     return from == to || pput(sb, from, to);
 }
 
+bool cm__subst_vis(cm__subst *sb, const void *from, const void *to)
+{
+    return from == to || !from || !to || pput(sb, from, to);
+}
+
+bool cm__subst_value(cm__subst *sb, const cm_type_t *from, const cm_type_t *to)
+{
+    if (from == to || !from || !to)
+        return true;
+    sb->values = true;
+    return pput(sb, from, to);
+}
+
 #define CM__MAX_SUBST_DEPTH 512
 
 static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out)
 {
     *out = t;
-    if (!t || !cm__has_handle(t) || !sb->len)
+    if (!t || !sb->len || (!sb->values && !cm__has_handle(t)) || cm_prim((cm_kind)t->kind) == t)
         return WH_OK;
     const void *memo = pget(sb, t);
     if (memo) {
@@ -112,10 +126,14 @@ static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out
     cm_type_t *v = NULL;
     if (t->kind == CM_OWN || t->kind == CM_BORROW) {
         const cm_resource_t *r = pget(sb, t->res);
-        if (r) {
+        const void *vis = cm__handle_vis(t) ? pget(sb, cm__handle_vis(t)) : NULL;
+        if (r || vis) {
             if (!(v = cm__copy_type(sb->x, t)))
                 return cm__nomem(sb->x);
-            v->res = r;
+            if (r)
+                v->res = r;
+            if (vis)
+                cm__set_handle_vis(v, vis);
         }
     } else if (t->elems) {
         uint32_t n = t->kind == CM_OPTION || t->kind == CM_LIST || t->kind == CM_STREAM ||
@@ -144,7 +162,8 @@ static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out
         }
         sb->depth--;
         if (elems) {
-            /* handles are all i32: the layout does not change */
+            /* handles are all i32, and a value type stands for an equal
+             * one: the layout does not change */
             if (!(v = cm__copy_type(sb->x, t)))
                 return cm__nomem(sb->x);
             v->elems = elems;

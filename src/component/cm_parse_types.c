@@ -25,6 +25,7 @@ enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4 };
 typedef struct {
     cm_type_t t;
     uint8_t flags;
+    const void *vis; /* own, borrow: the resource's name (cm__decl.vis) */
 } vtype;
 
 static uint8_t tflags(const cm_type_t *t)
@@ -58,7 +59,25 @@ cm_type_t *cm__copy_type(cm__ctx *x, const cm_type_t *t)
         return NULL;
     v->t = *t;
     v->flags = tflags(t);
+    v->vis = cm__handle_vis(t);
     return &v->t;
+}
+
+const void *cm__handle_vis(const cm_type_t *t)
+{
+    if (!t || (t->kind != CM_OWN && t->kind != CM_BORROW))
+        return NULL;
+    return ((const vtype *)t)->vis;
+}
+
+void cm__set_handle_vis(cm_type_t *t, const void *vis)
+{
+    ((vtype *)t)->vis = vis;
+}
+
+const void *cm__new_vis(cm__ctx *x)
+{
+    return cm__alloc(x, 1);
 }
 
 static vtype *new_vtype(cm__ctx *x, uint8_t kind, uint32_t n)
@@ -71,22 +90,17 @@ static vtype *new_vtype(cm__ctx *x, uint8_t kind, uint32_t n)
     return v;
 }
 
-const cm_type_t *cm__named_type(cm__ctx *x, const cm_type_t *t, const char *name)
+const cm_type_t *cm__created_type(cm__ctx *x, const cm_type_t *t, const char *name)
 {
-    if (!t || !name)
-        return t;
-    if (t->name && !strcmp(t->name, name))
-        return t;
-    if (!t->name && cm_prim((cm_kind)t->kind) != t) {
-        ((cm_type_t *)t)->name = name; /* ours, in the arena: named by its first export */
-        return t;
-    }
+    if (!t->name && cm_prim((cm_kind)t->kind) != t)
+        ((cm_type_t *)t)->name = name; /* ours, in the arena: printed with its first name */
     vtype *v = cm__alloc(x, sizeof *v);
     if (!v)
         return NULL;
     v->t = *t;
     v->t.name = name;
     v->flags = tflags(t);
+    v->vis = cm__handle_vis(t);
     return &v->t;
 }
 
@@ -316,8 +330,8 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
 #define NEW(kind, count, nlabels, nelems)                                                          \
     do {                                                                                           \
         if (!(v = new_vtype(x, kind, count)) ||                                                    \
-            ((nlabels) && !(v->t.labels = cm__alloc(x, sizeof(char *) * (nlabels)))) ||             \
-            ((nelems) && !(v->t.elems = cm__alloc(x, sizeof(cm_type_t *) * (nelems))))) {            \
+            ((nlabels) && !(v->t.labels = cm__alloc(x, sizeof(char *) * (nlabels)))) ||            \
+            ((nelems) && !(v->t.elems = cm__alloc(x, sizeof(cm_type_t *) * (nelems))))) {          \
             rc = cm__nomem(x);                                                                     \
             goto done;                                                                             \
         }                                                                                          \
@@ -328,20 +342,28 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
     case 0x6e: /* flags */
     case 0x6d: /* enum */
     case 0x6f: /* tuple */ {
-        const char *what = op == 0x72 ? "record" : op == 0x71 ? "variant" : op == 0x6e ? "flags"
-                           : op == 0x6d ? "enum" : "tuple";
+        const char *what = op == 0x72   ? "record"
+                           : op == 0x71 ? "variant"
+                           : op == 0x6e ? "flags"
+                           : op == 0x6d ? "enum"
+                                        : "tuple";
         CHECK(cm__count(x, r, op == 0x6f ? 1 : op == 0x71 ? 3 : 2, &n));
         if (n == 0) {
             rc = cm__fail(x, WH_INVALID, off, "%s type must have at least one %s", what,
-                          op == 0x72 ? "field" : op == 0x6f ? "element" : "case");
+                          op == 0x72   ? "field"
+                          : op == 0x6f ? "element"
+                                       : "case");
             goto done;
         }
         if (op == 0x6e && n > 32) {
             rc = cm__fail(x, WH_INVALID, off, "flags type has %u flags, at most 32 allowed", n);
             goto done;
         }
-        uint8_t kind = op == 0x72 ? CM_RECORD : op == 0x71 ? CM_VARIANT : op == 0x6e ? CM_FLAGS
-                       : op == 0x6d ? CM_ENUM : CM_TUPLE;
+        uint8_t kind = op == 0x72   ? CM_RECORD
+                       : op == 0x71 ? CM_VARIANT
+                       : op == 0x6e ? CM_FLAGS
+                       : op == 0x6d ? CM_ENUM
+                                    : CM_TUPLE;
         bool labels = op != 0x6f, elems = op == 0x72 || op == 0x71 || op == 0x6f;
         NEW(kind, n, labels ? n : 0, elems ? n : 0);
         const char *lwhat = op == 0x72 ? "field" : op == 0x6e ? "flag" : "case";
@@ -385,6 +407,7 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
         }
         NEW(op == 0x69 ? CM_OWN : CM_BORROW, 0, 0, 0);
         v->t.res = td->of.res;
+        v->vis = td->vis;
         break;
     }
     case 0x66: /* stream */
@@ -740,7 +763,8 @@ static wh_rc read_moduletype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm__modt
             if (b != 0x60) {
                 rc = cm__fail(x, b == 0x50 ? WH_INVALID : WH_UNSUPPORTED, off,
                               b == 0x50 ? "module type inside a module type"
-                                        : "core type 0x%02x in a module type", b);
+                                        : "core type 0x%02x in a module type",
+                              b);
                 break;
             }
             if (!(rc = read_core_functype(x, r, &ct.func)) && !wh_vec_push(&types, ct))
@@ -865,10 +889,10 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
     case 0x01:
     case 0x04:
     case 0x05: {
-        static const uint8_t want[] = {[0x01] = CM__T_FUNC, [0x04] = CM__T_COMPONENT,
-                                       [0x05] = CM__T_INSTANCE};
-        static const char *const what[] = {[0x01] = "function", [0x04] = "component",
-                                           [0x05] = "instance"};
+        static const uint8_t want[] = {
+            [0x01] = CM__T_FUNC, [0x04] = CM__T_COMPONENT, [0x05] = CM__T_INSTANCE};
+        static const char *const what[] = {
+            [0x01] = "function", [0x04] = "component", [0x05] = "instance"};
         uint32_t ioff = cm__off(r);
         TRY(cm__u32(x, r, &idx));
         TRY(type_at(x, s, idx, ioff, &td));
@@ -893,7 +917,8 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
         TRY(cm__u8(x, r, &b));
         if (b == 0x01) {
             d->desc.resource = cm__new_resource(x, NULL, NULL);
-            if (!d->desc.resource)
+            d->vis = cm__new_vis(x);
+            if (!d->desc.resource || !d->vis)
                 return cm__nomem(x);
             cm__name_resource(x, d->desc.resource, d->name, s->kind);
             return WH_OK;
@@ -906,14 +931,19 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
             TRY(type_at(x, s, idx, ioff, &td));
             if (td->kind == CM__T_RESOURCE) {
                 d->desc.resource = td->of.res;
+                if (!(d->vis = cm__new_vis(x)))
+                    return cm__nomem(x);
                 cm__name_resource(x, td->of.res, d->name, s->kind);
             } else if (td->kind == CM__T_VAL) {
-                d->eq = d->desc.type = cm__named_type(x, td->of.val, d->name);
+                d->eq = d->desc.type = cm__created_type(x, td->of.val, d->name);
                 if (!d->eq)
                     return cm__nomem(x);
             } else {
-                return cm__fail(x, WH_UNSUPPORTED, ioff,
-                                "type import or export of a function, component or instance type");
+                /* refused by cm__vis_extern, after the visibility check */
+                d->other = td->kind == CM__T_FUNC       ? (const void *)td->of.func
+                           : td->kind == CM__T_INSTANCE ? (const void *)td->of.inst
+                                                        : (const void *)td->of.comp;
+                d->other_kind = td->kind;
             }
         }
         return WH_OK;
@@ -940,6 +970,7 @@ wh_rc cm__add_decl_item(cm__ctx *x, cm__scope *s, const cm__decl *d, uint32_t of
         if (d->desc.resource) {
             td.kind = CM__T_RESOURCE;
             td.of.res = d->desc.resource;
+            td.vis = d->vis;
         } else {
             td.kind = CM__T_VAL;
             td.of.val = d->desc.type;
@@ -973,6 +1004,7 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
                         d.name);
     TRY(cm__read_externtype(x, r, ts, &d));
     TRY(cm__check_annotated(x, ts, &d, off));
+    TRY(cm__vis_extern(x, ts, &d, import, off));
     TRY(cm__add_decl_item(x, ts, &d, off));
     bool ok = import ? wh_vec_push(&ts->imports, d) : wh_vec_push(&ts->exports, d);
     return ok ? WH_OK : cm__nomem(x);
@@ -1104,6 +1136,8 @@ wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def)
         s->comp->nresources++;
         td.kind = CM__T_RESOURCE;
         td.of.res = res;
+        if (!(td.vis = cm__new_vis(x)))
+            return cm__nomem(x);
         break;
     }
     default:
@@ -1131,36 +1165,68 @@ wh_rc cm__read_sort(cm__ctx *x, cm__rd *r, uint8_t *out)
     if (b == 0x00) {
         TRY(cm__u8(x, r, &b));
         switch (b) {
-        case 0x00: *out = CM_SORT_CORE_FUNC; return WH_OK;
-        case 0x01: *out = CM_SORT_CORE_TABLE; return WH_OK;
-        case 0x02: *out = CM_SORT_CORE_MEMORY; return WH_OK;
-        case 0x03: *out = CM_SORT_CORE_GLOBAL; return WH_OK;
-        case 0x04: return cm__fail(x, WH_UNSUPPORTED, off, "core tag sort");
-        case 0x10: *out = CM_SORT_CORE_TYPE; return WH_OK;
-        case 0x11: *out = CM_SORT_CORE_MODULE; return WH_OK;
-        case 0x12: *out = CM_SORT_CORE_INSTANCE; return WH_OK;
-        default: return cm__fail(x, WH_MALFORMED, off, "unknown core sort 0x%02x", b);
+        case 0x00:
+            *out = CM_SORT_CORE_FUNC;
+            return WH_OK;
+        case 0x01:
+            *out = CM_SORT_CORE_TABLE;
+            return WH_OK;
+        case 0x02:
+            *out = CM_SORT_CORE_MEMORY;
+            return WH_OK;
+        case 0x03:
+            *out = CM_SORT_CORE_GLOBAL;
+            return WH_OK;
+        case 0x04:
+            return cm__fail(x, WH_UNSUPPORTED, off, "core tag sort");
+        case 0x10:
+            *out = CM_SORT_CORE_TYPE;
+            return WH_OK;
+        case 0x11:
+            *out = CM_SORT_CORE_MODULE;
+            return WH_OK;
+        case 0x12:
+            *out = CM_SORT_CORE_INSTANCE;
+            return WH_OK;
+        default:
+            return cm__fail(x, WH_MALFORMED, off, "unknown core sort 0x%02x", b);
         }
     }
     switch (b) {
-    case 0x01: *out = CM_SORT_FUNC; return WH_OK;
-    case 0x02: return cm__fail(x, WH_UNSUPPORTED, off, "value sort");
-    case 0x03: *out = CM_SORT_TYPE; return WH_OK;
-    case 0x04: *out = CM_SORT_COMPONENT; return WH_OK;
-    case 0x05: *out = CM_SORT_INSTANCE; return WH_OK;
-    default: return cm__fail(x, WH_MALFORMED, off, "unknown sort 0x%02x", b);
+    case 0x01:
+        *out = CM_SORT_FUNC;
+        return WH_OK;
+    case 0x02:
+        return cm__fail(x, WH_UNSUPPORTED, off, "value sort");
+    case 0x03:
+        *out = CM_SORT_TYPE;
+        return WH_OK;
+    case 0x04:
+        *out = CM_SORT_COMPONENT;
+        return WH_OK;
+    case 0x05:
+        *out = CM_SORT_INSTANCE;
+        return WH_OK;
+    default:
+        return cm__fail(x, WH_MALFORMED, off, "unknown sort 0x%02x", b);
     }
 }
 
 static uint8_t sort_kind(uint8_t sort)
 {
     switch (sort) {
-    case CM_SORT_FUNC: return CM_EXTERN_FUNC;
-    case CM_SORT_TYPE: return CM_EXTERN_TYPE;
-    case CM_SORT_COMPONENT: return CM_EXTERN_COMPONENT;
-    case CM_SORT_INSTANCE: return CM_EXTERN_INSTANCE;
-    case CM_SORT_CORE_MODULE: return CM_EXTERN_MODULE;
-    default: return 0xff;
+    case CM_SORT_FUNC:
+        return CM_EXTERN_FUNC;
+    case CM_SORT_TYPE:
+        return CM_EXTERN_TYPE;
+    case CM_SORT_COMPONENT:
+        return CM_EXTERN_COMPONENT;
+    case CM_SORT_INSTANCE:
+        return CM_EXTERN_INSTANCE;
+    case CM_SORT_CORE_MODULE:
+        return CM_EXTERN_MODULE;
+    default:
+        return 0xff;
     }
 }
 
