@@ -239,6 +239,10 @@ wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_in
 /* Maps every resource type ct makes itself (one its exports name that is
  * not one of its imports') to a fresh one, for one instantiation of ct. */
 wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct);
+/* The instance type it with the resource types its definition made
+ * replaced by fresh ones (it itself when it made none). */
+wh_rc cm__subst_fresh_instance(cm__ctx *x, const cm_instancetype_t *it,
+                               const cm_instancetype_t **out);
 /* Does have (an instantiation argument) fit want (the import it
  * satisfies), with the resources mapped so far substituted in want? *ok
  * says; why (n bytes) says how not. Errors are allocation failures. */

@@ -93,7 +93,9 @@ void cm__subst_free(cm__subst *sb)
 
 bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resource_t *to)
 {
-    return from == to || pput(sb, from, to);
+    /* the first argument for an import stands: a later `(eq)` import of
+     * the same resource is checked against it (cm__subst_check) */
+    return from == to || pget(sb, from) || pput(sb, from, to);
 }
 
 bool cm__subst_vis(cm__subst *sb, const void *from, const void *to)
@@ -273,16 +275,19 @@ static bool collect_resources(cm__subst *set, cm__subst *seen, const cm__decl *d
     return true;
 }
 
-static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *seen,
-                        const cm__comptype *ct, const cm__decl *d)
+static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *seen, uint32_t lo,
+                        uint32_t hi, const cm__decl *d)
 {
     if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource) {
         const cm_resource_t *r = d->desc.resource;
-        if (r->id < ct->res_lo || r->id >= ct->res_hi || pget(imported, r) || pget(sb, r))
+        if (r->id < lo || r->id >= hi || (imported && pget(imported, r)) || pget(sb, r))
             return WH_OK;
         cm_resource_t *nr = cm__new_resource(sb->x, r->name, NULL);
         if (!nr || !pput(sb, r, nr))
             return cm__nomem(sb->x);
+        /* it keeps the standing of the name it copies (cm__name_resource) */
+        sb->x->name_rank.data[nr->id] = sb->x->name_rank.data[r->id];
+        nr->host = r->host;
         return WH_OK;
     }
     if (d->desc.kind != CM_EXTERN_INSTANCE || !d->desc.instance)
@@ -293,7 +298,7 @@ static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *see
     if (!pput(seen, it, it))
         return cm__nomem(sb->x);
     for (uint32_t i = 0; i < it->n; i++)
-        TRY(fresh_decl(sb, imported, seen, ct, &it->exports[i]));
+        TRY(fresh_decl(sb, imported, seen, lo, hi, &it->exports[i]));
     return WH_OK;
 }
 
@@ -311,8 +316,25 @@ wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct)
         memset(seen->data, 0, sizeof *seen->data * seen->cap);
     }
     for (uint32_t i = 0; i < ct->nexports && !rc; i++)
-        rc = fresh_decl(sb, imported, seen, ct, &ct->exports[i]);
+        rc = fresh_decl(sb, imported, seen, ct->res_lo, ct->res_hi, &ct->exports[i]);
     cm__subst_free(imported);
+    cm__subst_free(seen);
+    return rc;
+}
+
+wh_rc cm__subst_fresh_instance(cm__ctx *x, const cm_instancetype_t *it,
+                               const cm_instancetype_t **out)
+{
+    *out = it;
+    if (!it || it->res_lo == it->res_hi)
+        return WH_OK;
+    cm__subst *sb = cm__subst_new(x), *seen = cm__subst_new(x);
+    wh_rc rc = sb && seen ? WH_OK : cm__nomem(x);
+    for (uint32_t i = 0; i < it->n && !rc; i++)
+        rc = fresh_decl(sb, NULL, seen, it->res_lo, it->res_hi, &it->exports[i]);
+    if (!rc)
+        rc = cm__subst_instance(sb, it, out);
+    cm__subst_free(sb);
     cm__subst_free(seen);
     return rc;
 }
@@ -468,8 +490,18 @@ static wh_rc check_decl(cm__subst *sb, const cm__decl *want, const cm__decl *hav
             *ok = false;
             return WH_OK;
         }
-        if (want->desc.resource)
-            return WH_OK; /* the argument's resource stands for the import's */
+        if (want->desc.resource) {
+            /* the argument's resource stands for the import's, unless an
+             * earlier import (this one is `(eq)` to) got another */
+            const cm_resource_t *m = pget(sb, want->desc.resource);
+            if (m && m != have->desc.resource) {
+                snprintf(why, n, "resource types are not the same (`%s` and `%s`)",
+                         m->name ? m->name : "",
+                         have->desc.resource->name ? have->desc.resource->name : "");
+                *ok = false;
+            }
+            return WH_OK;
+        }
         const cm_type_t *wt;
         TRY(subst_type(sb, want->desc.type, &wt));
         *ok = val_eq(wt, have->desc.type, why, n, 0);

@@ -905,8 +905,10 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
             d->desc.kind = CM_EXTERN_COMPONENT;
             d->component = td->of.comp;
         } else {
+            /* Explainer.md: each import or export of an instance type has
+             * resource types of its own */
             d->desc.kind = CM_EXTERN_INSTANCE;
-            d->desc.instance = td->of.inst;
+            TRY(cm__subst_fresh_instance(x, td->of.inst, &d->desc.instance));
         }
         return WH_OK;
     }
@@ -1076,6 +1078,8 @@ static wh_rc read_scoped_type(cm__ctx *x, cm__rd *r, cm__scope *s, bool componen
             } else {
                 it->n = ts.exports.len;
                 it->exports = ex;
+                it->res_lo = res_lo;
+                it->res_hi = x->c->nresources;
                 out->kind = CM__T_INSTANCE;
                 out->of.inst = it;
             }

@@ -59,6 +59,10 @@ typedef struct {
 struct cm_instancetype {
     uint32_t n;
     cm__decl *exports;
+    /* an instance type definition: the resource ids its `(sub resource)`
+     * exports made, made fresh by each import or export of the type
+     * (empty for the type of an actual instance) */
+    uint32_t res_lo, res_hi;
 };
 
 struct cm__comptype {

@@ -99,7 +99,9 @@ TH_TEST(parse_basic_component)
     TH_EQ(r->count[CM_SORT_FUNC], 2); /* the lift and its export */
     TH_EQ(r->count[CM_SORT_CORE_FUNC], 1);
     TH_EQ(r->count[CM_SORT_INSTANCE], 1);
-    TH_EQ(c->nresources, 1);
+    /* the instance type's `(sub resource)`, and the import's own copy of it
+     * (each import of an instance type has resource types of its own) */
+    TH_EQ(c->nresources, 2);
     const cm__def *lift = find_def(r, CM__CANON_LIFT, 0);
     TH_OK(lift && lift->u.canon.opts.memory == CM_NONE && lift->u.canon.opts.encoding == CM_UTF8);
     const cm__def *alias = find_def(r, CM__ALIAS_CORE_EXPORT, 0);
@@ -205,7 +207,9 @@ TH_TEST(parse_nested_components_and_resources)
     TH_OK(f1.resource && f1.resource == f2.resource && f1.resource->host);
     TH_OK(inst_export(d.instance, "[constructor]fields", &e) &&
           e.func->result->res == f1.resource);
-    TH_EQ(c->nresources, 3);
+    /* counter, the nested component's import, the instance type's
+     * `fields` and the import's own copy of it */
+    TH_EQ(c->nresources, 4);
     cm_component_free(c);
 }
 
