@@ -517,10 +517,12 @@ static wh_rc inline_instance(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
     wh_rc rc = WH_OK;
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t eoff = cm__off(r);
+        const char *impl;
         bool dup;
-        if ((rc = cm__externname(x, r, false, &args[i].name)) ||
+        if ((rc = cm__externname(x, r, false, &args[i].name, &impl)) ||
             (rc = cm__read_sort(x, r, &args[i].sort)) || (rc = cm__u32(x, r, &args[i].index)) ||
             (rc = item_decl(x, s, args[i].sort, args[i].index, args[i].name, eoff, &decls[i])) ||
+            (rc = cm__check_implements(x, args[i].name, impl, decls[i].desc.kind, eoff)) ||
             (rc = cm__nameset_add(x, &seen, args[i].name, &dup)))
             break;
         if (dup)
@@ -838,12 +840,14 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
     for (uint32_t i = 0; i < n; i++) {
         uint32_t off = cm__off(r);
         cm__decl dcl = {0};
+        const char *impl;
         bool dup;
-        TRY(cm__externname(x, r, true, &dcl.name));
+        TRY(cm__externname(x, r, true, &dcl.name, &impl));
         TRY(cm__nameset_add(x, &s->import_names, dcl.name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", dcl.name);
         TRY(cm__read_externtype(x, r, s, &dcl));
+        TRY(cm__check_implements(x, dcl.name, impl, dcl.desc.kind, off));
         TRY(cm__check_annotated(x, s, &dcl, off));
         TRY(cm__vis_extern(x, s, &dcl, true, off));
         if (!s->outer)
@@ -877,7 +881,8 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t idx;
         bool dup;
         cm__decl dcl;
-        TRY(cm__externname(x, r, false, &name));
+        const char *impl;
+        TRY(cm__externname(x, r, false, &name, &impl));
         TRY(cm__nameset_add(x, &s->export_names, name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate export name `%s`", name);
@@ -885,6 +890,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         TRY(cm__read_sort(x, r, &sort));
         TRY(cm__u32(x, r, &idx));
         TRY(item_decl(x, s, sort, idx, name, ioff, &dcl));
+        TRY(cm__check_implements(x, name, impl, dcl.desc.kind, off));
         uint32_t toff = cm__off(r);
         TRY(cm__u8(x, r, &has_type));
         if (has_type == 0x01) {

@@ -135,8 +135,10 @@ wh_rc cm__u32(cm__ctx *x, cm__rd *r, uint32_t *out);
 wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out);
 /* A name (u32 length, UTF-8 without NUL), copied NUL-terminated into the arena. */
 wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out);
-/* nameattributes: the name and any attributes (which are ignored). */
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out);
+/* nameattributes: the name, and the value of an `implements` attribute
+ * (NULL without one); the other attributes are ignored. */
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out,
+                     const char **out_implements);
 /* ---- cm_parse_names.c ---- */
 /* Checks an import or export name against the extern-name grammar
  * (Explainer.md): WH_INVALID naming the part that is wrong. */
@@ -145,6 +147,10 @@ wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off);
  * [static]R.m) against its type and the resource named R among the
  * scope's imports and exports so far. */
 wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off);
+/* Binary.md: an `implements` attribute (impl, when not NULL) names an
+ * interface and is only allowed on an instance with a plain name. */
+wh_rc cm__check_implements(cm__ctx *x, const char *name, const char *impl, uint8_t kind,
+                           uint32_t off);
 /* Adds a name to a set under the spec's strong-uniqueness rule; false when an
  * equivalent name is already there. */
 wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_dup);

@@ -265,3 +265,21 @@ wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uin
                         (int)len, label);
     return WH_OK;
 }
+
+wh_rc cm__check_implements(cm__ctx *x, const char *name, const char *impl, uint8_t kind,
+                           uint32_t off)
+{
+    const char *why;
+    if (!impl)
+        return WH_OK;
+    if (!*impl)
+        return cm__fail(x, WH_INVALID, off, "`implements` of `%s`: `` is not a valid name", name);
+    if (!is_interface(impl, &why))
+        return cm__fail(x, WH_INVALID, off, "`implements` of `%s`: `%s` must be an interface name",
+                        name, impl);
+    if (kind != CM_EXTERN_INSTANCE)
+        return cm__fail(x, WH_INVALID, off, "`%s`: only instances can have an `implements`", name);
+    if (!is_plain(name, &why))
+        return cm__fail(x, WH_INVALID, off, "name `%s` is not valid with `implements`", name);
+    return WH_OK;
+}

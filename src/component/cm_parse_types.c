@@ -998,13 +998,15 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
 {
     uint32_t off = cm__off(r);
     cm__decl d = {0};
+    const char *impl;
     bool dup;
-    TRY(cm__externname(x, r, import, &d.name));
+    TRY(cm__externname(x, r, import, &d.name, &impl));
     TRY(cm__nameset_add(x, import ? &ts->import_names : &ts->export_names, d.name, &dup));
     if (dup)
         return cm__fail(x, WH_INVALID, off, "duplicate %s name `%s`", import ? "import" : "export",
                         d.name);
     TRY(cm__read_externtype(x, r, ts, &d));
+    TRY(cm__check_implements(x, d.name, impl, d.desc.kind, off));
     TRY(cm__check_annotated(x, ts, &d, off));
     TRY(cm__vis_extern(x, ts, &d, import, off));
     TRY(cm__add_decl_item(x, ts, &d, off));

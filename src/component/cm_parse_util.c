@@ -129,8 +129,10 @@ wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out)
     return WH_OK;
 }
 
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out,
+                     const char **out_implements)
 {
+    *out_implements = NULL;
     uint32_t off = cm__off(r);
     uint8_t tag = 0;
     wh_rc rc = cm__u8(x, r, &tag);
@@ -145,7 +147,8 @@ wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
     if (tag != 0x02)
         return WH_OK;
     /* Attributes (implements, versionsuffix, external-id) do not change the
-     * item: read them, each kind at most once, and go on. */
+     * item: read them, each kind at most once; `implements` is checked
+     * against the item by the caller (cm__check_implements). */
     uint32_t n;
     if ((rc = cm__count(x, r, 2, &n)))
         return rc;
@@ -163,6 +166,8 @@ wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
         seen |= 1u << akind;
         if ((rc = cm__name(x, r, &val)))
             return rc;
+        if (akind == 0x00)
+            *out_implements = val;
     }
     return WH_OK;
 }
