@@ -1037,13 +1037,17 @@ static wh_rc check_preamble(cm__ctx *x, cm__rd *r)
     if (r->end - r->p < 8 || memcmp(r->p, magic, 4) != 0)
         return cm__fail(x, WH_MALFORMED, off, "magic header not detected");
     const uint8_t *v = r->p + 4;
+    /* Binary.md: the preamble is exactly this; anything else is not a
+     * component of this format (malformed), a core module included */
     if (v[2] == 0x00 && v[3] == 0x00)
-        return cm__fail(x, WH_UNSUPPORTED, off, "this is a core module, not a component");
+        return cm__fail(x, WH_MALFORMED, off,
+                        "this is a core module, not a component (expected a version header for "
+                        "a component)");
     if (v[2] != 0x01 || v[3] != 0x00)
         return cm__fail(x, WH_MALFORMED, off + 6, "unknown binary layer 0x%02x%02x", v[3], v[2]);
     if (v[0] != 0x0d || v[1] != 0x00)
-        return cm__fail(x, WH_UNSUPPORTED, off + 4,
-                        "component binary version 0x%02x%02x (only 0x000d is supported)", v[1],
+        return cm__fail(x, WH_MALFORMED, off + 4,
+                        "unknown binary version 0x%02x%02x (only 0x000d is a component)", v[1],
                         v[0]);
     r->p += 8;
     return WH_OK;

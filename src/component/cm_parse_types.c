@@ -377,8 +377,9 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
                 uint32_t roff = cm__off(r);
                 uint8_t refines;
                 CHECK(cm__u8(x, r, &refines));
-                if (refines != 0x00) {
-                    rc = cm__fail(x, WH_UNSUPPORTED, roff, "variant case `refines`");
+                if (refines != 0x00) { /* Binary.md case: the byte is 0x00 */
+                    rc = cm__fail(x, WH_MALFORMED, roff,
+                                  "invalid leading byte (0x%02x) for variant case", refines);
                     goto done;
                 }
             }
@@ -470,10 +471,11 @@ static wh_rc read_functype(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
         if (cm__has_borrow(ft->result))
             return cm__fail(x, WH_INVALID, roff, "function result contains a borrow");
     } else if (b == 0x01) {
-        uint32_t nres;
-        TRY(cm__u32(x, r, &nres));
-        if (nres != 0)
-            return cm__fail(x, WH_UNSUPPORTED, roff, "named function results");
+        uint8_t nres;
+        TRY(cm__u8(x, r, &nres));
+        if (nres != 0) /* Binary.md resultlist: 0x01 0x00, no named results */
+            return cm__fail(x, WH_MALFORMED, roff,
+                            "invalid leading byte (0x%02x) for number of results", nres);
     } else {
         return cm__fail(x, WH_MALFORMED, roff, "unknown result list 0x%02x", b);
     }

@@ -413,6 +413,16 @@ TH_TEST(parse_errors_name_what_and_where)
     section(&o, 8, (const uint8_t[]){0x01, 0x40, 0x00, 0x00}, 4);
     TH_EQ(load_buf(&o, &err), WH_UNSUPPORTED);
     TH_HAS(err.msg, "`thread.spawn-ref`");
+    /* named results, and a variant case with `refines`, are no longer in
+     * the binary format (Binary.md resultlist, case) */
+    preamble(&o);
+    section(&o, 7, (const uint8_t[]){0x01, 0x40, 0x00, 0x01, 0x01}, 5);
+    TH_EQ(load_buf(&o, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "for number of results at byte 0xd");
+    preamble(&o);
+    section(&o, 7, (const uint8_t[]){0x01, 0x71, 0x01, 0x01, 'c', 0x00, 0x01}, 7);
+    TH_EQ(load_buf(&o, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "for variant case at byte 0x10");
     /* an async function type */
     preamble(&o);
     section(&o, 7, (const uint8_t[]){0x01, 0x43, 0x00, 0x01, 0x00}, 5);
@@ -478,14 +488,15 @@ TH_TEST(parse_preamble)
     static const uint8_t future[] = {0x00, 0x61, 0x73, 0x6d, 0x0e, 0x00, 0x01, 0x00};
     cm_component_t *c = (cm_component_t *)1;
     wh_err_t err;
-    TH_EQ(cm_component_load(core, sizeof core, &c, &err), WH_UNSUPPORTED);
+    /* Binary.md: a preamble other than the component one is malformed */
+    TH_EQ(cm_component_load(core, sizeof core, &c, &err), WH_MALFORMED);
     TH_OK(c == NULL);
     TH_HAS(err.msg, "this is a core module, not a component");
     TH_EQ(cm_component_load(junk, sizeof junk, &c, &err), WH_MALFORMED);
     TH_HAS(err.msg, "magic header not detected");
     TH_EQ(cm_component_load(junk, 3, &c, &err), WH_MALFORMED);
-    TH_EQ(cm_component_load(future, sizeof future, &c, &err), WH_UNSUPPORTED);
-    TH_HAS(err.msg, "version");
+    TH_EQ(cm_component_load(future, sizeof future, &c, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "unknown binary version 0x000e");
     TH_OK(!cm_is_component(core, sizeof core));
     TH_OK(cm_is_component(future, sizeof future));
     TH_OK(!cm_is_component(future, 4));
@@ -495,7 +506,7 @@ TH_TEST(parse_preamble)
     uint8_t *bytes = read_component("hello/hello.core.wasm", &len);
     TH_OK(bytes);
     if (bytes) {
-        TH_EQ(cm_component_load(bytes, len, &c, &err), WH_UNSUPPORTED);
+        TH_EQ(cm_component_load(bytes, len, &c, &err), WH_MALFORMED);
         TH_HAS(err.msg, "this is a core module, not a component");
         wh_free(bytes);
     }
