@@ -126,6 +126,19 @@ wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
         t->flat = ptr_len;
         t->nflat = 2;
         return WH_OK;
+    case CM_FIXED_LIST:
+        /* no function takes one yet (the parser refuses it): the memory
+         * layout is the spec's, the flat one is left empty; the parser has
+         * bounded the size */
+        t->size = t->length * t->elems[0]->size;
+        t->align = t->elems[0]->align;
+        t->nflat = 0;
+        return WH_OK;
+    case CM_MAP: /* a list of (key, value) tuples; idem */
+        t->size = 8;
+        t->align = 4;
+        t->nflat = 0;
+        return WH_OK;
     case CM_FLAGS:
         t->size = t->align = t->n <= 8 ? 1 : t->n <= 16 ? 2 : 4;
         t->flat = i32;

@@ -352,7 +352,8 @@ static const char *kind_word(uint8_t k)
         [CM_LIST] = "list",     [CM_TUPLE] = "tuple",   [CM_FLAGS] = "flags",
         [CM_ENUM] = "enum",     [CM_OPTION] = "option", [CM_RESULT] = "result",
         [CM_OWN] = "own",       [CM_BORROW] = "borrow", [CM_ERROR_CONTEXT] = "error-context",
-        [CM_STREAM] = "stream", [CM_FUTURE] = "future"};
+        [CM_STREAM] = "stream", [CM_FUTURE] = "future", [CM_FIXED_LIST] = "fixed-length list",
+        [CM_MAP] = "map"};
     return k < sizeof names / sizeof *names && names[k] ? names[k] : "type";
 }
 
@@ -391,6 +392,15 @@ static bool val_eq(const cm_type_t *want, const cm_type_t *have, char *why, size
     case CM_FUTURE:
         return val_eq(want->elems ? want->elems[0] : NULL, have->elems ? have->elems[0] : NULL, why,
                       n, depth + 1);
+    case CM_FIXED_LIST:
+        if (want->length != have->length) {
+            snprintf(why, n, "expected a list of %u, found one of %u", want->length, have->length);
+            return false;
+        }
+        return val_eq(want->elems[0], have->elems[0], why, n, depth + 1);
+    case CM_MAP:
+        return val_eq(want->elems[0], have->elems[0], why, n, depth + 1) &&
+               val_eq(want->elems[1], have->elems[1], why, n, depth + 1);
     case CM_RESULT:
         if (!val_eq(want->elems[0], have->elems[0], why, n, depth + 1) ||
             !val_eq(want->elems[1], have->elems[1], why, n, depth + 1)) {

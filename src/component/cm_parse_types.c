@@ -21,11 +21,17 @@
             return rc_;                                                                            \
     } while (0)
 
-enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4 };
+/* F_NOFUNC: a fixed-length list or a map, which no function type may hold
+ * yet (their canonical ABI is not implemented) */
+enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4, F_NOFUNC = 8 };
 typedef struct {
     cm_type_t t;
     uint8_t flags;
     const void *vis; /* own, borrow: the resource's name (cm__decl.vis) */
+    /* CanonicalABI.md elem_size(t, 'i64') and alignment(t, 'i64'), which
+     * validation bounds below 2^28 for every type a component defines */
+    uint64_t size64;
+    uint32_t align64;
 } vtype;
 
 static uint8_t tflags(const cm_type_t *t)
@@ -52,15 +58,46 @@ bool cm__has_handle(const cm_type_t *t)
     return tflags(t) & F_HANDLE;
 }
 
-cm_type_t *cm__copy_type(cm__ctx *x, const cm_type_t *t)
+/* The i64 size and alignment of any type (CanonicalABI.md). */
+static void abi64(const cm_type_t *t, uint64_t *size, uint32_t *align)
+{
+    if (cm_prim((cm_kind)t->kind) != t) {
+        *size = ((const vtype *)t)->size64;
+        *align = ((const vtype *)t)->align64;
+        return;
+    }
+    switch (t->kind) {
+    case CM_STRING:
+        *size = 16;
+        *align = 8;
+        return;
+    default: /* the primitives' sizes do not depend on the pointer size */
+        *size = t->size;
+        *align = t->align;
+        return;
+    }
+}
+
+/* A copy of t as a vtype of the parser (flags, name, sizes and all). */
+static vtype *copy_vtype(cm__ctx *x, const cm_type_t *t)
 {
     vtype *v = cm__alloc(x, sizeof *v);
     if (!v)
         return NULL;
-    v->t = *t;
-    v->flags = tflags(t);
-    v->vis = cm__handle_vis(t);
-    return &v->t;
+    if (cm_prim((cm_kind)t->kind) != t) {
+        *v = *(const vtype *)t;
+    } else {
+        v->t = *t;
+        v->flags = tflags(t);
+        abi64(t, &v->size64, &v->align64);
+    }
+    return v;
+}
+
+cm_type_t *cm__copy_type(cm__ctx *x, const cm_type_t *t)
+{
+    vtype *v = copy_vtype(x, t);
+    return v ? &v->t : NULL;
 }
 
 const void *cm__handle_vis(const cm_type_t *t)
@@ -94,13 +131,10 @@ const cm_type_t *cm__created_type(cm__ctx *x, const cm_type_t *t, const char *na
 {
     if (!t->name && cm_prim((cm_kind)t->kind) != t)
         ((cm_type_t *)t)->name = name; /* ours, in the arena: printed with its first name */
-    vtype *v = cm__alloc(x, sizeof *v);
+    vtype *v = copy_vtype(x, t);
     if (!v)
         return NULL;
-    v->t = *t;
     v->t.name = name;
-    v->flags = tflags(t);
-    v->vis = cm__handle_vis(t);
     return &v->t;
 }
 
@@ -263,9 +297,77 @@ static wh_rc read_opt_valtype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm_type
 
 /* Bounds the type's size and flattening before cm__layout computes them in
  * 32 bits, then checks the spec's elem_size limit. */
+static uint64_t align_to(uint64_t n, uint32_t a)
+{
+    return (n + a - 1) / a * a;
+}
+
+/* CanonicalABI.md elem_size(t, 'i64') and alignment(t, 'i64') of a type
+ * made of types already sized. */
+static void size64(vtype *v)
+{
+    const cm_type_t *t = &v->t;
+    uint64_t s = 0, es;
+    uint32_t a = 1, ea;
+    switch (t->kind) {
+    case CM_RECORD:
+    case CM_TUPLE:
+        for (uint32_t i = 0; i < t->n; i++) {
+            abi64(t->elems[i], &es, &ea);
+            s = align_to(s, ea) + es;
+            a = ea > a ? ea : a;
+        }
+        s = align_to(s, a);
+        break;
+    case CM_VARIANT:
+    case CM_ENUM:
+    case CM_OPTION:
+    case CM_RESULT: {
+        uint32_t n = t->kind == CM_OPTION || t->kind == CM_RESULT ? 2 : t->n;
+        uint32_t np = t->kind == CM_ENUM ? 0 : t->kind == CM_OPTION ? 1 : n;
+        uint32_t d = n <= 256 ? 1 : n <= 65536 ? 2 : 4;
+        uint64_t cs = 0;
+        for (uint32_t i = 0; i < np; i++) {
+            if (!t->elems[i])
+                continue;
+            abi64(t->elems[i], &es, &ea);
+            cs = es > cs ? es : cs;
+            a = ea > a ? ea : a;
+        }
+        s = align_to(d, a) + cs;
+        a = d > a ? d : a;
+        s = align_to(s, a);
+        break;
+    }
+    case CM_FLAGS:
+        s = a = t->n <= 8 ? 1 : t->n <= 16 ? 2 : 4;
+        break;
+    case CM_LIST:
+    case CM_MAP:
+        s = 16;
+        a = 8;
+        break;
+    case CM_FIXED_LIST:
+        abi64(t->elems[0], &es, &ea);
+        s = t->length * es; /* below 2^32 * 2^28: no overflow */
+        a = ea;
+        break;
+    default: /* handles, streams, futures */
+        s = a = 4;
+        break;
+    }
+    v->size64 = s;
+    v->align64 = a;
+}
+
 static wh_rc finish_type(cm__ctx *x, vtype *v, uint32_t off)
 {
     cm_type_t *t = &v->t;
+    size64(v);
+    if (v->size64 >= CM__MAX_ELEM_SIZE)
+        return cm__fail(x, WH_INVALID, off,
+                        "type exceeds maximum byte size (elem_size 2^28 or more with 64-bit "
+                        "pointers)");
     uint64_t size = 0, nflat = 0;
     bool sum = t->kind == CM_RECORD || t->kind == CM_TUPLE;
     bool cases = t->kind == CM_VARIANT || t->kind == CM_OPTION || t->kind == CM_RESULT;
@@ -290,13 +392,18 @@ static wh_rc finish_type(cm__ctx *x, vtype *v, uint32_t off)
         v->flags |= F_MEM | (tflags(t->elems[0]) & ~F_MEM);
     } else if (t->kind == CM_STREAM || t->kind == CM_FUTURE) {
         v->flags |= tflags(t->elems[0]);
+    } else if (t->kind == CM_FIXED_LIST) {
+        v->flags |= F_NOFUNC | tflags(t->elems[0]);
+    } else if (t->kind == CM_MAP) {
+        v->flags |= F_NOFUNC | F_MEM | ((tflags(t->elems[0]) | tflags(t->elems[1])) & ~F_MEM);
     } else if (t->kind == CM_OWN) {
         v->flags |= F_HANDLE;
     } else if (t->kind == CM_BORROW) {
         v->flags |= F_HANDLE | F_BORROW;
     }
-    if (size >= CM__MAX_ELEM_SIZE)
-        return cm__fail(x, WH_INVALID, off, "type is too large (elem_size 2^28 or more)");
+    /* size (an over-estimate) is not checked: size64, exact and never below
+     * the 32-bit size, was; so cm__layout's 32-bit sums cannot overflow */
+    WH_UNUSED(size);
     if (nflat > CM__MAX_TYPE_FLAT)
         return cm__fail(x, WH_UNSUPPORTED, off, "type flattens to more than %u core values",
                         CM__MAX_TYPE_FLAT);
@@ -420,12 +527,30 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
             goto done;
         }
         break;
-    case 0x67:
-        rc = cm__fail(x, WH_UNSUPPORTED, off, "fixed-length list type");
-        goto done;
-    case 0x63:
-        rc = cm__fail(x, WH_UNSUPPORTED, off, "map type");
-        goto done;
+    case 0x67: /* list t len */ {
+        NEW(CM_FIXED_LIST, 1, 0, 1);
+        CHECK(cm__read_valtype(x, r, s, &v->t.elems[0]));
+        uint32_t loff = cm__off(r);
+        CHECK(cm__u32(x, r, &v->t.length));
+        if (v->t.length == 0) {
+            rc = cm__fail(x, WH_INVALID, loff, "fixed-length list must have a length above 0");
+            goto done;
+        }
+        break;
+    }
+    case 0x63: /* map k v */ {
+        NEW(CM_MAP, 2, 0, 2);
+        uint32_t koff = cm__off(r);
+        CHECK(cm__read_valtype(x, r, s, &v->t.elems[0]));
+        CHECK(cm__read_valtype(x, r, s, &v->t.elems[1]));
+        uint8_t k = v->t.elems[0]->kind; /* Explainer.md keytype */
+        if (!((k >= CM_BOOL && k <= CM_U64) || k == CM_CHAR || k == CM_STRING)) {
+            rc = cm__fail(x, WH_INVALID, koff,
+                          "map key type must be a boolean, an integer, a char or a string");
+            goto done;
+        }
+        break;
+    }
     default:
         rc = cm__fail(x, WH_MALFORMED, off, "unknown type opcode 0x%02x", op);
         goto done;
@@ -479,7 +604,13 @@ static wh_rc read_functype(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
     } else {
         return cm__fail(x, WH_MALFORMED, roff, "unknown result list 0x%02x", b);
     }
-    WH_UNUSED(off);
+    bool nofunc = tflags(ft->result) & F_NOFUNC;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        nofunc |= tflags(ft->params[i]) & F_NOFUNC;
+    if (nofunc)
+        return cm__fail(x, WH_UNSUPPORTED, off,
+                        "a function type with map or fixed-length list values (their canonical "
+                        "ABI is not implemented)");
     *out = ft;
     return WH_OK;
 }

@@ -45,8 +45,10 @@ static uint32_t nelems(const cm_type_t *t)
     case CM_OPTION:
     case CM_STREAM:
     case CM_FUTURE:
+    case CM_FIXED_LIST:
         return 1;
     case CM_RESULT:
+    case CM_MAP:
         return 2;
     default:
         return t->n;
