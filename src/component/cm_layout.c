@@ -36,7 +36,8 @@ static bool put_flat(uint8_t *flat, uint32_t cap, uint32_t *n, const cm_type_t *
 {
     if (*n + t->nflat > cap)
         return false;
-    memcpy(flat + *n, t->flat, t->nflat);
+    if (t->nflat) /* a fixed-length list or map has none, and no flat array */
+        memcpy(flat + *n, t->flat, t->nflat);
     *n += t->nflat;
     return true;
 }
