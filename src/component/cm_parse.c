@@ -511,6 +511,7 @@ static wh_rc inline_instance(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
     cm__named *args = cm__alloc(x, sizeof *args * n);
     cm__decl *decls = cm__alloc(x, sizeof *decls * n);
     cm_instancetype_t *it = cm__alloc(x, sizeof *it);
+    const cm__scope none = {.kind = CM__SC_INSTTYPE};
     if (!args || !decls || !it)
         return cm__nomem(x);
     cm__nameset seen = {0};
@@ -532,6 +533,10 @@ static wh_rc inline_instance(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
                           "export of a function, component or instance type from an instance");
         else if (decls[i].desc.resource)
             cm__name_resource(x, decls[i].desc.resource, args[i].name, CM__SC_COMPONENT);
+        /* a bag of exports gives no resource a name: an annotated function
+         * name in it has nothing to refer to */
+        if (!rc)
+            rc = cm__check_annotated(x, &none, &decls[i], false, eoff);
     }
     cm__nameset_free(&seen);
     if (rc)
@@ -848,7 +853,7 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
             return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", dcl.name);
         TRY(cm__read_externtype(x, r, s, &dcl));
         TRY(cm__check_implements(x, dcl.name, impl, dcl.desc.kind, off));
-        TRY(cm__check_annotated(x, s, &dcl, off));
+        TRY(cm__check_annotated(x, s, &dcl, true, off));
         TRY(cm__vis_extern(x, s, &dcl, true, off));
         if (!s->outer)
             cm__mark_host(&dcl);
@@ -922,7 +927,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         }
         if (dcl.desc.kind == CM_EXTERN_TYPE && dcl.desc.resource)
             cm__name_resource(x, dcl.desc.resource, name, CM__SC_COMPONENT);
-        TRY(cm__check_annotated(x, s, &dcl, off));
+        TRY(cm__check_annotated(x, s, &dcl, false, off));
         TRY(cm__vis_extern(x, s, &dcl, false, off));
         cm__def d = {.op = CM__EXPORT,
                      .sort = sort,

@@ -146,7 +146,8 @@ wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off);
 /* Checks an annotated function name ([constructor]R, [method]R.m,
  * [static]R.m) against its type and the resource named R among the
  * scope's imports and exports so far. */
-wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off);
+wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, bool import,
+                          uint32_t off);
 /* Binary.md: an `implements` attribute (impl, when not NULL) names an
  * interface and is only allowed on an instance with a plain name. */
 wh_rc cm__check_implements(cm__ctx *x, const char *name, const char *impl, uint8_t kind,

@@ -1140,7 +1140,7 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
                         d.name);
     TRY(cm__read_externtype(x, r, ts, &d));
     TRY(cm__check_implements(x, d.name, impl, d.desc.kind, off));
-    TRY(cm__check_annotated(x, ts, &d, off));
+    TRY(cm__check_annotated(x, ts, &d, import, off));
     TRY(cm__vis_extern(x, ts, &d, import, off));
     TRY(cm__add_decl_item(x, ts, &d, off));
     bool ok = import ? wh_vec_push(&ts->imports, d) : wh_vec_push(&ts->exports, d);
