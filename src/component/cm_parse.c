@@ -875,6 +875,34 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
     return WH_OK;
 }
 
+/* Is the item's type (have) a subtype of the type ascribed to its export
+ * (asc)? The resource types asc declares stand for have's; an ascribed
+ * instance type then refers to have's resources (a resource type
+ * ascribed `(sub resource)` stays a type of its own). */
+static wh_rc check_ascription(cm__ctx *x, cm__decl *asc, const cm__decl *have, uint32_t off)
+{
+    char why[200];
+    bool ok = true;
+    if (asc->desc.kind == CM_EXTERN_MODULE && asc->module && have->module &&
+        !cm__modtype_matches(have->module, asc->module, why, sizeof why))
+        return cm__fail(x, WH_INVALID, off,
+                        "export `%s`: ascribed type of export is not compatible: %s", asc->name,
+                        why);
+    cm__subst *sb = cm__subst_new(x);
+    wh_rc rc = sb ? WH_OK : cm__nomem(x);
+    if (!rc && !map_resources(sb, asc, have))
+        rc = cm__nomem(x);
+    if (!rc)
+        rc = cm__subst_check(sb, asc, have, why, sizeof why, &ok);
+    if (!rc && ok && asc->desc.kind == CM_EXTERN_INSTANCE)
+        rc = cm__subst_instance(sb, asc->desc.instance, &asc->desc.instance);
+    cm__subst_free(sb);
+    if (!rc && !ok)
+        rc = cm__fail(x, WH_INVALID, off,
+                      "export `%s`: ascribed type of export is not compatible: %s", asc->name, why);
+    return rc;
+}
+
 static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
 {
     uint32_t n;
@@ -899,8 +927,9 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t toff = cm__off(r);
         TRY(cm__u8(x, r, &has_type));
         if (has_type == 0x01) {
-            /* An ascribed type replaces the inferred one; its kind must agree
-             * (full subtyping is not checked). */
+            /* An ascribed type replaces the inferred one, of which it must
+             * be a supertype (Binary.md export): the check of an
+             * instantiation argument against its import. */
             cm__decl asc = {.name = name};
             TRY(cm__read_externtype(x, r, s, &asc));
             if (asc.desc.kind != dcl.desc.kind)
@@ -909,6 +938,7 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
             if (asc.desc.kind == CM_EXTERN_TYPE && !asc.desc.resource != !dcl.desc.resource)
                 return cm__fail(x, WH_INVALID, toff,
                                 "export `%s`: a resource type and a value type do not match", name);
+            TRY(check_ascription(x, &asc, &dcl, toff));
             dcl = asc;
         } else if (has_type != 0x00) {
             return cm__fail(x, WH_MALFORMED, toff, "expected 0x00 or 0x01, got 0x%02x", has_type);
