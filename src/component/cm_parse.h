@@ -22,6 +22,11 @@
  * values of one type, and of all the types of a component together. */
 #define CM__MAX_TYPE_FLAT  16384
 #define CM__MAX_TOTAL_FLAT (64u << 20)
+/* Types and declarations copied by substitution (cm_parse_subst.c), all
+ * told: each import of an instance type copies what holds its resources,
+ * and instance types that hold two of the one before double at every
+ * level. */
+#define CM__MAX_COPIED (1u << 18)
 /* CanonicalABI.md: elem_size of every defvaltype is below 2^28. */
 #define CM__MAX_ELEM_SIZE (1u << 28)
 
@@ -118,6 +123,7 @@ typedef struct {
     wh_err_t *err;
     uint32_t depth;
     uint64_t total_flat;
+    uint64_t copied; /* see CM__MAX_COPIED */
     WH_VEC(cm__resdef *) resdefs; /* by resource id; NULL for abstract ones */
     WH_VEC(uint8_t) name_rank;    /* by resource id: where its name came from */
     WH_VEC(wm_module_t *) modules;

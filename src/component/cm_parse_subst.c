@@ -113,6 +113,18 @@ bool cm__subst_value(cm__subst *sb, const cm_type_t *from, const cm_type_t *to)
 
 #define CM__MAX_SUBST_DEPTH 512
 
+/* Counts n more copies against the parse's budget. */
+static wh_rc count_copies(cm__subst *sb, uint64_t n)
+{
+    sb->x->copied += n;
+    if (sb->x->copied > CM__MAX_COPIED)
+        return cm__fail(sb->x, WH_UNSUPPORTED, 0,
+                        "instance types too large to substitute (more than %u types and "
+                        "declarations copied)",
+                        CM__MAX_COPIED);
+    return WH_OK;
+}
+
 static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out)
 {
     *out = t;
@@ -171,8 +183,10 @@ static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out
             v->elems = elems;
         }
     }
-    if (v)
+    if (v) {
         *out = v;
+        TRY(count_copies(sb, 1));
+    }
     return pput(sb, t, *out) ? WH_OK : cm__nomem(sb->x);
 }
 
@@ -216,6 +230,7 @@ wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_in
     }
     if (sb->depth >= CM__MAX_SUBST_DEPTH)
         return cm__fail(sb->x, WH_UNSUPPORTED, 0, "instance types nested too deeply");
+    TRY(count_copies(sb, 1 + (uint64_t)it->n));
     cm_instancetype_t *nt = cm__alloc(sb->x, sizeof *nt);
     cm__decl *ex = cm__dup(sb->x, it->exports, sizeof(cm__decl) * it->n);
     if (!nt || !ex)

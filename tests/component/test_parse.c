@@ -527,6 +527,24 @@ TH_TEST(parse_preamble)
     }
 }
 
+/* Giving each import of an instance type resource types of its own copies
+ * the type: a chain of types that double at every level is refused, at
+ * once, instead of being copied 2^30 times. */
+TH_TEST(parse_copy_budget)
+{
+    size_t len;
+    uint8_t *bytes = read_component("copy_budget.wasm", &len);
+    TH_OK(bytes);
+    if (!bytes)
+        return;
+    cm_component_t *c = NULL;
+    wh_err_t err;
+    TH_EQ(cm_component_load(bytes, len, &c, &err), WH_UNSUPPORTED);
+    TH_HAS(err.msg, "instance types too large to substitute");
+    TH_OK(c == NULL);
+    wh_free(bytes);
+}
+
 /* Failing each allocation in turn leaves nothing behind (ASan's leak check)
  * and ends in WH_NOMEM, never a crash. */
 TH_TEST(parse_out_of_memory)
