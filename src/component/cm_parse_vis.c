@@ -179,7 +179,7 @@ static wh_rc vis_decl(cm__ctx *x, cm__scope *s, const cm__decl *d, bool import, 
         if (d->desc.resource)
             return add_name(s, import, d->vis) ? WH_OK : cm__nomem(x);
         TRY(walk(x, set, d->desc.type, true, ok));
-        if (*ok && !add_name(s, import, d->desc.type))
+        if (*ok && d->desc.type && !add_name(s, import, d->desc.type))
             return cm__nomem(x);
         return WH_OK;
     case CM_EXTERN_INSTANCE: {
