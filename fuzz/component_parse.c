@@ -1,7 +1,11 @@
 /*
  * component_parse.c — libFuzzer target for the component parser: any bytes
  * go to cm_component_load; a component that loads is also walked through
- * its import and export descriptions, as `wasmhttpd inspect` does.
+ * its import and export descriptions, as `wasmhttpd inspect` does, and,
+ * when it imports nothing, instantiated (its instantiation plan run: nested
+ * components, core instances and their start functions, under fuel and a
+ * memory limit) and freed. What validates must instantiate or fail with a
+ * result code, never crash.
  */
 #include "component/cm.h"
 
@@ -37,6 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cm_externdesc_t d;
         if (cm_component_export(c, i, &d))
             n += walk(&d, 0);
+    }
+    if (cm_component_import_count(c) == 0) {
+        cm_config_t cfg = {.fuel = 100000, .max_memory = 64u << 20};
+        cm_instance_t *inst = NULL;
+        if (cm_instantiate(c, NULL, &cfg, &inst, &err) == WH_OK)
+            n += cm_instance_snapshot(inst, &err) == WH_OK;
+        cm_instance_free(inst);
     }
     cm_component_free(c);
     return n == UINT32_MAX; /* keeps the walk from being optimised away */

@@ -60,6 +60,8 @@ typedef enum {
     CM_ERROR_CONTEXT, /* parsed, not supported at run time yet */
     CM_STREAM,        /* idem (WASI 0.3) */
     CM_FUTURE,        /* idem */
+    CM_FIXED_LIST,    /* list<T, N>: validated as a type; no function may use it yet */
+    CM_MAP,           /* map<K, V>: idem */
 } cm_kind;
 
 typedef struct cm_type cm_type_t;
@@ -69,11 +71,14 @@ typedef struct cm_resource cm_resource_t;
  * linker) that made them. */
 struct cm_type {
     uint8_t kind;             /* cm_kind */
-    uint32_t n;               /* record fields, variant cases, tuple elements, flags, enum cases */
+    uint32_t n;               /* record fields, variant cases, tuple elements, flags, enum cases;
+                                 fixed-length list: 1 (its element), map: 2 (key, value) */
+    uint32_t length;          /* fixed-length list: its length */
     const char **labels;      /* record fields, variant cases, flags, enum cases (n of them) */
     const cm_type_t **elems;  /* record/tuple: field types (n); variant: case payloads (n, NULL
                                  for none); list, option: elems[0]; result: elems[0] ok,
-                                 elems[1] err (each may be NULL) */
+                                 elems[1] err (each may be NULL); map: elems[0] key, elems[1]
+                                 value */
     const cm_resource_t *res; /* own, borrow */
     const char *name;         /* the name it was given in WIT, if known (for printing) */
     /* canonical ABI (CanonicalABI.md): size and alignment in linear memory,

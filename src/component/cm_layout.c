@@ -36,7 +36,8 @@ static bool put_flat(uint8_t *flat, uint32_t cap, uint32_t *n, const cm_type_t *
 {
     if (*n + t->nflat > cap)
         return false;
-    memcpy(flat + *n, t->flat, t->nflat);
+    if (t->nflat) /* a fixed-length list or map has none, and no flat array */
+        memcpy(flat + *n, t->flat, t->nflat);
     *n += t->nflat;
     return true;
 }
@@ -125,6 +126,19 @@ wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
         t->align = 4;
         t->flat = ptr_len;
         t->nflat = 2;
+        return WH_OK;
+    case CM_FIXED_LIST:
+        /* no function takes one yet (the parser refuses it): the memory
+         * layout is the spec's, the flat one is left empty; the parser has
+         * bounded the size */
+        t->size = t->length * t->elems[0]->size;
+        t->align = t->elems[0]->align;
+        t->nflat = 0;
+        return WH_OK;
+    case CM_MAP: /* a list of (key, value) tuples; idem */
+        t->size = 8;
+        t->align = 4;
+        t->nflat = 0;
         return WH_OK;
     case CM_FLAGS:
         t->size = t->align = t->n <= 8 ? 1 : t->n <= 16 ? 2 : 4;

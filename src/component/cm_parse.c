@@ -29,22 +29,32 @@ static wh_rc push_def(cm__ctx *x, cm__scope *s, const cm__def *d)
 static uint32_t space_len(const cm__scope *s, uint8_t sort)
 {
     switch (sort) {
-    case CM_SORT_CORE_FUNC: return s->corefuncs.len;
+    case CM_SORT_CORE_FUNC:
+        return s->corefuncs.len;
     case CM_SORT_CORE_TABLE:
         return s->coretables.len;
     case CM_SORT_CORE_MEMORY:
         return s->coremems.len;
     case CM_SORT_CORE_GLOBAL:
         return s->coreglobals.len;
-    case CM_SORT_CORE_TYPE: return s->coretypes.len;
-    case CM_SORT_CORE_MODULE: return s->modules.len;
-    case CM_SORT_CORE_INSTANCE: return s->coreinsts.len;
-    case CM_SORT_FUNC: return s->funcs.len;
-    case CM_SORT_VALUE: return s->nvalues;
-    case CM_SORT_TYPE: return s->types.len;
-    case CM_SORT_COMPONENT: return s->components.len;
-    case CM_SORT_INSTANCE: return s->instances.len;
-    default: return 0;
+    case CM_SORT_CORE_TYPE:
+        return s->coretypes.len;
+    case CM_SORT_CORE_MODULE:
+        return s->modules.len;
+    case CM_SORT_CORE_INSTANCE:
+        return s->coreinsts.len;
+    case CM_SORT_FUNC:
+        return s->funcs.len;
+    case CM_SORT_VALUE:
+        return s->nvalues;
+    case CM_SORT_TYPE:
+        return s->types.len;
+    case CM_SORT_COMPONENT:
+        return s->components.len;
+    case CM_SORT_INSTANCE:
+        return s->instances.len;
+    default:
+        return 0;
     }
 }
 
@@ -85,11 +95,15 @@ static wh_rc item_decl(cm__ctx *x, cm__scope *s, uint8_t sort, uint32_t idx, con
         d->desc.kind = CM_EXTERN_TYPE;
         if (td->kind == CM__T_RESOURCE) {
             d->desc.resource = td->of.res;
+            d->vis = td->vis;
         } else if (td->kind == CM__T_VAL) {
             d->desc.type = d->eq = td->of.val;
         } else {
-            return cm__fail(x, WH_UNSUPPORTED, off,
-                            "export of a function, component or instance type (type %u)", idx);
+            /* refused by the caller (cm__vis_extern for an export) */
+            d->other = td->kind == CM__T_FUNC       ? (const void *)td->of.func
+                       : td->kind == CM__T_INSTANCE ? (const void *)td->of.inst
+                                                    : (const void *)td->of.comp;
+            d->other_kind = td->kind;
         }
         return WH_OK;
     }
@@ -122,7 +136,9 @@ static wh_rc copy_core_items(cm__ctx *x, const wm_module_t *m, bool imports, cm_
             memcpy(mod, d.module, d.module_len);
             mod[d.module_len] = 0;
         }
-        items[i] = (cm__coreitem){.module = mod, .name = name, .kind = d.kind,
+        items[i] = (cm__coreitem){.module = mod,
+                                  .name = name,
+                                  .kind = d.kind,
                                   .func = d.kind == WM_EXTERN_FUNC ? d.type.func : NULL};
         if (d.kind == WM_EXTERN_TABLE)
             items[i].t.table = d.type.table;
@@ -165,8 +181,11 @@ static wh_rc section_core_module(cm__ctx *x, cm__rd *r, cm__scope *s)
         rc = cm__core_import_name(x, &inames, mt->imports[i].module, mt->imports[i].name, off);
     cm__nameset_free(&inames);
     TRY(rc);
-    cm__def d = {.op = CM__CORE_MODULE, .sort = CM_SORT_CORE_MODULE, .index = s->modules.len,
-                 .offset = off, .u.module = x->modules.len - 1};
+    cm__def d = {.op = CM__CORE_MODULE,
+                 .sort = CM_SORT_CORE_MODULE,
+                 .index = s->modules.len,
+                 .offset = off,
+                 .u.module = x->modules.len - 1};
     if (!wh_vec_push(&s->modules, mt) || !wh_vec_push(&s->module_ids, x->modules.len - 1))
         return cm__nomem(x);
     return push_def(x, s, &d);
@@ -229,8 +248,9 @@ static wh_rc core_instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
             if (!strcmp(args[k].name, im->module))
                 a = &args[k];
         if (!a)
-            return cm__fail(x, WH_INVALID, off, "core module %u: missing argument `%s` for import %s.%s",
-                            midx, im->module, im->module, im->name);
+            return cm__fail(x, WH_INVALID, off,
+                            "core module %u: missing argument `%s` for import %s.%s", midx,
+                            im->module, im->module, im->name);
         const cm__coreitem *e = find_core(s->coreinsts.data[a->index], im->name);
         if (!e)
             return cm__fail(x, WH_INVALID, off,
@@ -289,10 +309,10 @@ static wh_rc core_inline(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
             break;
         if (dup)
             rc = cm__fail(x, WH_INVALID, eoff, "duplicate export name `%s`", args[i].name);
-        items[i] = (cm__coreitem){.name = args[i].name, .kind = kinds[args[i].sort],
-                                  .func = args[i].sort == CM_SORT_CORE_FUNC
-                                              ? s->corefuncs.data[args[i].index]
-                                              : NULL};
+        items[i] = (cm__coreitem){
+            .name = args[i].name,
+            .kind = kinds[args[i].sort],
+            .func = args[i].sort == CM_SORT_CORE_FUNC ? s->corefuncs.data[args[i].index] : NULL};
         if (args[i].sort == CM_SORT_CORE_TABLE)
             items[i].t = s->coretables.data[args[i].index].t;
         else if (args[i].sort == CM_SORT_CORE_MEMORY)
@@ -336,12 +356,14 @@ static wh_rc section_core_instances(cm__ctx *x, cm__rd *r, cm__scope *s)
 
 /* ---- Component instances ---- */
 
-/* The resources an import declares, mapped to those the argument gives. */
+/* The resources an import declares, mapped to those the argument gives,
+ * with the names (cm__decl.vis) they have on either side. */
 static bool map_resources(cm__subst *sb, const cm__decl *im, const cm__decl *given)
 {
     if (im->desc.kind == CM_EXTERN_TYPE) {
         if (im->desc.resource && given->desc.resource)
-            return cm__subst_resource(sb, im->desc.resource, given->desc.resource);
+            return cm__subst_resource(sb, im->desc.resource, given->desc.resource) &&
+                   cm__subst_vis(sb, im->vis, given->vis);
         return true;
     }
     if (im->desc.kind != CM_EXTERN_INSTANCE || !im->desc.instance || !given->desc.instance)
@@ -353,7 +375,30 @@ static bool map_resources(cm__subst *sb, const cm__decl *im, const cm__decl *giv
             continue;
         for (uint32_t k = 0; k < have->n; k++)
             if (have->exports[k].desc.resource && !strcmp(have->exports[k].name, w->name) &&
-                !cm__subst_resource(sb, w->desc.resource, have->exports[k].desc.resource))
+                (!cm__subst_resource(sb, w->desc.resource, have->exports[k].desc.resource) ||
+                 !cm__subst_vis(sb, w->vis, have->exports[k].vis)))
+                return false;
+    }
+    return true;
+}
+
+/* The value types an import declares (eq), mapped to those the argument
+ * gives once they are known to be equal, so that the instance's exports
+ * refer to the argument's types (and to the names they have here). */
+static bool map_values(cm__subst *sb, const cm__decl *im, const cm__decl *given)
+{
+    if (im->desc.kind == CM_EXTERN_TYPE)
+        return cm__subst_value(sb, im->desc.type, given->desc.type);
+    if (im->desc.kind != CM_EXTERN_INSTANCE || !im->desc.instance || !given->desc.instance)
+        return true;
+    const cm_instancetype_t *want = im->desc.instance, *have = given->desc.instance;
+    for (uint32_t i = 0; i < want->n; i++) {
+        const cm__decl *w = &want->exports[i];
+        if (w->desc.kind != CM_EXTERN_TYPE || !w->desc.type)
+            continue;
+        for (uint32_t k = 0; k < have->n; k++)
+            if (have->exports[k].desc.type && !strcmp(have->exports[k].name, w->name) &&
+                !cm__subst_value(sb, w->desc.type, have->exports[k].desc.type))
                 return false;
     }
     return true;
@@ -408,6 +453,11 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
         cm__decl given;
         if ((rc = item_decl(x, s, a->sort, a->index, a->name, off, &given)))
             break;
+        if (given.other) {
+            rc = cm__fail(x, WH_UNSUPPORTED, off,
+                          "a function, component or instance type as instantiation argument");
+            break;
+        }
         if (given.desc.kind != im->desc.kind) {
             rc = cm__fail(x, WH_INVALID, off,
                           "component %u: import `%s` is a %s, but a %s was given", cidx, im->name,
@@ -429,6 +479,8 @@ static wh_rc instantiate(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__
             break;
         if (!fits)
             rc = cm__fail(x, WH_INVALID, off, "component %u: import `%s`: %s", cidx, im->name, why);
+        else if (!map_values(sb, im, &given))
+            rc = cm__nomem(x);
     }
     const cm_instancetype_t *exports = NULL;
     cm_instancetype_t all = {.n = ct->nexports, .exports = ct->exports};
@@ -459,22 +511,32 @@ static wh_rc inline_instance(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *d)
     cm__named *args = cm__alloc(x, sizeof *args * n);
     cm__decl *decls = cm__alloc(x, sizeof *decls * n);
     cm_instancetype_t *it = cm__alloc(x, sizeof *it);
+    const cm__scope none = {.kind = CM__SC_INSTTYPE};
     if (!args || !decls || !it)
         return cm__nomem(x);
     cm__nameset seen = {0};
     wh_rc rc = WH_OK;
     for (uint32_t i = 0; i < n && !rc; i++) {
         uint32_t eoff = cm__off(r);
+        const char *impl;
         bool dup;
-        if ((rc = cm__externname(x, r, false, &args[i].name)) ||
+        if ((rc = cm__externname(x, r, false, &args[i].name, &impl)) ||
             (rc = cm__read_sort(x, r, &args[i].sort)) || (rc = cm__u32(x, r, &args[i].index)) ||
             (rc = item_decl(x, s, args[i].sort, args[i].index, args[i].name, eoff, &decls[i])) ||
+            (rc = cm__check_implements(x, args[i].name, impl, decls[i].desc.kind, eoff)) ||
             (rc = cm__nameset_add(x, &seen, args[i].name, &dup)))
             break;
         if (dup)
             rc = cm__fail(x, WH_INVALID, eoff, "duplicate export name `%s`", args[i].name);
+        else if (decls[i].other)
+            rc = cm__fail(x, WH_UNSUPPORTED, eoff,
+                          "export of a function, component or instance type from an instance");
         else if (decls[i].desc.resource)
             cm__name_resource(x, decls[i].desc.resource, args[i].name, CM__SC_COMPONENT);
+        /* a bag of exports gives no resource a name: an annotated function
+         * name in it has nothing to refer to */
+        if (!rc)
+            rc = cm__check_annotated(x, &none, &decls[i], false, eoff);
     }
     cm__nameset_free(&seen);
     if (rc)
@@ -519,28 +581,50 @@ static const char *canon_builtin_name(uint8_t op)
         uint8_t op;
         const char *name;
     } names[] = {
-        {0x05, "task.cancel"},          {0x06, "subtask.cancel"},
-        {0x07, "resource.drop async"},  {0x08, "backpressure.set"},
-        {0x09, "task.return"},          {0x0a, "context.get"},
-        {0x0b, "context.set"},          {0x0c, "thread.yield"},
-        {0x0d, "subtask.drop"},         {0x0e, "stream.new"},
-        {0x0f, "stream.read"},          {0x10, "stream.write"},
-        {0x11, "stream.cancel-read"},   {0x12, "stream.cancel-write"},
-        {0x13, "stream.drop-readable"}, {0x14, "stream.drop-writable"},
-        {0x15, "future.new"},           {0x16, "future.read"},
-        {0x17, "future.write"},         {0x18, "future.cancel-read"},
-        {0x19, "future.cancel-write"},  {0x1a, "future.drop-readable"},
-        {0x1b, "future.drop-writable"}, {0x1c, "error-context.new"},
-        {0x1d, "error-context.debug-message"}, {0x1e, "error-context.drop"},
-        {0x1f, "waitable-set.new"},     {0x20, "waitable-set.wait"},
-        {0x21, "waitable-set.poll"},    {0x22, "waitable-set.drop"},
-        {0x23, "waitable.join"},        {0x24, "backpressure.inc"},
-        {0x25, "backpressure.dec"},     {0x26, "thread.index"},
-        {0x27, "thread.new-indirect"},  {0x28, "thread.resume-later"},
-        {0x29, "thread.suspend"},       {0x2a, "thread.suspend-then-resume"},
-        {0x2b, "thread.yield-then-resume"}, {0x2c, "thread.suspend-then-promote"},
-        {0x2d, "thread.yield-then-promote"}, {0x40, "thread.spawn-ref"},
-        {0x41, "thread.spawn-indirect"}, {0x42, "thread.available-parallelism"},
+        {0x05, "task.cancel"},
+        {0x06, "subtask.cancel"},
+        {0x07, "resource.drop async"},
+        {0x08, "backpressure.set"},
+        {0x09, "task.return"},
+        {0x0a, "context.get"},
+        {0x0b, "context.set"},
+        {0x0c, "thread.yield"},
+        {0x0d, "subtask.drop"},
+        {0x0e, "stream.new"},
+        {0x0f, "stream.read"},
+        {0x10, "stream.write"},
+        {0x11, "stream.cancel-read"},
+        {0x12, "stream.cancel-write"},
+        {0x13, "stream.drop-readable"},
+        {0x14, "stream.drop-writable"},
+        {0x15, "future.new"},
+        {0x16, "future.read"},
+        {0x17, "future.write"},
+        {0x18, "future.cancel-read"},
+        {0x19, "future.cancel-write"},
+        {0x1a, "future.drop-readable"},
+        {0x1b, "future.drop-writable"},
+        {0x1c, "error-context.new"},
+        {0x1d, "error-context.debug-message"},
+        {0x1e, "error-context.drop"},
+        {0x1f, "waitable-set.new"},
+        {0x20, "waitable-set.wait"},
+        {0x21, "waitable-set.poll"},
+        {0x22, "waitable-set.drop"},
+        {0x23, "waitable.join"},
+        {0x24, "backpressure.inc"},
+        {0x25, "backpressure.dec"},
+        {0x26, "thread.index"},
+        {0x27, "thread.new-indirect"},
+        {0x28, "thread.resume-later"},
+        {0x29, "thread.suspend"},
+        {0x2a, "thread.suspend-then-resume"},
+        {0x2b, "thread.yield-then-resume"},
+        {0x2c, "thread.suspend-then-promote"},
+        {0x2d, "thread.yield-then-promote"},
+        {0x40, "thread.spawn-ref"},
+        {0x41, "thread.spawn-indirect"},
+        {0x42, "thread.available-parallelism"},
     };
     for (size_t i = 0; i < WH_ARRAY_LEN(names); i++)
         if (names[i].op == op)
@@ -552,8 +636,8 @@ static wh_rc read_opts(cm__ctx *x, cm__rd *r, cm__scope *s, const char *what, cm
 {
     uint32_t n;
     unsigned seen = 0;
-    *o = (cm__opts){.encoding = CM_UTF8, .memory = CM_NONE, .realloc = CM_NONE,
-                    .post_return = CM_NONE};
+    *o = (cm__opts){
+        .encoding = CM_UTF8, .memory = CM_NONE, .realloc = CM_NONE, .post_return = CM_NONE};
     TRY(cm__count(x, r, 1, &n));
     for (uint32_t i = 0; i < n; i++) {
         uint32_t off = cm__off(r), idx;
@@ -586,9 +670,9 @@ static wh_rc read_opts(cm__ctx *x, cm__rd *r, cm__scope *s, const char *what, cm
             TRY(check_index(x, s, CM_SORT_CORE_FUNC, idx, off));
             if (op == 0x04) {
                 if (!wm_functype_eq(s->corefuncs.data[idx], &realloc_type))
-                    return cm__fail(x, WH_INVALID, off,
-                                    "realloc (core func %u) must have type [i32 i32 i32 i32] -> [i32]",
-                                    idx);
+                    return cm__fail(
+                        x, WH_INVALID, off,
+                        "realloc (core func %u) must have type [i32 i32 i32 i32] -> [i32]", idx);
                 o->realloc = idx;
             } else {
                 o->post_return = idx;
@@ -613,8 +697,8 @@ static wh_rc check_opts(cm__ctx *x, const cm__opts *o, const cm_functype_t *ft, 
     uint32_t nres = ft->result ? ft->result->nflat : 0;
     bool need_mem, need_realloc;
     if (lower) {
-        need_mem = params_mem || result_mem || nflat > CM_MAX_FLAT_PARAMS ||
-                   nres > CM_MAX_FLAT_RESULTS;
+        need_mem =
+            params_mem || result_mem || nflat > CM_MAX_FLAT_PARAMS || nres > CM_MAX_FLAT_RESULTS;
         need_realloc = result_mem;
     } else {
         need_realloc = params_mem || nflat > CM_MAX_FLAT_PARAMS;
@@ -649,14 +733,16 @@ static wh_rc canon_lift(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off, cm__d
     TRY(cm__flatten_functype(x, ft, false, &flat));
     if (!wm_functype_eq(flat, s->corefuncs.data[f]))
         return cm__fail(x, WH_INVALID, off,
-                        "canon lift: core func %u does not have the flattened type of type %u", f, t);
+                        "canon lift: core func %u does not have the flattened type of type %u", f,
+                        t);
     TRY(check_opts(x, &d->u.canon.opts, ft, false, off, "canon lift"));
     if (d->u.canon.opts.post_return != CM_NONE) {
         const wm_functype_t want = {flat->nresults, 0, flat->results, NULL};
         if (!wm_functype_eq(s->corefuncs.data[d->u.canon.opts.post_return], &want))
             return cm__fail(x, WH_INVALID, off,
                             "canon lift: post-return (core func %u) must take the core results "
-                            "and return nothing", d->u.canon.opts.post_return);
+                            "and return nothing",
+                            d->u.canon.opts.post_return);
     }
     d->op = CM__CANON_LIFT;
     d->sort = CM_SORT_FUNC;
@@ -759,13 +845,16 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
     for (uint32_t i = 0; i < n; i++) {
         uint32_t off = cm__off(r);
         cm__decl dcl = {0};
+        const char *impl;
         bool dup;
-        TRY(cm__externname(x, r, true, &dcl.name));
+        TRY(cm__externname(x, r, true, &dcl.name, &impl));
         TRY(cm__nameset_add(x, &s->import_names, dcl.name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate import name `%s`", dcl.name);
         TRY(cm__read_externtype(x, r, s, &dcl));
-        TRY(cm__check_annotated(x, s, &dcl, off));
+        TRY(cm__check_implements(x, dcl.name, impl, dcl.desc.kind, off));
+        TRY(cm__check_annotated(x, s, &dcl, true, off));
+        TRY(cm__vis_extern(x, s, &dcl, true, off));
         if (!s->outer)
             cm__mark_host(&dcl);
         uint8_t sort = dcl.desc.kind == CM_EXTERN_FUNC       ? CM_SORT_FUNC
@@ -773,7 +862,10 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
                        : dcl.desc.kind == CM_EXTERN_TYPE     ? CM_SORT_TYPE
                        : dcl.desc.kind == CM_EXTERN_MODULE   ? CM_SORT_CORE_MODULE
                                                              : CM_SORT_COMPONENT;
-        cm__def d = {.op = CM__IMPORT, .sort = sort, .index = space_len(s, sort), .offset = off,
+        cm__def d = {.op = CM__IMPORT,
+                     .sort = sort,
+                     .index = space_len(s, sort),
+                     .offset = off,
                      .u.import = s->imports.len};
         TRY(cm__add_decl_item(x, s, &dcl, off));
         if (!wh_vec_push(&s->imports, dcl))
@@ -781,6 +873,34 @@ static wh_rc section_imports(cm__ctx *x, cm__rd *r, cm__scope *s)
         TRY(push_def(x, s, &d));
     }
     return WH_OK;
+}
+
+/* Is the item's type (have) a subtype of the type ascribed to its export
+ * (asc)? The resource types asc declares stand for have's; an ascribed
+ * instance type then refers to have's resources (a resource type
+ * ascribed `(sub resource)` stays a type of its own). */
+static wh_rc check_ascription(cm__ctx *x, cm__decl *asc, const cm__decl *have, uint32_t off)
+{
+    char why[200];
+    bool ok = true;
+    if (asc->desc.kind == CM_EXTERN_MODULE && asc->module && have->module &&
+        !cm__modtype_matches(have->module, asc->module, why, sizeof why))
+        return cm__fail(x, WH_INVALID, off,
+                        "export `%s`: ascribed type of export is not compatible: %s", asc->name,
+                        why);
+    cm__subst *sb = cm__subst_new(x);
+    wh_rc rc = sb ? WH_OK : cm__nomem(x);
+    if (!rc && !map_resources(sb, asc, have))
+        rc = cm__nomem(x);
+    if (!rc)
+        rc = cm__subst_check(sb, asc, have, why, sizeof why, &ok);
+    if (!rc && ok && asc->desc.kind == CM_EXTERN_INSTANCE)
+        rc = cm__subst_instance(sb, asc->desc.instance, &asc->desc.instance);
+    cm__subst_free(sb);
+    if (!rc && !ok)
+        rc = cm__fail(x, WH_INVALID, off,
+                      "export `%s`: ascribed type of export is not compatible: %s", asc->name, why);
+    return rc;
 }
 
 static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
@@ -794,7 +914,8 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         uint32_t idx;
         bool dup;
         cm__decl dcl;
-        TRY(cm__externname(x, r, false, &name));
+        const char *impl;
+        TRY(cm__externname(x, r, false, &name, &impl));
         TRY(cm__nameset_add(x, &s->export_names, name, &dup));
         if (dup)
             return cm__fail(x, WH_INVALID, off, "duplicate export name `%s`", name);
@@ -802,11 +923,13 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
         TRY(cm__read_sort(x, r, &sort));
         TRY(cm__u32(x, r, &idx));
         TRY(item_decl(x, s, sort, idx, name, ioff, &dcl));
+        TRY(cm__check_implements(x, name, impl, dcl.desc.kind, off));
         uint32_t toff = cm__off(r);
         TRY(cm__u8(x, r, &has_type));
         if (has_type == 0x01) {
-            /* An ascribed type replaces the inferred one; its kind must agree
-             * (full subtyping is not checked). */
+            /* An ascribed type replaces the inferred one, of which it must
+             * be a supertype (Binary.md export): the check of an
+             * instantiation argument against its import. */
             cm__decl asc = {.name = name};
             TRY(cm__read_externtype(x, r, s, &asc));
             if (asc.desc.kind != dcl.desc.kind)
@@ -815,21 +938,31 @@ static wh_rc section_exports(cm__ctx *x, cm__rd *r, cm__scope *s)
             if (asc.desc.kind == CM_EXTERN_TYPE && !asc.desc.resource != !dcl.desc.resource)
                 return cm__fail(x, WH_INVALID, toff,
                                 "export `%s`: a resource type and a value type do not match", name);
+            TRY(check_ascription(x, &asc, &dcl, toff));
             dcl = asc;
         } else if (has_type != 0x00) {
             return cm__fail(x, WH_MALFORMED, toff, "expected 0x00 or 0x01, got 0x%02x", has_type);
         }
-        if (dcl.desc.kind == CM_EXTERN_TYPE) {
-            if (dcl.desc.resource)
-                cm__name_resource(x, dcl.desc.resource, name, CM__SC_COMPONENT);
-            if (dcl.desc.type) {
-                dcl.desc.type = dcl.eq = cm__named_type(x, dcl.desc.type, name);
+        if (dcl.desc.kind == CM_EXTERN_TYPE && has_type == 0x00) {
+            /* the export is a new name of its own for the type (an
+             * ascription made one already) */
+            if (dcl.desc.resource) {
+                if (!(dcl.vis = cm__new_vis(x)))
+                    return cm__nomem(x);
+            } else if (dcl.desc.type) {
+                dcl.desc.type = dcl.eq = cm__created_type(x, dcl.desc.type, name);
                 if (!dcl.desc.type)
                     return cm__nomem(x);
             }
         }
-        TRY(cm__check_annotated(x, s, &dcl, off));
-        cm__def d = {.op = CM__EXPORT, .sort = sort, .index = space_len(s, sort), .offset = off,
+        if (dcl.desc.kind == CM_EXTERN_TYPE && dcl.desc.resource)
+            cm__name_resource(x, dcl.desc.resource, name, CM__SC_COMPONENT);
+        TRY(cm__check_annotated(x, s, &dcl, false, off));
+        TRY(cm__vis_extern(x, s, &dcl, false, off));
+        cm__def d = {.op = CM__EXPORT,
+                     .sort = sort,
+                     .index = space_len(s, sort),
+                     .offset = off,
                      .u.export = s->cexports.len};
         if (sort == CM_SORT_CORE_MODULE) {
             if (!wh_vec_push(&s->modules, s->modules.data[idx]) ||
@@ -865,8 +998,11 @@ static wh_rc section_component(cm__ctx *x, cm__rd *r, cm__scope *s)
     if (rc)
         return rc;
     child->parent = s->comp;
-    cm__def d = {.op = CM__COMPONENT, .sort = CM_SORT_COMPONENT, .index = s->components.len,
-                 .offset = off, .u.comp = child};
+    cm__def d = {.op = CM__COMPONENT,
+                 .sort = CM_SORT_COMPONENT,
+                 .index = s->components.len,
+                 .offset = off,
+                 .u.comp = child};
     if (!wh_vec_push(&s->components, ct))
         return cm__nomem(x);
     return push_def(x, s, &d);
@@ -936,13 +1072,17 @@ static wh_rc check_preamble(cm__ctx *x, cm__rd *r)
     if (r->end - r->p < 8 || memcmp(r->p, magic, 4) != 0)
         return cm__fail(x, WH_MALFORMED, off, "magic header not detected");
     const uint8_t *v = r->p + 4;
+    /* Binary.md: the preamble is exactly this; anything else is not a
+     * component of this format (malformed), a core module included */
     if (v[2] == 0x00 && v[3] == 0x00)
-        return cm__fail(x, WH_UNSUPPORTED, off, "this is a core module, not a component");
+        return cm__fail(x, WH_MALFORMED, off,
+                        "this is a core module, not a component (expected a version header for "
+                        "a component)");
     if (v[2] != 0x01 || v[3] != 0x00)
         return cm__fail(x, WH_MALFORMED, off + 6, "unknown binary layer 0x%02x%02x", v[3], v[2]);
     if (v[0] != 0x0d || v[1] != 0x00)
-        return cm__fail(x, WH_UNSUPPORTED, off + 4,
-                        "component binary version 0x%02x%02x (only 0x000d is supported)", v[1],
+        return cm__fail(x, WH_MALFORMED, off + 4,
+                        "unknown binary version 0x%02x%02x (only 0x000d is a component)", v[1],
                         v[0]);
     r->p += 8;
     return WH_OK;

@@ -20,8 +20,13 @@
 #define CM__MAX_DEPTH 64
 /* Limits that keep a hostile binary from making huge allocations: flat
  * values of one type, and of all the types of a component together. */
-#define CM__MAX_TYPE_FLAT 16384
+#define CM__MAX_TYPE_FLAT  16384
 #define CM__MAX_TOTAL_FLAT (64u << 20)
+/* Types and declarations copied by substitution (cm_parse_subst.c), all
+ * told: each import of an instance type copies what holds its resources,
+ * and instance types that hold two of the one before double at every
+ * level. */
+#define CM__MAX_COPIED (1u << 18)
 /* CanonicalABI.md: elem_size of every defvaltype is below 2^28. */
 #define CM__MAX_ELEM_SIZE (1u << 28)
 
@@ -37,7 +42,7 @@ typedef struct {
 typedef struct {
     const char *module; /* imports only */
     const char *name;
-    uint8_t kind;       /* wm_externkind */
+    uint8_t kind;              /* wm_externkind */
     const wm_functype_t *func; /* WM_EXTERN_FUNC */
     union {
         wm_tabletype_t table;   /* WM_EXTERN_TABLE */
@@ -74,6 +79,12 @@ typedef struct {
     uint32_t len, cap; /* open addressing; cap is 0 or a power of two */
 } cm__nameset;
 
+/* A set of pointers (open addressing; cap is 0 or a power of two). */
+typedef struct {
+    const void **data;
+    uint32_t len, cap;
+} cm__ptrset;
+
 typedef struct cm__scope cm__scope;
 struct cm__scope {
     cm__scope *outer;
@@ -86,6 +97,13 @@ struct cm__scope {
     WH_VEC(cm__decl) imports;
     WH_VEC(cm__decl) exports; /* type scopes: the declarations */
     cm__nameset import_names, export_names;
+    /* Explainer.md external visibility, in component and component type
+     * scopes: the types an import may refer to (named by an import) and
+     * those an export may refer to (named by an import or an export).
+     * Each holds record, variant, enum and flags types and resource names
+     * (cm__decl.vis), and also the anonymous types already found to refer
+     * only to members, so that no type is walked twice. */
+    cm__ptrset vis_imported, vis_exported;
     uint32_t nvalues, ncoremodules_decl;
     /* component scopes only */
     cm__comp *comp;
@@ -105,8 +123,9 @@ typedef struct {
     wh_err_t *err;
     uint32_t depth;
     uint64_t total_flat;
+    uint64_t copied; /* see CM__MAX_COPIED */
     WH_VEC(cm__resdef *) resdefs; /* by resource id; NULL for abstract ones */
-    WH_VEC(uint8_t) name_rank; /* by resource id: where its name came from */
+    WH_VEC(uint8_t) name_rank;    /* by resource id: where its name came from */
     WH_VEC(wm_module_t *) modules;
 } cm__ctx;
 
@@ -122,8 +141,10 @@ wh_rc cm__u32(cm__ctx *x, cm__rd *r, uint32_t *out);
 wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out);
 /* A name (u32 length, UTF-8 without NUL), copied NUL-terminated into the arena. */
 wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out);
-/* nameattributes: the name and any attributes (which are ignored). */
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out);
+/* nameattributes: the name, and the value of an `implements` attribute
+ * (NULL without one); the other attributes are ignored. */
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out,
+                     const char **out_implements);
 /* ---- cm_parse_names.c ---- */
 /* Checks an import or export name against the extern-name grammar
  * (Explainer.md): WH_INVALID naming the part that is wrong. */
@@ -131,15 +152,23 @@ wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off);
 /* Checks an annotated function name ([constructor]R, [method]R.m,
  * [static]R.m) against its type and the resource named R among the
  * scope's imports and exports so far. */
-wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off);
+wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, bool import,
+                          uint32_t off);
+/* Binary.md: an `implements` attribute (impl, when not NULL) names an
+ * interface and is only allowed on an instance with a plain name. */
+wh_rc cm__check_implements(cm__ctx *x, const char *name, const char *impl, uint8_t kind,
+                           uint32_t off);
 /* Adds a name to a set under the spec's strong-uniqueness rule; false when an
  * equivalent name is already there. */
 wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_dup);
 /* The same with plain string equality when exact is set (core names). */
-wh_rc cm__nameset_add_mode(cm__ctx *x, cm__nameset *s, const char *name, bool exact,
-                           bool *out_dup);
+wh_rc cm__nameset_add_mode(cm__ctx *x, cm__nameset *s, const char *name, bool exact, bool *out_dup);
 void cm__nameset_free(cm__nameset *s);
-void *cm__alloc(cm__ctx *x, size_t n); /* zeroed, from the arena */
+/* Adds p to a set; *out_new says whether it was not there. */
+bool cm__ptrset_add(cm__ptrset *s, const void *p, bool *out_new);
+bool cm__ptrset_has(const cm__ptrset *s, const void *p);
+void cm__ptrset_free(cm__ptrset *s);
+void *cm__alloc(cm__ctx *x, size_t n);              /* zeroed, from the arena */
 void *cm__dup(cm__ctx *x, const void *p, size_t n); /* p may be NULL when n is 0 */
 void cm__scope_free(cm__scope *s);
 
@@ -172,9 +201,6 @@ wh_rc cm__read_sort(cm__ctx *x, cm__rd *r, uint8_t *out);
 /* Reads an alias (any kind) and adds its item; out_def may be NULL in type
  * scopes. */
 wh_rc cm__read_alias(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
-/* Gives type t the name `name` (for printing), copying it if it already has
- * another name or is a shared primitive. */
-const cm_type_t *cm__named_type(cm__ctx *x, const cm_type_t *t, const char *name);
 /* Marks the resources an import brings in as the host's. */
 void cm__mark_host(const cm__decl *d);
 /* Does the type contain a string or list (anywhere), a borrow? */
@@ -194,15 +220,42 @@ void cm__name_resource(cm__ctx *x, const cm_resource_t *res, const char *name, u
 cm_resource_t *cm__new_resource(cm__ctx *x, const char *name, cm__resdef **out_def);
 const char *cm__kind_name(uint8_t externkind);
 
+/* A fresh name for a resource type (cm__decl.vis), or NULL (out of memory). */
+const void *cm__new_vis(cm__ctx *x);
+/* The resource name an own or borrow type refers to (cm__decl.vis). */
+const void *cm__handle_vis(const cm_type_t *t);
+void cm__set_handle_vis(cm_type_t *t, const void *vis);
+/* The type an import or export of type t (eq t) makes: a type of its own,
+ * equal to t, named `name` (t, a primitive, stays itself). */
+const cm_type_t *cm__created_type(cm__ctx *x, const cm_type_t *t, const char *name);
+
+/* ---- cm_parse_vis.c: external visibility of types (Explainer.md) ---- */
+/* Checks that what the import or export d of scope s refers to has names
+ * outside (WH_INVALID "<kind> not valid to be used as import|export"),
+ * then records the names d itself gives. Instance type scopes check
+ * nothing: their declarations are checked where the type is used. A
+ * type import or export of a function, component or instance type is
+ * then refused as unsupported (WH_UNSUPPORTED). */
+wh_rc cm__vis_extern(cm__ctx *x, cm__scope *s, const cm__decl *d, bool import, uint32_t off);
+
 /* ---- cm_parse_subst.c: resource types replaced in instance types ---- */
 typedef struct cm__subst cm__subst;
 cm__subst *cm__subst_new(cm__ctx *x);
 void cm__subst_free(cm__subst *sb);
 bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resource_t *to);
+/* Maps a resource name (cm__decl.vis) to another, in own and borrow types. */
+bool cm__subst_vis(cm__subst *sb, const void *from, const void *to);
+/* Maps an imported value type to the type an argument gives for it: the
+ * types that refer to it are copied with the argument's type. */
+bool cm__subst_value(cm__subst *sb, const cm_type_t *from, const cm_type_t *to);
 wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_instancetype_t **out);
 /* Maps every resource type ct makes itself (one its exports name that is
  * not one of its imports') to a fresh one, for one instantiation of ct. */
 wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct);
+/* The instance type it with the resource types its definition made
+ * replaced by fresh ones (it itself when it made none). */
+wh_rc cm__subst_fresh_instance(cm__ctx *x, const cm_instancetype_t *it,
+                               const cm_instancetype_t **out);
 /* Does have (an instantiation argument) fit want (the import it
  * satisfies), with the resources mapped so far substituted in want? *ok
  * says; why (n bytes) says how not. Errors are allocation failures. */

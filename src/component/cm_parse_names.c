@@ -195,23 +195,26 @@ wh_rc cm__check_name(cm__ctx *x, const char *name, bool import, uint32_t off)
     return WH_OK;
 }
 
-/* The resource type a scope's imports or exports give the name label
- * (len bytes), or NULL. */
-static const cm_resource_t *named_resource(const cm__scope *s, const char *label, size_t len)
+/* The resource type a scope's imports (or exports) give the name label
+ * (len bytes), or NULL. Imports and exports are apart: an export cannot
+ * be a method of an imported resource without exporting it (Binary.md:
+ * a preceding resource import or export, respectively). */
+static const cm_resource_t *named_resource(const cm__scope *s, bool import, const char *label,
+                                           size_t len)
 {
-    const cm__decl *lists[2] = {s->imports.data, s->exports.data};
-    uint32_t counts[2] = {s->imports.len, s->exports.len};
-    for (int k = 0; k < 2; k++)
-        for (uint32_t i = 0; i < counts[k]; i++) {
-            const cm__decl *d = &lists[k][i];
-            if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource && strlen(d->name) == len &&
-                !strncmp(d->name, label, len))
-                return d->desc.resource;
-        }
+    const cm__decl *list = import ? s->imports.data : s->exports.data;
+    uint32_t count = import ? s->imports.len : s->exports.len;
+    for (uint32_t i = 0; i < count; i++) {
+        const cm__decl *d = &list[i];
+        if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource && strlen(d->name) == len &&
+            !strncmp(d->name, label, len))
+            return d->desc.resource;
+    }
     return NULL;
 }
 
-wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uint32_t off)
+wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, bool import,
+                          uint32_t off)
 {
     const char *name = d->name;
     int kind = !strncmp(name, "[constructor]", 13) ? 0
@@ -224,7 +227,7 @@ wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uin
         return cm__fail(x, WH_INVALID, off, "`%s` is not a func", name);
     const char *label = name + (kind == 0 ? 13 : 8);
     size_t len = kind == 0 ? strlen(label) : (size_t)(strchr(label, '.') - label);
-    const cm_resource_t *r = named_resource(s, label, len);
+    const cm_resource_t *r = named_resource(s, import, label, len);
     const cm_functype_t *f = d->desc.func;
     if (!f)
         return WH_OK;
@@ -263,5 +266,23 @@ wh_rc cm__check_annotated(cm__ctx *x, const cm__scope *s, const cm__decl *d, uin
         return cm__fail(x, WH_INVALID, off,
                         "`%s`: function does not match expected resource name `%.*s`", name,
                         (int)len, label);
+    return WH_OK;
+}
+
+wh_rc cm__check_implements(cm__ctx *x, const char *name, const char *impl, uint8_t kind,
+                           uint32_t off)
+{
+    const char *why;
+    if (!impl)
+        return WH_OK;
+    if (!*impl)
+        return cm__fail(x, WH_INVALID, off, "`implements` of `%s`: `` is not a valid name", name);
+    if (!is_interface(impl, &why))
+        return cm__fail(x, WH_INVALID, off, "`implements` of `%s`: `%s` must be an interface name",
+                        name, impl);
+    if (kind != CM_EXTERN_INSTANCE)
+        return cm__fail(x, WH_INVALID, off, "`%s`: only instances can have an `implements`", name);
+    if (!is_plain(name, &why))
+        return cm__fail(x, WH_INVALID, off, "name `%s` is not valid with `implements`", name);
     return WH_OK;
 }

@@ -28,6 +28,7 @@ struct cm__subst {
     pent *data;
     uint32_t len, cap; /* open addressing, cap a power of two */
     uint32_t depth;
+    bool values; /* value types are mapped too: any type may change */
 };
 
 static uint32_t phash(const void *p)
@@ -92,15 +93,42 @@ void cm__subst_free(cm__subst *sb)
 
 bool cm__subst_resource(cm__subst *sb, const cm_resource_t *from, const cm_resource_t *to)
 {
-    return from == to || pput(sb, from, to);
+    /* the first argument for an import stands: a later `(eq)` import of
+     * the same resource is checked against it (cm__subst_check) */
+    return from == to || pget(sb, from) || pput(sb, from, to);
+}
+
+bool cm__subst_vis(cm__subst *sb, const void *from, const void *to)
+{
+    return from == to || !from || !to || pput(sb, from, to);
+}
+
+bool cm__subst_value(cm__subst *sb, const cm_type_t *from, const cm_type_t *to)
+{
+    if (from == to || !from || !to)
+        return true;
+    sb->values = true;
+    return pput(sb, from, to);
 }
 
 #define CM__MAX_SUBST_DEPTH 512
 
+/* Counts n more copies against the parse's budget. */
+static wh_rc count_copies(cm__subst *sb, uint64_t n)
+{
+    sb->x->copied += n;
+    if (sb->x->copied > CM__MAX_COPIED)
+        return cm__fail(sb->x, WH_UNSUPPORTED, 0,
+                        "instance types too large to substitute (more than %u types and "
+                        "declarations copied)",
+                        CM__MAX_COPIED);
+    return WH_OK;
+}
+
 static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out)
 {
     *out = t;
-    if (!t || !cm__has_handle(t) || !sb->len)
+    if (!t || !sb->len || (!sb->values && !cm__has_handle(t)) || cm_prim((cm_kind)t->kind) == t)
         return WH_OK;
     const void *memo = pget(sb, t);
     if (memo) {
@@ -112,10 +140,14 @@ static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out
     cm_type_t *v = NULL;
     if (t->kind == CM_OWN || t->kind == CM_BORROW) {
         const cm_resource_t *r = pget(sb, t->res);
-        if (r) {
+        const void *vis = cm__handle_vis(t) ? pget(sb, cm__handle_vis(t)) : NULL;
+        if (r || vis) {
             if (!(v = cm__copy_type(sb->x, t)))
                 return cm__nomem(sb->x);
-            v->res = r;
+            if (r)
+                v->res = r;
+            if (vis)
+                cm__set_handle_vis(v, vis);
         }
     } else if (t->elems) {
         uint32_t n = t->kind == CM_OPTION || t->kind == CM_LIST || t->kind == CM_STREAM ||
@@ -144,14 +176,17 @@ static wh_rc subst_type(cm__subst *sb, const cm_type_t *t, const cm_type_t **out
         }
         sb->depth--;
         if (elems) {
-            /* handles are all i32: the layout does not change */
+            /* handles are all i32, and a value type stands for an equal
+             * one: the layout does not change */
             if (!(v = cm__copy_type(sb->x, t)))
                 return cm__nomem(sb->x);
             v->elems = elems;
         }
     }
-    if (v)
+    if (v) {
         *out = v;
+        TRY(count_copies(sb, 1));
+    }
     return pput(sb, t, *out) ? WH_OK : cm__nomem(sb->x);
 }
 
@@ -195,6 +230,7 @@ wh_rc cm__subst_instance(cm__subst *sb, const cm_instancetype_t *it, const cm_in
     }
     if (sb->depth >= CM__MAX_SUBST_DEPTH)
         return cm__fail(sb->x, WH_UNSUPPORTED, 0, "instance types nested too deeply");
+    TRY(count_copies(sb, 1 + (uint64_t)it->n));
     cm_instancetype_t *nt = cm__alloc(sb->x, sizeof *nt);
     cm__decl *ex = cm__dup(sb->x, it->exports, sizeof(cm__decl) * it->n);
     if (!nt || !ex)
@@ -254,16 +290,19 @@ static bool collect_resources(cm__subst *set, cm__subst *seen, const cm__decl *d
     return true;
 }
 
-static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *seen,
-                        const cm__comptype *ct, const cm__decl *d)
+static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *seen, uint32_t lo,
+                        uint32_t hi, const cm__decl *d)
 {
     if (d->desc.kind == CM_EXTERN_TYPE && d->desc.resource) {
         const cm_resource_t *r = d->desc.resource;
-        if (r->id < ct->res_lo || r->id >= ct->res_hi || pget(imported, r) || pget(sb, r))
+        if (r->id < lo || r->id >= hi || (imported && pget(imported, r)) || pget(sb, r))
             return WH_OK;
         cm_resource_t *nr = cm__new_resource(sb->x, r->name, NULL);
         if (!nr || !pput(sb, r, nr))
             return cm__nomem(sb->x);
+        /* it keeps the standing of the name it copies (cm__name_resource) */
+        sb->x->name_rank.data[nr->id] = sb->x->name_rank.data[r->id];
+        nr->host = r->host;
         return WH_OK;
     }
     if (d->desc.kind != CM_EXTERN_INSTANCE || !d->desc.instance)
@@ -274,7 +313,7 @@ static wh_rc fresh_decl(cm__subst *sb, const cm__subst *imported, cm__subst *see
     if (!pput(seen, it, it))
         return cm__nomem(sb->x);
     for (uint32_t i = 0; i < it->n; i++)
-        TRY(fresh_decl(sb, imported, seen, ct, &it->exports[i]));
+        TRY(fresh_decl(sb, imported, seen, lo, hi, &it->exports[i]));
     return WH_OK;
 }
 
@@ -292,8 +331,25 @@ wh_rc cm__subst_fresh(cm__subst *sb, const cm__comptype *ct)
         memset(seen->data, 0, sizeof *seen->data * seen->cap);
     }
     for (uint32_t i = 0; i < ct->nexports && !rc; i++)
-        rc = fresh_decl(sb, imported, seen, ct, &ct->exports[i]);
+        rc = fresh_decl(sb, imported, seen, ct->res_lo, ct->res_hi, &ct->exports[i]);
     cm__subst_free(imported);
+    cm__subst_free(seen);
+    return rc;
+}
+
+wh_rc cm__subst_fresh_instance(cm__ctx *x, const cm_instancetype_t *it,
+                               const cm_instancetype_t **out)
+{
+    *out = it;
+    if (!it || it->res_lo == it->res_hi)
+        return WH_OK;
+    cm__subst *sb = cm__subst_new(x), *seen = cm__subst_new(x);
+    wh_rc rc = sb && seen ? WH_OK : cm__nomem(x);
+    for (uint32_t i = 0; i < it->n && !rc; i++)
+        rc = fresh_decl(sb, NULL, seen, it->res_lo, it->res_hi, &it->exports[i]);
+    if (!rc)
+        rc = cm__subst_instance(sb, it, out);
+    cm__subst_free(sb);
     cm__subst_free(seen);
     return rc;
 }
@@ -311,7 +367,8 @@ static const char *kind_word(uint8_t k)
         [CM_LIST] = "list",     [CM_TUPLE] = "tuple",   [CM_FLAGS] = "flags",
         [CM_ENUM] = "enum",     [CM_OPTION] = "option", [CM_RESULT] = "result",
         [CM_OWN] = "own",       [CM_BORROW] = "borrow", [CM_ERROR_CONTEXT] = "error-context",
-        [CM_STREAM] = "stream", [CM_FUTURE] = "future"};
+        [CM_STREAM] = "stream", [CM_FUTURE] = "future", [CM_FIXED_LIST] = "fixed-length list",
+        [CM_MAP] = "map"};
     return k < sizeof names / sizeof *names && names[k] ? names[k] : "type";
 }
 
@@ -350,6 +407,15 @@ static bool val_eq(const cm_type_t *want, const cm_type_t *have, char *why, size
     case CM_FUTURE:
         return val_eq(want->elems ? want->elems[0] : NULL, have->elems ? have->elems[0] : NULL, why,
                       n, depth + 1);
+    case CM_FIXED_LIST:
+        if (want->length != have->length) {
+            snprintf(why, n, "expected a list of %u, found one of %u", want->length, have->length);
+            return false;
+        }
+        return val_eq(want->elems[0], have->elems[0], why, n, depth + 1);
+    case CM_MAP:
+        return val_eq(want->elems[0], have->elems[0], why, n, depth + 1) &&
+               val_eq(want->elems[1], have->elems[1], why, n, depth + 1);
     case CM_RESULT:
         if (!val_eq(want->elems[0], have->elems[0], why, n, depth + 1) ||
             !val_eq(want->elems[1], have->elems[1], why, n, depth + 1)) {
@@ -449,8 +515,18 @@ static wh_rc check_decl(cm__subst *sb, const cm__decl *want, const cm__decl *hav
             *ok = false;
             return WH_OK;
         }
-        if (want->desc.resource)
-            return WH_OK; /* the argument's resource stands for the import's */
+        if (want->desc.resource) {
+            /* the argument's resource stands for the import's, unless an
+             * earlier import (this one is `(eq)` to) got another */
+            const cm_resource_t *m = pget(sb, want->desc.resource);
+            if (m && m != have->desc.resource) {
+                snprintf(why, n, "resource types are not the same (`%s` and `%s`)",
+                         m->name ? m->name : "",
+                         have->desc.resource->name ? have->desc.resource->name : "");
+                *ok = false;
+            }
+            return WH_OK;
+        }
         const cm_type_t *wt;
         TRY(subst_type(sb, want->desc.type, &wt));
         *ok = val_eq(wt, have->desc.type, why, n, 0);

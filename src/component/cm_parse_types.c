@@ -21,10 +21,17 @@
             return rc_;                                                                            \
     } while (0)
 
-enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4 };
+/* F_NOFUNC: a fixed-length list or a map, which no function type may hold
+ * yet (their canonical ABI is not implemented) */
+enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4, F_NOFUNC = 8 };
 typedef struct {
     cm_type_t t;
     uint8_t flags;
+    const void *vis; /* own, borrow: the resource's name (cm__decl.vis) */
+    /* CanonicalABI.md elem_size(t, 'i64') and alignment(t, 'i64'), which
+     * validation bounds below 2^28 for every type a component defines */
+    uint64_t size64;
+    uint32_t align64;
 } vtype;
 
 static uint8_t tflags(const cm_type_t *t)
@@ -51,14 +58,63 @@ bool cm__has_handle(const cm_type_t *t)
     return tflags(t) & F_HANDLE;
 }
 
-cm_type_t *cm__copy_type(cm__ctx *x, const cm_type_t *t)
+/* The i64 size and alignment of any type (CanonicalABI.md). */
+static void abi64(const cm_type_t *t, uint64_t *size, uint32_t *align)
+{
+    if (cm_prim((cm_kind)t->kind) != t) {
+        *size = ((const vtype *)t)->size64;
+        *align = ((const vtype *)t)->align64;
+        return;
+    }
+    switch (t->kind) {
+    case CM_STRING:
+        *size = 16;
+        *align = 8;
+        return;
+    default: /* the primitives' sizes do not depend on the pointer size */
+        *size = t->size;
+        *align = t->align;
+        return;
+    }
+}
+
+/* A copy of t as a vtype of the parser (flags, name, sizes and all). */
+static vtype *copy_vtype(cm__ctx *x, const cm_type_t *t)
 {
     vtype *v = cm__alloc(x, sizeof *v);
     if (!v)
         return NULL;
-    v->t = *t;
-    v->flags = tflags(t);
-    return &v->t;
+    if (cm_prim((cm_kind)t->kind) != t) {
+        *v = *(const vtype *)t;
+    } else {
+        v->t = *t;
+        v->flags = tflags(t);
+        abi64(t, &v->size64, &v->align64);
+    }
+    return v;
+}
+
+cm_type_t *cm__copy_type(cm__ctx *x, const cm_type_t *t)
+{
+    vtype *v = copy_vtype(x, t);
+    return v ? &v->t : NULL;
+}
+
+const void *cm__handle_vis(const cm_type_t *t)
+{
+    if (!t || (t->kind != CM_OWN && t->kind != CM_BORROW))
+        return NULL;
+    return ((const vtype *)t)->vis;
+}
+
+void cm__set_handle_vis(cm_type_t *t, const void *vis)
+{
+    ((vtype *)t)->vis = vis;
+}
+
+const void *cm__new_vis(cm__ctx *x)
+{
+    return cm__alloc(x, 1);
 }
 
 static vtype *new_vtype(cm__ctx *x, uint8_t kind, uint32_t n)
@@ -71,22 +127,14 @@ static vtype *new_vtype(cm__ctx *x, uint8_t kind, uint32_t n)
     return v;
 }
 
-const cm_type_t *cm__named_type(cm__ctx *x, const cm_type_t *t, const char *name)
+const cm_type_t *cm__created_type(cm__ctx *x, const cm_type_t *t, const char *name)
 {
-    if (!t || !name)
-        return t;
-    if (t->name && !strcmp(t->name, name))
-        return t;
-    if (!t->name && cm_prim((cm_kind)t->kind) != t) {
-        ((cm_type_t *)t)->name = name; /* ours, in the arena: named by its first export */
-        return t;
-    }
-    vtype *v = cm__alloc(x, sizeof *v);
+    if (!t->name && cm_prim((cm_kind)t->kind) != t)
+        ((cm_type_t *)t)->name = name; /* ours, in the arena: printed with its first name */
+    vtype *v = copy_vtype(x, t);
     if (!v)
         return NULL;
-    v->t = *t;
     v->t.name = name;
-    v->flags = tflags(t);
     return &v->t;
 }
 
@@ -249,9 +297,77 @@ static wh_rc read_opt_valtype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm_type
 
 /* Bounds the type's size and flattening before cm__layout computes them in
  * 32 bits, then checks the spec's elem_size limit. */
+static uint64_t align_to(uint64_t n, uint32_t a)
+{
+    return (n + a - 1) / a * a;
+}
+
+/* CanonicalABI.md elem_size(t, 'i64') and alignment(t, 'i64') of a type
+ * made of types already sized. */
+static void size64(vtype *v)
+{
+    const cm_type_t *t = &v->t;
+    uint64_t s = 0, es;
+    uint32_t a = 1, ea;
+    switch (t->kind) {
+    case CM_RECORD:
+    case CM_TUPLE:
+        for (uint32_t i = 0; i < t->n; i++) {
+            abi64(t->elems[i], &es, &ea);
+            s = align_to(s, ea) + es;
+            a = ea > a ? ea : a;
+        }
+        s = align_to(s, a);
+        break;
+    case CM_VARIANT:
+    case CM_ENUM:
+    case CM_OPTION:
+    case CM_RESULT: {
+        uint32_t n = t->kind == CM_OPTION || t->kind == CM_RESULT ? 2 : t->n;
+        uint32_t np = t->kind == CM_ENUM ? 0 : t->kind == CM_OPTION ? 1 : n;
+        uint32_t d = n <= 256 ? 1 : n <= 65536 ? 2 : 4;
+        uint64_t cs = 0;
+        for (uint32_t i = 0; i < np; i++) {
+            if (!t->elems[i])
+                continue;
+            abi64(t->elems[i], &es, &ea);
+            cs = es > cs ? es : cs;
+            a = ea > a ? ea : a;
+        }
+        s = align_to(d, a) + cs;
+        a = d > a ? d : a;
+        s = align_to(s, a);
+        break;
+    }
+    case CM_FLAGS:
+        s = a = t->n <= 8 ? 1 : t->n <= 16 ? 2 : 4;
+        break;
+    case CM_LIST:
+    case CM_MAP:
+        s = 16;
+        a = 8;
+        break;
+    case CM_FIXED_LIST:
+        abi64(t->elems[0], &es, &ea);
+        s = t->length * es; /* below 2^32 * 2^28: no overflow */
+        a = ea;
+        break;
+    default: /* handles, streams, futures */
+        s = a = 4;
+        break;
+    }
+    v->size64 = s;
+    v->align64 = a;
+}
+
 static wh_rc finish_type(cm__ctx *x, vtype *v, uint32_t off)
 {
     cm_type_t *t = &v->t;
+    size64(v);
+    if (v->size64 >= CM__MAX_ELEM_SIZE)
+        return cm__fail(x, WH_INVALID, off,
+                        "type exceeds maximum byte size (elem_size 2^28 or more with 64-bit "
+                        "pointers)");
     uint64_t size = 0, nflat = 0;
     bool sum = t->kind == CM_RECORD || t->kind == CM_TUPLE;
     bool cases = t->kind == CM_VARIANT || t->kind == CM_OPTION || t->kind == CM_RESULT;
@@ -276,13 +392,18 @@ static wh_rc finish_type(cm__ctx *x, vtype *v, uint32_t off)
         v->flags |= F_MEM | (tflags(t->elems[0]) & ~F_MEM);
     } else if (t->kind == CM_STREAM || t->kind == CM_FUTURE) {
         v->flags |= tflags(t->elems[0]);
+    } else if (t->kind == CM_FIXED_LIST) {
+        v->flags |= F_NOFUNC | tflags(t->elems[0]);
+    } else if (t->kind == CM_MAP) {
+        v->flags |= F_NOFUNC | F_MEM | ((tflags(t->elems[0]) | tflags(t->elems[1])) & ~F_MEM);
     } else if (t->kind == CM_OWN) {
         v->flags |= F_HANDLE;
     } else if (t->kind == CM_BORROW) {
         v->flags |= F_HANDLE | F_BORROW;
     }
-    if (size >= CM__MAX_ELEM_SIZE)
-        return cm__fail(x, WH_INVALID, off, "type is too large (elem_size 2^28 or more)");
+    /* size (an over-estimate) is not checked: size64, exact and never below
+     * the 32-bit size, was; so cm__layout's 32-bit sums cannot overflow */
+    WH_UNUSED(size);
     if (nflat > CM__MAX_TYPE_FLAT)
         return cm__fail(x, WH_UNSUPPORTED, off, "type flattens to more than %u core values",
                         CM__MAX_TYPE_FLAT);
@@ -316,8 +437,8 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
 #define NEW(kind, count, nlabels, nelems)                                                          \
     do {                                                                                           \
         if (!(v = new_vtype(x, kind, count)) ||                                                    \
-            ((nlabels) && !(v->t.labels = cm__alloc(x, sizeof(char *) * (nlabels)))) ||             \
-            ((nelems) && !(v->t.elems = cm__alloc(x, sizeof(cm_type_t *) * (nelems))))) {            \
+            ((nlabels) && !(v->t.labels = cm__alloc(x, sizeof(char *) * (nlabels)))) ||            \
+            ((nelems) && !(v->t.elems = cm__alloc(x, sizeof(cm_type_t *) * (nelems))))) {          \
             rc = cm__nomem(x);                                                                     \
             goto done;                                                                             \
         }                                                                                          \
@@ -328,20 +449,28 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
     case 0x6e: /* flags */
     case 0x6d: /* enum */
     case 0x6f: /* tuple */ {
-        const char *what = op == 0x72 ? "record" : op == 0x71 ? "variant" : op == 0x6e ? "flags"
-                           : op == 0x6d ? "enum" : "tuple";
+        const char *what = op == 0x72   ? "record"
+                           : op == 0x71 ? "variant"
+                           : op == 0x6e ? "flags"
+                           : op == 0x6d ? "enum"
+                                        : "tuple";
         CHECK(cm__count(x, r, op == 0x6f ? 1 : op == 0x71 ? 3 : 2, &n));
         if (n == 0) {
             rc = cm__fail(x, WH_INVALID, off, "%s type must have at least one %s", what,
-                          op == 0x72 ? "field" : op == 0x6f ? "element" : "case");
+                          op == 0x72   ? "field"
+                          : op == 0x6f ? "element"
+                                       : "case");
             goto done;
         }
         if (op == 0x6e && n > 32) {
             rc = cm__fail(x, WH_INVALID, off, "flags type has %u flags, at most 32 allowed", n);
             goto done;
         }
-        uint8_t kind = op == 0x72 ? CM_RECORD : op == 0x71 ? CM_VARIANT : op == 0x6e ? CM_FLAGS
-                       : op == 0x6d ? CM_ENUM : CM_TUPLE;
+        uint8_t kind = op == 0x72   ? CM_RECORD
+                       : op == 0x71 ? CM_VARIANT
+                       : op == 0x6e ? CM_FLAGS
+                       : op == 0x6d ? CM_ENUM
+                                    : CM_TUPLE;
         bool labels = op != 0x6f, elems = op == 0x72 || op == 0x71 || op == 0x6f;
         NEW(kind, n, labels ? n : 0, elems ? n : 0);
         const char *lwhat = op == 0x72 ? "field" : op == 0x6e ? "flag" : "case";
@@ -355,8 +484,9 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
                 uint32_t roff = cm__off(r);
                 uint8_t refines;
                 CHECK(cm__u8(x, r, &refines));
-                if (refines != 0x00) {
-                    rc = cm__fail(x, WH_UNSUPPORTED, roff, "variant case `refines`");
+                if (refines != 0x00) { /* Binary.md case: the byte is 0x00 */
+                    rc = cm__fail(x, WH_MALFORMED, roff,
+                                  "invalid leading byte (0x%02x) for variant case", refines);
                     goto done;
                 }
             }
@@ -385,6 +515,7 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
         }
         NEW(op == 0x69 ? CM_OWN : CM_BORROW, 0, 0, 0);
         v->t.res = td->of.res;
+        v->vis = td->vis;
         break;
     }
     case 0x66: /* stream */
@@ -396,12 +527,30 @@ static wh_rc read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, ui
             goto done;
         }
         break;
-    case 0x67:
-        rc = cm__fail(x, WH_UNSUPPORTED, off, "fixed-length list type");
-        goto done;
-    case 0x63:
-        rc = cm__fail(x, WH_UNSUPPORTED, off, "map type");
-        goto done;
+    case 0x67: /* list t len */ {
+        NEW(CM_FIXED_LIST, 1, 0, 1);
+        CHECK(cm__read_valtype(x, r, s, &v->t.elems[0]));
+        uint32_t loff = cm__off(r);
+        CHECK(cm__u32(x, r, &v->t.length));
+        if (v->t.length == 0) {
+            rc = cm__fail(x, WH_INVALID, loff, "fixed-length list must have a length above 0");
+            goto done;
+        }
+        break;
+    }
+    case 0x63: /* map k v */ {
+        NEW(CM_MAP, 2, 0, 2);
+        uint32_t koff = cm__off(r);
+        CHECK(cm__read_valtype(x, r, s, &v->t.elems[0]));
+        CHECK(cm__read_valtype(x, r, s, &v->t.elems[1]));
+        uint8_t k = v->t.elems[0]->kind; /* Explainer.md keytype */
+        if (!((k >= CM_BOOL && k <= CM_U64) || k == CM_CHAR || k == CM_STRING)) {
+            rc = cm__fail(x, WH_INVALID, koff,
+                          "map key type must be a boolean, an integer, a char or a string");
+            goto done;
+        }
+        break;
+    }
     default:
         rc = cm__fail(x, WH_MALFORMED, off, "unknown type opcode 0x%02x", op);
         goto done;
@@ -447,14 +596,21 @@ static wh_rc read_functype(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
         if (cm__has_borrow(ft->result))
             return cm__fail(x, WH_INVALID, roff, "function result contains a borrow");
     } else if (b == 0x01) {
-        uint32_t nres;
-        TRY(cm__u32(x, r, &nres));
-        if (nres != 0)
-            return cm__fail(x, WH_UNSUPPORTED, roff, "named function results");
+        uint8_t nres;
+        TRY(cm__u8(x, r, &nres));
+        if (nres != 0) /* Binary.md resultlist: 0x01 0x00, no named results */
+            return cm__fail(x, WH_MALFORMED, roff,
+                            "invalid leading byte (0x%02x) for number of results", nres);
     } else {
         return cm__fail(x, WH_MALFORMED, roff, "unknown result list 0x%02x", b);
     }
-    WH_UNUSED(off);
+    bool nofunc = tflags(ft->result) & F_NOFUNC;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        nofunc |= tflags(ft->params[i]) & F_NOFUNC;
+    if (nofunc)
+        return cm__fail(x, WH_UNSUPPORTED, off,
+                        "a function type with map or fixed-length list values (their canonical "
+                        "ABI is not implemented)");
     *out = ft;
     return WH_OK;
 }
@@ -740,7 +896,8 @@ static wh_rc read_moduletype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm__modt
             if (b != 0x60) {
                 rc = cm__fail(x, b == 0x50 ? WH_INVALID : WH_UNSUPPORTED, off,
                               b == 0x50 ? "module type inside a module type"
-                                        : "core type 0x%02x in a module type", b);
+                                        : "core type 0x%02x in a module type",
+                              b);
                 break;
             }
             if (!(rc = read_core_functype(x, r, &ct.func)) && !wh_vec_push(&types, ct))
@@ -865,10 +1022,10 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
     case 0x01:
     case 0x04:
     case 0x05: {
-        static const uint8_t want[] = {[0x01] = CM__T_FUNC, [0x04] = CM__T_COMPONENT,
-                                       [0x05] = CM__T_INSTANCE};
-        static const char *const what[] = {[0x01] = "function", [0x04] = "component",
-                                           [0x05] = "instance"};
+        static const uint8_t want[] = {
+            [0x01] = CM__T_FUNC, [0x04] = CM__T_COMPONENT, [0x05] = CM__T_INSTANCE};
+        static const char *const what[] = {
+            [0x01] = "function", [0x04] = "component", [0x05] = "instance"};
         uint32_t ioff = cm__off(r);
         TRY(cm__u32(x, r, &idx));
         TRY(type_at(x, s, idx, ioff, &td));
@@ -881,8 +1038,10 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
             d->desc.kind = CM_EXTERN_COMPONENT;
             d->component = td->of.comp;
         } else {
+            /* Explainer.md: each import or export of an instance type has
+             * resource types of its own */
             d->desc.kind = CM_EXTERN_INSTANCE;
-            d->desc.instance = td->of.inst;
+            TRY(cm__subst_fresh_instance(x, td->of.inst, &d->desc.instance));
         }
         return WH_OK;
     }
@@ -893,7 +1052,8 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
         TRY(cm__u8(x, r, &b));
         if (b == 0x01) {
             d->desc.resource = cm__new_resource(x, NULL, NULL);
-            if (!d->desc.resource)
+            d->vis = cm__new_vis(x);
+            if (!d->desc.resource || !d->vis)
                 return cm__nomem(x);
             cm__name_resource(x, d->desc.resource, d->name, s->kind);
             return WH_OK;
@@ -906,14 +1066,19 @@ wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d)
             TRY(type_at(x, s, idx, ioff, &td));
             if (td->kind == CM__T_RESOURCE) {
                 d->desc.resource = td->of.res;
+                if (!(d->vis = cm__new_vis(x)))
+                    return cm__nomem(x);
                 cm__name_resource(x, td->of.res, d->name, s->kind);
             } else if (td->kind == CM__T_VAL) {
-                d->eq = d->desc.type = cm__named_type(x, td->of.val, d->name);
+                d->eq = d->desc.type = cm__created_type(x, td->of.val, d->name);
                 if (!d->eq)
                     return cm__nomem(x);
             } else {
-                return cm__fail(x, WH_UNSUPPORTED, ioff,
-                                "type import or export of a function, component or instance type");
+                /* refused by cm__vis_extern, after the visibility check */
+                d->other = td->kind == CM__T_FUNC       ? (const void *)td->of.func
+                           : td->kind == CM__T_INSTANCE ? (const void *)td->of.inst
+                                                        : (const void *)td->of.comp;
+                d->other_kind = td->kind;
             }
         }
         return WH_OK;
@@ -940,6 +1105,7 @@ wh_rc cm__add_decl_item(cm__ctx *x, cm__scope *s, const cm__decl *d, uint32_t of
         if (d->desc.resource) {
             td.kind = CM__T_RESOURCE;
             td.of.res = d->desc.resource;
+            td.vis = d->vis;
         } else {
             td.kind = CM__T_VAL;
             td.of.val = d->desc.type;
@@ -965,14 +1131,17 @@ static wh_rc read_decl(cm__ctx *x, cm__rd *r, cm__scope *ts, bool import)
 {
     uint32_t off = cm__off(r);
     cm__decl d = {0};
+    const char *impl;
     bool dup;
-    TRY(cm__externname(x, r, import, &d.name));
+    TRY(cm__externname(x, r, import, &d.name, &impl));
     TRY(cm__nameset_add(x, import ? &ts->import_names : &ts->export_names, d.name, &dup));
     if (dup)
         return cm__fail(x, WH_INVALID, off, "duplicate %s name `%s`", import ? "import" : "export",
                         d.name);
     TRY(cm__read_externtype(x, r, ts, &d));
-    TRY(cm__check_annotated(x, ts, &d, off));
+    TRY(cm__check_implements(x, d.name, impl, d.desc.kind, off));
+    TRY(cm__check_annotated(x, ts, &d, import, off));
+    TRY(cm__vis_extern(x, ts, &d, import, off));
     TRY(cm__add_decl_item(x, ts, &d, off));
     bool ok = import ? wh_vec_push(&ts->imports, d) : wh_vec_push(&ts->exports, d);
     return ok ? WH_OK : cm__nomem(x);
@@ -1044,6 +1213,8 @@ static wh_rc read_scoped_type(cm__ctx *x, cm__rd *r, cm__scope *s, bool componen
             } else {
                 it->n = ts.exports.len;
                 it->exports = ex;
+                it->res_lo = res_lo;
+                it->res_hi = x->c->nresources;
                 out->kind = CM__T_INSTANCE;
                 out->of.inst = it;
             }
@@ -1104,6 +1275,8 @@ wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def)
         s->comp->nresources++;
         td.kind = CM__T_RESOURCE;
         td.of.res = res;
+        if (!(td.vis = cm__new_vis(x)))
+            return cm__nomem(x);
         break;
     }
     default:
@@ -1131,36 +1304,68 @@ wh_rc cm__read_sort(cm__ctx *x, cm__rd *r, uint8_t *out)
     if (b == 0x00) {
         TRY(cm__u8(x, r, &b));
         switch (b) {
-        case 0x00: *out = CM_SORT_CORE_FUNC; return WH_OK;
-        case 0x01: *out = CM_SORT_CORE_TABLE; return WH_OK;
-        case 0x02: *out = CM_SORT_CORE_MEMORY; return WH_OK;
-        case 0x03: *out = CM_SORT_CORE_GLOBAL; return WH_OK;
-        case 0x04: return cm__fail(x, WH_UNSUPPORTED, off, "core tag sort");
-        case 0x10: *out = CM_SORT_CORE_TYPE; return WH_OK;
-        case 0x11: *out = CM_SORT_CORE_MODULE; return WH_OK;
-        case 0x12: *out = CM_SORT_CORE_INSTANCE; return WH_OK;
-        default: return cm__fail(x, WH_MALFORMED, off, "unknown core sort 0x%02x", b);
+        case 0x00:
+            *out = CM_SORT_CORE_FUNC;
+            return WH_OK;
+        case 0x01:
+            *out = CM_SORT_CORE_TABLE;
+            return WH_OK;
+        case 0x02:
+            *out = CM_SORT_CORE_MEMORY;
+            return WH_OK;
+        case 0x03:
+            *out = CM_SORT_CORE_GLOBAL;
+            return WH_OK;
+        case 0x04:
+            return cm__fail(x, WH_UNSUPPORTED, off, "core tag sort");
+        case 0x10:
+            *out = CM_SORT_CORE_TYPE;
+            return WH_OK;
+        case 0x11:
+            *out = CM_SORT_CORE_MODULE;
+            return WH_OK;
+        case 0x12:
+            *out = CM_SORT_CORE_INSTANCE;
+            return WH_OK;
+        default:
+            return cm__fail(x, WH_MALFORMED, off, "unknown core sort 0x%02x", b);
         }
     }
     switch (b) {
-    case 0x01: *out = CM_SORT_FUNC; return WH_OK;
-    case 0x02: return cm__fail(x, WH_UNSUPPORTED, off, "value sort");
-    case 0x03: *out = CM_SORT_TYPE; return WH_OK;
-    case 0x04: *out = CM_SORT_COMPONENT; return WH_OK;
-    case 0x05: *out = CM_SORT_INSTANCE; return WH_OK;
-    default: return cm__fail(x, WH_MALFORMED, off, "unknown sort 0x%02x", b);
+    case 0x01:
+        *out = CM_SORT_FUNC;
+        return WH_OK;
+    case 0x02:
+        return cm__fail(x, WH_UNSUPPORTED, off, "value sort");
+    case 0x03:
+        *out = CM_SORT_TYPE;
+        return WH_OK;
+    case 0x04:
+        *out = CM_SORT_COMPONENT;
+        return WH_OK;
+    case 0x05:
+        *out = CM_SORT_INSTANCE;
+        return WH_OK;
+    default:
+        return cm__fail(x, WH_MALFORMED, off, "unknown sort 0x%02x", b);
     }
 }
 
 static uint8_t sort_kind(uint8_t sort)
 {
     switch (sort) {
-    case CM_SORT_FUNC: return CM_EXTERN_FUNC;
-    case CM_SORT_TYPE: return CM_EXTERN_TYPE;
-    case CM_SORT_COMPONENT: return CM_EXTERN_COMPONENT;
-    case CM_SORT_INSTANCE: return CM_EXTERN_INSTANCE;
-    case CM_SORT_CORE_MODULE: return CM_EXTERN_MODULE;
-    default: return 0xff;
+    case CM_SORT_FUNC:
+        return CM_EXTERN_FUNC;
+    case CM_SORT_TYPE:
+        return CM_EXTERN_TYPE;
+    case CM_SORT_COMPONENT:
+        return CM_EXTERN_COMPONENT;
+    case CM_SORT_INSTANCE:
+        return CM_EXTERN_INSTANCE;
+    case CM_SORT_CORE_MODULE:
+        return CM_EXTERN_MODULE;
+    default:
+        return 0xff;
     }
 }
 

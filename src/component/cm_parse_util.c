@@ -12,18 +12,24 @@
 #include <string.h>
 
 const char *const cm__sort_names[CM_NSORTS] = {
-    [CM_SORT_CORE_FUNC] = "core func",     [CM_SORT_CORE_TABLE] = "core table",
-    [CM_SORT_CORE_MEMORY] = "core memory", [CM_SORT_CORE_GLOBAL] = "core global",
-    [CM_SORT_CORE_TYPE] = "core type",     [CM_SORT_CORE_MODULE] = "core module",
-    [CM_SORT_CORE_INSTANCE] = "core instance", [CM_SORT_FUNC] = "func",
-    [CM_SORT_VALUE] = "value",             [CM_SORT_TYPE] = "type",
-    [CM_SORT_COMPONENT] = "component",     [CM_SORT_INSTANCE] = "instance",
+    [CM_SORT_CORE_FUNC] = "core func",
+    [CM_SORT_CORE_TABLE] = "core table",
+    [CM_SORT_CORE_MEMORY] = "core memory",
+    [CM_SORT_CORE_GLOBAL] = "core global",
+    [CM_SORT_CORE_TYPE] = "core type",
+    [CM_SORT_CORE_MODULE] = "core module",
+    [CM_SORT_CORE_INSTANCE] = "core instance",
+    [CM_SORT_FUNC] = "func",
+    [CM_SORT_VALUE] = "value",
+    [CM_SORT_TYPE] = "type",
+    [CM_SORT_COMPONENT] = "component",
+    [CM_SORT_INSTANCE] = "instance",
 };
 
 const char *cm__kind_name(uint8_t k)
 {
-    static const char *const names[] = {"func", "instance", "type", "component", "core module",
-                                        "value"};
+    static const char *const names[] = {"func",      "instance",    "type",
+                                        "component", "core module", "value"};
     return k < WH_ARRAY_LEN(names) ? names[k] : "?";
 }
 
@@ -101,7 +107,6 @@ wh_rc cm__count(cm__ctx *x, cm__rd *r, uint32_t min_size, uint32_t *out)
     return WH_OK;
 }
 
-
 wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out)
 {
     uint32_t off = cm__off(r), len;
@@ -124,8 +129,10 @@ wh_rc cm__name(cm__ctx *x, cm__rd *r, const char **out)
     return WH_OK;
 }
 
-wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
+wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out,
+                     const char **out_implements)
 {
+    *out_implements = NULL;
     uint32_t off = cm__off(r);
     uint8_t tag = 0;
     wh_rc rc = cm__u8(x, r, &tag);
@@ -140,7 +147,8 @@ wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
     if (tag != 0x02)
         return WH_OK;
     /* Attributes (implements, versionsuffix, external-id) do not change the
-     * item: read them, each kind at most once, and go on. */
+     * item: read them, each kind at most once; `implements` is checked
+     * against the item by the caller (cm__check_implements). */
     uint32_t n;
     if ((rc = cm__count(x, r, 2, &n)))
         return rc;
@@ -158,6 +166,8 @@ wh_rc cm__externname(cm__ctx *x, cm__rd *r, bool import, const char **out)
         seen |= 1u << akind;
         if ((rc = cm__name(x, r, &val)))
             return rc;
+        if (akind == 0x00)
+            *out_implements = val;
     }
     return WH_OK;
 }
@@ -203,8 +213,7 @@ wh_rc cm__nameset_add(cm__ctx *x, cm__nameset *s, const char *name, bool *out_du
     return cm__nameset_add_mode(x, s, name, false, out_dup);
 }
 
-wh_rc cm__nameset_add_mode(cm__ctx *x, cm__nameset *s, const char *name, bool exact,
-                           bool *out_dup)
+wh_rc cm__nameset_add_mode(cm__ctx *x, cm__nameset *s, const char *name, bool exact, bool *out_dup)
 {
     size_t cap = strlen(name) + 1;
     char *buf = wh_arena_alloc(&x->c->arena, cap);
@@ -251,8 +260,65 @@ void cm__nameset_free(cm__nameset *s)
     s->len = s->cap = 0;
 }
 
+static uint32_t ptr_hash(const void *p)
+{
+    uintptr_t v = (uintptr_t)p;
+    return (uint32_t)((v >> 3) * 2654435761u);
+}
+
+bool cm__ptrset_has(const cm__ptrset *s, const void *p)
+{
+    if (!s->cap)
+        return false;
+    for (uint32_t j = ptr_hash(p) & (s->cap - 1); s->data[j]; j = (j + 1) & (s->cap - 1))
+        if (s->data[j] == p)
+            return true;
+    return false;
+}
+
+bool cm__ptrset_add(cm__ptrset *s, const void *p, bool *out_new)
+{
+    if (out_new)
+        *out_new = false;
+    if (cm__ptrset_has(s, p))
+        return true;
+    if (s->len + 1 > s->cap / 2) {
+        uint32_t ncap = s->cap ? s->cap * 2 : 16;
+        const void **nd = wh_calloc(ncap, sizeof *nd);
+        if (!nd)
+            return false;
+        for (uint32_t i = 0; i < s->cap; i++) {
+            if (!s->data[i])
+                continue;
+            uint32_t j = ptr_hash(s->data[i]) & (ncap - 1);
+            while (nd[j])
+                j = (j + 1) & (ncap - 1);
+            nd[j] = s->data[i];
+        }
+        wh_free(s->data);
+        s->data = nd;
+        s->cap = ncap;
+    }
+    uint32_t j = ptr_hash(p) & (s->cap - 1);
+    while (s->data[j])
+        j = (j + 1) & (s->cap - 1);
+    s->data[j] = p;
+    s->len++;
+    if (out_new)
+        *out_new = true;
+    return true;
+}
+
+void cm__ptrset_free(cm__ptrset *s)
+{
+    wh_free(s->data);
+    *s = (cm__ptrset){0};
+}
+
 void cm__scope_free(cm__scope *s)
 {
+    cm__ptrset_free(&s->vis_imported);
+    cm__ptrset_free(&s->vis_exported);
     wh_vec_free(&s->types);
     wh_vec_free(&s->coretypes);
     wh_vec_free(&s->instances);

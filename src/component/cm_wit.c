@@ -230,6 +230,18 @@ void cm__wit_type(cm__out *o, const cm_type_t *t)
             cm__puts(o, ">");
         }
         return;
+    case CM_FIXED_LIST:
+        cm__puts(o, "list<");
+        cm__wit_type(o, t->elems[0]);
+        cm__printf(o, ", %u>", (unsigned)t->length);
+        return;
+    case CM_MAP:
+        cm__puts(o, "map<");
+        cm__wit_type(o, t->elems[0]);
+        cm__puts(o, ", ");
+        cm__wit_type(o, t->elems[1]);
+        cm__puts(o, ">");
+        return;
     case CM_RECORD:
         put_body(o, t, "record");
         return;

@@ -46,11 +46,23 @@ typedef struct {
     const cm__comptype *component; /* CM_EXTERN_COMPONENT */
     const cm__modtype *module;     /* CM_EXTERN_MODULE */
     const cm_type_t *eq;           /* CM_EXTERN_TYPE with (eq i) of a value type, else NULL */
+    /* CM_EXTERN_TYPE of a resource: the name this import or export gives
+     * the resource (Explainer.md external visibility: each import or export
+     * of a type is a name of its own, distinct from the type it names) */
+    const void *vis;
+    /* CM_EXTERN_TYPE naming a function, component or instance type, which
+     * is refused as unsupported once its visibility has been checked */
+    const void *other;
+    uint8_t other_kind; /* cm__tkind of other */
 } cm__decl;
 
 struct cm_instancetype {
     uint32_t n;
     cm__decl *exports;
+    /* an instance type definition: the resource ids its `(sub resource)`
+     * exports made, made fresh by each import or export of the type
+     * (empty for the type of an actual instance) */
+    uint32_t res_lo, res_hi;
 };
 
 struct cm__comptype {
@@ -65,6 +77,9 @@ struct cm__comptype {
 typedef enum { CM__T_VAL, CM__T_FUNC, CM__T_COMPONENT, CM__T_INSTANCE, CM__T_RESOURCE } cm__tkind;
 typedef struct {
     uint8_t kind; /* cm__tkind */
+    /* resources: the name of the resource this index stands for (see
+     * cm__decl.vis); aliases copy it, imports and exports make new ones */
+    const void *vis;
     union {
         const cm_type_t *val;
         const cm_functype_t *func;

@@ -99,7 +99,9 @@ TH_TEST(parse_basic_component)
     TH_EQ(r->count[CM_SORT_FUNC], 2); /* the lift and its export */
     TH_EQ(r->count[CM_SORT_CORE_FUNC], 1);
     TH_EQ(r->count[CM_SORT_INSTANCE], 1);
-    TH_EQ(c->nresources, 1);
+    /* the instance type's `(sub resource)`, and the import's own copy of it
+     * (each import of an instance type has resource types of its own) */
+    TH_EQ(c->nresources, 2);
     const cm__def *lift = find_def(r, CM__CANON_LIFT, 0);
     TH_OK(lift && lift->u.canon.opts.memory == CM_NONE && lift->u.canon.opts.encoding == CM_UTF8);
     const cm__def *alias = find_def(r, CM__ALIAS_CORE_EXPORT, 0);
@@ -205,7 +207,9 @@ TH_TEST(parse_nested_components_and_resources)
     TH_OK(f1.resource && f1.resource == f2.resource && f1.resource->host);
     TH_OK(inst_export(d.instance, "[constructor]fields", &e) &&
           e.func->result->res == f1.resource);
-    TH_EQ(c->nresources, 3);
+    /* counter, the nested component's import, the instance type's
+     * `fields` and the import's own copy of it */
+    TH_EQ(c->nresources, 4);
     cm_component_free(c);
 }
 
@@ -409,6 +413,31 @@ TH_TEST(parse_errors_name_what_and_where)
     section(&o, 8, (const uint8_t[]){0x01, 0x40, 0x00, 0x00}, 4);
     TH_EQ(load_buf(&o, &err), WH_UNSUPPORTED);
     TH_HAS(err.msg, "`thread.spawn-ref`");
+    /* named results, and a variant case with `refines`, are no longer in
+     * the binary format (Binary.md resultlist, case) */
+    preamble(&o);
+    section(&o, 7, (const uint8_t[]){0x01, 0x40, 0x00, 0x01, 0x01}, 5);
+    TH_EQ(load_buf(&o, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "for number of results at byte 0xd");
+    preamble(&o);
+    section(&o, 7, (const uint8_t[]){0x01, 0x71, 0x01, 0x01, 'c', 0x00, 0x01}, 7);
+    TH_EQ(load_buf(&o, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "for variant case at byte 0x10");
+    /* map<string, u32> is a type, but a function over it is refused: its
+     * canonical ABI is not implemented */
+    preamble(&o);
+    section(&o, 7, (const uint8_t[]){0x01, 0x63, 0x73, 0x79}, 4);
+    TH_EQ(load_buf(&o, &err), WH_OK);
+    preamble(&o);
+    section(&o, 7,
+            (const uint8_t[]){0x02, 0x63, 0x73, 0x79, 0x40, 0x01, 0x01, 'p', 0x00, 0x01, 0x00},
+            11);
+    TH_EQ(load_buf(&o, &err), WH_UNSUPPORTED);
+    TH_HAS(err.msg, "map or fixed-length list values");
+    /* list<u8, 0> is not a type */
+    preamble(&o);
+    section(&o, 7, (const uint8_t[]){0x01, 0x67, 0x7d, 0x00}, 4);
+    TH_EQ(load_buf(&o, &err), WH_INVALID);
     /* an async function type */
     preamble(&o);
     section(&o, 7, (const uint8_t[]){0x01, 0x43, 0x00, 0x01, 0x00}, 5);
@@ -474,14 +503,15 @@ TH_TEST(parse_preamble)
     static const uint8_t future[] = {0x00, 0x61, 0x73, 0x6d, 0x0e, 0x00, 0x01, 0x00};
     cm_component_t *c = (cm_component_t *)1;
     wh_err_t err;
-    TH_EQ(cm_component_load(core, sizeof core, &c, &err), WH_UNSUPPORTED);
+    /* Binary.md: a preamble other than the component one is malformed */
+    TH_EQ(cm_component_load(core, sizeof core, &c, &err), WH_MALFORMED);
     TH_OK(c == NULL);
     TH_HAS(err.msg, "this is a core module, not a component");
     TH_EQ(cm_component_load(junk, sizeof junk, &c, &err), WH_MALFORMED);
     TH_HAS(err.msg, "magic header not detected");
     TH_EQ(cm_component_load(junk, 3, &c, &err), WH_MALFORMED);
-    TH_EQ(cm_component_load(future, sizeof future, &c, &err), WH_UNSUPPORTED);
-    TH_HAS(err.msg, "version");
+    TH_EQ(cm_component_load(future, sizeof future, &c, &err), WH_MALFORMED);
+    TH_HAS(err.msg, "unknown binary version 0x000e");
     TH_OK(!cm_is_component(core, sizeof core));
     TH_OK(cm_is_component(future, sizeof future));
     TH_OK(!cm_is_component(future, 4));
@@ -491,10 +521,28 @@ TH_TEST(parse_preamble)
     uint8_t *bytes = read_component("hello/hello.core.wasm", &len);
     TH_OK(bytes);
     if (bytes) {
-        TH_EQ(cm_component_load(bytes, len, &c, &err), WH_UNSUPPORTED);
+        TH_EQ(cm_component_load(bytes, len, &c, &err), WH_MALFORMED);
         TH_HAS(err.msg, "this is a core module, not a component");
         wh_free(bytes);
     }
+}
+
+/* Giving each import of an instance type resource types of its own copies
+ * the type: a chain of types that double at every level is refused, at
+ * once, instead of being copied 2^30 times. */
+TH_TEST(parse_copy_budget)
+{
+    size_t len;
+    uint8_t *bytes = read_component("copy_budget.wasm", &len);
+    TH_OK(bytes);
+    if (!bytes)
+        return;
+    cm_component_t *c = NULL;
+    wh_err_t err;
+    TH_EQ(cm_component_load(bytes, len, &c, &err), WH_UNSUPPORTED);
+    TH_HAS(err.msg, "instance types too large to substitute");
+    TH_OK(c == NULL);
+    wh_free(bytes);
 }
 
 /* Failing each allocation in turn leaves nothing behind (ASan's leak check)

@@ -5,13 +5,13 @@
   (component
     (component $Def
       (type $R (resource (rep i32)))
-      (export "r" (type $R))
+      (export $R' "r" (type $R))
       (core func $new (canon resource.new $R))
       (core module $M
         (import "" "new" (func $new (param i32) (result i32)))
         (func (export "make") (result i32) (call $new (i32.const 1))))
       (core instance $m (instantiate $M (with "" (instance (export "new" (func $new))))))
-      (func (export "make") (result (own $R)) (canon lift (core func $m "make"))))
+      (func (export "make") (result (own $R')) (canon lift (core func $m "make"))))
     (component $User
       (import "r" (type $R (sub resource)))
       (import "make" (func (result (own $R)))))
@@ -26,13 +26,13 @@
 (component
   (component $Def
     (type $R (resource (rep i32)))
-    (export "r" (type $R))
+    (export $R' "r" (type $R))
     (core func $new (canon resource.new $R))
     (core module $M
       (import "" "new" (func $new (param i32) (result i32)))
       (func (export "make") (result i32) (call $new (i32.const 1))))
     (core instance $m (instantiate $M (with "" (instance (export "new" (func $new))))))
-    (func (export "make") (result (own $R)) (canon lift (core func $m "make"))))
+    (func (export "make") (result (own $R')) (canon lift (core func $m "make"))))
   (component $User
     (import "r" (type $R (sub resource)))
     (import "make" (func (result (own $R)))))

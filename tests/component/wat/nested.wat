@@ -29,6 +29,9 @@
   (core func $counter-rep (canon resource.rep $counter))
   (core func $counter-drop (canon resource.drop $counter))
   (core func $fields-drop (canon resource.drop $fields))
+  ;; what an export refers to must have a name outside (Explainer.md
+  ;; external visibility): the resource's export names it
+  (export $counter-e "counter" (type $counter))
   (core func $nf-lowered (canon lower (func $new-fields)))
   (core instance $host-args
     (export "new-fields" (func $nf-lowered))
@@ -38,7 +41,7 @@
   (alias core export $impl-i "table" (core table $tbl))
   (alias core export $impl-i "g" (core global $g))
 
-  (type $counter-own (own $counter))
+  (type $counter-own (own $counter-e))
   (func $make (result $counter-own) (canon lift (core func $impl-i "make")))
   (func $sum (param "xs" $u32-list) (result u32)
     (canon lift (core func $impl-i "sum") (memory $mem) (realloc (core func $impl-i "realloc"))))
@@ -54,7 +57,7 @@
     (export "sum" (func $s))
   )
   (instance $api (instantiate $inner
-    (with "counter" (type $counter))
+    (with "counter" (type $counter-e))
     (with "make" (func $make))
     (with "sum" (func $sum))))
   (alias export $api "sum" (func $api-sum))
