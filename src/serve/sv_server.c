@@ -277,6 +277,33 @@ static wh_rc check_instantiate(const sv_shared_t *sh, wh_err_t *err)
     return rc;
 }
 
+/* Every import the host lacks, each named in the log, at once: a
+ * component made for another host's world lacks several (Spin's SDKs
+ * import Spin's own interfaces), and one at a time would take as many
+ * tries. Instantiation (check_instantiate) has the final word. */
+static wh_rc check_imports(const cm_component_t *c, const cm_linker_t *l, wh_err_t *err)
+{
+    uint32_t missing = 0;
+    bool spin = false;
+    for (uint32_t i = 0; i < cm_component_import_count(c); i++) {
+        cm_externdesc_t d;
+        char why[256];
+        if (!cm_component_import(c, i, &d) || cm_linker_provides(l, c, i, why, sizeof why))
+            continue;
+        sv_log("import not provided by this host: %s (%s)", d.name, why);
+        spin |= !strncmp(d.name, "fermyon:spin/", 13) || !strncmp(d.name, "spin:", 5);
+        missing++;
+    }
+    if (!missing)
+        return WH_OK;
+    return wh_err(err, WH_UNLINKABLE, -1,
+                  "%" PRIu32 " import%s not provided by this host, each named above%s", missing,
+                  missing == 1 ? "" : "s",
+                  spin ? "; fermyon:spin/* and spin:* are Spin's own, from a Spin SDK's world: "
+                         "wasmhttpd serves the wasi:http/proxy world (docs/compat.md)"
+                       : "");
+}
+
 wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg_in, wh_err_t *err)
 {
     sv_config_t cfg = *cfg_in;
@@ -307,7 +334,8 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
     if (!(sh.linker = cm_linker_new()))
         return wh_err(err, WH_NOMEM, -1, "out of memory");
     if ((rc = wasi_link(sh.linker, err)) || (rc = hw_link(sh.linker, err)) ||
-        (rc = check_instantiate(&sh, err)) || (rc = cm_prepare(c, sh.linker, &sh.prepared, err))) {
+        (rc = check_imports(c, sh.linker, err)) || (rc = check_instantiate(&sh, err)) ||
+        (rc = cm_prepare(c, sh.linker, &sh.prepared, err))) {
         cm_linker_free(sh.linker);
         return rc;
     }

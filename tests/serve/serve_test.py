@@ -700,5 +700,19 @@ def _():
     check(p.returncode == 2 and "--instance-model" in p.stderr, f"{p.returncode} {p.stderr!r}")
 
 
+@case("a component made for Spin's world: serve refuses it at once, naming every import it lacks")
+def _():
+    p = subprocess.run([BIN, "serve", "--addr", "127.0.0.1:0", wasm("spin_imports")],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 5, f"exit status {p.returncode}: {p.stderr!r}")
+    for iface in ("fermyon:spin/variables@2.0.0", "spin:sqlite/sqlite@3.0.0",
+                  "wasi:config/store@0.2.0-draft-2024-09-27"):
+        check(f"not provided by this host: {iface}" in p.stderr, f"{iface}: {p.stderr!r}")
+    check("3 imports not provided" in p.stderr and "Spin's own" in p.stderr
+          and "wasi:http/proxy" in p.stderr, p.stderr)
+    # the provided ones are not named
+    check("wasi:http/types" not in p.stderr, p.stderr)
+
+
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] or not results["passed"] else 0)
