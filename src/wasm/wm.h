@@ -131,8 +131,9 @@ typedef struct {
 enum {
     WM_FEATURE_TAIL_CALL = 1u << 0,    /* return_call, return_call_indirect */
     WM_FEATURE_MULTI_MEMORY = 1u << 1, /* several memories, memory index immediates */
+    WM_FEATURE_RELAXED_SIMD = 1u << 4, /* 0xfd 0x100..0x113, deterministic (docs/engine.md) */
     /* Everything this engine implements; what a NULL config means. */
-    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY,
+    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY | WM_FEATURE_RELAXED_SIMD,
 };
 
 typedef struct {

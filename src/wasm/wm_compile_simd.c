@@ -57,10 +57,46 @@ static wh_rc op_shuffle(cc *c)
     return cc_generic(c, WM_OP_I8X16_SHUFFLE, VV, 2, WM_V128, words, 4, false);
 }
 
+/* Relaxed SIMD: refused as an unknown opcode unless the feature is on. */
+static wh_rc op_relaxed(cc *c, uint32_t sub)
+{
+    if (!(c->m->cfg.features & WM_FEATURE_RELAXED_SIMD))
+        return cc_fail(c, WH_MALFORMED, "illegal opcode 0xfd %u", sub);
+    switch (sub) {
+        /* clang-format off */
+#define C_ALIAS(sub_, n, nargs)                                                                    \
+    case sub_:                                                                                     \
+        return (nargs) == 1 ? cc_unop(c, WM_OP_##n, WM_V128, WM_V128)                              \
+                            : cc_binop(c, WM_OP_##n, WM_V128, WM_V128);
+#define C_BIN(n, sub_, ...)                                                                        \
+    case sub_:                                                                                     \
+        return cc_binop(c, WM_OP_##n, WM_V128, WM_V128);
+#define C_TER(n, sub_, ...)                                                                        \
+    case sub_:                                                                                     \
+        return cc_generic(c, WM_OP_##n, VV, 3, WM_V128, NULL, 0, false);
+        WM_SIMD_RELAXED_ALIAS(WM_SIMD_ALL, C_ALIAS)
+        WM_SIMD_RELAXED_V2(WM_SIMD_ALL, C_BIN)
+        WM_SIMD_RELAXED_V3(WM_SIMD_ALL, C_TER)
+#undef C_ALIAS
+#undef C_BIN
+#undef C_TER
+        /* clang-format on */
+    case 0x109: /* i8x16, i16x8, i32x4 and i64x2 .relaxed_laneselect */
+    case 0x10a:
+    case 0x10b:
+    case 0x10c:
+        return cc_generic(c, WM_OP_V128_BITSELECT, VV, 3, WM_V128, NULL, 0, false);
+    default:
+        return cc_fail(c, WH_MALFORMED, "illegal opcode 0xfd %u", sub);
+    }
+}
+
 wh_rc cc_simd(cc *c)
 {
     uint32_t sub, off, lane, mem;
     CHK(wm__read_u32(c->r, &sub, c->err));
+    if (sub >= 0x100)
+        return op_relaxed(c, sub);
     switch (sub) {
         /* clang-format off */
 #define C_BIN(n, sub_, ...)                                                                        \
