@@ -48,6 +48,9 @@ typedef WH_VEC(file_t) filevec_t;
 typedef struct {
     bool verbose;
     const char *wast2json;
+    /* Set: convert with `wasm-tools json-from-wast`, which reads every
+     * feature (the --enable flags then only tell the engine). */
+    const char *wasm_tools;
     const char **flags; /* extra wast2json options */
     int nflags;
     bool keep;
@@ -404,7 +407,8 @@ static void cmd_assert_return(wast_t *w, const json_t *c)
         return;
     }
     /* Relaxed instructions may give one of several results: wast2json
-     * lists them under "either", one value each (a single result). */
+     * lists them under "either", one value each (a single result);
+     * json-from-wast writes an expected value {"type": "either", "values"}. */
     const json_t *jexp = json_object_get(c, "expected"), *jeither = json_object_get(c, "either");
     size_t nexp = jeither ? 1 : json_array_size(jexp);
     if (nexp != res.n) {
@@ -412,11 +416,15 @@ static void cmd_assert_return(wast_t *w, const json_t *c)
         goto done;
     }
     for (size_t i = 0; i < nexp; i++) {
-        size_t nalt = jeither ? json_array_size(jeither) : 1, k;
+        const json_t *alts = jeither, *one = jeither ? NULL : json_array_get(jexp, i);
+        const char *etype = json_string_value(json_object_get(one, "type"));
+        if (etype && !strcmp(etype, "either"))
+            alts = json_object_get(one, "values");
+        size_t nalt = alts ? json_array_size(alts) : 1, k;
         cli_expect_t e;
         char why[200];
         for (k = 0; k < nalt; k++) {
-            const json_t *je = jeither ? json_array_get(jeither, k) : json_array_get(jexp, i);
+            const json_t *je = alts ? json_array_get(alts, k) : one;
             if (!cli_expect_from_json(je, &e, why, sizeof why)) {
                 failf(w, "%s: expected result %zu: %s", res.what, i + 1, why);
                 goto done;
@@ -579,25 +587,37 @@ static char *convert(const options_t *opt, const char *wast, const char *dir)
         blen -= 5;
     size_t jlen = strlen(dir) + blen + 8;
     char *json = wh_malloc(jlen);
-    const char **argv = wh_calloc((size_t)opt->nflags + 6, sizeof *argv);
+    const char **argv = wh_calloc((size_t)opt->nflags + 8, sizeof *argv);
     if (!json || !argv) {
         fprintf(stderr, "%s: out of memory\n", wast);
         goto fail;
     }
     snprintf(json, jlen, "%s/%.*s.json", dir, (int)blen, base);
     int a = 0;
-    argv[a++] = opt->wast2json;
-    argv[a++] = wast;
-    argv[a++] = "-o";
-    argv[a++] = json;
-    for (int i = 0; i < opt->nflags; i++)
-        argv[a++] = opt->flags[i];
+    if (opt->wasm_tools) {
+        argv[a++] = opt->wasm_tools;
+        argv[a++] = "json-from-wast";
+        argv[a++] = wast;
+        argv[a++] = "-o";
+        argv[a++] = json;
+        argv[a++] = "--wasm-dir";
+        argv[a++] = dir;
+    } else {
+        argv[a++] = opt->wast2json;
+        argv[a++] = wast;
+        argv[a++] = "-o";
+        argv[a++] = json;
+        for (int i = 0; i < opt->nflags; i++)
+            argv[a++] = opt->flags[i];
+    }
     argv[a] = NULL;
 
     char why[300];
     if (!cli_run_wait(argv, why, sizeof why)) {
         fprintf(stderr, "%s: %s%s\n", wast, why,
-                strstr(why, "cannot run") ? " (set --wast2json PATH or WH_WAST2JSON)" : "");
+                !strstr(why, "cannot run") ? ""
+                : opt->wasm_tools ? " (--wasm-tools wants a wasm-tools with json-from-wast)"
+                                  : " (set --wast2json PATH or WH_WAST2JSON)");
         goto fail;
     }
     wh_free(argv);
@@ -737,6 +757,9 @@ static void usage(FILE *to)
             "                         first %d failures per file)\n"
             "  --wast2json PATH       the converter (default: $WH_WAST2JSON, else\n"
             "                         wast2json on PATH)\n"
+            "  --wasm-tools PATH      convert with `PATH json-from-wast` instead, which\n"
+            "                         reads every feature (the engine still accepts\n"
+            "                         only those --enable names)\n"
             "  --enable-FEATURE, --disable-FEATURE\n"
             "                         passed to wast2json; the engine accepts the\n"
             "                         features of these it has (tail-call,\n"
@@ -785,6 +808,14 @@ int cli_wast_main(int argc, char **argv)
             opt.wast2json = argv[++i];
         } else if (!strncmp(a, "--wast2json=", 12)) {
             opt.wast2json = a + 12;
+        } else if (!strcmp(a, "--wasm-tools")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "wasmhttpd wast: --wasm-tools needs a path\n");
+                goto out;
+            }
+            opt.wasm_tools = argv[++i];
+        } else if (!strncmp(a, "--wasm-tools=", 13)) {
+            opt.wasm_tools = a + 13;
         } else if (!strncmp(a, "--enable-", 9) || !strncmp(a, "--disable-", 10)) {
             opt.flags[opt.nflags++] = a;
             bool on = a[2] == 'e';
