@@ -271,6 +271,23 @@ static void cmd_module(wast_t *w, const json_t *c)
         failf(w, "out of memory");
 }
 
+/* A module that is only defined (json-from-wast's module_definition, the
+ * script's "module definition"): it must load; nothing is instantiated,
+ * so the current module stays. */
+static void cmd_module_definition(wast_t *w, const json_t *c)
+{
+    const char *file = json_string_value(json_object_get(c, "filename"));
+    wh_err_t err = {0};
+    char eb[400];
+    wm_module_t *m;
+    wh_rc rc = file ? load(w, file, &m, &err) : wh_err(&err, WH_ARG, -1, "no filename");
+    if (rc)
+        failf(w, "%s does not load: %s: %s", file ? file : "module", wh_rc_name(rc),
+              err_text(&err, eb, sizeof eb));
+    else
+        w->passed++;
+}
+
 static void cmd_register(wast_t *w, const json_t *c)
 {
     const char *as = json_string_value(json_object_get(c, "as"));
@@ -552,6 +569,8 @@ static void run_command(wast_t *w, const json_t *c)
         failf(w, "command without a type");
     else if (!strcmp(type, "module"))
         cmd_module(w, c);
+    else if (!strcmp(type, "module_definition"))
+        cmd_module_definition(w, c);
     else if (!strcmp(type, "register"))
         cmd_register(w, c);
     else if (!strcmp(type, "action"))
@@ -763,7 +782,8 @@ static void usage(FILE *to)
             "  --enable-FEATURE, --disable-FEATURE\n"
             "                         passed to wast2json; the engine accepts the\n"
             "                         features of these it has (tail-call,\n"
-            "                         multi-memory, relaxed-simd, all), and\n"
+            "                         multi-memory, relaxed-simd, memory64, all),\n"
+            "                         and\n"
             "                         otherwise exactly 2.0\n"
             "  --keep                 keep the converted files and print where\n"
             "  -h, --help             this text\n"
@@ -824,6 +844,7 @@ int cli_wast_main(int argc, char **argv)
                             : !strcmp(f, "tail-call")    ? WM_FEATURE_TAIL_CALL
                             : !strcmp(f, "multi-memory") ? WM_FEATURE_MULTI_MEMORY
                             : !strcmp(f, "relaxed-simd") ? WM_FEATURE_RELAXED_SIMD
+                            : !strcmp(f, "memory64")     ? WM_FEATURE_MEMORY64
                                                          : 0;
             opt.features = on ? opt.features | bits : opt.features & ~bits;
         } else {
