@@ -2,14 +2,10 @@
  * fuel, interruption from another thread, host functions that suspend, and
  * the compiler's value-moving paths (multi-value, if with parameters,
  * br_table with values, local.tee). Modules come from tests/wasm/wat/. */
-#include "th.h"
-#include "wasm/wm.h"
+#include "store_threads.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 typedef struct {
     uint8_t *bytes;
@@ -186,13 +182,6 @@ TH_TEST(exec_fuel_stops_a_loop)
     teardown(&f);
 }
 
-static void *interrupt_later(void *arg)
-{
-    usleep(50 * 1000);
-    wm_store_interrupt(arg);
-    return NULL;
-}
-
 TH_TEST(exec_interrupt_from_another_thread)
 {
     fixture f = {0};
@@ -211,21 +200,6 @@ TH_TEST(exec_interrupt_from_another_thread)
 
 /* A yield stops a loop at its header; resuming goes on from there, so no
  * iteration is lost or done twice, however often it happens. */
-typedef struct {
-    wm_store_t *store;
-    atomic_bool stop;
-} yielder;
-
-static void *yield_often(void *arg)
-{
-    yielder *y = arg;
-    while (!atomic_load(&y->stop)) {
-        usleep(1000);
-        wm_store_yield(y->store);
-    }
-    return NULL;
-}
-
 TH_TEST(exec_yield_suspends_at_a_loop_header)
 {
     fixture f = {0};
@@ -243,21 +217,9 @@ TH_TEST(exec_yield_suspends_at_a_loop_header)
     TH_OK(!wm_store_yielded(f.store));
 
     /* from another thread, many times during a long loop */
-    yielder y = {.store = f.store};
-    atomic_init(&y.stop, false);
-    pthread_t t;
-    pthread_create(&t, NULL, yield_often, &y);
     arg.of.i32 = 300000000;
-    int yields = 0;
-    wh_rc rc = wm_func_call(f.store, count, &arg, 1, &res, 1, &e);
-    while (rc == WH_SUSPEND) {
-        TH_OK(wm_store_yielded(f.store));
-        yields++;
-        rc = wm_store_resume(f.store, &res, 1, &e);
-    }
-    atomic_store(&y.stop, true);
-    pthread_join(t, NULL);
-    TH_EQ(rc, WH_OK);
+    int yields;
+    TH_EQ(call_while_yielding(f.store, count, &arg, 1, &res, 1, &yields), WH_OK);
     TH_EQ(res.of.i32, 300000000);
     TH_OK(yields > 0);
 

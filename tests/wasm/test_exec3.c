@@ -2,12 +2,11 @@
  * scripts cannot reach: tail calls under suspension, fuel, interrupts and
  * yields (wat/tailcall.wat), and several memories in one instance, in
  * snapshots and imported twice (wat/multimem.wat, wat/aliasmem.wat). */
+#include "store_threads.h"
 #include "wat_module.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
-#include <unistd.h>
 
 /* The kind of the store's last trap. */
 static int trap_kind(const wm_store_t *s)
@@ -162,13 +161,6 @@ TH_TEST(tail_call_loops_spend_fuel)
     tail_teardown(&f);
 }
 
-static void *interrupt_later(void *arg)
-{
-    usleep(50 * 1000);
-    wm_store_interrupt(arg);
-    return NULL;
-}
-
 TH_TEST(tail_call_loops_see_interrupts)
 {
     tail_fixture f;
@@ -184,21 +176,6 @@ TH_TEST(tail_call_loops_see_interrupts)
     TH_EQ(wat_call(f.s, f.inst, "count", 2, 10, 0, &rc), 10);
     TH_EQ(rc, WH_OK);
     tail_teardown(&f);
-}
-
-typedef struct {
-    wm_store_t *store;
-    atomic_bool stop;
-} yielder;
-
-static void *yield_often(void *arg)
-{
-    yielder *y = arg;
-    while (!atomic_load(&y->stop)) {
-        usleep(1000);
-        wm_store_yield(y->store);
-    }
-    return NULL;
 }
 
 /* A yield suspends a loop of tail calls at a tail call; resuming runs that
@@ -218,21 +195,9 @@ TH_TEST(tail_call_loops_yield_and_resume)
     TH_EQ(wm_store_resume(f.s, &res, 1, &e), WH_OK);
     TH_EQ(res.of.i32, 10);
 
-    yielder y = {.store = f.s};
-    atomic_init(&y.stop, false);
-    pthread_t t;
-    pthread_create(&t, NULL, yield_often, &y);
     args[0].of.i32 = 200000000;
-    int yields = 0;
-    wh_rc rc = wm_func_call(f.s, ex.of.func, args, 2, &res, 1, &e);
-    while (rc == WH_SUSPEND) {
-        TH_OK(wm_store_yielded(f.s));
-        yields++;
-        rc = wm_store_resume(f.s, &res, 1, &e);
-    }
-    atomic_store(&y.stop, true);
-    pthread_join(t, NULL);
-    TH_EQ(rc, WH_OK);
+    int yields;
+    TH_EQ(call_while_yielding(f.s, ex.of.func, args, 2, &res, 1, &yields), WH_OK);
     TH_EQ(res.of.i32, 200000000);
     TH_OK(yields > 0);
     tail_teardown(&f);
