@@ -11,7 +11,7 @@
  * "What the server refuses") is checked on every request and trailer
  * section that gets through; a request breaking a rule aborts the run.
  */
-#include "http/internal.h"
+#include "hx_detached.h"
 
 #include <stdlib.h>
 
@@ -147,8 +147,9 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
 static const hx_handler_t handler = {on_request, on_body, on_body_end, NULL, on_abort, NULL};
 
 /* What the embedder does between two reads: let held requests move on. */
-static void later(fz_t *f, hx_conn_t *c, unsigned tick)
+static void later(void *ud, hx_conn_t *c, unsigned tick)
 {
+    fz_t *f = ud;
     if (!f->held)
         return;
     if (f->mode == 3) {
@@ -170,30 +171,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     fz_t f = {.mode = data[0] % 5};
-    size_t piece = (size_t)(data[1] % 64) + 1;
-    data += 2;
-    size -= 2;
     hx_config_t cfg = {.max_header_bytes = 512,
                        .max_headers = 16,
                        .max_body_bytes = 4096,
                        .read_buffer = 256,
                        .write_buffer = 128};
-    hx_server_t *srv = hx__server_new_detached(&cfg, &handler, &f);
-    hx_conn_t *c = srv ? hx__conn_new_detached(srv, sink, &f) : NULL;
-    if (c) {
-        unsigned tick = 0;
-        size_t off = 0;
-        while (off < size && !c->closed && tick < 100000) {
-            size_t n = size - off < piece ? size - off : piece;
-            hx__conn_feed(c, (const char *)data + off, n);
-            off += n;
-            later(&f, c, ++tick);
-        }
-        for (int i = 0; i < 4 && !c->closed; i++)
-            later(&f, c, ++tick);
-        hx__conn_feed(c, NULL, 0);
-    }
-    hx__conn_free_detached(c);
-    hx__server_free_detached(srv);
+    fz_connection(&cfg, &handler, &f, sink, later, NULL, 0, data + 1, size - 1);
     return 0;
 }

@@ -15,7 +15,7 @@
  * max_body_bytes, and never more body bytes than that; else the run
  * aborts.
  */
-#include "http/internal.h"
+#include "hx_detached.h"
 
 #include <stdlib.h>
 
@@ -154,8 +154,9 @@ static void on_abort(hx_req_t *req, hx_abort_reason why, void *ud)
 static const hx_handler_t handler = {on_request, on_body, on_body_end, on_writable, on_abort, NULL};
 
 /* What the embedder does between two reads: let held requests move on. */
-static void later(fz_t *f, hx_conn_t *c, unsigned tick)
+static void later(void *ud, hx_conn_t *c, unsigned tick)
 {
+    fz_t *f = ud;
     for (int i = 0; i < 4; i++) {
         hx_req_t *r = f->held[i];
         if (!r)
@@ -182,31 +183,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     fz_t f = {.mode = data[0] % 5};
-    size_t piece = (size_t)(data[1] % 64) + 1;
-    data += 2;
-    size -= 2;
     hx_config_t cfg = {.max_header_bytes = MAX_HEADER_BYTES,
                        .max_headers = MAX_HEADERS,
                        .max_body_bytes = MAX_BODY,
                        .read_buffer = 256,
                        .write_buffer = 128,
                        .h2_max_streams = 4};
-    hx_server_t *srv = hx__server_new_detached(&cfg, &handler, &f);
-    hx_conn_t *c = srv ? hx__conn_new_detached(srv, sink, &f) : NULL;
-    if (c && hx__conn_feed(c, start, sizeof start - 1)) {
-        unsigned tick = 0;
-        size_t off = 0;
-        while (off < size && !c->closed && tick < 100000) {
-            size_t n = size - off < piece ? size - off : piece;
-            hx__conn_feed(c, (const char *)data + off, n);
-            off += n;
-            later(&f, c, ++tick);
-        }
-        for (int i = 0; i < 4 && !c->closed; i++)
-            later(&f, c, ++tick);
-        hx__conn_feed(c, NULL, 0);
-    }
-    hx__conn_free_detached(c);
-    hx__server_free_detached(srv);
+    fz_connection(&cfg, &handler, &f, sink, later, start, sizeof start - 1, data + 1, size - 1);
     return 0;
 }

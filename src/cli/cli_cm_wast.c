@@ -602,16 +602,9 @@ static void run_command(run_t *r, const json_t *c)
  * after saying why). */
 static char *convert(const options_t *opt, const char *wast, const char *dir)
 {
-    const char *base = strrchr(wast, '/');
-    base = base ? base + 1 : wast;
-    size_t blen = strlen(base);
-    if (blen > 5 && !strcmp(base + blen - 5, ".wast"))
-        blen -= 5;
-    size_t jlen = strlen(dir) + blen + 8;
-    char *json = wh_malloc(jlen);
+    char *json = cli_json_path(dir, wast);
     if (!json)
         return NULL;
-    snprintf(json, jlen, "%s/%.*s.json", dir, (int)blen, base);
     const char *argv[8];
     int a = 0;
     argv[a++] = opt->node;
@@ -643,10 +636,8 @@ static counts_t run_script(const options_t *opt, const char *wast, xfailvec_t *x
     r.xfail = xfail;
     r.cmd = "convert";
     json_t *root = NULL;
-    const char *tmp = getenv("TMPDIR");
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/wasmhttpd-cm-wast-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (!cli_scratch_dir("cm-wast", dir, sizeof dir)) {
         printf("%s: cannot create a temporary directory: %s\n", wast, strerror(errno));
         r.n.failed++;
         return r.n;

@@ -1,7 +1,7 @@
 /*
  * cli_proc.c — what the script runners (`wast`, `cm-wast`) share around
- * their converters: running a program and waiting for it, and removing the
- * scratch directory the conversion wrote.
+ * their converters: running a program and waiting for it, the scratch
+ * directory the conversion writes into (made, named, removed).
  */
 #include "cli_wast.h"
 
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,4 +62,25 @@ void cli_remove_dir(const char *dir)
     }
     if (rmdir(dir))
         fprintf(stderr, "warning: cannot remove %s: %s\n", dir, strerror(errno));
+}
+
+bool cli_scratch_dir(const char *runner, char *dir, size_t n)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, n, "%s/wasmhttpd-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", runner);
+    return mkdtemp(dir) != NULL;
+}
+
+char *cli_json_path(const char *dir, const char *wast)
+{
+    const char *base = strrchr(wast, '/');
+    base = base ? base + 1 : wast;
+    size_t blen = strlen(base);
+    if (blen > 5 && !strcmp(base + blen - 5, ".wast"))
+        blen -= 5;
+    size_t jlen = strlen(dir) + blen + 8;
+    char *json = wh_malloc(jlen);
+    if (json)
+        snprintf(json, jlen, "%s/%.*s.json", dir, (int)blen, base);
+    return json;
 }

@@ -599,19 +599,12 @@ static void run_command(wast_t *w, const json_t *c)
  * free) or NULL after printing why. */
 static char *convert(const options_t *opt, const char *wast, const char *dir)
 {
-    const char *base = strrchr(wast, '/');
-    base = base ? base + 1 : wast;
-    size_t blen = strlen(base);
-    if (blen > 5 && !strcmp(base + blen - 5, ".wast"))
-        blen -= 5;
-    size_t jlen = strlen(dir) + blen + 8;
-    char *json = wh_malloc(jlen);
+    char *json = cli_json_path(dir, wast);
     const char **argv = wh_calloc((size_t)opt->nflags + 8, sizeof *argv);
     if (!json || !argv) {
         fprintf(stderr, "%s: out of memory\n", wast);
         goto fail;
     }
-    snprintf(json, jlen, "%s/%.*s.json", dir, (int)blen, base);
     int a = 0;
     if (opt->wasm_tools) {
         argv[a++] = opt->wasm_tools;
@@ -692,10 +685,8 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
     w.cmd = "wast2json";
     json_t *root = NULL;
 
-    const char *tmp = getenv("TMPDIR");
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/wasmhttpd-wast-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
+    if (!cli_scratch_dir("wast", dir, sizeof dir)) {
         fprintf(stderr, "%s: cannot create a temporary directory: %s\n", wast, strerror(errno));
         w.failed++, w.shown++;
         goto report;

@@ -74,6 +74,13 @@ void cli_expect_str(const cli_expect_t *e, char *buf, size_t n);
  * why (n bytes) saying what went wrong when it cannot run or does not exit
  * with status 0. */
 bool cli_run_wait(const char *const *argv, char *why, size_t n);
+/* Makes a scratch directory for a converter, $TMPDIR (or /tmp) +
+ * "/wasmhttpd-RUNNER-XXXXXX", and writes its path into dir (n bytes).
+ * False, with errno set, when it cannot. */
+bool cli_scratch_dir(const char *runner, char *dir, size_t n);
+/* The converter's output for the script wast: DIR/NAME.json, NAME being the
+ * script's file name without ".wast". To free; NULL when out of memory. */
+char *cli_json_path(const char *dir, const char *wast);
 /* Removes dir and the plain files in it (what a converter wrote). */
 void cli_remove_dir(const char *dir);
 

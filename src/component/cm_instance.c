@@ -237,6 +237,21 @@ static void slots_to_vals(const uint8_t *types, uint32_t n, const wm_slot *s, wm
 }
 
 /* Calls a lifted (guest) function with host values. */
+/* The context of a lifted function's lift and lower: the guest side, and
+ * the types, are its own component instance's; borrows belong to the call
+ * at depth. */
+static cm__cx lifted_cx(cm_instance_t *inst, cm_func_t *f, wh_arena_t *arena, uint32_t depth,
+                        wh_err_t *err)
+{
+    return (cm__cx){.inst = inst,
+                    .ci = f->ci,
+                    .tci = f->ci,
+                    .opts = &f->opts,
+                    .arena = arena,
+                    .err = err,
+                    .borrow_scope = depth};
+}
+
 /* The second half of a lifted call, once the core function has returned
  * (at once, or after suspensions): lift the result, check borrows, run
  * post-return. */
@@ -245,13 +260,7 @@ static wh_rc finish_lifted(cm_instance_t *inst, cm_func_t *f, const wm_val_t *cr
 {
     const cm_functype_t *ft = f->type;
     const wm_functype_t *ct = wm_func_type(f->core);
-    cm__cx cx = {.inst = inst,
-                 .ci = f->ci,
-                 .tci = f->ci,
-                 .opts = &f->opts,
-                 .arena = arena,
-                 .err = err,
-                 .borrow_scope = depth};
+    cm__cx cx = lifted_cx(inst, f, arena, depth, err);
     wh_rc rc = WH_OK;
     if (ft->result) {
         if (ft->result->nflat <= CM_MAX_FLAT_RESULTS) {
@@ -343,13 +352,7 @@ static wh_rc call_lifted(cm_instance_t *inst, const cm__cinst *caller, cm_func_t
     if (rc)
         return rc;
     f->ci->active++;
-    cm__cx cx = {.inst = inst,
-                 .ci = f->ci,
-                 .tci = f->ci,
-                 .opts = &f->opts,
-                 .arena = arena,
-                 .err = err,
-                 .borrow_scope = depth};
+    cm__cx cx = lifted_cx(inst, f, arena, depth, err);
     const wm_functype_t *ct = wm_func_type(f->core);
     wm_slot flat[CM_MAX_FLAT_PARAMS];
     wm_val_t cargs[CM_MAX_FLAT_PARAMS], cres[2];

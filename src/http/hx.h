@@ -10,7 +10,8 @@
  * Threading. An hx_server_t belongs to one uv_loop_t: every function below
  * must be called on that loop's thread, and every callback runs there. There
  * is no global state, so N threads may each run their own loop and their own
- * server bound to the same address and port (SO_REUSEPORT spreads the
+ * server bound to the same address and port: the first made with
+ * cfg.reuseport, the others with cfg.join (SO_REUSEPORT spreads the
  * connections over them).
  *
  * The life of a request, as the embedder sees it:
@@ -179,8 +180,18 @@ typedef struct {
                                 * open at once (SETTINGS_MAX_CONCURRENT_STREAMS),
                                 * counting those whose request the embedder
                                 * still holds; more are refused (REFUSED_STREAM) */
-    bool reuseport;            /* set SO_REUSEPORT, so that several servers
-                                * (one per worker loop) share a port */
+    bool reuseport;            /* let the servers of this process made after
+                                * this one with join share its port (one per
+                                * worker loop; SO_REUSEPORT spreads the
+                                * connections). This one still listens alone
+                                * first: it fails when anything listens on
+                                * the address already, SO_REUSEPORT sockets
+                                * included, so a second server cannot share
+                                * the port by mistake */
+    bool join;                 /* set SO_REUSEPORT before the bind, to share
+                                * the port of a server of this process made
+                                * with reuseport on the same host (pass its
+                                * hx_server_port) */
     hx_tls_t *tls;             /* [NULL: plain HTTP] TLS on every connection;
                                 * it must outlive the server */
 } hx_config_t;

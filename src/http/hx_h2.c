@@ -350,25 +350,11 @@ static wh_rc submit_head(hx_h2stream_t *s, int status, const hx_header_t *hs, si
                          int64_t forced_len, const void *body)
 {
     hx_conn_t *c = s->c;
-    if (status < 200 || status > 999)
-        return WH_ARG;
-    int64_t len = -1;
-    bool has_date = false;
-    for (size_t i = 0; i < n; i++) {
-        const hx_header_t *h = &hs[i];
-        if (!hx__field_ok(h))
-            return WH_ARG;
-        if (name_is(h->name, h->name_len, "content-length") && forced_len < 0) {
-            uint64_t v;
-            if (!hx__parse_length(h->value, h->value_len, &v) || (len >= 0 && (uint64_t)len != v))
-                return WH_ARG;
-            len = (int64_t)v;
-        } else if (name_is(h->name, h->name_len, "date")) {
-            has_date = true;
-        }
-    }
-    if (forced_len >= 0)
-        len = forced_len;
+    hx__head_fields hf; /* Connection is dropped here (h2_drops): close is moot */
+    wh_rc rc = hx__head_scan(status, hs, n, forced_len, &hf);
+    if (rc != WH_OK)
+        return rc;
+    int64_t len = hf.len;
     s->bodyless = s->is_head || status == 204 || status == 304;
     s->has_len = len >= 0 && !s->bodyless;
     s->resp_left = s->has_len ? (uint64_t)len : 0;
@@ -389,7 +375,7 @@ static wh_rc submit_head(hx_h2stream_t *s, int status, const hx_header_t *hs, si
             return WH_NOMEM;
         nva[k++] = nv(name, hs[i].name_len, hs[i].value, hs[i].value_len);
     }
-    if (!has_date) {
+    if (!hf.has_date) {
         const char *d = hx__date(c->srv);
         nva[k++] = nv("date", 4, d, strlen(d));
     }

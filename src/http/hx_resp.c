@@ -223,35 +223,46 @@ static bool add_field(hx__buf *b, const char *name, size_t nl, const char *value
            buf_add(b, "\r\n", 2);
 }
 
-/* Writes the head into the output queue (not flushed). forced_len >= 0 is
- * the body length of hx_resp_send, which replaces any Content-Length. */
-static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t n,
-                        int64_t forced_len)
+wh_rc hx__head_scan(int status, const hx_header_t *hs, size_t n, int64_t forced_len,
+                    hx__head_fields *out)
 {
+    *out = (hx__head_fields){.len = -1};
     if (status < 200 || status > 999)
         return WH_ARG;
-    int64_t len = -1;
-    bool has_date = false, close = false;
     for (size_t i = 0; i < n; i++) {
         const hx_header_t *h = &hs[i];
         if (!hx__field_ok(h))
             return WH_ARG;
         if (name_is(h->name, h->name_len, "content-length") && forced_len < 0) {
             uint64_t v;
-            if (!hx__parse_length(h->value, h->value_len, &v) || (len >= 0 && (uint64_t)len != v))
+            if (!hx__parse_length(h->value, h->value_len, &v) ||
+                (out->len >= 0 && (uint64_t)out->len != v))
                 return WH_ARG;
-            len = (int64_t)v;
+            out->len = (int64_t)v;
         } else if (name_is(h->name, h->name_len, "connection")) {
             /* "close" is the one connection option an embedder may ask for. */
             for (size_t k = 0; k + 5 <= h->value_len; k++)
                 if (strncasecmp(h->value + k, "close", 5) == 0)
-                    close = true;
+                    out->close = true;
         } else if (name_is(h->name, h->name_len, "date")) {
-            has_date = true;
+            out->has_date = true;
         }
     }
     if (forced_len >= 0)
-        len = forced_len;
+        out->len = forced_len;
+    return WH_OK;
+}
+
+/* Writes the head into the output queue (not flushed). forced_len >= 0 is
+ * the body length of hx_resp_send, which replaces any Content-Length. */
+static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t n,
+                        int64_t forced_len)
+{
+    hx__head_fields hf;
+    wh_rc rc = hx__head_scan(status, hs, n, forced_len, &hf);
+    if (rc != WH_OK)
+        return rc;
+    int64_t len = hf.len;
     bool http11 = c->parser.http_major == 1 && c->parser.http_minor >= 1;
     bool bodyless = status == 204 || status == 304;
     if (bodyless || c->is_head)
@@ -263,7 +274,7 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     else
         c->framing = HX_FRAME_CLOSE;
     c->resp_left = len >= 0 ? (uint64_t)len : 0;
-    if (close || c->srv->stopping || c->framing == HX_FRAME_CLOSE)
+    if (hf.close || c->srv->stopping || c->framing == HX_FRAME_CLOSE)
         c->keep_alive = 0;
     if (c->expect_continue) {
         /* The client waits for word before it sends its body. If the
@@ -291,7 +302,7 @@ static wh_rc write_head(hx_conn_t *c, int status, const hx_header_t *hs, size_t 
     for (size_t i = 0; i < n && ok; i++)
         if (!hx__hop_by_hop(&hs[i]))
             ok = add_field(b, hs[i].name, hs[i].name_len, hs[i].value, hs[i].value_len);
-    if (!has_date && ok) {
+    if (!hf.has_date && ok) {
         const char *d = hx__date(c->srv);
         ok = add_field(b, "Date", 4, d, strlen(d));
     }

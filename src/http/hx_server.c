@@ -61,6 +61,7 @@ void hx_config_defaults(hx_config_t *cfg)
         .h2_max_streams = 100,
         .backlog = 4096,
         .reuseport = false,
+        .join = false,
     };
 }
 
@@ -86,6 +87,7 @@ static void config_merge(hx_config_t *o, const hx_config_t *in)
     TAKE(backlog)
 #undef TAKE
     o->reuseport = in->reuseport;
+    o->join = in->join;
     o->tls = in->tls;
 }
 
@@ -514,7 +516,16 @@ static void maybe_done(hx_server_t *srv)
     uv_close((uv_handle_t *)&srv->fd_report, on_srv_close);
 }
 
-/* A listening socket made by hand: libuv 1.44 has no SO_REUSEPORT flag. */
+/* A listening socket made by hand: libuv 1.44 has no SO_REUSEPORT flag.
+ *
+ * Linux lets any socket of the same user that sets SO_REUSEPORT before its
+ * bind join a group of such sockets, so a group cannot keep a second server
+ * out: it would share the port and get half the connections. So the first
+ * socket (cfg->reuseport without cfg->join) binds and listens without
+ * SO_REUSEPORT, which fails when anything listens there already, a group
+ * included, and sets it only then: the sockets that join it after
+ * (cfg->join) are this process's, and another server, which starts the same
+ * way, finds the port taken. */
 static wh_rc open_listener(const char *host, int port, const hx_config_t *cfg, int *out_fd,
                            wh_err_t *err)
 {
@@ -535,18 +546,30 @@ static wh_rc open_listener(const char *host, int port, const hx_config_t *cfg, i
         return wh_err(err, WH_IO, -1, "socket: %s", strerror(errno));
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (cfg->reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-        int e = errno;
-        close(fd);
-        return wh_err(err, WH_IO, -1, "SO_REUSEPORT: %s", strerror(e));
-    }
-    if (bind(fd, (struct sockaddr *)&ss, slen) != 0 || listen(fd, cfg->backlog) != 0) {
-        int e = errno;
-        close(fd);
-        return wh_err(err, WH_IO, -1, "cannot listen on %s port %d: %s", host, port, strerror(e));
-    }
+    const char *step = "SO_REUSEPORT";
+    if (cfg->join && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        goto fail;
+    step = NULL;
+    if (bind(fd, (struct sockaddr *)&ss, slen) != 0 || listen(fd, cfg->backlog) != 0)
+        goto fail;
+    step = "SO_REUSEPORT";
+    if (cfg->reuseport && !cfg->join &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        goto fail;
     *out_fd = fd;
     return WH_OK;
+fail:;
+    int e = errno;
+    close(fd);
+    if (step)
+        return wh_err(err, WH_IO, -1, "%s: %s", step, strerror(e));
+    if (e == EADDRINUSE)
+        return wh_err(err, WH_IO, -1,
+                      "cannot listen on %s port %d: %s: another server listens there "
+                      "already (if it is one that shares its port by SO_REUSEPORT, this "
+                      "one does not join it)",
+                      host, port, strerror(e));
+    return wh_err(err, WH_IO, -1, "cannot listen on %s port %d: %s", host, port, strerror(e));
 }
 
 static void free_on_close(uv_handle_t *h)

@@ -284,6 +284,17 @@ const char *hx__reason(int status);
 bool hx__field_ok(const hx_header_t *h);                       /* a field the server may send */
 bool hx__parse_length(const char *v, size_t n, uint64_t *out); /* a Content-Length value */
 bool hx__hop_by_hop(const hx_header_t *h); /* a field of HTTP/1.1 framing or of the connection */
+/* What the fields of a response head say, for both protocols: len, the body
+ * length of the one Content-Length (-1: none), or forced_len when that is
+ * >= 0 (hx_resp_send's, which replaces it); whether there is a Date, and
+ * whether Connection asks to close. WH_ARG for a status outside 200..999, a
+ * field the server may not send, or two lengths that differ. */
+typedef struct {
+    int64_t len;
+    bool has_date, close;
+} hx__head_fields;
+wh_rc hx__head_scan(int status, const hx_header_t *hs, size_t n, int64_t forced_len,
+                    hx__head_fields *out);
 
 /* hx_h2.c: HTTP/2 on a connection (see there). */
 /* Looks at the first bytes of a connection (and its ALPN): 1 when it now

@@ -107,6 +107,8 @@ typedef struct {
      * descriptors: the workers' counts summed until the next log line, which
      * goes out at most once a second for the whole process (fd_logged_ns). */
     atomic_uint_fast64_t fd_refused, fd_pauses, fd_logged_ns;
+    int port; /* where the first worker to listen did: the others join it
+               * there (0 until then; sv_worker_listen) */
 } sv_shared_t;
 
 /* One request. */

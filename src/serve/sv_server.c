@@ -388,7 +388,7 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         atomic_store(&sh.ready, true);
         sv_log("serving %s on %s://%s:%d/ (model %s; %s; %u worker%s, %u instance%s per "
                "worker)",
-               name, cfg.http.tls ? "https" : "http", cfg.host, cfg.port, sv_model_name(sh.model),
+               name, cfg.http.tls ? "https" : "http", cfg.host, sh.port, sv_model_name(sh.model),
                why, cfg.workers, cfg.workers == 1 ? "" : "s", cfg.instances,
                cfg.instances == 1 ? "" : "s");
         if (auto_workers)

@@ -382,13 +382,26 @@ void sv_worker_schedule(sv_worker_t *w)
 
 /* ---- start, drain, stop ---- */
 
+/* Workers become ready in any order (a stateful pool runs init first): the
+ * first to listen does so alone, on --addr's port (or the one port 0
+ * picks), and the others join it there (hx_config_t.reuseport, join). */
+static pthread_mutex_t listen_mu = PTHREAD_MUTEX_INITIALIZER;
+
 void sv_worker_listen(sv_worker_t *w)
 {
-    const sv_config_t *cfg = w->sh->cfg;
+    sv_shared_t *sh = (sv_shared_t *)w->sh; /* port: under listen_mu */
+    const sv_config_t *cfg = sh->cfg;
     hx_config_t hc = cfg->http;
-    hc.reuseport = cfg->workers > 1;
     wh_err_t err = {0};
-    if (hx_server_new(&w->loop, cfg->host, cfg->port, &hc, &handler, w, &w->srv, &err)) {
+    pthread_mutex_lock(&listen_mu);
+    hc.reuseport = cfg->workers > 1;
+    hc.join = sh->port != 0;
+    int port = hc.join ? sh->port : cfg->port;
+    wh_rc rc = hx_server_new(&w->loop, cfg->host, port, &hc, &handler, w, &w->srv, &err);
+    if (!rc && !hc.join)
+        sh->port = hx_server_port(w->srv);
+    pthread_mutex_unlock(&listen_mu);
+    if (rc) {
         w->start_err = err;
         sv_worker_signal_started(w, -1);
         uv_stop(&w->loop);

@@ -394,6 +394,7 @@ int main(int argc, char **argv)
             return 1;
         }
         port = hx_server_port(w->srv); /* the other workers share it */
+        cfg.join = nworkers > 1;
         uv_signal_init(&w->loop, &w->sigterm);
         uv_signal_init(&w->loop, &w->sigint);
         w->sigterm.data = w->sigint.data = w;

@@ -380,6 +380,24 @@ LINE = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d \+0000\]
                   r'(\d+|-) (\d+|-) (stateful|serverless) (\d+\.\d{6})$')
 
 
+def log_lines(path):
+    """The lines of the access log at path so far (none before it exists)."""
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def logged(path, n):
+    """The n lines the access log at path gets within 5 s, each matched by
+    LINE."""
+    check(wait_for(lambda: len(log_lines(path)) == n, 5), f"access log: {log_lines(path)}")
+    got = [LINE.match(l) for l in log_lines(path)]
+    check(all(got), f"lines not in the format: {log_lines(path)}")
+    return got
+
+
 @case("--access-log: a line per request with instance, sequence and body bytes; SIGUSR1 reopens")
 def _():
     d = tempfile.mkdtemp()
@@ -393,16 +411,7 @@ def _():
             seen.append((h["wasmhttpd-instance"], h["wasmhttpd-request-seq"]))
             sizes.append(len(body))
         _, _, trap_body = s.request("GET", "/trap")
-
-        def lines():
-            try:
-                with open(path) as f:
-                    return f.read().splitlines()
-            except FileNotFoundError:
-                return []
-        check(wait_for(lambda: len(lines()) == 6, 5), f"access log: {lines()}")
-        got = [LINE.match(l) for l in lines()]
-        check(all(got), f"lines not in the format: {lines()}")
+        got = logged(path, 6)
         for i, m in enumerate(got[:5]):
             check(m.group(2) == f"/?n={i}" and m.group(3) == "200", f"line {i}: {m.group(0)}")
             check(m.group(4) == str(sizes[i]), f"bytes {m.group(0)}, the client got {sizes[i]}")
@@ -416,10 +425,9 @@ def _():
         check(wait_for(lambda: "access log" in s.output() and "reopened" in s.output(), 5),
               "no reopen logged")
         s.request("GET", "/after")
-        check(wait_for(lambda: len(lines()) == 1, 5), f"new file: {lines()}")
-        check('"GET /after HTTP/1.1" 200' in lines()[0], f"new file: {lines()}")
-        with open(path + ".1") as f:
-            check(len(f.read().splitlines()) == 6, "the rotated file changed")
+        after = logged(path, 1)
+        check('"GET /after HTTP/1.1" 200' in after[0].group(0), f"new file: {log_lines(path)}")
+        check(len(log_lines(path + ".1")) == 6, "the rotated file changed")
     finally:
         s.finish()
         shutil.rmtree(d, ignore_errors=True)
@@ -439,16 +447,7 @@ def _():
         check("content-length" not in h, "the echo was expected chunked (streamed)")
         st, _, usage = s.request("GET", "/grow?mb=lots")
         check(st == 400 and usage, f"/grow?mb=lots answered {st} {usage!r}")
-
-        def lines():
-            try:
-                with open(path) as f:
-                    return f.read().splitlines()
-            except FileNotFoundError:
-                return []
-        check(wait_for(lambda: len(lines()) == 3, 5), f"access log: {lines()}")
-        got = [LINE.match(l) for l in lines()]
-        check(all(got), f"lines not in the format: {lines()}")
+        got = logged(path, 3)
         check(got[0].group(1) == "HEAD" and got[0].group(4) == "-", f"HEAD: {got[0].group(0)}")
         check(got[1].group(4) == str(len(data)), f"echo: {got[1].group(0)}")
         check(got[2].group(3) == "400" and got[2].group(4) == str(len(usage)),

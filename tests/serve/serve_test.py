@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -509,6 +510,80 @@ def _():
         check("2 workers" in s.output(), f"log: {s.output()!r}")
     finally:
         check(s.stop() == 0, "exit status after SIGTERM")
+
+
+# ---- the address ----
+
+def refused_start(port, *args):
+    """`serve --addr 127.0.0.1:PORT ARGS SERVERLESS`, which must exit at once
+    (a server that starts instead is killed at the timeout: the case fails)."""
+    return subprocess.run([BIN, "serve", "--addr", f"127.0.0.1:{port}", *args, SERVERLESS],
+                          capture_output=True, text=True, timeout=30)
+
+
+def taken(p, port):
+    return (p.returncode == 1 and f"cannot listen on 127.0.0.1 port {port}" in p.stderr
+            and "Address already in use" in p.stderr)
+
+
+@case("a second serve on the same address exits 1 and says so; the first keeps serving")
+def _():
+    # two workers each: the first server's sockets share the port by
+    # SO_REUSEPORT, which must not let the second one in
+    s = start(SERVERLESS, "--workers", "2")
+    try:
+        for args in (["--workers", "2"], ["--workers", "1"]):
+            p = refused_start(s.port, *args)
+            check(taken(p, s.port), f"second server {args}: exit {p.returncode}: {p.stderr!r}")
+        # new connections all reach the first server (none lost to a
+        # second one that came and went)
+        for _ in range(20):
+            st, _h, body = s.get("/")
+            check(st == 200 and count_of(body) == 1, f"first server: {st} {body!r}")
+    finally:
+        check(s.stop() == 0, "the first server's exit status after SIGTERM")
+
+
+@case("a port that a SO_REUSEPORT socket of another program holds is refused, too")
+def _():
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen(8)
+        port = other.getsockname()[1]
+        p = refused_start(port, "--workers", "2")
+        check(taken(p, port), f"exit {p.returncode}: {p.stderr!r}")
+
+
+@case("--addr HOST:0 with 2 workers: one port picked, named in the log, both workers on it")
+def _():
+    p = subprocess.Popen([BIN, "serve", "--addr", "127.0.0.1:0", "--workers", "2",
+                          "--instances", "1", "--debug-headers", STATEFUL], stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        end = time.monotonic() + 20
+        while "serving" not in line and time.monotonic() < end and p.poll() is None:
+            line = p.stderr.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        check(m and int(m.group(1)) != 0, f"the serving line: {line!r}")
+        port = int(m.group(1))
+        # the stateful counter, one instance per worker: connections spread
+        # over both workers show two instance ids
+        ids = set()
+        for _ in range(60):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            c.request("GET", "/")
+            r = c.getresponse()
+            r.read()
+            check(r.status == 200, f"status {r.status}")
+            ids.add(r.getheader("wasmhttpd-instance"))
+            c.close()
+        check(len(ids) == 2, f"instances seen on port {port}: {ids}")
+        q = refused_start(port)
+        check(taken(q, port), f"second server: exit {q.returncode}: {q.stderr!r}")
+    finally:
+        p.terminate()
+        check(p.wait(20) == 0, f"exit status after SIGTERM: {p.returncode}")
 
 
 @case("a componentize-js guest (wasi:http 0.2.10): fresh state serverless, kept stateful")

@@ -63,13 +63,43 @@ static uint32_t g_in_finish(hwfx *f, uint32_t body)
     return r.of.handle.rep;
 }
 
-/* A response with a body stream, set at once. */
-static void respond(hwfx *f, int status, uint32_t *body, uint32_t *stream)
+/* The client sends a plain GET. */
+static void feed_get(hwfx *f)
 {
-    uint32_t resp = g_response(f, g_fields(f), status);
+    TH_OK(fx_feed(f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+}
+
+/* A response with the fields h and a body stream, set at once. */
+static void respond_with(hwfx *f, uint32_t h, int status, uint32_t *body, uint32_t *stream)
+{
+    uint32_t resp = g_response(f, h, status);
     *body = g_resp_body(f, resp);
     g_set_ok(f, resp);
     *stream = g_body_stream(f, *body);
+}
+
+static void respond(hwfx *f, int status, uint32_t *body, uint32_t *stream)
+{
+    respond_with(f, g_fields(f), status, body, stream);
+}
+
+/* The guest ends its body: the stream dropped, then finish, which must
+ * succeed. */
+static void end_body(hwfx *f, uint32_t stream, uint32_t body)
+{
+    g_drop(f, stream);
+    TH_EQ(g_finish(f, body, 0), -1);
+}
+
+/* A new connection whose response already sent its head and "partial"
+ * (the guest waited after writing it). */
+static void partly_sent(hwfx *f, uint32_t *body, uint32_t *stream)
+{
+    fx_setup(f, NULL);
+    feed_get(f);
+    respond(f, 200, body, stream);
+    TH_EQ(g_write(f, *stream, "partial", 7), -1);
+    fx_loop(f);
 }
 
 TH_TEST(hw_ex_request_accessors)
@@ -135,7 +165,7 @@ TH_TEST(hw_ex_streamed_response_with_trailers)
     fx_setup(&f, NULL);
     f.extra[0] = (hx_header_t){"X-Instance", 10, "7", 1};
     f.nextra = 1;
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     uint32_t h = g_fields(&f);
     TH_EQ(g_append(&f, h, "Content-Type", "text/plain"), -1);
     uint32_t resp = g_response(&f, h, 201);
@@ -179,7 +209,7 @@ TH_TEST(hw_ex_whole_responses)
     hwfx f;
     fx_setup(&f, NULL);
     /* set, then finish without a write: one piece, Content-Length: 0 */
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     uint32_t resp = g_response(&f, g_fields(&f), 202);
     uint32_t body = g_resp_body(&f, resp);
     g_set_ok(&f, resp);
@@ -190,13 +220,12 @@ TH_TEST(hw_ex_whole_responses)
 
     /* written and finished before set: Content-Length of what was written */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     resp = g_response(&f, g_fields(&f), 200);
     body = g_resp_body(&f, resp);
     uint32_t s = g_body_stream(&f, body);
     TH_EQ(g_write(&f, s, "early bytes", 11), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_EQ(f.out_len, 0);
     g_set_ok(&f, resp);
     TH_HAS(f.out, "Content-Length: 11\r\n");
@@ -206,7 +235,7 @@ TH_TEST(hw_ex_whole_responses)
 
     /* written before set, finished after: the head goes at set */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     resp = g_response(&f, g_fields(&f), 200);
     body = g_resp_body(&f, resp);
     s = g_body_stream(&f, body);
@@ -215,14 +244,13 @@ TH_TEST(hw_ex_whole_responses)
     fx_loop(&f);
     TH_HAS(f.out, "6\r\npart1,\r\n");
     TH_EQ(g_write(&f, s, "part2", 5), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_HAS(f.out, "5\r\npart2\r\n0\r\n\r\n");
     TH_EQ(fx_finish(&f, WH_OK), 200);
 
     /* set, write, flush and finish without waiting: one piece too */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     resp = g_response(&f, g_fields(&f), 200);
     body = g_resp_body(&f, resp);
     g_set_ok(&f, resp);
@@ -230,8 +258,7 @@ TH_TEST(hw_ex_whole_responses)
     cm_val_t bw[2] = {v_h(s), v_bytes(&f, "hello 1\n")}, r;
     TH_EQ(fx_call(&f, IO_STREAMS, "[method]output-stream.blocking-write-and-flush", bw, &r), WH_OK);
     TH_OK(r_ok(&r));
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_HAS(f.out, "Content-Length: 8\r\n\r\nhello 1\n");
     TH_OK(strstr(f.out, "chunked") == NULL);
     TH_EQ(fx_finish(&f, WH_OK), 200);
@@ -239,13 +266,13 @@ TH_TEST(hw_ex_whole_responses)
 
     /* set without ever asking for the body: an empty body */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     g_set_ok(&f, g_response(&f, g_fields(&f), 204));
     TH_HAS(f.out, "HTTP/1.1 204 No Content\r\n");
     TH_OK(strstr(f.out, "Content-Length") == NULL);
     TH_EQ(fx_finish(&f, WH_OK), 204);
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     g_set_ok(&f, g_response(&f, g_fields(&f), 307));
     TH_HAS(f.out, "HTTP/1.1 307 Temporary Redirect\r\n");
     TH_HAS(f.out, "Content-Length: 0\r\n");
@@ -259,7 +286,7 @@ TH_TEST(hw_ex_500s)
     hwfx f;
     fx_setup(&f, NULL);
     /* handle returned without set */
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     TH_OK(!hw_exchange_responded(f.ex));
     TH_EQ(fx_finish(&f, WH_OK), 500);
     TH_HAS(f.out, "HTTP/1.1 500 Internal Server Error\r\n");
@@ -267,17 +294,17 @@ TH_TEST(hw_ex_500s)
     TH_OK(!f.c->closed);
     /* trapped before set */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     TH_EQ(fx_finish(&f, WH_TRAP), 500);
     TH_HAS(f.out, "HTTP/1.1 500 ");
     /* out of time before set */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     TH_EQ(fx_finish(&f, WH_INTERRUPTED), 504);
     TH_HAS(f.out, "HTTP/1.1 504 Gateway Timeout\r\n");
     /* set, never written nor finished: nothing went out yet, so a 500 */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     uint32_t resp = g_response(&f, g_fields(&f), 200);
     uint32_t body = g_resp_body(&f, resp);
     g_set_ok(&f, resp);
@@ -287,7 +314,7 @@ TH_TEST(hw_ex_500s)
     g_drop(&f, body);
     /* the same with the deadline: 504 */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     resp = g_response(&f, g_fields(&f), 200);
     body = g_resp_body(&f, resp);
     g_set_ok(&f, resp);
@@ -299,7 +326,7 @@ TH_TEST(hw_ex_500s)
     /* set and written, then the call returns without finish: nothing went
      * out yet, so a 500 */
     fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     uint32_t s;
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "partial", 7), -1);
@@ -309,11 +336,7 @@ TH_TEST(hw_ex_500s)
     fx_teardown(&f);
 
     /* the same after the guest waited (the head and bytes went): cut */
-    fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    respond(&f, 200, &body, &s);
-    TH_EQ(g_write(&f, s, "partial", 7), -1);
-    fx_loop(&f);
+    partly_sent(&f, &body, &s);
     TH_EQ(fx_finish(&f, WH_OK), 0);
     TH_HAS(f.out, "7\r\npartial\r\n");
     TH_OK(strstr(f.out, "0\r\n\r\n") == NULL);
@@ -323,18 +346,14 @@ TH_TEST(hw_ex_500s)
     fx_teardown(&f);
 
     /* trapped after set and a write that went: cut */
-    fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    respond(&f, 200, &body, &s);
-    TH_EQ(g_write(&f, s, "partial", 7), -1);
-    fx_loop(&f);
+    partly_sent(&f, &body, &s);
     TH_EQ(fx_finish(&f, WH_TRAP), 0);
     TH_OK(f.c->closed);
     fx_teardown(&f);
 
     /* more than COALESCE bytes go at once: a trap right after them cuts */
     fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     respond(&f, 200, &body, &s);
     static char big[20000];
     memset(big, 'b', sizeof big);
@@ -345,11 +364,7 @@ TH_TEST(hw_ex_500s)
     fx_teardown(&f);
 
     /* the body dropped without finish: cut at once */
-    fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    respond(&f, 200, &body, &s);
-    TH_EQ(g_write(&f, s, "partial", 7), -1);
-    fx_loop(&f);
+    partly_sent(&f, &body, &s);
     g_drop(&f, s);
     g_drop(&f, body);
     TH_OK(f.c->closed);
@@ -374,45 +389,42 @@ TH_TEST(hw_ex_body_bytes)
     uint32_t body, s;
     /* whole: written, finished, sent with a Content-Length */
     fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "hello world", 11), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_EQ(fx_finish(&f, WH_OK), 200);
     TH_STR(body_of(&f), "hello world");
     TH_EQ(f.body_bytes, 11);
 
     /* streamed in two chunks */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "hello ", 6), -1);
     fx_loop(&f);
     TH_EQ(g_write(&f, s, "world", 5), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_EQ(fx_finish(&f, WH_OK), 200);
     TH_HAS(f.out, "6\r\nhello \r\n5\r\nworld\r\n0\r\n\r\n");
     TH_EQ(f.body_bytes, 11);
 
     /* a write bigger than what is held goes straight to the server */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     respond(&f, 200, &body, &s);
     static char big[20000];
     memset(big, 'b', sizeof big);
     TH_EQ(g_write(&f, s, "a", 1), -1);
     TH_EQ(g_write(&f, s, big, sizeof big), -1);
     TH_EQ(g_write(&f, s, "z", 1), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_EQ(fx_finish(&f, WH_OK), 200);
     TH_EQ(f.body_bytes, 20002);
 
     /* no response from the guest: the exchange's 500 and its text */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     TH_EQ(fx_finish(&f, WH_TRAP), 500);
     TH_OK(f.body_bytes > 0);
     TH_EQ(f.body_bytes, strlen(body_of(&f)));
@@ -422,29 +434,23 @@ TH_TEST(hw_ex_body_bytes)
     TH_OK(fx_feed(&f, "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n"));
     respond(&f, 200, &body, &s);
     TH_EQ(g_write(&f, s, "dropped", 7), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_EQ(fx_finish(&f, WH_OK), 200);
     TH_STR(body_of(&f), "");
     TH_EQ(f.body_bytes, 0);
 
     /* 204: idem */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     respond(&f, 204, &body, &s);
     TH_EQ(g_write(&f, s, "dropped", 7), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_EQ(fx_finish(&f, WH_OK), 204);
     TH_EQ(f.body_bytes, 0);
     fx_teardown(&f);
 
     /* cut: the bytes that went before the trap */
-    fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    respond(&f, 200, &body, &s);
-    TH_EQ(g_write(&f, s, "partial", 7), -1);
-    fx_loop(&f);
+    partly_sent(&f, &body, &s);
     TH_EQ(fx_finish(&f, WH_TRAP), 0);
     TH_OK(f.c->closed);
     TH_EQ(f.body_bytes, 7);
@@ -469,7 +475,7 @@ TH_TEST(hw_ex_error_code_statuses)
     cm_call_t call = {.inst = &f.inst, .arena = &f.arena};
     for (size_t i = 0; i < WH_ARRAY_LEN(cases); i++) {
         fx_clear_out(&f);
-        TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        feed_get(&f);
         cm_val_t code;
         hw_errcode_t e = hw_ec(cases[i].code);
         TH_EQ(hw__ec_val(&call, &e, &code), WH_OK);
@@ -626,7 +632,7 @@ TH_TEST(hw_ex_client_gone)
 
     /* gone before the guest answered: set finds nobody, nothing breaks */
     fx_setup(&f, NULL);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     /* a reset (an EOF after a whole request is a half-close); on_abort
      * comes when the socket is closed */
     hx__conn_kill(f.c, HX_ABORT_CLIENT_GONE);
@@ -646,19 +652,16 @@ TH_TEST(hw_ex_client_gone)
 TH_TEST(hw_ex_content_length)
 {
     hwfx f;
+    uint32_t resp, body, s;
     fx_setup(&f, NULL);
     /* exactly the length: fine */
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     uint32_t h = g_fields(&f);
     TH_EQ(g_append(&f, h, "Content-Length", "5"), -1);
-    uint32_t resp = g_response(&f, h, 200);
-    uint32_t body = g_resp_body(&f, resp);
-    g_set_ok(&f, resp);
-    uint32_t s = g_body_stream(&f, body);
+    respond_with(&f, h, 200, &body, &s);
     TH_EQ(g_write(&f, s, "ab", 2), -1);
     TH_EQ(g_write(&f, s, "cde", 3), -1);
-    g_drop(&f, s);
-    TH_EQ(g_finish(&f, body, 0), -1);
+    end_body(&f, s, body);
     TH_HAS(f.out, "Content-Length: 5\r\n");
     TH_HAS(f.out, "\r\n\r\nabcde");
     TH_EQ(fx_finish(&f, WH_OK), 200);
@@ -666,13 +669,10 @@ TH_TEST(hw_ex_content_length)
 
     /* more than the length: the write fails, finish too, the response is cut */
     fx_clear_out(&f);
-    TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    feed_get(&f);
     h = g_fields(&f);
     TH_EQ(g_append(&f, h, "Content-Length", "3"), -1);
-    resp = g_response(&f, h, 200);
-    body = g_resp_body(&f, resp);
-    g_set_ok(&f, resp);
-    s = g_body_stream(&f, body);
+    respond_with(&f, h, 200, &body, &s);
     TH_EQ(g_write(&f, s, "ab", 2), -1);
     fx_loop(&f);
     cm_val_t a[2] = {v_h(s), v_bytes(&f, "cd")}, r;
@@ -688,13 +688,10 @@ TH_TEST(hw_ex_content_length)
      * went out yet */
     for (int waited = 0; waited < 2; waited++) {
         fx_setup(&f, NULL);
-        TH_OK(fx_feed(&f, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+        feed_get(&f);
         h = g_fields(&f);
         TH_EQ(g_append(&f, h, "Content-Length", "10"), -1);
-        resp = g_response(&f, h, 200);
-        body = g_resp_body(&f, resp);
-        g_set_ok(&f, resp);
-        s = g_body_stream(&f, body);
+        respond_with(&f, h, 200, &body, &s);
         TH_EQ(g_write(&f, s, "short", 5), -1);
         if (waited)
             fx_loop(&f);

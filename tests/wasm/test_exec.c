@@ -2,54 +2,13 @@
  * fuel, interruption from another thread, host functions that suspend, and
  * the compiler's value-moving paths (multi-value, if with parameters,
  * br_table with values, local.tee). Modules come from tests/wasm/wat/. */
-#include "th.h"
-#include "wasm/wm.h"
+#include "store_threads.h"
+#include "wat_module.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
-typedef struct {
-    uint8_t *bytes;
-    wm_module_t *mod;
-    wm_store_t *store;
-    wm_instance_t *inst;
-} fixture;
-
-static bool setup(fixture *f, const char *name, const wm_extern_t *imports, uint32_t n)
-{
-    char path[512];
-    size_t len;
-    wh_err_t e;
-    snprintf(path, sizeof path, "%s/%s.wasm", WH_TEST_WAT_DIR, name);
-    wm_store_t *store = f->store; /* setup_host made it already, with the imports */
-    memset(f, 0, sizeof *f);
-    f->store = store;
-    if (!TH_EQ(wh_read_file(path, &f->bytes, &len, &e), WH_OK))
-        return false;
-    if (!TH_EQ(wm_module_load(f->bytes, len, NULL, &f->mod, &e), WH_OK)) {
-        fprintf(stderr, "  load: %s\n", e.msg);
-        return false;
-    }
-    if (!f->store)
-        f->store = wm_store_new(NULL);
-    if (!TH_EQ(wm_instantiate(f->store, f->mod, imports, n, &f->inst, &e), WH_OK)) {
-        fprintf(stderr, "  instantiate: %s\n", e.msg);
-        return false;
-    }
-    return true;
-}
-
-static void teardown(fixture *f)
-{
-    wm_store_free(f->store);
-    wm_module_free(f->mod);
-    wh_free(f->bytes);
-}
-
-static wm_func_t *export_func(fixture *f, const char *name)
+static wm_func_t *export_func(wat_fixture *f, const char *name)
 {
     wm_extern_t ex;
     if (wm_instance_export(f->inst, name, &ex) != WH_OK || ex.kind != WM_EXTERN_FUNC)
@@ -58,7 +17,7 @@ static wm_func_t *export_func(fixture *f, const char *name)
 }
 
 /* Calls an export with i32 arguments; returns the rc, the first result in *out. */
-static wh_rc call_i32(fixture *f, const char *name, int n, const int32_t *args, int64_t *out,
+static wh_rc call_i32(wat_fixture *f, const char *name, int n, const int32_t *args, int64_t *out,
                       wh_err_t *err)
 {
     wm_func_t *fn = export_func(f, name);
@@ -79,21 +38,21 @@ static wh_rc call_i32(fixture *f, const char *name, int n, const int32_t *args, 
 
 TH_TEST(exec_recursion_and_loops)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     int64_t r = 0;
     TH_EQ(CALL(&f, "down", &r, 1000), WH_OK);
     TH_EQ(r, 1000);
     TH_EQ(CALL(&f, "count", &r, 12345), WH_OK);
     TH_EQ(r, 12345);
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_deep_recursion_is_exhaustion_not_crash)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
     int64_t r;
@@ -102,13 +61,13 @@ TH_TEST(exec_deep_recursion_is_exhaustion_not_crash)
     /* the store is usable again afterwards */
     TH_EQ(CALL(&f, "down", &r, 10), WH_OK);
     TH_EQ(r, 10);
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_traps_name_kind_and_site)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
     int64_t r;
@@ -125,13 +84,13 @@ TH_TEST(exec_traps_name_kind_and_site)
     TH_EQ(site.kind, WM_TRAP_INT_OVERFLOW);
     TH_EQ(CALL(&f, "div", &r, -7, 2), WH_OK);
     TH_EQ(r, -3);
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_memory_bounds_at_the_edges)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     int64_t r;
     TH_EQ(CALL(&f, "load", &r, 65532), WH_OK);   /* last 4 bytes of page 1 */
@@ -145,13 +104,13 @@ TH_TEST(exec_memory_bounds_at_the_edges)
     TH_EQ(CALL(&f, "load", &r, 65533), WH_OK); /* now in bounds */
     TH_EQ(CALL(&f, "grow", &r, 3), WH_OK);
     TH_EQ(r, -1); /* past the maximum of 4 */
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_memory_bounds_at_4gib)
 {
-    fixture f = {0};
-    if (!setup(&f, "edge4g", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "edge4g", NULL, 0))
         return;
     int64_t r;
     TH_EQ(CALL(&f, "store8", NULL, -1, 0x5a), WH_OK); /* byte 0xffffffff */
@@ -164,13 +123,13 @@ TH_TEST(exec_memory_bounds_at_4gib)
     TH_EQ(CALL(&f, "load32_off1", &r, -4), WH_TRAP);   /* offset pushes it past */
     TH_EQ(CALL(&f, "load64_offmax", &r, 0), WH_TRAP);  /* 0 + 0xffffffff + 8 > 4 GiB */
     TH_EQ(CALL(&f, "load64_offmax", &r, -1), WH_TRAP); /* a 33-bit sum must not wrap */
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_fuel_stops_a_loop)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
     wm_store_set_fuel(f.store, 1000);
@@ -183,20 +142,13 @@ TH_TEST(exec_fuel_stops_a_loop)
     int64_t left = wm_store_fuel(f.store);
     TH_OK(left < 100000 && left > 100000 - 1000);
     wm_store_set_fuel(f.store, -1);
-    teardown(&f);
-}
-
-static void *interrupt_later(void *arg)
-{
-    usleep(50 * 1000);
-    wm_store_interrupt(arg);
-    return NULL;
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_interrupt_from_another_thread)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     pthread_t t;
     pthread_create(&t, NULL, interrupt_later, f.store);
@@ -206,30 +158,15 @@ TH_TEST(exec_interrupt_from_another_thread)
     wm_store_clear_interrupt(f.store);
     int64_t r;
     TH_EQ(CALL(&f, "count", &r, 10), WH_OK);
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 /* A yield stops a loop at its header; resuming goes on from there, so no
  * iteration is lost or done twice, however often it happens. */
-typedef struct {
-    wm_store_t *store;
-    atomic_bool stop;
-} yielder;
-
-static void *yield_often(void *arg)
-{
-    yielder *y = arg;
-    while (!atomic_load(&y->stop)) {
-        usleep(1000);
-        wm_store_yield(y->store);
-    }
-    return NULL;
-}
-
 TH_TEST(exec_yield_suspends_at_a_loop_header)
 {
-    fixture f = {0};
-    if (!setup(&f, "loops", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "loops", NULL, 0))
         return;
     wh_err_t e;
     /* requested before the call: the first backward branch suspends */
@@ -243,21 +180,9 @@ TH_TEST(exec_yield_suspends_at_a_loop_header)
     TH_OK(!wm_store_yielded(f.store));
 
     /* from another thread, many times during a long loop */
-    yielder y = {.store = f.store};
-    atomic_init(&y.stop, false);
-    pthread_t t;
-    pthread_create(&t, NULL, yield_often, &y);
     arg.of.i32 = 300000000;
-    int yields = 0;
-    wh_rc rc = wm_func_call(f.store, count, &arg, 1, &res, 1, &e);
-    while (rc == WH_SUSPEND) {
-        TH_OK(wm_store_yielded(f.store));
-        yields++;
-        rc = wm_store_resume(f.store, &res, 1, &e);
-    }
-    atomic_store(&y.stop, true);
-    pthread_join(t, NULL);
-    TH_EQ(rc, WH_OK);
+    int yields;
+    TH_EQ(call_while_yielding(f.store, count, &arg, 1, &res, 1, &yields), WH_OK);
     TH_EQ(res.of.i32, 300000000);
     TH_OK(yields > 0);
 
@@ -267,24 +192,7 @@ TH_TEST(exec_yield_suspends_at_a_loop_header)
     wm_store_interrupt(f.store);
     TH_EQ(call_i32(&f, "spin", 0, NULL, NULL, &e), WH_INTERRUPTED);
     wm_store_clear_interrupt(f.store);
-    teardown(&f);
-}
-
-/* A host function that suspends `pending` times before answering x * 2. */
-typedef struct {
-    int pending, calls;
-} host_state;
-
-static wh_rc host_get(wm_call_t *call, void *env, wm_slot *args)
-{
-    host_state *hs = env;
-    hs->calls++;
-    if (hs->pending > 0) {
-        hs->pending--;
-        return WH_SUSPEND;
-    }
-    args[0].i32 = args[0].i32 * 2;
-    return WH_OK;
+    wat_teardown(&f);
 }
 
 static wh_rc host_add(wm_call_t *call, void *env, wm_slot *args)
@@ -295,22 +203,22 @@ static wh_rc host_add(wm_call_t *call, void *env, wm_slot *args)
     return WH_OK;
 }
 
-static const uint8_t p_i32[] = {WM_I32}, p_i32x2[] = {WM_I32, WM_I32};
-static const wm_functype_t t_get = {1, 1, p_i32, p_i32}, t_add = {2, 1, p_i32x2, p_i32};
+static const uint8_t p_i32x2[] = {WM_I32, WM_I32};
+static const wm_functype_t t_add = {2, 1, p_i32x2, p_i32};
 
-static bool setup_host(fixture *f, host_state *hs)
+static bool setup_host(wat_fixture *f, host_state *hs)
 {
     f->store = wm_store_new(NULL);
     wm_extern_t imp[2] = {
         {.kind = WM_EXTERN_FUNC, .of.func = wm_func_new_host(f->store, &t_get, host_get, hs)},
         {.kind = WM_EXTERN_FUNC, .of.func = wm_func_new_host(f->store, &t_add, host_add, NULL)}};
-    return setup(f, "host", imp, 2);
+    return wat_setup(f, "host", imp, 2);
 }
 
 TH_TEST(exec_host_suspends_n_times_then_answers)
 {
     host_state hs = {.pending = 3};
-    fixture f = {0};
+    wat_fixture f = {0};
     if (!setup_host(&f, &hs))
         return;
     wm_val_t arg = {.type = WM_I32, .of.i32 = 20}, res = {0};
@@ -327,13 +235,13 @@ TH_TEST(exec_host_suspends_n_times_then_answers)
     TH_EQ(hs.calls, 5); /* 3 retries + 2 answers */
     TH_EQ(res.of.i32, 20 * 2 + 21 * 2);
     TH_OK(!wm_store_suspended(f.store));
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_host_suspends_deep_in_wasm_recursion)
 {
     host_state hs = {.pending = 2};
-    fixture f = {0};
+    wat_fixture f = {0};
     if (!setup_host(&f, &hs))
         return;
     wm_val_t arg = {.type = WM_I32, .of.i32 = 5000}, res = {0};
@@ -343,13 +251,13 @@ TH_TEST(exec_host_suspends_deep_in_wasm_recursion)
         rc = wm_store_resume(f.store, &res, 1, &e);
     TH_EQ(rc, WH_OK);
     TH_EQ(res.of.i32, 5000 + 200);
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_host_trap_message)
 {
     host_state hs = {0};
-    fixture f = {0};
+    wat_fixture f = {0};
     if (!setup_host(&f, &hs))
         return;
     int64_t r;
@@ -362,13 +270,13 @@ TH_TEST(exec_host_trap_message)
     TH_OK(wm_store_trap_site(f.store, &site));
     TH_EQ(site.kind, WM_TRAP_HOST);
     TH_EQ(site.func_index, 3); /* "sum", the caller of the host function */
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 TH_TEST(exec_multi_value_and_block_params)
 {
-    fixture f = {0};
-    if (!setup(&f, "multi", NULL, 0))
+    wat_fixture f = {0};
+    if (!wat_setup(&f, "multi", NULL, 0))
         return;
     wm_val_t a[2] = {{.type = WM_I32, .of.i32 = 1}, {.type = WM_I32, .of.i32 = 2}}, r[2];
     TH_EQ(wm_func_call(f.store, export_func(&f, "swap"), a, 2, r, 2, NULL), WH_OK);
@@ -399,7 +307,7 @@ TH_TEST(exec_multi_value_and_block_params)
     TH_EQ(r3[0].of.i32, 7);
     TH_EQ(r3[1].of.i32, 3000);
     TH_EQ(r3[2].of.i32, 11);
-    teardown(&f);
+    wat_teardown(&f);
 }
 
 /* The reentering host function: calls the module's "sq" with its argument. */
@@ -416,17 +324,17 @@ static wh_rc host_reenter(wm_call_t *call, void *env, wm_slot *args)
 
 TH_TEST(exec_host_reenters_the_module)
 {
-    fixture f = {0};
+    wat_fixture f = {0};
     static wm_func_t *sq;
     f.store = wm_store_new(NULL);
     wm_extern_t imp = {.kind = WM_EXTERN_FUNC,
                        .of.func = wm_func_new_host(f.store, &t_get, host_reenter, &sq)};
-    if (!setup(&f, "reenter", &imp, 1))
+    if (!wat_setup(&f, "reenter", &imp, 1))
         return;
     sq = export_func(&f, "sq");
     wm_val_t arg = {.type = WM_I32, .of.i32 = 7}, res[2] = {0};
     TH_EQ(wm_func_call(f.store, export_func(&f, "outer"), &arg, 1, res, 2, NULL), WH_OK);
     TH_EQ(res[0].of.i32, 8); /* computed before the host call */
     TH_EQ(res[1].of.i32, 49 + 1000);
-    teardown(&f);
+    wat_teardown(&f);
 }
