@@ -6,6 +6,7 @@
 #   include/wasmhttpd/*.h                 its public headers, one per layer
 #   lib/pkgconfig/wasmhttpd.pc            for `pkg-config wasmhttpd`
 #   share/doc/wasmhttpd/                  README and the docs/ pages
+#   lib/systemd/system/wasmhttpd.service  the systemd unit (packaging/systemd)
 include(GNUInstallDirs)
 
 install(TARGETS wasmhttpd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -27,3 +28,13 @@ install(FILES ${PROJECT_BINARY_DIR}/wasmhttpd.pc DESTINATION ${CMAKE_INSTALL_LIB
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 file(GLOB WH_DOC_PAGES CONFIGURE_DEPENDS docs/*.md)
 install(FILES ${WH_DOC_PAGES} DESTINATION ${CMAKE_INSTALL_DOCDIR})
+
+# The systemd unit (packaging/systemd), its ExecStart naming the installed
+# binary: written at install time, when the prefix is known (a package's
+# /usr, or `cmake --install --prefix DIR`).
+install(CODE "
+  set(WH_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  set(unit \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/systemd/system/wasmhttpd.service\")
+  message(STATUS \"Installing: \${unit}\")
+  configure_file(${PROJECT_SOURCE_DIR}/packaging/systemd/wasmhttpd.service.in \${unit} @ONLY)
+")

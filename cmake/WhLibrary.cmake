@@ -21,6 +21,9 @@ set(WH_LIB_SOURCES ${WH_BASE_SRC} ${WH_WASM_SRC} ${WH_COMPONENT_SRC} ${WH_WASI_S
                    ${WH_WASIHTTP_SRC} ${WH_SERVE_SRC})
 set(WH_LIB_DEPS PkgConfig::LIBUV PkgConfig::LIBCURL PkgConfig::NGHTTP2 PkgConfig::JANSSON
                 OpenSSL::SSL OpenSSL::Crypto Threads::Threads ${MATH_LIB})
+if(SYSTEMD_FOUND)
+  list(APPEND WH_LIB_DEPS PkgConfig::SYSTEMD)
+endif()
 
 # -fno-semantic-interposition: calls between the library's own functions
 # may be inlined and made directly although the functions are exported
@@ -33,6 +36,9 @@ target_compile_definitions(wh_lib_objects PRIVATE LLHTTP_STRICT_MODE=1)
 target_compile_options(wh_lib_objects PRIVATE -fno-semantic-interposition)
 if(WH_WASI_NO_OPENAT2)
   target_compile_definitions(wh_lib_objects PRIVATE WH_WASI_NO_OPENAT2=1)
+endif()
+if(SYSTEMD_FOUND)
+  target_compile_definitions(wh_lib_objects PRIVATE WH_HAVE_SYSTEMD=1)
 endif()
 target_link_libraries(wh_lib_objects PRIVATE ${WH_LIB_DEPS})
 
@@ -92,3 +98,6 @@ add_dependencies(wasmhttpd_shared wasmhttpd_headers)
 # pkg-config: the modules the library links, for Requires.private (a
 # static link needs them; a shared link needs none of them).
 set(WH_LIB_PC_REQUIRES "libuv libcurl libnghttp2 jansson openssl")
+if(SYSTEMD_FOUND)
+  string(APPEND WH_LIB_PC_REQUIRES " libsystemd")
+endif()

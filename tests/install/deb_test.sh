@@ -44,6 +44,7 @@ for f in ./usr/bin/wasmhttpd ./usr/share/man/man1/wasmhttpd.1 ./usr/share/wasmht
 done
 grep -q '^\./usr/lib/.*libwasmhttpd\.so\.0' "$tmp/files" || fail "libwasmhttpd.so.0 is not in the package"
 grep -q '^\./usr/lib/.*pkgconfig/wasmhttpd\.pc$' "$tmp/files" || fail "wasmhttpd.pc is not in the package"
+grep -qx './usr/lib/systemd/system/wasmhttpd.service' "$tmp/files" || fail "the systemd unit is not in the package"
 ! grep -q '^\./usr/local' "$tmp/files" || fail "the package installs under /usr/local"
 
 root=$tmp/root
@@ -72,6 +73,9 @@ bin=$root/usr/bin/wasmhttpd
 "$wat2wasm" "$src/examples/fib.wat" -o "$tmp/fib.wasm"
 out=$("$bin" run --invoke fib "$tmp/fib.wasm" 20) || fail "run --invoke fib: exit $?"
 [ "$out" = 6765 ] || fail "fib(20) printed $out"
+
+grep -q '^ExecStart=/usr/bin/wasmhttpd serve ' "$root/usr/lib/systemd/system/wasmhttpd.service" ||
+  fail "the packaged unit's ExecStart is not /usr/bin/wasmhttpd"
 
 # Its manual renders.
 MANWIDTH=80 LC_ALL=C.UTF-8 man -l "$root/usr/share/man/man1/wasmhttpd.1" 2>"$tmp/man.err" |
