@@ -96,7 +96,8 @@ fi
 # The C guests with generated bindings (tests/guests/c-bindgen): wit-bindgen's
 # C generator and wasm-tools (`component new`), from crates.io, pinned, built
 # --locked into a folder of the project's (gitignored) with only the features
-# used (wit-bindgen: the C generator; wasm-tools: the component commands).
+# used (wit-bindgen: the C generator; wasm-tools: the component commands
+# and json-from-wast).
 # The two share a temporary target directory: wasm-tools then reuses most of
 # what wit-bindgen-cli compiled (the same wasmparser, wit-component, ...).
 # From cold, measured on two cores shared with other work (load 5 to 11):
@@ -107,18 +108,24 @@ fi
 WIT_BINDGEN=0.62.0
 WASM_TOOLS=1.259.0
 have() { "$1" --version 2>/dev/null | cut -d' ' -f2; }
-if [ -n "$cargo" ] && { [ "$(have .guest-tools/bin/wit-bindgen)" != "$WIT_BINDGEN" ] ||
-                        [ "$(have .guest-tools/bin/wasm-tools)" != "$WASM_TOOLS" ]; }; then
+# wasm-tools also converts the spec scripts Debian's wast2json cannot read
+# (tests/spec): its json-from-wast command is a feature of its own.
+wasm_tools_ok() {
+  [ "$(have .guest-tools/bin/wasm-tools)" = "$WASM_TOOLS" ] &&
+    .guest-tools/bin/wasm-tools json-from-wast --help >/dev/null 2>&1
+}
+if [ -n "$cargo" ] && { [ "$(have .guest-tools/bin/wit-bindgen)" != "$WIT_BINDGEN" ] || ! wasm_tools_ok; }; then
   target=$(mktemp -d)
   if [ "$(have .guest-tools/bin/wit-bindgen)" != "$WIT_BINDGEN" ]; then
     CARGO_TARGET_DIR=$target "$cargo" install wit-bindgen-cli --version "=$WIT_BINDGEN" --locked \
       --quiet --no-default-features --features c --root .guest-tools ||
       echo "install-deps: cargo install wit-bindgen-cli failed: guests_c_bindgen will fail" >&2
   fi
-  if [ "$(have .guest-tools/bin/wasm-tools)" != "$WASM_TOOLS" ]; then
+  if ! wasm_tools_ok; then
     CARGO_TARGET_DIR=$target "$cargo" install wasm-tools --version "=$WASM_TOOLS" --locked \
-      --quiet --no-default-features --features component --root .guest-tools ||
-      echo "install-deps: cargo install wasm-tools failed: guests_c_bindgen will fail" >&2
+      --quiet --no-default-features --features component,json-from-wast --root .guest-tools \
+      --force ||
+      echo "install-deps: cargo install wasm-tools failed: guests_c_bindgen and the spec files it converts will fail" >&2
   fi
   rm -rf "$target"
 fi

@@ -99,6 +99,9 @@ wh_rc cli_spectest_init(cli_spectest_t *st, wm_store_t *s, wh_err_t *err)
     wm_tabletype_t tt = {.elem = WM_FUNCREF, .limits = {.min = 10, .max = 20, .has_max = true}};
     if (!add(st, "table", WM_EXTERN_TABLE, wm_table_new(s, tt, NULL)))
         goto nomem;
+    tt.limits.is64 = true; /* the same with i64 indices (memory64's scripts) */
+    if (!add(st, "table64", WM_EXTERN_TABLE, wm_table_new(s, tt, NULL)))
+        goto nomem;
     wm_limits_t ml = {.min = 1, .max = 2, .has_max = true};
     if (!add(st, "memory", WM_EXTERN_MEMORY, wm_memory_new(s, ml)))
         goto nomem;

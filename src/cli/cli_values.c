@@ -78,8 +78,17 @@ static bool scalar(const char *s, unsigned bytes, bool is_float, bool allow_nan,
         *match = CLI_MATCH_NAN_ARITH;
         return true;
     }
-    if (!cli_parse_u64(s, bits))
+    /* Integers as unsigned decimal (wast2json), or signed where negative
+     * (json-from-wast): "-1" of an i8 lane is 0xff. */
+    bool neg = !is_float && s[0] == '-';
+    if (!cli_parse_u64(s + neg, bits))
         return false;
+    if (neg) {
+        if (*bits > UINT64_C(1) << (bytes * 8 - 1))
+            return false;
+        *bits = ((uint64_t)0 - *bits) & (bytes == 8 ? UINT64_MAX : (UINT64_C(1) << bytes * 8) - 1);
+        return true;
+    }
     return bytes == 8 || *bits >> (bytes * 8) == 0;
 }
 

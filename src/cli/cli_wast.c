@@ -48,6 +48,9 @@ typedef WH_VEC(file_t) filevec_t;
 typedef struct {
     bool verbose;
     const char *wast2json;
+    /* Set: convert with `wasm-tools json-from-wast`, which reads every
+     * feature (the --enable flags then only tell the engine). */
+    const char *wasm_tools;
     const char **flags; /* extra wast2json options */
     int nflags;
     bool keep;
@@ -268,6 +271,23 @@ static void cmd_module(wast_t *w, const json_t *c)
         failf(w, "out of memory");
 }
 
+/* A module that is only defined (json-from-wast's module_definition, the
+ * script's "module definition"): it must load; nothing is instantiated,
+ * so the current module stays. */
+static void cmd_module_definition(wast_t *w, const json_t *c)
+{
+    const char *file = json_string_value(json_object_get(c, "filename"));
+    wh_err_t err = {0};
+    char eb[400];
+    wm_module_t *m;
+    wh_rc rc = file ? load(w, file, &m, &err) : wh_err(&err, WH_ARG, -1, "no filename");
+    if (rc)
+        failf(w, "%s does not load: %s: %s", file ? file : "module", wh_rc_name(rc),
+              err_text(&err, eb, sizeof eb));
+    else
+        w->passed++;
+}
+
 static void cmd_register(wast_t *w, const json_t *c)
 {
     const char *as = json_string_value(json_object_get(c, "as"));
@@ -403,24 +423,38 @@ static void cmd_assert_return(wast_t *w, const json_t *c)
         failf(w, "%s: %s: %s", res.what, wh_rc_name(rc), err_text(&err, eb, sizeof eb));
         return;
     }
-    const json_t *jexp = json_object_get(c, "expected");
-    size_t nexp = json_array_size(jexp);
+    /* Relaxed instructions may give one of several results: wast2json
+     * lists them under "either", one value each (a single result);
+     * json-from-wast writes an expected value {"type": "either", "values"}. */
+    const json_t *jexp = json_object_get(c, "expected"), *jeither = json_object_get(c, "either");
+    size_t nexp = jeither ? 1 : json_array_size(jexp);
     if (nexp != res.n) {
         failf(w, "%s: %u results, expected %zu", res.what, res.n, nexp);
         goto done;
     }
     for (size_t i = 0; i < nexp; i++) {
+        const json_t *alts = jeither, *one = jeither ? NULL : json_array_get(jexp, i);
+        const char *etype = json_string_value(json_object_get(one, "type"));
+        if (etype && !strcmp(etype, "either"))
+            alts = json_object_get(one, "values");
+        size_t nalt = alts ? json_array_size(alts) : 1, k;
         cli_expect_t e;
         char why[200];
-        if (!cli_expect_from_json(json_array_get(jexp, i), &e, why, sizeof why)) {
-            failf(w, "%s: expected result %zu: %s", res.what, i + 1, why);
-            goto done;
+        for (k = 0; k < nalt; k++) {
+            const json_t *je = alts ? json_array_get(alts, k) : one;
+            if (!cli_expect_from_json(je, &e, why, sizeof why)) {
+                failf(w, "%s: expected result %zu: %s", res.what, i + 1, why);
+                goto done;
+            }
+            if (cli_expect_match(&e, &res.vals[i]))
+                break;
         }
-        if (!cli_expect_match(&e, &res.vals[i])) {
+        if (k == nalt) {
             char ws[600], gs[600];
             cli_expect_str(&e, ws, sizeof ws);
             cli_value_str(&res.vals[i], e.lane, gs, sizeof gs);
-            failf(w, "%s: result %zu: expected %s, got %s", res.what, i + 1, ws, gs);
+            failf(w, "%s: result %zu: expected %s%s, got %s", res.what, i + 1, ws,
+                  nalt > 1 ? " (or one of the other choices)" : "", gs);
             goto done;
         }
     }
@@ -535,6 +569,8 @@ static void run_command(wast_t *w, const json_t *c)
         failf(w, "command without a type");
     else if (!strcmp(type, "module"))
         cmd_module(w, c);
+    else if (!strcmp(type, "module_definition"))
+        cmd_module_definition(w, c);
     else if (!strcmp(type, "register"))
         cmd_register(w, c);
     else if (!strcmp(type, "action"))
@@ -570,25 +606,37 @@ static char *convert(const options_t *opt, const char *wast, const char *dir)
         blen -= 5;
     size_t jlen = strlen(dir) + blen + 8;
     char *json = wh_malloc(jlen);
-    const char **argv = wh_calloc((size_t)opt->nflags + 6, sizeof *argv);
+    const char **argv = wh_calloc((size_t)opt->nflags + 8, sizeof *argv);
     if (!json || !argv) {
         fprintf(stderr, "%s: out of memory\n", wast);
         goto fail;
     }
     snprintf(json, jlen, "%s/%.*s.json", dir, (int)blen, base);
     int a = 0;
-    argv[a++] = opt->wast2json;
-    argv[a++] = wast;
-    argv[a++] = "-o";
-    argv[a++] = json;
-    for (int i = 0; i < opt->nflags; i++)
-        argv[a++] = opt->flags[i];
+    if (opt->wasm_tools) {
+        argv[a++] = opt->wasm_tools;
+        argv[a++] = "json-from-wast";
+        argv[a++] = wast;
+        argv[a++] = "-o";
+        argv[a++] = json;
+        argv[a++] = "--wasm-dir";
+        argv[a++] = dir;
+    } else {
+        argv[a++] = opt->wast2json;
+        argv[a++] = wast;
+        argv[a++] = "-o";
+        argv[a++] = json;
+        for (int i = 0; i < opt->nflags; i++)
+            argv[a++] = opt->flags[i];
+    }
     argv[a] = NULL;
 
     char why[300];
     if (!cli_run_wait(argv, why, sizeof why)) {
         fprintf(stderr, "%s: %s%s\n", wast, why,
-                strstr(why, "cannot run") ? " (set --wast2json PATH or WH_WAST2JSON)" : "");
+                !strstr(why, "cannot run") ? ""
+                : opt->wasm_tools ? " (--wasm-tools wants a wasm-tools with json-from-wast)"
+                                  : " (set --wast2json PATH or WH_WAST2JSON)");
         goto fail;
     }
     wh_free(argv);
@@ -728,10 +776,15 @@ static void usage(FILE *to)
             "                         first %d failures per file)\n"
             "  --wast2json PATH       the converter (default: $WH_WAST2JSON, else\n"
             "                         wast2json on PATH)\n"
+            "  --wasm-tools PATH      convert with `PATH json-from-wast` instead, which\n"
+            "                         reads every feature (the engine still accepts\n"
+            "                         only those --enable names)\n"
             "  --enable-FEATURE, --disable-FEATURE\n"
             "                         passed to wast2json; the engine accepts the\n"
             "                         features of these it has (tail-call,\n"
-            "                         multi-memory, all), and otherwise exactly 2.0\n"
+            "                         multi-memory, relaxed-simd, memory64, all),\n"
+            "                         and\n"
+            "                         otherwise exactly 2.0\n"
             "  --keep                 keep the converted files and print where\n"
             "  -h, --help             this text\n"
             "\n"
@@ -775,6 +828,14 @@ int cli_wast_main(int argc, char **argv)
             opt.wast2json = argv[++i];
         } else if (!strncmp(a, "--wast2json=", 12)) {
             opt.wast2json = a + 12;
+        } else if (!strcmp(a, "--wasm-tools")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "wasmhttpd wast: --wasm-tools needs a path\n");
+                goto out;
+            }
+            opt.wasm_tools = argv[++i];
+        } else if (!strncmp(a, "--wasm-tools=", 13)) {
+            opt.wasm_tools = a + 13;
         } else if (!strncmp(a, "--enable-", 9) || !strncmp(a, "--disable-", 10)) {
             opt.flags[opt.nflags++] = a;
             bool on = a[2] == 'e';
@@ -782,6 +843,8 @@ int cli_wast_main(int argc, char **argv)
             uint32_t bits = !strcmp(f, "all")            ? WM_FEATURES_ALL
                             : !strcmp(f, "tail-call")    ? WM_FEATURE_TAIL_CALL
                             : !strcmp(f, "multi-memory") ? WM_FEATURE_MULTI_MEMORY
+                            : !strcmp(f, "relaxed-simd") ? WM_FEATURE_RELAXED_SIMD
+                            : !strcmp(f, "memory64")     ? WM_FEATURE_MEMORY64
                                                          : 0;
             opt.features = on ? opt.features | bits : opt.features & ~bits;
         } else {

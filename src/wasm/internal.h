@@ -17,6 +17,10 @@
 
 /* Limits of this implementation (the spec leaves them to the host). */
 #define WM_MAX_PAGES           65536u     /* 4 GiB of 32-bit memory */
+/* A 64-bit memory stays below 4 GiB here: then an address or length with
+ * any of its high 32 bits set is out of bounds whatever the rest, which
+ * is all the interpreter checks of it (ADDR64, wm_compile.c). */
+#define WM_MAX_PAGES64         65535u
 #define WM_MAX_TABLE           10000000u  /* elements in one table */
 #define WM_MAX_LOCALS          50000u     /* locals in one function */
 #define WM_MAX_FUNC_SLOTS      (1u << 20) /* frame size of one function, in slots */

@@ -102,6 +102,7 @@ const char *wm_valtype_name(uint8_t t);
 typedef struct {
     uint64_t min, max; /* in pages for memories, elements for tables */
     bool has_max;
+    bool is64; /* addressed (memory) or indexed (table) by i64: WM_FEATURE_MEMORY64 */
 } wm_limits_t;
 
 typedef struct {
@@ -131,8 +132,11 @@ typedef struct {
 enum {
     WM_FEATURE_TAIL_CALL = 1u << 0,    /* return_call, return_call_indirect */
     WM_FEATURE_MULTI_MEMORY = 1u << 1, /* several memories, memory index immediates */
+    WM_FEATURE_RELAXED_SIMD = 1u << 4, /* 0xfd 0x100..0x113, deterministic (docs/engine.md) */
+    WM_FEATURE_MEMORY64 = 1u << 5,     /* memories and tables with i64 addresses */
     /* Everything this engine implements; what a NULL config means. */
-    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY,
+    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY | WM_FEATURE_RELAXED_SIMD |
+                      WM_FEATURE_MEMORY64,
 };
 
 typedef struct {

@@ -522,11 +522,53 @@ wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset, uint32_t *m
         align -= 0x40;
         CHK(wm__read_u32(c->r, mem, c->err));
     }
-    CHK(wm__read_u32(c->r, offset, c->err));
+    if (*mem < c->m->nmems && c->m->mems[*mem].limits.is64) {
+        /* A 64-bit memory is below 4 GiB here (WM_MAX_PAGES64): an offset
+         * past 2^32 - 1 fails every access as that one does. */
+        uint64_t off64;
+        CHK(wm__read_u64(c->r, &off64, c->err));
+        *offset = off64 > UINT32_MAX ? UINT32_MAX : (uint32_t)off64;
+    } else {
+        CHK(wm__read_u32(c->r, offset, c->err));
+    }
     CHK(cc_check_memory(c, *mem));
     if (align > natural_log2)
         return cc_fail(c, WH_INVALID, "alignment must not be larger than natural");
     return WH_OK;
+}
+
+uint8_t cc_addr_type(cc *c, uint32_t mem)
+{
+    return mem < c->m->nmems && c->m->mems[mem].limits.is64 ? WM_I64 : WM_I32;
+}
+
+uint8_t cc_index_type(cc *c, uint32_t table)
+{
+    return table < c->m->ntables && c->m->tables[table].type.limits.is64 ? WM_I64 : WM_I32;
+}
+
+/* An i64 address, index or length of a 64-bit memory or table: memories
+ * and tables here stay below 2^32 bytes or elements, so a value with any
+ * high bit set is out of bounds whatever the rest, and the instruction
+ * after, the 32-bit one, reads the low half. ADDR64 traps on the former
+ * (with kind). o is an operand about to be consumed, on the stack or just
+ * popped; one of another type is left to the instruction's validation. */
+void cc_addr64(cc *c, opnd *o, wm_trapkind kind)
+{
+    if (!cc_live(c) || o->type != WM_I64 || (o->kind == K_CONST && !(o->k[0] >> 32)))
+        return;
+    uint32_t s = cc_src(c, o);
+    cc_begin(c, WM_OP_ADDR64);
+    cc_slotw(c, s);
+    cc_word(c, kind);
+}
+
+/* The same for the operand depth places below the top of the stack. */
+void cc_addr64_at(cc *c, uint32_t depth, wm_trapkind kind)
+{
+    ctrl *f = cc_top_ctrl(c);
+    if (c->stack.len > f->height + depth)
+        cc_addr64(c, &c->stack.data[c->stack.len - 1 - depth], kind);
 }
 
 /* The memory immediate of memory.size, memory.grow, memory.fill and the

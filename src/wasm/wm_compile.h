@@ -10,12 +10,12 @@
 #include "internal.h"
 #include "wm_ir.h"
 
-#define T_ANY 0 /* the unknown type of a polymorphic stack */
-#define NONE  UINT32_MAX
-#define SPILL 0x80000000u /* slot numbers of the spill area, fixed up at the end */
-#define CONSTSLOT 0x40000000u /* slot numbers of the constant area, likewise */
-#define ABSSLOT 0x20000000u   /* a frame position that is not renumbered (results) */
-#define MAX_CONST_SLOTS 64    /* constants a function keeps in its frame */
+#define T_ANY           0 /* the unknown type of a polymorphic stack */
+#define NONE            UINT32_MAX
+#define SPILL           0x80000000u /* slot numbers of the spill area, fixed up at the end */
+#define CONSTSLOT       0x40000000u /* slot numbers of the constant area, likewise */
+#define ABSSLOT         0x20000000u /* a frame position that is not renumbered (results) */
+#define MAX_CONST_SLOTS 64          /* constants a function keeps in its frame */
 
 enum { K_REG, K_LOCAL, K_CONST };
 
@@ -70,7 +70,7 @@ typedef struct {
     WH_VEC(uint32_t) code;
     WH_VEC(wm__srcpos) srcmap;
     WH_VEC(uint32_t) relocs; /* slot words to renumber at the end (see wm__compile_func) */
-    WH_VEC(uint32_t) oppos; /* where each instruction starts, for threading */
+    WH_VEC(uint32_t) oppos;  /* where each instruction starts, for threading */
     WH_VEC(uint64_t) consts; /* the constant area's values, a slot each */
     uint32_t max_slot, nspill;
 
@@ -126,6 +126,10 @@ wh_rc cc_read_blocktype(cc *c, const uint8_t **params, uint32_t *np, const uint8
 wh_rc cc_check_memory(cc *c, uint32_t idx);
 wh_rc cc_check_table(cc *c, uint32_t idx);
 wh_rc cc_read_memarg(cc *c, uint32_t natural_log2, uint32_t *offset, uint32_t *mem);
+uint8_t cc_addr_type(cc *c, uint32_t mem);
+uint8_t cc_index_type(cc *c, uint32_t table);
+void cc_addr64(cc *c, opnd *o, wm_trapkind kind);
+void cc_addr64_at(cc *c, uint32_t depth, wm_trapkind kind);
 wh_rc cc_mem_index(cc *c, uint32_t *mem);
 void cc_mem_use(cc *c, uint32_t mem);
 wh_rc cc_mem_done(cc *c, uint32_t mem, wh_rc rc);

@@ -247,7 +247,7 @@ static wh_rc op_call(cc *c, const wm_functype_t *ft, bool indirect, uint32_t typ
 {
     opnd elem = {0};
     if (indirect)
-        CHK(cc_pop(c, WM_I32, &elem));
+        CHK(cc_pop(c, cc_index_type(c, table_idx), &elem));
     CHK(cc_keep_types(c, ft->params, ft->nparams));
     if (cc_live(c)) {
         uint32_t first = c->stack.len - ft->nparams;
@@ -256,6 +256,7 @@ static wh_rc op_call(cc *c, const wm_functype_t *ft, bool indirect, uint32_t typ
         uint32_t es = indirect ? cc_src(c, &elem) : 0;
         c->stack.len = first;
         if (indirect) {
+            cc_addr64(c, &elem, WM_TRAP_UNDEFINED_ELEMENT);
             cc_begin(c, WM_OP_CALL_INDIRECT);
             cc_word(c, type_idx);
             cc_word(c, table_idx);
@@ -291,7 +292,7 @@ static wh_rc op_return_call(cc *c, const wm_functype_t *ft, bool indirect, uint3
                        "type mismatch: tail call results differ from the function's");
     opnd elem = {0};
     if (indirect)
-        CHK(cc_pop(c, WM_I32, &elem));
+        CHK(cc_pop(c, cc_index_type(c, table_idx), &elem));
     CHK(cc_keep_types(c, ft->params, ft->nparams));
     if (cc_live(c)) {
         uint32_t first = c->stack.len - ft->nparams;
@@ -299,6 +300,7 @@ static wh_rc op_return_call(cc *c, const wm_functype_t *ft, bool indirect, uint3
         uint32_t argslot = ft->nparams ? c->stack.data[first].slot : cc_next_slot(c);
         uint32_t es = indirect ? cc_src(c, &elem) : 0;
         if (indirect) {
+            cc_addr64(c, &elem, WM_TRAP_UNDEFINED_ELEMENT);
             cc_begin(c, WM_OP_RETURN_CALL_INDIRECT);
             cc_word(c, type_idx);
             cc_word(c, table_idx);
@@ -377,16 +379,31 @@ static wh_rc op_misc(cc *c)
         }
         if (sub == 9)
             return cc_generic(c, WM_OP_DATA_DROP, NULL, 0, 0, &a, 1, true);
-        return CC_ON_MEM(c, b, cc_generic(c, WM_OP_MEMORY_INIT, I3, 3, 0, &a, 1, true));
-    case 10: /* memory.copy dst src */
+        cc_addr64_at(c, 2, WM_TRAP_MEMORY_OOB);
+        return CC_ON_MEM(c, b,
+                         cc_generic(c, WM_OP_MEMORY_INIT,
+                                    (const uint8_t[]){cc_addr_type(c, b), WM_I32, WM_I32}, 3, 0, &a,
+                                    1, true));
+    case 10: { /* memory.copy dst src: the length is i64 only between 64-bit memories */
         CHK(cc_mem_index(c, &a));
         CHK(cc_mem_index(c, &b));
+        uint8_t ta = cc_addr_type(c, a), tb = cc_addr_type(c, b);
+        const uint8_t in[] = {ta, tb, ta == WM_I64 && tb == WM_I64 ? WM_I64 : WM_I32};
+        for (uint32_t k = 0; k < 3; k++)
+            cc_addr64_at(c, k, WM_TRAP_MEMORY_OOB);
         if (a != b) /* between two memories: both named, no bracket */
-            return cc_generic(c, WM_OP_MEMORY_COPY_MM, I3, 3, 0, (const uint32_t[]){a, b}, 2, true);
-        return CC_ON_MEM(c, a, cc_generic(c, WM_OP_MEMORY_COPY, I3, 3, 0, NULL, 0, true));
-    case 11: /* memory.fill */
+            return cc_generic(c, WM_OP_MEMORY_COPY_MM, in, 3, 0, (const uint32_t[]){a, b}, 2, true);
+        return CC_ON_MEM(c, a, cc_generic(c, WM_OP_MEMORY_COPY, in, 3, 0, NULL, 0, true));
+    }
+    case 11: { /* memory.fill */
         CHK(cc_mem_index(c, &a));
-        return CC_ON_MEM(c, a, cc_generic(c, WM_OP_MEMORY_FILL, I3, 3, 0, NULL, 0, true));
+        uint8_t ta = cc_addr_type(c, a);
+        cc_addr64_at(c, 0, WM_TRAP_MEMORY_OOB);
+        cc_addr64_at(c, 2, WM_TRAP_MEMORY_OOB);
+        return CC_ON_MEM(c, a,
+                         cc_generic(c, WM_OP_MEMORY_FILL, (const uint8_t[]){ta, WM_I32, ta}, 3, 0,
+                                    NULL, 0, true));
+    }
     case 12: /* table.init elem table */
         CHK(wm__read_u32(c->r, &a, c->err));
         CHK(wm__read_u32(c->r, &b, c->err));
@@ -395,7 +412,10 @@ static wh_rc op_misc(cc *c)
             return cc_fail(c, WH_INVALID, "unknown elem segment %u", a);
         if (c->m->elems[a].elemtype != c->m->tables[b].type.elem)
             return cc_fail(c, WH_INVALID, "type mismatch: element segment and table types differ");
-        return cc_generic(c, WM_OP_TABLE_INIT, I3, 3, 0, (const uint32_t[]){b, a}, 2, true);
+        cc_addr64_at(c, 2, WM_TRAP_TABLE_OOB);
+        return cc_generic(c, WM_OP_TABLE_INIT,
+                          (const uint8_t[]){cc_index_type(c, b), WM_I32, WM_I32}, 3, 0,
+                          (const uint32_t[]){b, a}, 2, true);
     case 13: /* elem.drop */
         CHK(wm__read_u32(c->r, &a, c->err));
         if (a >= c->m->nelems)
@@ -408,20 +428,25 @@ static wh_rc op_misc(cc *c)
         CHK(cc_check_table(c, b));
         if (c->m->tables[a].type.elem != c->m->tables[b].type.elem)
             return cc_fail(c, WH_INVALID, "type mismatch: tables of different types");
-        return cc_generic(c, WM_OP_TABLE_COPY, I3, 3, 0, (const uint32_t[]){a, b}, 2, true);
+        uint8_t ta = cc_index_type(c, a), tb = cc_index_type(c, b);
+        const uint8_t in[] = {ta, tb, ta == WM_I64 && tb == WM_I64 ? WM_I64 : WM_I32};
+        for (uint32_t k = 0; k < 3; k++)
+            cc_addr64_at(c, k, WM_TRAP_TABLE_OOB);
+        return cc_generic(c, WM_OP_TABLE_COPY, in, 3, 0, (const uint32_t[]){a, b}, 2, true);
     case 15: /* table.grow */
     case 16: /* table.size */
     case 17: /* table.fill */ {
         CHK(wm__read_u32(c->r, &a, c->err));
         CHK(cc_check_table(c, a));
-        uint8_t et = c->m->tables[a].type.elem;
+        uint8_t et = c->m->tables[a].type.elem, it = cc_index_type(c, a);
         if (sub == 15)
-            return cc_generic(c, WM_OP_TABLE_GROW, (const uint8_t[]){et, WM_I32}, 2, WM_I32, &a, 1,
-                              true);
+            return cc_generic(c, it == WM_I64 ? WM_OP_TABLE_GROW64 : WM_OP_TABLE_GROW,
+                              (const uint8_t[]){et, it}, 2, it, &a, 1, true);
         if (sub == 16)
-            return cc_generic(c, WM_OP_TABLE_SIZE, NULL, 0, WM_I32, &a, 1, true);
-        return cc_generic(c, WM_OP_TABLE_FILL, (const uint8_t[]){WM_I32, et, WM_I32}, 3, 0, &a, 1,
-                          true);
+            return cc_generic(c, WM_OP_TABLE_SIZE, NULL, 0, it, &a, 1, true);
+        cc_addr64_at(c, 0, WM_TRAP_TABLE_OOB);
+        cc_addr64_at(c, 2, WM_TRAP_TABLE_OOB);
+        return cc_generic(c, WM_OP_TABLE_FILL, (const uint8_t[]){it, et, it}, 3, 0, &a, 1, true);
     }
     default:
         return cc_fail(c, WH_MALFORMED, "illegal opcode 0xfc %u", sub);
@@ -565,41 +590,47 @@ wh_rc cc_body(cc *c)
         case 0x26: /* table.set */ {
             CHK(wm__read_u32(r, &idx, c->err));
             CHK(cc_check_table(c, idx));
-            uint8_t et = c->m->tables[idx].type.elem;
+            uint8_t et = c->m->tables[idx].type.elem, it = cc_index_type(c, idx);
+            cc_addr64_at(c, op == 0x25 ? 0 : 1, WM_TRAP_TABLE_OOB);
             if (op == 0x25)
-                CHK(cc_generic(c, WM_OP_TABLE_GET, (const uint8_t[]){WM_I32}, 1, et, &idx, 1,
-                               true));
+                CHK(cc_generic(c, WM_OP_TABLE_GET, (const uint8_t[]){it}, 1, et, &idx, 1, true));
             else
-                CHK(cc_generic(c, WM_OP_TABLE_SET, (const uint8_t[]){WM_I32, et}, 2, 0, &idx, 1,
-                               true));
+                CHK(cc_generic(c, WM_OP_TABLE_SET, (const uint8_t[]){it, et}, 2, 0, &idx, 1, true));
             break;
         }
 #define LOAD(n, code, type, bytes, ...)                                                            \
     case code:                                                                                     \
         CHK(cc_read_memarg(c, cc_log2_bytes(bytes), &off, &idx));                                  \
-        CHK(CC_ON_MEM(                                                                             \
-            c, idx,                                                                                \
-            cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_I32}, 1, WM_##type, &off, 1, false)));   \
+        cc_addr64_at(c, 0, WM_TRAP_MEMORY_OOB);                                                    \
+        CHK(CC_ON_MEM(c, idx,                                                                      \
+                      cc_generic(c, WM_OP_##n, (const uint8_t[]){cc_addr_type(c, idx)}, 1,         \
+                                 WM_##type, &off, 1, false)));                                     \
         break;
             WM_LOADS(LOAD)
 #undef LOAD
 #define STORE(n, code, type, bytes, ...)                                                           \
     case code:                                                                                     \
         CHK(cc_read_memarg(c, cc_log2_bytes(bytes), &off, &idx));                                  \
+        cc_addr64_at(c, 1, WM_TRAP_MEMORY_OOB);                                                    \
         CHK(CC_ON_MEM(c, idx,                                                                      \
-                      cc_generic(c, WM_OP_##n, (const uint8_t[]){WM_I32, WM_##type}, 2, 0, &off,   \
-                                 1, false)));                                                      \
+                      cc_generic(c, WM_OP_##n, (const uint8_t[]){cc_addr_type(c, idx), WM_##type}, \
+                                 2, 0, &off, 1, false)));                                          \
         break;
             WM_STORES(STORE)
 #undef STORE
         case 0x3f: /* memory.size */
             CHK(cc_mem_index(c, &idx));
-            CHK(CC_ON_MEM(c, idx,
-                          cc_generic(c, WM_OP_MEMORY_SIZE, NULL, 0, WM_I32, NULL, 0, true)));
+            CHK(CC_ON_MEM(
+                c, idx,
+                cc_generic(c, WM_OP_MEMORY_SIZE, NULL, 0, cc_addr_type(c, idx), NULL, 0, true)));
             break;
         case 0x40: /* memory.grow: names its memory (the interpreter reloads memory 0 after) */
             CHK(cc_mem_index(c, &idx));
-            CHK(cc_generic(c, WM_OP_MEMORY_GROW, I3, 1, WM_I32, &idx, 1, false));
+            if (cc_addr_type(c, idx) == WM_I64)
+                CHK(cc_generic(c, WM_OP_MEMORY_GROW64, (const uint8_t[]){WM_I64}, 1, WM_I64, &idx,
+                               1, false));
+            else
+                CHK(cc_generic(c, WM_OP_MEMORY_GROW, I3, 1, WM_I32, &idx, 1, false));
             break;
         case 0x41: {
             int32_t v;

@@ -9,7 +9,16 @@
 #include "wm_compile.h"
 
 static const uint8_t VV[] = {WM_V128, WM_V128, WM_V128};
-static const uint8_t IV[] = {WM_I32, WM_V128};
+
+/* A load or store of memory mem: an address (i32, or i64 for a 64-bit
+ * memory), then for nin == 2 a v128. */
+static wh_rc mem_op(cc *c, wm_irop op, uint32_t mem, uint32_t nin, uint8_t out,
+                    const uint32_t *imms, uint32_t nimm)
+{
+    const uint8_t in[] = {cc_addr_type(c, mem), WM_V128};
+    cc_addr64_at(c, nin - 1, WM_TRAP_MEMORY_OOB);
+    return CC_ON_MEM(c, mem, cc_generic(c, op, in, nin, out, imms, nimm, false));
+}
 
 static uint32_t log2_size(uint32_t nbytes)
 {
@@ -57,10 +66,46 @@ static wh_rc op_shuffle(cc *c)
     return cc_generic(c, WM_OP_I8X16_SHUFFLE, VV, 2, WM_V128, words, 4, false);
 }
 
+/* Relaxed SIMD: refused as an unknown opcode unless the feature is on. */
+static wh_rc op_relaxed(cc *c, uint32_t sub)
+{
+    if (!(c->m->cfg.features & WM_FEATURE_RELAXED_SIMD))
+        return cc_fail(c, WH_MALFORMED, "illegal opcode 0xfd %u", sub);
+    switch (sub) {
+        /* clang-format off */
+#define C_ALIAS(sub_, n, nargs)                                                                    \
+    case sub_:                                                                                     \
+        return (nargs) == 1 ? cc_unop(c, WM_OP_##n, WM_V128, WM_V128)                              \
+                            : cc_binop(c, WM_OP_##n, WM_V128, WM_V128);
+#define C_BIN(n, sub_, ...)                                                                        \
+    case sub_:                                                                                     \
+        return cc_binop(c, WM_OP_##n, WM_V128, WM_V128);
+#define C_TER(n, sub_, ...)                                                                        \
+    case sub_:                                                                                     \
+        return cc_generic(c, WM_OP_##n, VV, 3, WM_V128, NULL, 0, false);
+        WM_SIMD_RELAXED_ALIAS(WM_SIMD_ALL, C_ALIAS)
+        WM_SIMD_RELAXED_V2(WM_SIMD_ALL, C_BIN)
+        WM_SIMD_RELAXED_V3(WM_SIMD_ALL, C_TER)
+#undef C_ALIAS
+#undef C_BIN
+#undef C_TER
+        /* clang-format on */
+    case 0x109: /* i8x16, i16x8, i32x4 and i64x2 .relaxed_laneselect */
+    case 0x10a:
+    case 0x10b:
+    case 0x10c:
+        return cc_generic(c, WM_OP_V128_BITSELECT, VV, 3, WM_V128, NULL, 0, false);
+    default:
+        return cc_fail(c, WH_MALFORMED, "illegal opcode 0xfd %u", sub);
+    }
+}
+
 wh_rc cc_simd(cc *c)
 {
     uint32_t sub, off, lane, mem;
     CHK(wm__read_u32(c->r, &sub, c->err));
+    if (sub >= 0x100)
+        return op_relaxed(c, sub);
     switch (sub) {
         /* clang-format off */
 #define C_BIN(n, sub_, ...)                                                                        \
@@ -91,21 +136,17 @@ wh_rc cc_simd(cc *c)
 #define C_LOAD(n, sub_, nbytes, ...)                                                               \
     case sub_:                                                                                     \
         CHK(cc_read_memarg(c, log2_size(nbytes), &off, &mem));                                     \
-        return CC_ON_MEM(c, mem, cc_generic(c, WM_OP_##n, IV, 1, WM_V128, &off, 1, false));
+        return mem_op(c, WM_OP_##n, mem, 1, WM_V128, (const uint32_t[]){off}, 1);
 #define C_LANE_LOAD(n, sub_, nbytes, rf, L)                                                        \
     case sub_:                                                                                     \
         CHK(cc_read_memarg(c, log2_size(nbytes), &off, &mem));                                     \
         CHK(read_lane(c, L, &lane));                                                               \
-        return CC_ON_MEM(c, mem,                                                                   \
-                         cc_generic(c, WM_OP_##n, IV, 2, WM_V128, (const uint32_t[]){off, lane}, 2, \
-                                    false));
+        return mem_op(c, WM_OP_##n, mem, 2, WM_V128, (const uint32_t[]){off, lane}, 2);
 #define C_LANE_STORE(n, sub_, nbytes, rf, L)                                                       \
     case sub_:                                                                                     \
         CHK(cc_read_memarg(c, log2_size(nbytes), &off, &mem));                                     \
         CHK(read_lane(c, L, &lane));                                                               \
-        return CC_ON_MEM(c, mem,                                                                   \
-                         cc_generic(c, WM_OP_##n, IV, 2, 0, (const uint32_t[]){off, lane}, 2,       \
-                                    false));
+        return mem_op(c, WM_OP_##n, mem, 2, 0, (const uint32_t[]){off, lane}, 2);
         WM_SIMD_V2V(WM_SIMD_ALL, C_BIN)
         WM_SIMD_V2(WM_SIMD_ALL, C_BIN)
         WM_SIMD_V1V(WM_SIMD_ALL, C_UN)
@@ -131,7 +172,7 @@ wh_rc cc_simd(cc *c)
         /* clang-format on */
     case 11: /* v128.store */
         CHK(cc_read_memarg(c, 4, &off, &mem));
-        return CC_ON_MEM(c, mem, cc_generic(c, WM_OP_V128_STORE, IV, 2, 0, &off, 1, false));
+        return mem_op(c, WM_OP_V128_STORE, mem, 2, 0, (const uint32_t[]){off}, 1);
     case 12:
         return op_const(c);
     case 13:

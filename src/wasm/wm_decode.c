@@ -197,30 +197,44 @@ static wh_rc rd_reftype(dec *d, uint8_t *out)
     return WH_OK;
 }
 
-/* Limits: a flag (a one-bit LEB128 in the spec's grammar: 0 = min only,
- * 1 = min and max), then u32 min and max. range is the largest valid value. */
-static wh_rc rd_limits(dec *d, wm_limits_t *lim, uint64_t range, const char *range_msg)
+/* Limits: a flag (a small LEB128 in the spec's grammar: bit 0 = a maximum
+ * follows, bit 2 = i64 addresses, memory64), then min and max, u32 or
+ * (i64 addresses) u64. range is the largest valid value of either kind. */
+static wh_rc rd_limits(dec *d, wm_limits_t *lim, uint64_t range, const char *range_msg,
+                       uint64_t range64, const char *range64_msg)
 {
     uint32_t at = here(d);
     uint8_t flag;
-    uint32_t min, max = 0;
     wh_rc rc = rd_u8(d, &flag);
     if (rc)
         return rc;
     if (flag & 0x80)
         return malformed(d, at, "integer representation too long");
-    if (flag > 1)
+    bool is64 = (d->m->cfg.features & WM_FEATURE_MEMORY64) && (flag & ~1u) == 4;
+    if (flag > 1 && !is64)
         return malformed(d, at, "integer too large");
-    if ((rc = rd_u32(d, &min)))
-        return rc;
-    if (flag && (rc = rd_u32(d, &max)))
-        return rc;
+    bool has_max = flag & 1;
+    uint64_t min = 0, max = 0;
+    if (is64) {
+        if ((rc = wm__read_u64(&d->r, &min, d->err)) ||
+            (has_max && (rc = wm__read_u64(&d->r, &max, d->err))))
+            return rc;
+    } else {
+        uint32_t min32, max32 = 0;
+        if ((rc = rd_u32(d, &min32)) || (has_max && (rc = rd_u32(d, &max32))))
+            return rc;
+        min = min32;
+        max = max32;
+    }
     lim->min = min;
     lim->max = max;
-    lim->has_max = flag;
-    if (min > range || (flag && max > range))
+    lim->has_max = has_max;
+    lim->is64 = is64;
+    if (is64)
+        range = range64, range_msg = range64_msg;
+    if (min > range || (has_max && max > range))
         return invalid(d, at, "%s", range_msg);
-    if (flag && min > max)
+    if (has_max && min > max)
         return invalid(d, at, "size minimum must not be greater than maximum");
     return WH_OK;
 }
@@ -230,12 +244,14 @@ static wh_rc rd_tabletype(dec *d, wm_tabletype_t *t)
     wh_rc rc = rd_reftype(d, &t->elem);
     if (rc)
         return rc;
-    return rd_limits(d, &t->limits, UINT32_MAX, "table size must be at most 2^32-1");
+    return rd_limits(d, &t->limits, UINT32_MAX, "table size must be at most 2^32-1", UINT64_MAX,
+                     "");
 }
 
 static wh_rc rd_memtype(dec *d, wm_limits_t *lim)
 {
-    return rd_limits(d, lim, WM_MAX_PAGES, "memory size must be at most 65536 pages (4GiB)");
+    return rd_limits(d, lim, WM_MAX_PAGES, "memory size must be at most 65536 pages (4GiB)",
+                     UINT64_C(1) << 48, "memory size must be at most 2^48 pages");
 }
 
 static wh_rc rd_globaltype(dec *d, wm_globaltype_t *g)
@@ -752,7 +768,7 @@ static wh_rc rd_elem(dec *d, wm__elem *e)
             TRY(rd_u32(d, &e->table));
         if (e->table >= m->ntables)
             return invalid(d, tat, "unknown table %u", e->table);
-        TRY(rd_constexpr(d, WM_I32, &e->offset));
+        TRY(rd_constexpr(d, m->tables[e->table].type.limits.is64 ? WM_I64 : WM_I32, &e->offset));
     }
     /* Encodings 0 and 4 imply funcref; the others name the type. */
     if (flags & 3) {
@@ -896,7 +912,7 @@ static wh_rc sec_data(dec *d)
                 TRY(rd_u32(d, &seg->memory));
             if (seg->memory >= m->nmems)
                 return invalid(d, mat, "unknown memory %u", seg->memory);
-            TRY(rd_constexpr(d, WM_I32, &seg->offset));
+            TRY(rd_constexpr(d, m->mems[seg->memory].limits.is64 ? WM_I64 : WM_I32, &seg->offset));
         }
         TRY(rd_len(d, &len));
         TRY(wm__read_bytes(&d->r, len, &b, d->err));

@@ -23,7 +23,7 @@ static const char *kind_name(uint8_t k)
  * minimum, and if a maximum is declared, a maximum no larger. */
 static bool limits_match(wm_limits_t have, wm_limits_t want)
 {
-    if (have.min < want.min)
+    if (have.is64 != want.is64 || have.min < want.min)
         return false;
     return !want.has_max || (have.has_max && have.max <= want.max);
 }
@@ -123,11 +123,12 @@ static void eval_const(const wm_instance_t *inst, const wm__constexpr *ce, wm_sl
     }
 }
 
-static uint32_t eval_offset(const wm_instance_t *inst, const wm__constexpr *ce)
+/* An active segment's offset: i64 for a 64-bit memory or table. */
+static uint64_t eval_offset(const wm_instance_t *inst, const wm__constexpr *ce, bool is64)
 {
     wm_slot v[2];
     eval_const(inst, ce, v);
-    return v[0].i32;
+    return is64 ? v[0].i64 : v[0].i32;
 }
 
 #define NEW_ARRAY(s, p, n) ((p) = wm__store_alloc((s), (size_t)(n) * sizeof *(p)))
@@ -220,12 +221,12 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
             continue;
         if (e->mode == WM__SEG_ACTIVE) {
             wm_table_t *t = inst->tables[e->table];
-            uint32_t off = eval_offset(inst, &e->offset);
-            if ((uint64_t)off + ei->len > t->size)
+            uint64_t off = eval_offset(inst, &e->offset, t->type.limits.is64);
+            if (off > t->size || ei->len > t->size - off)
                 return wh_err(err, WH_TRAP, -1,
-                              WM_MSG_TABLE_OOB ": element segment %u (%u items at %u) in a "
+                              WM_MSG_TABLE_OOB ": element segment %u (%u items at %llu) in a "
                                                "table of %u",
-                              i, ei->len, off, t->size);
+                              i, ei->len, (unsigned long long)off, t->size);
             if (ei->len)
                 memcpy(t->elems + off, ei->refs, (size_t)ei->len * sizeof *ei->refs);
         }
@@ -237,12 +238,12 @@ static wh_rc init_segments(const wm_module_t *m, wm_instance_t *inst, wh_err_t *
         if (d->mode != WM__SEG_ACTIVE)
             continue;
         wm_memory_t *mem = inst->mems[d->memory];
-        uint32_t off = eval_offset(inst, &d->offset);
-        if ((uint64_t)off + di->len > mem->size)
+        uint64_t off = eval_offset(inst, &d->offset, mem->limits.is64);
+        if (off > mem->size || di->len > mem->size - off)
             return wh_err(err, WH_TRAP, -1,
-                          WM_MSG_MEM_OOB ": data segment %u (%u bytes at %u) in a memory of "
+                          WM_MSG_MEM_OOB ": data segment %u (%u bytes at %llu) in a memory of "
                                          "%llu bytes",
-                          i, di->len, off, (unsigned long long)mem->size);
+                          i, di->len, (unsigned long long)off, (unsigned long long)mem->size);
         /* (with the data image, the bytes are there already) */
         if (di->len && !(inst->imaged && d->memory == m->image_mem)) {
             wm__memory_touch(mem, off, (uint64_t)off + di->len);

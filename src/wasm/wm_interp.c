@@ -569,6 +569,21 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
             RELOAD_MEM();
             NEXT(4);
         }
+        vmcase(MEMORY_GROW64)
+        {
+            /* A delta of 2^32 pages or more fails as any too large one. */
+            uint64_t delta = S(2).i64;
+            int64_t old = delta >> 32 ? -1 : wm_memory_grow(inst->mems[ip[3]], (uint32_t)delta);
+            S(1).i64 = (uint64_t)old;
+            RELOAD_MEM();
+            NEXT(4);
+        }
+        vmcase(ADDR64)
+        {
+            if (UNLIKELY(S(1).i64 >> 32))
+                TRAP((wm_trapkind)ip[2]);
+            NEXT(3);
+        }
         vmcase(MEM_USE)
         {
             USE_MEM(inst->mems[ip[1]]);
@@ -648,6 +663,14 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         {
             int64_t old = wm_table_grow(inst->tables[ip[2]], S(4).i32, S(3).ref);
             S(1).i64 = (uint32_t)old;
+            NEXT(5);
+        }
+        vmcase(TABLE_GROW64)
+        {
+            uint64_t delta = S(4).i64;
+            int64_t old =
+                delta >> 32 ? -1 : wm_table_grow(inst->tables[ip[2]], (uint32_t)delta, S(3).ref);
+            S(1).i64 = (uint64_t)old;
             NEXT(5);
         }
         vmcase(TABLE_FILL)

@@ -7,7 +7,7 @@
  * index; l: lane immediate):
  *   unary, test, splat   OP d a              binary, shift  OP d a b
  *   extract_lane         OP d a l            replace_lane   OP d a x l
- *   bitselect            OP d a b c          shuffle        OP d a b w0 w1 w2 w3
+ *   bitselect, ternary   OP d a b c          shuffle        OP d a b w0 w1 w2 w3
  *   load                 OP d addr offset    load_lane      OP d addr v offset l
  *   store                OP addr v offset    store_lane     OP addr v offset l
  * Every handler reads its operands into locals before it writes d, because d
@@ -45,6 +45,17 @@
         SV_VEC(rf, L, expr, vm, vexpr)                                                             \
         SV_PUT(1, r);                                                                              \
         NEXT(4);                                                                                   \
+    }
+#define HS_V3(n, sub, rf, L, expr)                                                                 \
+    vmcase(n)                                                                                      \
+    {                                                                                              \
+        wm_v128 a, b, c, r;                                                                        \
+        SV_GET(a, 2);                                                                              \
+        SV_GET(b, 3);                                                                              \
+        SV_GET(c, 4);                                                                              \
+        SV_LANES(rf, L, expr)                                                                      \
+        SV_PUT(1, r);                                                                              \
+        NEXT(5);                                                                                   \
     }
 #define HS_V1(n, sub, rf, L, expr)                                                                 \
     vmcase(n)                                                                                      \
@@ -163,9 +174,12 @@ WM_SIMD_REPLACE(WM_SIMD_ALL, HS_REPLACE)
 WM_SIMD_LOADS(WM_SIMD_ALL, HS_LOAD)
 WM_SIMD_LANE_LOADS(WM_SIMD_ALL, HS_LANE_LOAD)
 WM_SIMD_LANE_STORES(WM_SIMD_ALL, HS_LANE_STORE)
+WM_SIMD_RELAXED_V2(WM_SIMD_ALL, HS_V2)
+WM_SIMD_RELAXED_V3(WM_SIMD_ALL, HS_V3)
 
 #undef HS_V2
 #undef HS_V2V
+#undef HS_V3
 #undef HS_V1
 #undef HS_V1V
 #undef HS_SHIFT

@@ -19,8 +19,9 @@
 
 static uint64_t max_pages(const wm_limits_t *lim)
 {
-    uint64_t max = lim->has_max ? lim->max : WM_MAX_PAGES;
-    return max < WM_MAX_PAGES ? max : WM_MAX_PAGES;
+    uint64_t cap = lim->is64 ? WM_MAX_PAGES64 : WM_MAX_PAGES;
+    uint64_t max = lim->has_max ? lim->max : cap;
+    return max < cap ? max : cap;
 }
 
 wm_memory_t *wm_memory_new(wm_store_t *s, wm_limits_t lim)

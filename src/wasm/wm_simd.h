@@ -345,6 +345,42 @@
     A(X, V128_STORE32_LANE, 90, 4, u32, 4)                                                         \
     A(X, V128_STORE64_LANE, 91, 8, u64, 2)
 
+/* Relaxed SIMD (WebAssembly 3.0, subopcodes 0x100..0x113), behind
+ * WM_FEATURE_RELAXED_SIMD. Each instruction may give any of a few results;
+ * this engine always gives the same one (docs/engine.md lists them). Those
+ * whose choice is an existing instruction compile to it:
+ * A(X, sub, the instruction it compiles to, its number of v128 operands) */
+#define WM_SIMD_RELAXED_ALIAS(A, X)                                                                \
+    A(X, 0x100, I8X16_SWIZZLE, 2)                                                                  \
+    A(X, 0x101, I32X4_TRUNC_SAT_F32X4_S, 1)                                                        \
+    A(X, 0x102, I32X4_TRUNC_SAT_F32X4_U, 1)                                                        \
+    A(X, 0x103, I32X4_TRUNC_SAT_F64X2_S_ZERO, 1)                                                   \
+    A(X, 0x104, I32X4_TRUNC_SAT_F64X2_U_ZERO, 1)                                                   \
+    A(X, 0x10d, F32X4_MIN, 2)                                                                      \
+    A(X, 0x10e, F32X4_MAX, 2)                                                                      \
+    A(X, 0x10f, F64X2_MIN, 2)                                                                      \
+    A(X, 0x110, F64X2_MAX, 2)                                                                      \
+    A(X, 0x111, I16X8_Q15MULR_SAT_S, 2)
+/* The four lane selects (0x109..0x10c) compile to v128.bitselect. The rest
+ * are instructions of their own: fused multiply-adds (one rounding, as
+ * fma()), dot products of signed bytes by signed bytes (pairs summed with
+ * signed saturation, as i16x8 lanes; fours summed exactly, as i32x4 lanes).
+ * v128 v128 -> v128: A(X, NAME, sub, result lanes, count, lane expr) */
+#define WM_SIMD_RELAXED_V2(A, X)                                                                   \
+    A(X, I16X8_RELAXED_DOT_I8X16_I7X16_S, 0x112, s16, 8,                                           \
+      wm__sat_s16(a.s8[2 * i] * b.s8[2 * i] + a.s8[2 * i + 1] * b.s8[2 * i + 1]))
+/* v128 v128 v128 -> v128: A(X, NAME, sub, result lanes, count, lane expr
+ * over a, b and c) */
+#define WM_SIMD_RELAXED_V3(A, X)                                                                   \
+    A(X, F32X4_RELAXED_MADD, 0x105, f32, 4, fmaf(a.f32[i], b.f32[i], c.f32[i]))                    \
+    A(X, F32X4_RELAXED_NMADD, 0x106, f32, 4, fmaf(-a.f32[i], b.f32[i], c.f32[i]))                  \
+    A(X, F64X2_RELAXED_MADD, 0x107, f64, 2, fma(a.f64[i], b.f64[i], c.f64[i]))                     \
+    A(X, F64X2_RELAXED_NMADD, 0x108, f64, 2, fma(-a.f64[i], b.f64[i], c.f64[i]))                   \
+    A(X, I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S, 0x113, u32, 4,                                       \
+      (uint32_t)(a.s8[4 * i] * b.s8[4 * i] + a.s8[4 * i + 1] * b.s8[4 * i + 1] +                   \
+                 a.s8[4 * i + 2] * b.s8[4 * i + 2] + a.s8[4 * i + 3] * b.s8[4 * i + 3]) +          \
+          c.u32[i])
+
 /* Written out by hand: v128.store (11), i8x16.shuffle (13), v128.bitselect
  * (82). v128.const (12) is a compile-time constant and has no opcode. */
 
@@ -358,7 +394,8 @@
     WM_SIMD_V1(WM_SIMD_W2, X) WM_SIMD_SHIFT(WM_SIMD_W3, X) WM_SIMD_TEST(WM_SIMD_W2, X)             \
     WM_SIMD_SPLAT(WM_SIMD_W2, X) WM_SIMD_EXTRACT(WM_SIMD_W3, X) WM_SIMD_REPLACE(WM_SIMD_W4, X)     \
     WM_SIMD_LOADS(WM_SIMD_W3, X) WM_SIMD_LANE_LOADS(WM_SIMD_W5, X)                                 \
-    WM_SIMD_LANE_STORES(WM_SIMD_W4, X) X(V128_STORE, 3) X(I8X16_SHUFFLE, 7) X(V128_BITSELECT, 4)
+    WM_SIMD_LANE_STORES(WM_SIMD_W4, X) WM_SIMD_RELAXED_V2(WM_SIMD_W3, X)                           \
+    WM_SIMD_RELAXED_V3(WM_SIMD_W4, X) X(V128_STORE, 3) X(I8X16_SHUFFLE, 7) X(V128_BITSELECT, 4)
 
 /* clang-format on */
 

@@ -284,7 +284,7 @@ TH_TEST(instantiate_import_matching)
     wm_func_t *f = wm_func_new_host(s, &ft_i32, host_nop, NULL);
     wm_func_t *fv = wm_func_new_host(s, &ft_void, host_nop, NULL);
     TH_OK(wm_func_type(f) == &ft_i32);
-    wm_memory_t *mem = wm_memory_new(s, (wm_limits_t){2, 4, true});
+    wm_memory_t *mem = wm_memory_new(s, (wm_limits_t){2, 4, true, false});
     wm_global_t *g = wm_global_new(s, (wm_globaltype_t){WM_I64, true}, (wm_val_t){.type = WM_I64});
     wm_table_t *t = wm_table_new(s, (wm_tabletype_t){WM_EXTERNREF, {.min = 1}}, NULL);
     wm_extern_t good[4] = {{WM_EXTERN_FUNC, .of.func = f},
@@ -302,15 +302,17 @@ TH_TEST(instantiate_import_matching)
     TH_HAS(e.msg, "incompatible import type");
     TH_HAS(e.msg, "\"env\" \"f\"");
     /* limits subtyping: min at least 2; a max is required, at most 4 */
-    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){1, 4, true})), WH_UNLINKABLE);
+    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){1, 4, true, false})), WH_UNLINKABLE);
     TH_HAS(e.msg, "incompatible import type");
     TH_HAS(e.msg, "\"m\"");
-    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 0, false})), WH_UNLINKABLE);
-    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 5, true})), WH_UNLINKABLE);
-    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){3, 4, true})), WH_OK);
-    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 2, true})), WH_OK);
+    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 0, false, false})), WH_UNLINKABLE);
+    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 5, true, false})), WH_UNLINKABLE);
+    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){3, 4, true, false})), WH_OK);
+    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 2, true, false})), WH_OK);
+    /* a 64-bit memory is not a 32-bit one, whatever its limits */
+    TH_EQ(VARY(1, memory, wm_memory_new(s, (wm_limits_t){2, 4, true, true})), WH_UNLINKABLE);
     /* a memory that has grown to 3 pages has min 3 */
-    wm_memory_t *grown = wm_memory_new(s, (wm_limits_t){1, 4, true});
+    wm_memory_t *grown = wm_memory_new(s, (wm_limits_t){1, 4, true, false});
     TH_EQ(VARY(1, memory, grown), WH_UNLINKABLE);
     wm_memory_grow(grown, 2);
     TH_EQ(VARY(1, memory, grown), WH_OK);

@@ -141,3 +141,17 @@
 (assert_invalid
   (module (func (result v128) (i32x4.add (v128.const i64x2 0 0) (i32.const 0))))
   "type mismatch")
+
+;; Relaxed SIMD is a WebAssembly 3.0 feature: a script that does not enable
+;; it gets its opcodes refused as unknown (i16x8.relaxed_dot_i8x16_i7x16_s,
+;; 0xfd 0x112, then i8x16.relaxed_swizzle, 0xfd 0x100).
+(assert_malformed
+  (module binary
+    "\00\61\73\6d\01\00\00\00\01\07\01\60\02\7b\7b\01\7b\03\02\01\00"
+    "\0a\0b\01\09\00\20\00\20\01\fd\92\02\0b")
+  "illegal opcode")
+(assert_malformed
+  (module binary
+    "\00\61\73\6d\01\00\00\00\01\07\01\60\02\7b\7b\01\7b\03\02\01\00"
+    "\0a\0b\01\09\00\20\00\20\01\fd\80\02\0b")
+  "illegal opcode")
