@@ -4,8 +4,9 @@ lists is described under COMMANDS, and every option a command's --help
 prints is listed in a subsection of OPTIONS whose title names that command
 ("Options of serve", "Outbound HTTP options (serve, run)"), and the other
 way round: every option listed in such a subsection is printed by the
---help of each command the title names. Then the page must render with
-groff and man without a warning.
+--help of each command the title names. Its title line must name the
+version `wasmhttpd --version` prints, and the page must render with groff
+and man without a warning.
 
   man_test.py --wasmhttpd BIN --man man/wasmhttpd.1 --groff GROFF --man-cmd MAN
 """
@@ -97,6 +98,12 @@ def main():
             commands.append(m.group(1))
     if len(commands) < 5:
         fail(f"`wasmhttpd --help` lists only {commands}: the list was not understood")
+
+    # The page's title line names the version the program reports.
+    version = help_text(a.wasmhttpd, "--version").strip()
+    th = [line for line in open(a.man, encoding="utf-8") if line.startswith(".TH ")]
+    if not th or f'"{version}"' not in th[0]:
+        fail(f"the manual's .TH line {th[:1]} does not name '{version}' (wasmhttpd --version)")
 
     sections = man_sections(a.man)
     options = {k[1]: v for k, v in sections.items() if k[0] == "OPTIONS" and k[1]}
