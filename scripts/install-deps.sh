@@ -20,6 +20,8 @@ pkgs=(
   prometheus                         # promtool and a Prometheus server (observability tests)
   nghttp2-client                     # HTTP/2 tests and bench: nghttp, h2load
   python3 python3-venv               # python3-venv: the guest toolchain's venv below
+  groff man-db dpkg-dev              # install tests: the manual rendered, the .deb (shlibdeps)
+  libsystemd-dev systemd strace      # readiness (sd_notify); systemd-analyze; the unit's syscall filter
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The build sets it from the project version (CMakeLists.txt). */
+#ifndef WH_VERSION
 #define WH_VERSION "0.1.0"
+#endif
 
 static const struct {
     const char *name;
@@ -35,7 +38,8 @@ static void usage(FILE *to)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(to, "  %s\n", commands[i].help);
     fprintf(to, "\n  wasmhttpd COMMAND --help   for a command's options\n"
-                "  wasmhttpd --version\n");
+                "  wasmhttpd -h, --help       this text\n"
+                "  wasmhttpd -V, --version    the version\n");
 }
 
 int main(int argc, char **argv)

@@ -341,4 +341,10 @@ void sv_glog_output(void *inst, int which, const uint8_t *buf, size_t n);
 void sv_glog_flush(sv_inst_t *in);
 void sv_glog_free(sv_inst_t *in);
 
+/* ---- sv_notify.c: readiness for a service manager (systemd) ---- */
+/* READY=1 with a STATUS= line, once every worker serves. */
+void sv_notify_ready(const char *status);
+/* STOPPING=1, when the drain begins. */
+void sv_notify_stopping(void);
+
 #endif

@@ -225,6 +225,7 @@ static void on_signal(uv_signal_t *h, int signum)
         atomic_store(&s->sh->draining, true);
         sv_log("%s: draining (finishing the requests in progress, refusing new ones)",
                signum == SIGTERM ? "SIGTERM" : "SIGINT");
+        sv_notify_stopping();
         for (uint32_t i = 0; i < s->n; i++)
             sv_worker_stop(&s->workers[i]);
     }
@@ -424,6 +425,12 @@ wh_rc sv_serve(const cm_component_t *c, const char *name, const sv_config_t *cfg
         uv_signal_start(&sg.intr, on_signal, SIGINT);
         uv_signal_start(&sg.hup, on_hup, SIGHUP);
         uv_signal_start(&sg.usr1, on_usr1, SIGUSR1);
+        /* Ready only now: a SIGTERM right after it must find the handlers. */
+        char status[160];
+        snprintf(status, sizeof status, "serving on %s://%s:%d/ (model %s, %u workers)",
+                 cfg.http.tls ? "https" : "http", cfg.host, cfg.port, sv_model_name(sh.model),
+                 cfg.workers);
+        sv_notify_ready(status);
         uv_run(&loop, UV_RUN_DEFAULT);
         uv_loop_close(&loop);
     } else {

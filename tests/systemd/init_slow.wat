@@ -1,0 +1,52 @@
+;; A wasi:http handler whose lifecycle init waits 1.5 s on a wasi:clocks
+;; timer, for tests/systemd: the server must not report itself ready (READY=1,
+;; /readyz) before every instance has run init. Its handle drops the
+;; response outparam, so every request is answered 500 by the host.
+(component
+  (type $poll-t (instance
+    (export "pollable" (type (sub resource)))
+    (type $b (borrow 0))
+    (export "[method]pollable.block" (func (param "self" $b)))))
+  (import "wasi:io/poll@0.2.0" (instance $poll (type $poll-t)))
+  (alias export $poll "pollable" (type $pollable))
+  (type $clock-t (instance
+    (alias outer 1 $pollable (type $pt))
+    (export "pollable" (type (eq $pt)))
+    (type $own (own 1))
+    (export "subscribe-duration" (func (param "when" u64) (result $own)))))
+  (import "wasi:clocks/monotonic-clock@0.2.0" (instance $clock (type $clock-t)))
+  (import "wasi:http/types@0.2.0" (instance $types
+    (export "incoming-request" (type (sub resource)))
+    (export "response-outparam" (type (sub resource)))))
+  (alias export $types "incoming-request" (type $req))
+  (alias export $types "response-outparam" (type $out))
+  (core func $block (canon lower (func $poll "[method]pollable.block")))
+  (core func $sub (canon lower (func $clock "subscribe-duration")))
+  (core func $drop-req (canon resource.drop $req))
+  (core func $drop-out (canon resource.drop $out))
+  (core module $m
+    (import "h" "block" (func $block (param i32)))
+    (import "h" "sub" (func $sub (param i64) (result i32)))
+    (import "h" "drop-req" (func $drop-req (param i32)))
+    (import "h" "drop-out" (func $drop-out (param i32)))
+    (memory (export "memory") 1)
+    ;; result<_, string> at 16: tag 0 (ok)
+    (func (export "init") (result i32)
+      (call $block (call $sub (i64.const 1500000000)))
+      (i32.const 16))
+    (func (export "handle") (param i32 i32)
+      (call $drop-req (local.get 0))
+      (call $drop-out (local.get 1))))
+  (core instance $h (export "block" (func $block)) (export "sub" (func $sub))
+                    (export "drop-req" (func $drop-req)) (export "drop-out" (func $drop-out)))
+  (core instance $i (instantiate $m (with "h" (instance $h))))
+  (alias core export $i "memory" (core memory $mem))
+  (type $init-t (func (result (result (error string)))))
+  (func $init (type $init-t) (canon lift (core func $i "init") (memory $mem)))
+  (type $handle-t (func (param "request" (own $req)) (param "response-out" (own $out))))
+  (func $handle (type $handle-t) (canon lift (core func $i "handle")))
+  (instance $life (export "init" (func $init)))
+  (instance $handler (export "handle" (func $handle)))
+  (export "wasmhttpd:http/lifecycle@0.1.0" (instance $life))
+  (export "wasi:http/incoming-handler@0.2.0" (instance $handler))
+)
