@@ -19,7 +19,6 @@
 #include <wasmhttpd/wm.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 
 /* embed.wat, assembled by wat2wasm. */
 static const uint8_t module_bytes[] = {
@@ -44,33 +43,6 @@ static wh_rc scale(wm_call_t *call, void *env, wm_slot *args)
     return WH_OK;
 }
 
-/* Reads a whole file into a malloc'd buffer; NULL on failure. */
-static uint8_t *read_file(const char *path, size_t *out_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *grown = realloc(buf, cap);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
-    *out_len = len;
-    return buf;
-}
-
 /* Calls the export name with one i32 (or none when nargs is 0). */
 static wh_rc call_export(wm_store_t *store, wm_instance_t *inst, const char *name, uint32_t nargs,
                          uint32_t arg, uint32_t nresults, uint32_t *out, wh_err_t *err)
@@ -93,9 +65,9 @@ int main(int argc, char **argv)
     size_t len = sizeof module_bytes;
     uint8_t *file = NULL;
     if (argc > 1) {
-        file = read_file(argv[1], &len);
-        if (!file) {
-            fprintf(stderr, "embed: cannot read %s\n", argv[1]);
+        wh_err_t rerr;
+        if (wh_read_file(argv[1], &file, &len, &rerr) != WH_OK) {
+            fprintf(stderr, "embed: %s\n", rerr.msg);
             return 1;
         }
         bytes = file;
@@ -161,6 +133,6 @@ int main(int argc, char **argv)
 done:
     wm_store_free(store);
     wm_module_free(module);
-    free(file);
+    wh_free(file);
     return status;
 }

@@ -14,7 +14,6 @@
 #include <wasmhttpd/cm.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 
 /* The import `factor`: no arguments, a u32 result. */
 static wh_rc factor(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *result)
@@ -26,33 +25,6 @@ static wh_rc factor(cm_call_t *call, void *env, const cm_val_t *args, cm_val_t *
     return WH_OK;
 }
 
-/* Reads a whole file into a malloc'd buffer; NULL on failure. */
-static uint8_t *read_file(const char *path, size_t *out_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 4096;
-            uint8_t *grown = realloc(buf, cap);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
-    *out_len = len;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -60,9 +32,10 @@ int main(int argc, char **argv)
         return 2;
     }
     size_t len;
-    uint8_t *bytes = read_file(argv[1], &len);
-    if (!bytes) {
-        fprintf(stderr, "embed_component: cannot read %s\n", argv[1]);
+    uint8_t *bytes;
+    wh_err_t rerr;
+    if (wh_read_file(argv[1], &bytes, &len, &rerr) != WH_OK) {
+        fprintf(stderr, "embed_component: %s\n", rerr.msg);
         return 1;
     }
 
@@ -103,6 +76,6 @@ done:
     cm_instance_free(inst);
     cm_linker_free(linker);
     cm_component_free(component);
-    free(bytes);
+    wh_free(bytes);
     return status;
 }

@@ -784,6 +784,26 @@ static void usage(FILE *to)
             MAX_SHOWN);
 }
 
+/* "--NAME PATH" or "--NAME=PATH" at argv[*i]: 1 with the path in *out,
+ * -1 (said why) when the path is missing, 0 when argv[*i] is not it. */
+static int path_option(const char *name, int argc, char **argv, int *i, const char **out)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) || (a[n] && a[n] != '='))
+        return 0;
+    if (a[n] == '=') {
+        *out = a + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "wasmhttpd wast: %s needs a path\n", name);
+        return -1;
+    }
+    *out = argv[++*i];
+    return 1;
+}
+
 int cli_wast_main(int argc, char **argv)
 {
     options_t opt = {0};
@@ -797,6 +817,7 @@ int cli_wast_main(int argc, char **argv)
         goto out;
     }
     bool opts_done = false;
+    int p;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (opts_done || a[0] != '-' || !a[1]) {
@@ -811,22 +832,10 @@ int cli_wast_main(int argc, char **argv)
             opt.verbose = true;
         } else if (!strcmp(a, "--keep")) {
             opt.keep = true;
-        } else if (!strcmp(a, "--wast2json")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "wasmhttpd wast: --wast2json needs a path\n");
+        } else if ((p = path_option("--wast2json", argc, argv, &i, &opt.wast2json)) ||
+                   (p = path_option("--wasm-tools", argc, argv, &i, &opt.wasm_tools))) {
+            if (p < 0)
                 goto out;
-            }
-            opt.wast2json = argv[++i];
-        } else if (!strncmp(a, "--wast2json=", 12)) {
-            opt.wast2json = a + 12;
-        } else if (!strcmp(a, "--wasm-tools")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "wasmhttpd wast: --wasm-tools needs a path\n");
-                goto out;
-            }
-            opt.wasm_tools = argv[++i];
-        } else if (!strncmp(a, "--wasm-tools=", 13)) {
-            opt.wasm_tools = a + 13;
         } else if (!strncmp(a, "--enable-", 9) || !strncmp(a, "--disable-", 10)) {
             opt.flags[opt.nflags++] = a;
             bool on = a[2] == 'e';
