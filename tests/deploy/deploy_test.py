@@ -282,7 +282,7 @@ class Load:
         self.port, self.ok, self.failed, self.errors = port, 0, 0, []
         self.by_node = {}
         self.lock, self.done = threading.Lock(), threading.Event()
-        self.threads = [threading.Thread(target=self.loop) for _ in range(threads)]
+        self.threads = [threading.Thread(target=self.loop, daemon=True) for _ in range(threads)]
         for t in self.threads:
             t.start()
 
@@ -445,7 +445,7 @@ def cases(nodes, hap):
         s = socket.create_connection((HOST, sf), timeout=10)
         got = b""
         try:
-            s.sendall(b"POST %s HTTP/1.1\r\nHost: t\r\nCookie: SRV=%s\r\n"
+            s.sendall(b"POST %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\nCookie: SRV=%s\r\n"
                       b"Content-Length: %d\r\n\r\n" % (path.encode(), n.name.encode(), len(body))
                       + body[:first])
             time.sleep(0.5)
@@ -496,6 +496,8 @@ def main():
     if os.geteuid() != 0:
         print("FAIL deploy: network namespaces need root (ip netns); CI runs the tests as root")
         return 1
+    # Interrupted (ctest's timeout, ^C): still remove what was made.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("FAIL deploy: terminated"))
     nodes, hap = [], None
     tmp = tempfile.TemporaryDirectory(prefix="wh-deploy-")
     t0 = time.monotonic()
