@@ -320,6 +320,29 @@ def cases(nodes, hap):
     sl, sf = hap.ports["serverless"], hap.ports["stateful"]
     case = results.case
 
+    @case("docs/deploy.md shows the configuration this test runs")
+    def _():
+        doc = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                           "deploy.md")
+        with open(doc) as f:
+            m = re.search(r"```haproxy\n(.*?)```", f.read(), re.S)
+        check(m, "no ```haproxy block in docs/deploy.md")
+        with open(hap.cfg) as f:
+            ours = f.read()
+
+        def norm(text):
+            """Its lines without addresses, bind lines and the socket's path."""
+            out = []
+            for line in text.splitlines():
+                line = re.sub(r"\d+\.\d+\.\d+\.\d+", "ADDR", line.strip())
+                line = re.sub(r"^(bind|stats socket) \S+", r"\1 _", line)
+                if line:
+                    out.append(line)
+            return out
+        a, b = norm(m.group(1)), norm(ours)
+        diff = [x for x in a if x not in b] + [x for x in b if x not in a]
+        check(a == b, f"they differ: {diff or 'in order'}")
+
     @case("serverless: requests spread over every node, each a fresh instance (count 1)")
     def _():
         before = [n.served("serverless") for n in nodes]
