@@ -28,7 +28,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from whtest import HOST, Results, check, free_port, wait_for
+from whtest import HOST, Results, check, free_port, sanitizer_reports, wait_for
 
 BIN, HAPROXY, SERVERLESS, STATEFUL = sys.argv[1:5]
 FILTER = sys.argv[5] if len(sys.argv) > 5 else ""
@@ -551,6 +551,14 @@ def main():
             hap.stop()
         for n in nodes:
             n.remove()
+        # A sanitized build's findings fail the run, whichever case they came in.
+        for name in sorted(os.listdir(tmp.name)):
+            if name.endswith(".log") and not name.endswith(".access.log"):
+                with open(os.path.join(tmp.name, name), "rb") as f:
+                    found = sanitizer_reports(f.read().decode(errors="replace"))
+                if found:
+                    results["failed"] += 1
+                    print(f"FAIL {name}: {', '.join(found)}")
         tmp.cleanup()
         left = run("ip", "netns", "list").stdout
         if TAG + "-" in left:
