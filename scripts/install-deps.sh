@@ -22,6 +22,7 @@ pkgs=(
   python3 python3-venv               # python3-venv: the guest toolchain's venv below
   groff man-db dpkg-dev              # install tests: the manual rendered, the .deb (shlibdeps)
   libsystemd-dev systemd strace      # readiness (sd_notify); systemd-analyze; the unit's syscall filter
+  haproxy                            # deploy tests: the load balancer in front of the nodes
 )
 missing=()
 for p in "${pkgs[@]}"; do
