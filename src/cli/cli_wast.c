@@ -48,7 +48,8 @@ typedef WH_VEC(file_t) filevec_t;
 typedef struct {
     bool verbose;
     const char *wast2json;
-    const char **flags; /* extra wast2json options */
+    const char *wasm_tools; /* convert with `wasm-tools json-from-wast` instead */
+    const char **flags;     /* extra wast2json options */
     int nflags;
     bool keep;
     /* What the engine accepts beyond 2.0: the features the converter was
@@ -545,6 +546,8 @@ static void run_command(wast_t *w, const json_t *c)
         cmd_assert_fails(w, c, WH_TRAP);
     else if (!strcmp(type, "assert_exhaustion"))
         cmd_assert_fails(w, c, WH_EXHAUSTED);
+    else if (!strcmp(type, "assert_exception"))
+        cmd_assert_fails(w, c, WH_EXCEPTION);
     else if (!strcmp(type, "assert_invalid"))
         cmd_assert_load_fails(w, c, WH_INVALID);
     else if (!strcmp(type, "assert_malformed"))
@@ -570,25 +573,39 @@ static char *convert(const options_t *opt, const char *wast, const char *dir)
         blen -= 5;
     size_t jlen = strlen(dir) + blen + 8;
     char *json = wh_malloc(jlen);
-    const char **argv = wh_calloc((size_t)opt->nflags + 6, sizeof *argv);
+    const char **argv = wh_calloc((size_t)opt->nflags + 8, sizeof *argv);
     if (!json || !argv) {
         fprintf(stderr, "%s: out of memory\n", wast);
         goto fail;
     }
     snprintf(json, jlen, "%s/%.*s.json", dir, (int)blen, base);
     int a = 0;
-    argv[a++] = opt->wast2json;
-    argv[a++] = wast;
-    argv[a++] = "-o";
-    argv[a++] = json;
-    for (int i = 0; i < opt->nflags; i++)
-        argv[a++] = opt->flags[i];
+    if (opt->wasm_tools) {
+        /* It parses every standard feature: the --enable options only
+         * tell the engine what to accept. */
+        argv[a++] = opt->wasm_tools;
+        argv[a++] = "json-from-wast";
+        argv[a++] = wast;
+        argv[a++] = "-o";
+        argv[a++] = json;
+        argv[a++] = "--wasm-dir";
+        argv[a++] = dir;
+    } else {
+        argv[a++] = opt->wast2json;
+        argv[a++] = wast;
+        argv[a++] = "-o";
+        argv[a++] = json;
+        for (int i = 0; i < opt->nflags; i++)
+            argv[a++] = opt->flags[i];
+    }
     argv[a] = NULL;
 
     char why[300];
     if (!cli_run_wait(argv, why, sizeof why)) {
         fprintf(stderr, "%s: %s%s\n", wast, why,
-                strstr(why, "cannot run") ? " (set --wast2json PATH or WH_WAST2JSON)" : "");
+                !strstr(why, "cannot run") ? ""
+                : opt->wasm_tools          ? " (check --wasm-tools PATH)"
+                                           : " (set --wast2json PATH or WH_WAST2JSON)");
         goto fail;
     }
     wh_free(argv);
@@ -641,7 +658,7 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
     memset(&w, 0, sizeof w);
     w.opt = opt;
     w.path = wast;
-    w.cmd = "wast2json";
+    w.cmd = opt->wasm_tools ? "wasm-tools" : "wast2json";
     json_t *root = NULL;
 
     const char *tmp = getenv("TMPDIR");
@@ -728,10 +745,13 @@ static void usage(FILE *to)
             "                         first %d failures per file)\n"
             "  --wast2json PATH       the converter (default: $WH_WAST2JSON, else\n"
             "                         wast2json on PATH)\n"
+            "  --wasm-tools PATH      convert with `wasm-tools json-from-wast` instead\n"
+            "                         (the WebAssembly 3.0 text format)\n"
             "  --enable-FEATURE, --disable-FEATURE\n"
             "                         passed to wast2json; the engine accepts the\n"
             "                         features of these it has (tail-call,\n"
-            "                         multi-memory, all), and otherwise exactly 2.0\n"
+            "                         multi-memory, exceptions, all), and otherwise\n"
+            "                         exactly 2.0\n"
             "  --keep                 keep the converted files and print where\n"
             "  -h, --help             this text\n"
             "\n"
@@ -775,6 +795,12 @@ int cli_wast_main(int argc, char **argv)
             opt.wast2json = argv[++i];
         } else if (!strncmp(a, "--wast2json=", 12)) {
             opt.wast2json = a + 12;
+        } else if (!strcmp(a, "--wasm-tools")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "wasmhttpd wast: --wasm-tools needs a path\n");
+                goto out;
+            }
+            opt.wasm_tools = argv[++i];
         } else if (!strncmp(a, "--enable-", 9) || !strncmp(a, "--disable-", 10)) {
             opt.flags[opt.nflags++] = a;
             bool on = a[2] == 'e';
@@ -782,6 +808,7 @@ int cli_wast_main(int argc, char **argv)
             uint32_t bits = !strcmp(f, "all")            ? WM_FEATURES_ALL
                             : !strcmp(f, "tail-call")    ? WM_FEATURE_TAIL_CALL
                             : !strcmp(f, "multi-memory") ? WM_FEATURE_MULTI_MEMORY
+                            : !strcmp(f, "exceptions")   ? WM_FEATURE_EXCEPTIONS
                                                          : 0;
             opt.features = on ? opt.features | bits : opt.features & ~bits;
         } else {
