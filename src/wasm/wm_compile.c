@@ -25,9 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t one_type[][1] = {{WM_I32},     {WM_I64},       {WM_F32},   {WM_F64},
-                                      {WM_V128},    {WM_FUNCREF},   {WM_EXTERNREF},
-                                      {WM_EXNREF}};
+static const uint8_t one_type[][1] = {{WM_I32},  {WM_I64},     {WM_F32},       {WM_F64},
+                                      {WM_V128}, {WM_FUNCREF}, {WM_EXTERNREF}, {WM_EXNREF}};
 
 const char *cc_tname(uint8_t t)
 {

@@ -10,12 +10,12 @@
 #include "internal.h"
 #include "wm_ir.h"
 
-#define T_ANY 0 /* the unknown type of a polymorphic stack */
-#define NONE  UINT32_MAX
-#define SPILL 0x80000000u /* slot numbers of the spill area, fixed up at the end */
-#define CONSTSLOT 0x40000000u /* slot numbers of the constant area, likewise */
-#define ABSSLOT 0x20000000u   /* a frame position that is not renumbered (results) */
-#define MAX_CONST_SLOTS 64    /* constants a function keeps in its frame */
+#define T_ANY           0 /* the unknown type of a polymorphic stack */
+#define NONE            UINT32_MAX
+#define SPILL           0x80000000u /* slot numbers of the spill area, fixed up at the end */
+#define CONSTSLOT       0x40000000u /* slot numbers of the constant area, likewise */
+#define ABSSLOT         0x20000000u /* a frame position that is not renumbered (results) */
+#define MAX_CONST_SLOTS 64          /* constants a function keeps in its frame */
 
 enum { K_REG, K_LOCAL, K_CONST };
 
@@ -40,10 +40,10 @@ typedef struct {
     uint32_t else_fixup; /* if: the branch to the else arm */
     uint32_t spill;      /* if with parameters: where they are kept for else */
     /* exception handling */
-    uint32_t cfix;       /* chain of catches (cc.catches) that go to the end label */
-    uint32_t hstart;     /* try_table, try: where the body's code starts */
-    uint32_t handler;    /* try: its handler, once the body is closed */
-    uint32_t exn_slot;   /* try: where its catches keep the exception for rethrow */
+    uint32_t cfix;           /* chain of catches (cc.catches) that go to the end label */
+    uint32_t hstart;         /* try_table, try: where the body's code starts */
+    uint32_t handler;        /* try: its handler, once the body is closed */
+    uint32_t exn_slot;       /* try: where its catches keep the exception for rethrow */
     uint32_t cfirst, ncatch; /* try_table: its catches */
 } ctrl;
 
@@ -75,10 +75,10 @@ typedef struct {
     WH_VEC(ctrl) ctrls;
     WH_VEC(uint32_t) code;
     WH_VEC(wm__srcpos) srcmap;
-    WH_VEC(uint32_t) relocs; /* slot words to renumber at the end (see wm__compile_func) */
-    WH_VEC(uint32_t) oppos; /* where each instruction starts, for threading */
-    WH_VEC(uint64_t) consts; /* the constant area's values, a slot each */
-    WH_VEC(wm__catch) catches;   /* exception handling: see wm__handler */
+    WH_VEC(uint32_t) relocs;   /* slot words to renumber at the end (see wm__compile_func) */
+    WH_VEC(uint32_t) oppos;    /* where each instruction starts, for threading */
+    WH_VEC(uint64_t) consts;   /* the constant area's values, a slot each */
+    WH_VEC(wm__catch) catches; /* exception handling: see wm__handler */
     WH_VEC(wm__handler) handlers;
     uint32_t max_slot, nspill;
 

@@ -354,8 +354,8 @@ static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
             /* WebAssembly 2.0 lets constant expressions see imported globals
              * only; 3.0 every global defined before (the one being defined
              * is not counted yet: sec_global). */
-            if (x >= ((m->cfg.features & WM_FEATURE_CONST_GLOBALS) ? m->nglobals
-                                                                    : m->nglobal_imports)) {
+            if (x >=
+                ((m->cfg.features & WM_FEATURE_CONST_GLOBALS) ? m->nglobals : m->nglobal_imports)) {
                 rc = invalid(d, at, "unknown global %u", x);
                 goto fail;
             }

@@ -159,8 +159,7 @@ static void collect(wm_store_t *s, const wm_slot *roots_top)
     s->exns.len = n;
 }
 
-wm__exn *wm__exn_new(wm_store_t *s, wm_tag_t *tag, const wm_slot *payload,
-                     const wm_slot *roots_top)
+wm__exn *wm__exn_new(wm_store_t *s, wm_tag_t *tag, const wm_slot *payload, const wm_slot *roots_top)
 {
     if (s->exn_gc_at < WM__EXN_GC_MIN)
         s->exn_gc_at = WM__EXN_GC_MIN;
@@ -173,8 +172,12 @@ wm__exn *wm__exn_new(wm_store_t *s, wm_tag_t *tag, const wm_slot *payload,
     wm__exn *e = wh_malloc(sizeof *e + (size_t)tag->slots * sizeof(wm_slot));
     if (!e)
         return NULL;
-    *e = (wm__exn){.tag = tag, .nslots = tag->slots, .idx = s->exns.len,
-                   .func_index = UINT32_MAX, .offset = 0, .tag_index = UINT32_MAX};
+    *e = (wm__exn){.tag = tag,
+                   .nslots = tag->slots,
+                   .idx = s->exns.len,
+                   .func_index = UINT32_MAX,
+                   .offset = 0,
+                   .tag_index = UINT32_MAX};
     if (tag->slots)
         memcpy(e->payload, payload, (size_t)tag->slots * sizeof(wm_slot));
     s->exns.data[s->exns.len++] = e;

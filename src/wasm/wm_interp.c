@@ -176,8 +176,7 @@ static const wm__catch *find_catch(const wm_func_t *func, uint32_t pos, const wm
  * catches e. Code without handlers costs one test per frame unwound. */
 #define UNCAUGHT (UINT32_MAX - 1)
 static NOINLINE uint32_t unwind(wm_store_t *s, wm__exn *e, const uint32_t *ip, bool skip,
-                                wm_func_t **func, wm_slot **fp, wm__frame **fr,
-                                wm__frame *base_fr)
+                                wm_func_t **func, wm_slot **fp, wm__frame **fr, wm__frame *base_fr)
 {
     const wm__catch *c = NULL;
     uint32_t pos = (uint32_t)(ip - (*func)->def->code);
