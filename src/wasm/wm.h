@@ -11,7 +11,7 @@
  *                 is freed together by wm_store_free. A store is used by one
  *                 thread at a time; only wm_store_interrupt may be called from
  *                 another thread.
- *   wm_instance_t, wm_func_t, wm_memory_t, wm_table_t, wm_global_t
+ *   wm_instance_t, wm_func_t, wm_memory_t, wm_table_t, wm_global_t, wm_tag_t
  *                 Borrowed pointers into their store; valid until it is freed.
  *                 Objects of one store may be imported by instances of the same
  *                 store only.
