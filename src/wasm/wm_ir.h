@@ -53,7 +53,7 @@
     X(RETURN_CALL, 2) X(RETURN_CALL_INDIRECT, 4)                                          \
     X(DATA_DROP, 1) X(TABLE_GET, 3) X(TABLE_SET, 3) X(TABLE_SIZE, 2) X(TABLE_GROW, 4)     \
     X(TABLE_FILL, 4) X(TABLE_COPY, 5) X(TABLE_INIT, 5) X(ELEM_DROP, 1) X(REF_IS_NULL, 2)  \
-    X(REF_FUNC, 2) X(RETURN1, 1) X(ADDR64, 2) X(MEMORY_GROW64, 3) X(TABLE_GROW64, 4)     \\
+    X(REF_FUNC, 2) X(RETURN1, 1) X(ADDR64, 2) X(MEMORY_GROW64, 3) X(TABLE_GROW64, 4) \
     X(THROW, 2) X(THROW_REF, 1)
 
 /* Fused forms the compiler emits for common pairs: an i32 binary op with a

@@ -17,7 +17,7 @@ static int trap_kind(const wm_store_t *s)
     return site.kind;
 }
 
-static const uint8_t p_i32[] = {WM_I32};
+/* p_i32 is wat_module.h's */
 static const wm_functype_t t_i32_i32 = {1, 1, p_i32, p_i32};
 static const wm_functype_t t_tag_i32 = {1, 0, p_i32, NULL};
 
@@ -206,7 +206,7 @@ typedef struct {
 } susp_env;
 
 /* Suspends `pending` times; then answers x * 2, or throws tag with x. */
-static wh_rc host_get(wm_call_t *call, void *env, wm_slot *args)
+static wh_rc host_susp_throw(wm_call_t *call, void *env, wm_slot *args)
 {
     susp_env *h = env;
     h->calls++;
@@ -311,7 +311,7 @@ static bool table_setup(table_fixture *f)
         return false;
     f->s = wm_store_new(NULL);
     wm_extern_t imp = {.kind = WM_EXTERN_FUNC,
-                       .of.func = wm_func_new_host(f->s, &t_i32_i32, host_get, &f->h)};
+                       .of.func = wm_func_new_host(f->s, &t_i32_i32, host_susp_throw, &f->h)};
     wh_err_t e;
     if (!TH_EQ(wm_instantiate(f->s, f->m, &imp, 1, &f->inst, &e), WH_OK))
         return false;
