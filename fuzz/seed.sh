@@ -35,4 +35,33 @@ if [ -d "$spec/../core-3.0" ]; then
     done
   done
 fi
+# Exception handling: the legacy scripts (wast2json knows try, catch,
+# delegate, rethrow), and the 3.0 ones (exnref, try_table, throw_ref) with
+# wasm-tools json-from-wast when there is one ($WASM_TOOLS, else
+# .guest-venv/bin/wasm-tools, as scripts/install-deps.sh installs it).
+eh() { # NAME-PREFIX WAST CONVERTER...
+  prefix=$1 f=$2
+  shift 2
+  name=$(basename "$f" .wast)
+  mkdir -p "$tmp/$prefix$name"
+  (cd "$tmp/$prefix$name" && "$@" "$f" -o "$name.json" >/dev/null 2>&1) || true
+  for w in "$tmp/$prefix$name"/*.wasm; do
+    [ -e "$w" ] && cp "$w" "$out/$prefix$(basename "$w")"
+  done
+}
+for f in "$spec"/../proposals/exception-handling/*.wast; do
+  [ -e "$f" ] && eh eh- "$f" wast2json --enable-exceptions
+done
+for f in "$spec"/../core-3.0/legacy/*.wast; do
+  [ -e "$f" ] && eh eh3-legacy- "$f" wast2json --enable-exceptions --enable-tail-call
+done
+wasm_tools=${WASM_TOOLS:-$root/.guest-venv/bin/wasm-tools}
+if "$wasm_tools" json-from-wast --help >/dev/null 2>&1; then
+  for n in tag throw throw_ref try_table ref_null; do
+    f=$spec/../core-3.0/$n.wast
+    [ -e "$f" ] && eh eh3- "$f" "$wasm_tools" json-from-wast --wasm-dir .
+  done
+else
+  echo "no wasm-tools with json-from-wast: the 3.0 exception modules are left out" >&2
+fi
 echo "$(ls "$out" | wc -l) seeds in $out"

@@ -33,7 +33,8 @@
     X(NOTFOUND,    "not found")                                             \
     X(ARG,         "bad argument")                                          \
     X(IO,          "i/o error")                                             \
-    X(UNSUPPORTED, "unsupported")
+    X(UNSUPPORTED, "unsupported")                                           \
+    X(EXCEPTION,   "uncaught exception")
 /* clang-format on */
 
 typedef enum {

@@ -34,8 +34,8 @@ static bool externref_id(const void *p, uint64_t *out)
 
 static bool type_from_name(const char *s, uint8_t *out)
 {
-    static const uint8_t all[] = {WM_I32,  WM_I64,     WM_F32,      WM_F64,
-                                  WM_V128, WM_FUNCREF, WM_EXTERNREF};
+    static const uint8_t all[] = {WM_I32,  WM_I64,     WM_F32,       WM_F64,
+                                  WM_V128, WM_FUNCREF, WM_EXTERNREF, WM_EXNREF};
     for (size_t i = 0; i < sizeof all; i++)
         if (!strcmp(s, wm_valtype_name(all[i]))) {
             *out = all[i];
@@ -118,7 +118,7 @@ static bool read_value(const json_t *j, bool expected, cli_expect_t *e, char *wh
     const json_t *jv = json_object_get(j, "value");
     uint8_t t = e->val.type;
 
-    if (t == WM_FUNCREF || t == WM_EXTERNREF) {
+    if (t == WM_FUNCREF || t == WM_EXTERNREF || t == WM_EXNREF) {
         const char *s = json_string_value(jv);
         if (!jv) {
             if (!expected) {
@@ -226,6 +226,7 @@ bool cli_expect_match(const cli_expect_t *e, const wm_val_t *got)
                                           : match_bits(e->match, got->of.i64, 8);
     case WM_FUNCREF:
     case WM_EXTERNREF:
+    case WM_EXNREF:
         return e->match == CLI_MATCH_NONNULL ? got->of.ref != NULL : got->of.ref == e->val.of.ref;
     case WM_V128: {
         unsigned bytes = lanes[e->lane].bytes;
@@ -321,6 +322,7 @@ static void val_str(const wm_val_t *v, int lane, const uint8_t *lane_match, uint
         break;
     case WM_FUNCREF:
     case WM_EXTERNREF:
+    case WM_EXNREF:
         if (match == CLI_MATCH_NONNULL)
             app(buf, n, &o, "non-null");
         else

@@ -54,6 +54,11 @@ typedef struct {
     const char **flags; /* extra wast2json options */
     int nflags;
     bool keep;
+    /* --na-lines FIRST-LAST: commands of these script lines are not run and
+     * count as n/a (the parts of a 3.0 script that need a feature the
+     * engine lacks; never a pass) */
+    long (*na_lines)[2];
+    int nna_lines;
     /* What the engine accepts beyond 2.0: the features the converter was
      * told to accept (wabt's default set is exactly 2.0), so that a 2.0
      * script's "multiple memories" or "zero byte expected" still holds. */
@@ -565,6 +570,11 @@ static void run_command(wast_t *w, const json_t *c)
     const char *type = json_string_value(json_object_get(c, "type"));
     w->cmd = type ? type : "?";
     w->line = (long)json_integer_value(json_object_get(c, "line"));
+    for (int i = 0; i < w->opt->nna_lines; i++)
+        if (w->line >= w->opt->na_lines[i][0] && w->line <= w->opt->na_lines[i][1]) {
+            w->na++;
+            return;
+        }
     if (!type)
         failf(w, "command without a type");
     else if (!strcmp(type, "module"))
@@ -581,6 +591,8 @@ static void run_command(wast_t *w, const json_t *c)
         cmd_assert_fails(w, c, WH_TRAP);
     else if (!strcmp(type, "assert_exhaustion"))
         cmd_assert_fails(w, c, WH_EXHAUSTED);
+    else if (!strcmp(type, "assert_exception"))
+        cmd_assert_fails(w, c, WH_EXCEPTION);
     else if (!strcmp(type, "assert_invalid"))
         cmd_assert_load_fails(w, c, WH_INVALID);
     else if (!strcmp(type, "assert_malformed"))
@@ -607,6 +619,8 @@ static char *convert(const options_t *opt, const char *wast, const char *dir)
     }
     int a = 0;
     if (opt->wasm_tools) {
+        /* It parses every standard feature: the --enable options only
+         * tell the engine what to accept. */
         argv[a++] = opt->wasm_tools;
         argv[a++] = "json-from-wast";
         argv[a++] = wast;
@@ -682,7 +696,7 @@ static void run_file(const options_t *opt, const char *wast, totals_t *tot)
     memset(&w, 0, sizeof w);
     w.opt = opt;
     w.path = wast;
-    w.cmd = "wast2json";
+    w.cmd = opt->wasm_tools ? "wasm-tools" : "wast2json";
     json_t *root = NULL;
 
     char dir[4096];
@@ -773,9 +787,11 @@ static void usage(FILE *to)
             "  --enable-FEATURE, --disable-FEATURE\n"
             "                         passed to wast2json; the engine accepts the\n"
             "                         features of these it has (tail-call,\n"
-            "                         multi-memory, relaxed-simd, memory64, all),\n"
-            "                         and\n"
-            "                         otherwise exactly 2.0\n"
+            "                         multi-memory, exceptions, relaxed-simd,\n"
+            "                         memory64, all), and otherwise exactly 2.0\n"
+            "  --na-lines FIRST-LAST  do not run the commands of these script lines:\n"
+            "                         they count as n/a (parts that need a feature\n"
+            "                         the engine does not have); may be repeated\n"
             "  --keep                 keep the converted files and print where\n"
             "  -h, --help             this text\n"
             "\n"
@@ -810,9 +826,10 @@ int cli_wast_main(int argc, char **argv)
     const char *env = getenv("WH_WAST2JSON");
     opt.wast2json = env && *env ? env : "wast2json";
     opt.flags = wh_calloc((size_t)argc + 1, sizeof *opt.flags);
+    opt.na_lines = wh_calloc((size_t)argc + 1, sizeof *opt.na_lines);
     const char **files = wh_calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0, status = 2;
-    if (!opt.flags || !files) {
+    if (!opt.flags || !files || !opt.na_lines) {
         fprintf(stderr, "wasmhttpd wast: out of memory\n");
         goto out;
     }
@@ -836,6 +853,16 @@ int cli_wast_main(int argc, char **argv)
                    (p = path_option("--wasm-tools", argc, argv, &i, &opt.wasm_tools))) {
             if (p < 0)
                 goto out;
+        } else if (!strcmp(a, "--na-lines")) {
+            long lo, hi;
+            char end;
+            if (i + 1 >= argc || sscanf(argv[i + 1], "%ld-%ld%c", &lo, &hi, &end) != 2 || lo > hi) {
+                fprintf(stderr, "wasmhttpd wast: --na-lines needs FIRST-LAST\n");
+                goto out;
+            }
+            i++;
+            opt.na_lines[opt.nna_lines][0] = lo;
+            opt.na_lines[opt.nna_lines++][1] = hi;
         } else if (!strncmp(a, "--enable-", 9) || !strncmp(a, "--disable-", 10)) {
             opt.flags[opt.nflags++] = a;
             bool on = a[2] == 'e';
@@ -843,6 +870,7 @@ int cli_wast_main(int argc, char **argv)
             uint32_t bits = !strcmp(f, "all")            ? WM_FEATURES_ALL
                             : !strcmp(f, "tail-call")    ? WM_FEATURE_TAIL_CALL
                             : !strcmp(f, "multi-memory") ? WM_FEATURE_MULTI_MEMORY
+                            : !strcmp(f, "exceptions")   ? WM_FEATURE_EXCEPTIONS
                             : !strcmp(f, "relaxed-simd") ? WM_FEATURE_RELAXED_SIMD
                             : !strcmp(f, "memory64")     ? WM_FEATURE_MEMORY64
                                                          : 0;
@@ -864,6 +892,7 @@ int cli_wast_main(int argc, char **argv)
            tot.failed, tot.na);
     status = tot.failed ? 1 : 0;
 out:
+    wh_free(opt.na_lines);
     wh_free(opt.flags);
     wh_free(files);
     return status;

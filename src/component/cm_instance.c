@@ -332,9 +332,11 @@ static wh_rc end_lifted(cm_instance_t *inst, cm_func_t *f, uint32_t depth, wh_rc
     inst->frames.data[depth]->nborrows = 0;
     inst->depth = depth - 1;
     inst->susp.f = NULL;
+    /* An exception that escapes a component's export is a trap there (the
+     * Component Model lets none cross its boundary). */
     if (rc)
-        inst->poisoned =
-            rc == WH_TRAP || rc == WH_EXHAUSTED || rc == WH_OUT_OF_FUEL || rc == WH_INTERRUPTED;
+        inst->poisoned = rc == WH_TRAP || rc == WH_EXHAUSTED || rc == WH_OUT_OF_FUEL ||
+                         rc == WH_INTERRUPTED || rc == WH_EXCEPTION;
     return rc;
 }
 

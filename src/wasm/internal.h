@@ -90,6 +90,33 @@ typedef struct {
     uint32_t index;
 } wm__export;
 
+/* Exception handlers of a function (WM_FEATURE_EXCEPTIONS), looked up only
+ * when an exception unwinds through it: code that throws nothing pays
+ * nothing for them. A handler covers the code words [start, end) of a
+ * try_table's body or a legacy try's body; handlers are listed inner
+ * first (a handler is listed when its body closes, and bodies nest), so
+ * the first one that covers a position and matches is the one. depth is
+ * the try's nesting depth in the function; a legacy delegate is a handler
+ * that sends the search on to the handlers at depth <= delegate only. */
+enum { WM__CATCH, WM__CATCH_REF, WM__CATCH_ALL, WM__CATCH_ALL_REF };
+#define WM__NO_DELEGATE  UINT32_MAX
+#define WM__CATCH_RETURN UINT32_MAX /* a catch to the function's label: return */
+typedef struct {
+    uint8_t kind;      /* WM__CATCH... */
+    uint32_t tag;      /* in the module's tag index space (not for the _ALL kinds) */
+    uint32_t target;   /* code word to go on at, or WM__CATCH_RETURN */
+    uint32_t slot;     /* where the payload goes, then the exnref (the label's slots) */
+    uint32_t exn_slot; /* legacy catch: where rethrow finds the exception; else UINT32_MAX */
+    uint32_t handler;  /* (while compiling: which handler it belongs to) */
+} wm__catch;
+
+typedef struct {
+    uint32_t start, end;
+    uint32_t depth;
+    uint32_t delegate; /* WM__NO_DELEGATE, or the depth the search goes on at */
+    uint32_t first, n; /* its catches in wm__func.catches, in order */
+} wm__handler;
+
 /* One source-map entry: code position → byte offset in the module. */
 typedef struct {
     uint32_t ip, offset;
@@ -113,7 +140,17 @@ typedef struct {
     uint32_t nsrcmap;
     uint64_t *consts; /* copied to the frame's constant area on entry */
     uint32_t nconsts, const_base;
+    wm__handler *handlers; /* exception handlers, inner first (see above) */
+    uint32_t nhandlers;
+    wm__catch *catches;
 } wm__func;
+
+/* A tag of the module's index space (imports first). */
+typedef struct {
+    uint32_t type_index;
+    const wm_functype_t *type;
+    bool imported;
+} wm__tag;
 
 typedef struct {
     wm_globaltype_t type;
@@ -168,6 +205,8 @@ struct wm_module {
     uint32_t nmems, nmem_imports;
     wm__global *globals;
     uint32_t nglobals, nglobal_imports;
+    wm__tag *tags;
+    uint32_t ntags, ntag_imports;
 
     wm__export *exports;
     uint32_t nexports;
@@ -264,6 +303,27 @@ struct wm_global {
     wm_slot val[2];
 };
 
+struct wm_tag {
+    const wm_functype_t *type;
+    uint32_t slots; /* of the payload */
+};
+
+/* A thrown exception (wm_exn.c). The store owns it; an exnref is a pointer
+ * to one. One that was never seen as an exnref value (caught by catch or
+ * catch_all) is freed as soon as it is caught; the others live until a
+ * collection finds no reference to them (see wm__exn_new). */
+typedef struct wm__exn {
+    wm_tag_t *tag;
+    uint32_t nslots;
+    uint32_t idx;                /* its place in the store's list */
+    bool escaped;                /* it has been an exnref value */
+    bool marked;                 /* (collection) */
+    uint32_t func_index, offset; /* where it was thrown (UINT32_MAX: by the host) */
+    const wm_module_t *mod;      /* the thrower's module, for the tag's name */
+    uint32_t tag_index;          /* the tag's index there */
+    wm_slot payload[];
+} wm__exn;
+
 typedef struct {
     void **refs;
     uint32_t len; /* 0 after elem.drop */
@@ -281,6 +341,7 @@ struct wm_instance {
     wm_table_t **tables;
     wm_memory_t **mems;
     wm_global_t **globals;
+    wm_tag_t **tags;
     wm_memory_t *mem0; /* mems[0] or NULL */
     wm__elem_inst *elems;
     wm__data_inst *datas;
@@ -330,6 +391,13 @@ struct wm_store {
     wm__frame *susp_fr, *susp_base_fr;
     wm_func_t *susp_func;  /* the function that was running */
     wm_func_t *entry_func; /* the function wm_func_call called */
+
+    /* exceptions (wm_exn.c): every one alive, the one that ended the last
+     * call uncaught (or that a host function throws), and the list's
+     * length at which the next collection runs */
+    WH_VEC(wm__exn *) exns;
+    wm__exn *pending;
+    uint32_t exn_gc_at;
 
     /* the last trap */
     bool has_trap_site;
@@ -407,6 +475,21 @@ bool wm__pool_give_memory(wm_pool_t *p, wm_memory_t *m);
  * suspend it so that others may run (a time slice ended). */
 enum { WM__STOP = 1, WM__YIELD = 2 };
 
+/* Exceptions (wm_exn.c). wm__exn_new makes one with tag's payload copied
+ * from payload; first, when many are alive, it frees those that nothing
+ * references: it looks for them in the store's stack below roots_top (the
+ * running frame's end), in globals, exnref tables, other exceptions and
+ * the pending one. NULL when there are too many even so (or no memory).
+ * wm__exn_drop frees one caught without becoming an exnref;
+ * wm__exn_free_all frees them all (a store freed or reset). */
+enum { WM__EXN_GC_MIN = 1024, WM__EXN_MAX = 1u << 20 };
+wm__exn *wm__exn_new(wm_store_t *s, wm_tag_t *tag, const wm_slot *payload,
+                     const wm_slot *roots_top);
+void wm__exn_drop(wm_store_t *s, wm__exn *e);
+void wm__exn_free_all(wm_store_t *s);
+/* Clears the pending exception (a new call from the host starts). */
+void wm__exn_clear_pending(wm_store_t *s);
+
 /* Goes on with a suspended call. */
 wh_rc wm__resume(wm_store_t *s, wh_err_t *err);
 
@@ -426,5 +509,6 @@ uint32_t wm__interp_opcode(uint32_t word);
 #define WM_MSG_UNINIT_ELEM       "uninitialized element"
 #define WM_MSG_INDIRECT_MISMATCH "indirect call type mismatch"
 #define WM_MSG_EXHAUSTED         "call stack exhausted"
+#define WM_MSG_NULL_EXN          "null exception reference"
 
 #endif

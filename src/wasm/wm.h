@@ -11,7 +11,7 @@
  *                 is freed together by wm_store_free. A store is used by one
  *                 thread at a time; only wm_store_interrupt may be called from
  *                 another thread.
- *   wm_instance_t, wm_func_t, wm_memory_t, wm_table_t, wm_global_t
+ *   wm_instance_t, wm_func_t, wm_memory_t, wm_table_t, wm_global_t, wm_tag_t
  *                 Borrowed pointers into their store; valid until it is freed.
  *                 Objects of one store may be imported by instances of the same
  *                 store only.
@@ -42,6 +42,7 @@ typedef enum {
     WM_V128 = 0x7b,
     WM_FUNCREF = 0x70,
     WM_EXTERNREF = 0x6f,
+    WM_EXNREF = 0x69, /* exception handling (WebAssembly 3.0): a caught exception */
 } wm_valtype;
 
 /* The kinds of imports and exports, with their binary encodings. */
@@ -50,6 +51,7 @@ typedef enum {
     WM_EXTERN_TABLE = 1,
     WM_EXTERN_MEMORY = 2,
     WM_EXTERN_GLOBAL = 3,
+    WM_EXTERN_TAG = 4, /* exception handling: an exception's tag */
 } wm_externkind;
 
 typedef struct wm_module wm_module_t;
@@ -59,12 +61,14 @@ typedef struct wm_func wm_func_t;
 typedef struct wm_memory wm_memory_t;
 typedef struct wm_table wm_table_t;
 typedef struct wm_global wm_global_t;
+typedef struct wm_tag wm_tag_t;
 typedef struct wm_call wm_call_t;
 
 /* One stack slot: the untyped cell host functions read and write. A v128
  * takes two consecutive slots (low half first). References are pointers:
- * a funcref is a wm_func_t *, an externref is the host's own pointer, and
- * NULL is the null reference of either type. */
+ * a funcref is a wm_func_t *, an externref is the host's own pointer, an
+ * exnref points to an exception the store owns (opaque), and NULL is the
+ * null reference of any of them. */
 typedef union {
     uint32_t i32;
     uint64_t i64;
@@ -123,6 +127,7 @@ typedef struct {
         wm_table_t *table;
         wm_memory_t *memory;
         wm_global_t *global;
+        wm_tag_t *tag;
     } of;
 } wm_extern_t;
 
@@ -132,11 +137,17 @@ typedef struct {
 enum {
     WM_FEATURE_TAIL_CALL = 1u << 0,    /* return_call, return_call_indirect */
     WM_FEATURE_MULTI_MEMORY = 1u << 1, /* several memories, memory index immediates */
+    /* Tags, throw, throw_ref, try_table, exnref, and the legacy try, catch,
+     * catch_all, delegate and rethrow that toolchains still emit. */
+    WM_FEATURE_EXCEPTIONS = 1u << 2,
+    /* global.get of any immutable global defined before, not only of
+     * imported ones, in constant expressions (3.0; 2.0 calls it invalid) */
+    WM_FEATURE_CONST_GLOBALS = 1u << 3,
     WM_FEATURE_RELAXED_SIMD = 1u << 4, /* 0xfd 0x100..0x113, deterministic (docs/engine.md) */
     WM_FEATURE_MEMORY64 = 1u << 5,     /* memories and tables with i64 addresses */
     /* Everything this engine implements; what a NULL config means. */
-    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY | WM_FEATURE_RELAXED_SIMD |
-                      WM_FEATURE_MEMORY64,
+    WM_FEATURES_ALL = WM_FEATURE_TAIL_CALL | WM_FEATURE_MULTI_MEMORY | WM_FEATURE_EXCEPTIONS |
+                      WM_FEATURE_CONST_GLOBALS | WM_FEATURE_RELAXED_SIMD | WM_FEATURE_MEMORY64,
 };
 
 typedef struct {
@@ -168,6 +179,7 @@ typedef struct {
         wm_tabletype_t table;
         wm_limits_t memory;
         wm_globaltype_t global;
+        const wm_functype_t *tag; /* the tag's parameters; no results */
     } type;
 } wm_externdesc_t;
 
@@ -292,7 +304,9 @@ const wm_functype_t *wm_func_type(const wm_func_t *f);
 
 /* Calls f with nargs typed args; on WH_OK writes nresults results. The types
  * and counts must match f's type (else WH_ARG). Returns WH_TRAP,
- * WH_EXHAUSTED, WH_OUT_OF_FUEL or WH_INTERRUPTED with err set, or
+ * WH_EXHAUSTED, WH_OUT_OF_FUEL or WH_INTERRUPTED with err set,
+ * WH_EXCEPTION when a wasm exception was thrown and not caught (not a trap:
+ * err names the tag and where it was thrown; wm_store_exception gives it), or
  * WH_SUSPEND: then the store holds the suspended call; finish it with
  * wm_store_resume (or drop it with wm_store_abort) before calling again. */
 wh_rc wm_func_call(wm_store_t *s, wm_func_t *f, const wm_val_t *args, uint32_t nargs,
@@ -319,7 +333,9 @@ typedef enum {
     WM_TRAP_STACK_EXHAUSTED,   /* "call stack exhausted" */
     WM_TRAP_OUT_OF_FUEL,
     WM_TRAP_INTERRUPTED,
-    WM_TRAP_HOST, /* a host function returned WH_TRAP */
+    WM_TRAP_HOST,      /* a host function returned WH_TRAP */
+    WM_TRAP_NULL_EXN,  /* throw_ref of null: "null exception reference" */
+    WM_TRAP_EXCEPTION, /* not a trap: an exception no handler caught (WH_EXCEPTION) */
 } wm_trapkind;
 
 /* The spec's wording for a trap kind ("integer divide by zero"). */
@@ -334,6 +350,30 @@ typedef struct {
     uint32_t code_offset;
 } wm_trap_site_t;
 bool wm_store_trap_site(const wm_store_t *s, wm_trap_site_t *out);
+
+/* ---- Tags and exceptions (WM_FEATURE_EXCEPTIONS) ----
+ *
+ * A tag is an exception's identity and the types of its payload. Wasm code
+ * catches an exception only by the tag it was thrown with (or catch_all);
+ * a trap is never an exception and no handler sees it. */
+
+/* Creates a tag in s whose payload has type's parameters (type must have
+ * no results, else NULL). type is borrowed (see wm_functype_t). */
+wm_tag_t *wm_tag_new(wm_store_t *s, const wm_functype_t *type);
+const wm_functype_t *wm_tag_type(const wm_tag_t *t);
+
+/* The exception that ended the last call with WH_EXCEPTION: its tag and
+ * payload (the tag's parameters in slots, as host functions see them; a
+ * v128 takes two). False if the last call did not end so. The payload
+ * holds until the next call in s. */
+bool wm_store_exception(const wm_store_t *s, wm_tag_t **out_tag, const wm_slot **out_payload);
+
+/* For a host function: throws an exception of tag with payload (the tag's
+ * parameter slots), to be caught by the wasm code that called it. Returns
+ * WH_EXCEPTION, for `return wm_call_throw(...)`; or WH_NOMEM. A host
+ * function that gets WH_EXCEPTION from a wm_func_call it made may return
+ * WH_EXCEPTION too: that exception then goes on to its own caller. */
+wh_rc wm_call_throw(wm_call_t *call, wm_tag_t *tag, const wm_slot *payload);
 
 /* ---- Memories ---- */
 

@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t one_type[][1] = {{WM_I32},  {WM_I64},     {WM_F32},      {WM_F64},
-                                      {WM_V128}, {WM_FUNCREF}, {WM_EXTERNREF}};
+static const uint8_t one_type[][1] = {{WM_I32},  {WM_I64},     {WM_F32},       {WM_F64},
+                                      {WM_V128}, {WM_FUNCREF}, {WM_EXTERNREF}, {WM_EXNREF}};
 
 const char *cc_tname(uint8_t t)
 {
@@ -35,12 +35,20 @@ const char *cc_tname(uint8_t t)
 
 bool cc_is_ref(uint8_t t)
 {
-    return t == WM_FUNCREF || t == WM_EXTERNREF;
+    return t == WM_FUNCREF || t == WM_EXTERNREF || t == WM_EXNREF;
 }
 
-bool cc_is_valtype(uint8_t t)
+/* A reference type this module may use: exnref only with exceptions. */
+bool cc_is_reftype(cc *c, uint8_t t)
 {
-    return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64 || t == WM_V128 || cc_is_ref(t);
+    return t == WM_FUNCREF || t == WM_EXTERNREF ||
+           (t == WM_EXNREF && (c->m->cfg.features & WM_FEATURE_EXCEPTIONS));
+}
+
+bool cc_is_valtype(cc *c, uint8_t t)
+{
+    return t == WM_I32 || t == WM_I64 || t == WM_F32 || t == WM_F64 || t == WM_V128 ||
+           cc_is_reftype(c, t);
 }
 
 wh_rc cc_fail(cc *c, wh_rc rc, const char *fmt, ...)
@@ -266,7 +274,11 @@ wh_rc cc_push_ctrl(cc *c, uint8_t op, const uint8_t *params, uint32_t np, const 
               .fixups = NONE,
               .loop_ip = NONE,
               .else_fixup = NONE,
-              .spill = NONE};
+              .spill = NONE,
+              .cfix = NONE,
+              .hstart = NONE,
+              .handler = NONE,
+              .exn_slot = NONE};
     f.slot = f.height < c->stack.len ? c->stack.data[f.height].slot : cc_next_slot(c);
     if (!wh_vec_push(&c->ctrls, f))
         return c->rc = WH_NOMEM;
@@ -474,7 +486,7 @@ wh_rc cc_read_blocktype(cc *c, const uint8_t **params, uint32_t *np, const uint8
         c->r->p++;
         return WH_OK;
     }
-    if (cc_is_valtype(b)) {
+    if (cc_is_valtype(c, b)) {
         c->r->p++;
         for (size_t i = 0; i < WH_ARRAY_LEN(one_type); i++)
             if (one_type[i][0] == b)
@@ -783,7 +795,7 @@ static wh_rc read_locals(cc *c)
         total += n;
         if (total > WM_MAX_LOCALS)
             return cc_fail(c, WH_MALFORMED, "too many locals");
-        if (!cc_is_valtype(t))
+        if (!cc_is_valtype(c, t))
             return cc_fail(c, WH_MALFORMED, "malformed value type 0x%02x", t);
     }
     c->nlocals = (uint32_t)total;
@@ -826,6 +838,50 @@ static void cc_free(cc *c)
     wh_vec_free(&c->relocs);
     wh_vec_free(&c->oppos);
     wh_vec_free(&c->consts);
+    wh_vec_free(&c->catches);
+    wh_vec_free(&c->handlers);
+}
+
+/* A slot word's final number (see the renumbering in wm__compile_func). */
+static uint32_t final_slot(const cc *c, uint32_t w, uint32_t shift)
+{
+    if (w & ABSSLOT)
+        return w & ~ABSSLOT;
+    if (w & SPILL)
+        return c->local_slots + (w & ~SPILL);
+    if (w & CONSTSLOT)
+        return c->local_slots + c->nspill + (w & ~CONSTSLOT);
+    return w >= c->local_slots ? w + shift : w;
+}
+
+/* The handler table: each handler's catches together, in order, and their
+ * slots renumbered. */
+static wh_rc finish_handlers(cc *c, wm__func *fn, uint32_t shift)
+{
+    uint32_t nh = c->handlers.len, nc = c->catches.len;
+    fn->nhandlers = nh;
+    if (!nh)
+        return WH_OK;
+    fn->handlers = wh_arena_dup(&c->m->arena, c->handlers.data, nh * sizeof(wm__handler));
+    fn->catches = nc ? wh_arena_calloc(&c->m->arena, nc * sizeof(wm__catch)) : NULL;
+    if (!fn->handlers || (nc && !fn->catches))
+        return WH_NOMEM;
+    uint32_t k = 0;
+    for (uint32_t h = 0; h < nh; h++) {
+        fn->handlers[h].first = k;
+        fn->handlers[h].n = 0;
+        for (uint32_t i = 0; i < nc; i++) {
+            wm__catch cl = c->catches.data[i];
+            if (cl.handler != h)
+                continue;
+            cl.slot = final_slot(c, cl.slot, shift);
+            if (cl.exn_slot != NONE)
+                cl.exn_slot = final_slot(c, cl.exn_slot, shift);
+            fn->catches[k++] = cl;
+            fn->handlers[h].n++;
+        }
+    }
+    return WH_OK;
 }
 
 wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_err_t *err)
@@ -867,21 +923,17 @@ wh_rc wm__compile_func(wm_module_t *m, uint32_t func_index, wm__reader *r, wh_er
          * operand stack must come last: a callee's frame starts inside it
          * (at its arguments) and may cover everything above. */
         uint32_t shift = c.nspill + c.consts.len;
+        /* (a destination rewritten to a local stays) */
         for (uint32_t i = 0; i < c.relocs.len; i++) {
             uint32_t *w = &c.code.data[c.relocs.data[i]];
-            if (*w & ABSSLOT)
-                *w &= ~ABSSLOT;
-            else if (*w & SPILL)
-                *w = c.local_slots + (*w & ~SPILL);
-            else if (*w & CONSTSLOT)
-                *w = c.local_slots + c.nspill + (*w & ~CONSTSLOT);
-            else if (*w >= c.local_slots) /* (a destination rewritten to a local stays) */
-                *w += shift;
+            *w = final_slot(&c, *w, shift);
         }
+        if (finish_handlers(&c, fn, shift))
+            rc = wh_err(err, WH_NOMEM, -1, "out of memory compiling func %u", func_index);
         fn->const_base = c.local_slots + c.nspill;
         fn->nconsts = c.consts.len;
         fn->frame_slots = frame + shift;
-        if (fn->frame_slots > WM_MAX_FUNC_SLOTS)
+        if (!rc && fn->frame_slots > WM_MAX_FUNC_SLOTS)
             rc = cc_fail(&c, WH_INVALID, "function frame too large");
     }
     if (!rc) {

@@ -39,6 +39,12 @@ typedef struct {
     uint32_t loop_ip;    /* loop: where branches go */
     uint32_t else_fixup; /* if: the branch to the else arm */
     uint32_t spill;      /* if with parameters: where they are kept for else */
+    /* exception handling */
+    uint32_t cfix;           /* chain of catches (cc.catches) that go to the end label */
+    uint32_t hstart;         /* try_table, try: where the body's code starts */
+    uint32_t handler;        /* try: its handler, once the body is closed */
+    uint32_t exn_slot;       /* try: where its catches keep the exception for rethrow */
+    uint32_t cfirst, ncatch; /* try_table: its catches */
 } ctrl;
 
 /* Optimisations that WH_COMPILER_NOOPT (a bit mask in the environment) turns
@@ -69,9 +75,11 @@ typedef struct {
     WH_VEC(ctrl) ctrls;
     WH_VEC(uint32_t) code;
     WH_VEC(wm__srcpos) srcmap;
-    WH_VEC(uint32_t) relocs; /* slot words to renumber at the end (see wm__compile_func) */
-    WH_VEC(uint32_t) oppos;  /* where each instruction starts, for threading */
-    WH_VEC(uint64_t) consts; /* the constant area's values, a slot each */
+    WH_VEC(uint32_t) relocs;   /* slot words to renumber at the end (see wm__compile_func) */
+    WH_VEC(uint32_t) oppos;    /* where each instruction starts, for threading */
+    WH_VEC(uint64_t) consts;   /* the constant area's values, a slot each */
+    WH_VEC(wm__catch) catches; /* exception handling: see wm__handler */
+    WH_VEC(wm__handler) handlers;
     uint32_t max_slot, nspill;
 
     uint32_t op_offset;   /* byte offset of the instruction being compiled */
@@ -89,7 +97,8 @@ typedef struct {
 
 const char *cc_tname(uint8_t t);
 bool cc_is_ref(uint8_t t);
-bool cc_is_valtype(uint8_t t);
+bool cc_is_reftype(cc *c, uint8_t t);
+bool cc_is_valtype(cc *c, uint8_t t);
 wh_rc cc_fail(cc *c, wh_rc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 ctrl *cc_top_ctrl(cc *c);
 bool cc_live(cc *c);
@@ -147,9 +156,23 @@ wh_rc cc_local_index(cc *c, uint32_t *idx);
 wh_rc cc_local_set(cc *c, uint32_t idx, bool tee);
 wh_rc cc_global_index(cc *c, uint32_t *idx);
 
-/* The instruction loop (wm_compile_ops.c) and the SIMD instructions
- * (wm_compile_simd.c, after the 0xfd prefix). */
+/* The instruction loop (wm_compile_ops.c), the SIMD instructions
+ * (wm_compile_simd.c, after the 0xfd prefix) and exception handling
+ * (wm_compile_exn.c). */
 wh_rc cc_body(cc *c);
 wh_rc cc_simd(cc *c);
+wh_rc cc_keep_types(cc *c, const uint8_t *types, uint32_t n);
+wh_rc cc_block_enter(cc *c, uint8_t op, const uint8_t *params, uint32_t np, const uint8_t *results,
+                     uint32_t nr);
+wh_rc cc_end(cc *c, bool *done);
+void cc_bind_catches(cc *c, ctrl *f);
+wh_rc cc_try_table(cc *c);
+wh_rc cc_try(cc *c);
+wh_rc cc_catch(cc *c, bool all);
+wh_rc cc_delegate(cc *c);
+wh_rc cc_rethrow(cc *c);
+wh_rc cc_throw(cc *c);
+wh_rc cc_throw_ref(cc *c);
+wh_rc cc_try_table_end(cc *c, ctrl *f);
 
 #endif

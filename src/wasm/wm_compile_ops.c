@@ -39,7 +39,7 @@ static wh_rc cc_keep_types_as(cc *c, const uint8_t *types, uint32_t n, bool rety
     return rc;
 }
 
-static wh_rc cc_keep_types(cc *c, const uint8_t *types, uint32_t n)
+wh_rc cc_keep_types(cc *c, const uint8_t *types, uint32_t n)
 {
     return cc_keep_types_as(c, types, n, true);
 }
@@ -49,6 +49,14 @@ static wh_rc op_block(cc *c, uint8_t op)
     const uint8_t *params, *results;
     uint32_t np, nr;
     CHK(cc_read_blocktype(c, &params, &np, &results, &nr));
+    return cc_block_enter(c, op, params, np, results, nr);
+}
+
+/* Enters a block, loop, if (which pops its condition first), try or
+ * try_table of the given type. */
+wh_rc cc_block_enter(cc *c, uint8_t op, const uint8_t *params, uint32_t np, const uint8_t *results,
+                     uint32_t nr)
+{
     opnd cond = {0};
     if (op == 0x04)
         CHK(cc_pop(c, WM_I32, &cond));
@@ -86,6 +94,7 @@ static wh_rc op_block(cc *c, uint8_t op)
     cc_no_fuse(c);
     if (op == 0x03)
         f->loop_ip = c->code.len; /* the backward branches check fuel (wm_interp.c) */
+    f->hstart = c->code.len;
     return WH_OK;
 }
 
@@ -124,7 +133,7 @@ static wh_rc op_else(cc *c)
 }
 
 /* Returns true when the function's final end was reached. */
-static wh_rc op_end(cc *c, bool *done)
+wh_rc cc_end(cc *c, bool *done)
 {
     ctrl *f = cc_top_ctrl(c);
     if (f->op == 0x04) {
@@ -146,9 +155,12 @@ static wh_rc op_end(cc *c, bool *done)
     }
     if (cc_live(c))
         cc_materialize_from(c, f->height);
+    if (f->op == 0x1f)
+        CHK(cc_try_table_end(c, f));
     if (f->else_fixup != NONE)
         c->code.data[f->else_fixup] = c->code.len;
     cc_bind_chain(c, f->fixups, c->code.len);
+    cc_bind_catches(c, f);
     uint32_t height = f->height;
     const uint8_t *results = f->results;
     uint32_t nr = f->nresults;
@@ -324,7 +336,7 @@ static wh_rc op_select(cc *c, bool typed)
         if (n != 1)
             return cc_fail(c, WH_INVALID, "invalid result arity");
         CHK(wm__read_u8(c->r, &t, c->err));
-        if (!cc_is_valtype(t))
+        if (!cc_is_valtype(c, t))
             return cc_fail(c, WH_MALFORMED, "malformed value type");
     }
     opnd cond, a, b;
@@ -485,7 +497,27 @@ wh_rc cc_body(cc *c)
             CHK(op_else(c));
             break;
         case 0x0b:
-            CHK(op_end(c, &done));
+            CHK(cc_end(c, &done));
+            break;
+        /* exception handling (wm_compile_exn.c) */
+        case 0x06: /* try (legacy) */
+        case 0x07: /* catch (legacy) */
+        case 0x08: /* throw */
+        case 0x09: /* rethrow (legacy) */
+        case 0x0a: /* throw_ref */
+        case 0x18: /* delegate (legacy) */
+        case 0x19: /* catch_all (legacy) */
+        case 0x1f: /* try_table */
+            if (!(c->m->cfg.features & WM_FEATURE_EXCEPTIONS))
+                return cc_fail(c, WH_MALFORMED, "illegal opcode 0x%02x", op);
+            CHK(op == 0x06   ? cc_try(c)
+                : op == 0x07 ? cc_catch(c, false)
+                : op == 0x08 ? cc_throw(c)
+                : op == 0x09 ? cc_rethrow(c)
+                : op == 0x0a ? cc_throw_ref(c)
+                : op == 0x18 ? cc_delegate(c)
+                : op == 0x19 ? cc_catch(c, true)
+                             : cc_try_table(c));
             break;
         case 0x0c: { /* br */
             ctrl *f;
@@ -687,7 +719,7 @@ wh_rc cc_body(cc *c)
         case 0xd0: { /* ref.null */
             uint8_t t;
             CHK(wm__read_u8(r, &t, c->err));
-            if (!cc_is_ref(t))
+            if (!cc_is_reftype(c, t))
                 return cc_fail(c, WH_MALFORMED, "malformed reference type");
             CHK(cc_push_const(c, t, 0, 0));
             break;

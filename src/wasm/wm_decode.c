@@ -35,22 +35,25 @@ enum {
     SEC_CODE,
     SEC_DATA,
     SEC_DATACOUNT,
+    SEC_TAG, /* exception handling */
     SEC_COUNT
 };
 
 static const char *const sec_names[SEC_COUNT] = {
-    "custom", "type",  "import",  "function", "table", "memory",    "global",
-    "export", "start", "element", "code",     "data",  "data count"};
+    "custom", "type",  "import",  "function", "table", "memory",     "global",
+    "export", "start", "element", "code",     "data",  "data count", "tag"};
 
 /* The order the binary format requires: data count sits between element and
- * code. Custom sections (rank 0) may appear anywhere. */
-static const uint8_t sec_rank[SEC_COUNT] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+ * code, tag between memory and global. Custom sections (rank 0) may appear
+ * anywhere. */
+static const uint8_t sec_rank[SEC_COUNT] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
 
 typedef struct {
     wm_module_t *m;
     wm__reader r; /* the whole module; r.p is the next byte to read */
     wh_err_t *err;
     uint32_t max_mems;
+    bool exceptions;         /* WM_FEATURE_EXCEPTIONS */
     uint32_t ndefined_funcs; /* from the function section */
     bool seen_code, seen_data;
 } dec;
@@ -159,9 +162,11 @@ static wh_rc rd_typebyte(dec *d, uint8_t *b)
     return WH_OK;
 }
 
-static bool is_valtype(uint8_t b)
+static bool is_valtype(const dec *d, uint8_t b)
 {
     switch (b) {
+    case WM_EXNREF:
+        return d->exceptions;
     case WM_I32:
     case WM_I64:
     case WM_F32:
@@ -181,7 +186,7 @@ static wh_rc rd_valtype(dec *d, uint8_t *out)
     wh_rc rc = rd_typebyte(d, out);
     if (rc)
         return rc;
-    if (!is_valtype(*out))
+    if (!is_valtype(d, *out))
         return malformed(d, at, "malformed value type 0x%02x", *out);
     return WH_OK;
 }
@@ -192,7 +197,7 @@ static wh_rc rd_reftype(dec *d, uint8_t *out)
     wh_rc rc = rd_typebyte(d, out);
     if (rc)
         return rc;
-    if (*out != WM_FUNCREF && *out != WM_EXTERNREF)
+    if (*out != WM_FUNCREF && *out != WM_EXTERNREF && !(*out == WM_EXNREF && d->exceptions))
         return malformed(d, at, "malformed reference type 0x%02x", *out);
     return WH_OK;
 }
@@ -302,7 +307,8 @@ static uint8_t ext_binop(uint8_t op)
 /* Reads a constant expression up to its end opcode and checks that it is
  * constant and produces one value of type want (spec 3.3.10, with the
  * extended constant expressions of WebAssembly 3.0: i32 and i64 add, sub
- * and mul). global.get may name only imported, immutable globals. Functions
+ * and mul). global.get may name only immutable globals, imported ones
+ * (2.0) or any defined before (3.0, WM_FEATURE_CONST_GLOBALS). Functions
  * named by ref.func are recorded in func_refs (spec C.refs). */
 static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
 {
@@ -361,8 +367,11 @@ static wh_rc rd_constexpr(dec *d, uint8_t want, wm__constexpr *ce)
             break;
         case 0x23:
             TRY(rd_u32(d, &x));
-            /* Only imported globals are visible to constant expressions. */
-            if (x >= m->nglobal_imports) {
+            /* WebAssembly 2.0 lets constant expressions see imported globals
+             * only; 3.0 every global defined before (the one being defined
+             * is not counted yet: sec_global). */
+            if (x >=
+                ((m->cfg.features & WM_FEATURE_CONST_GLOBALS) ? m->nglobals : m->nglobal_imports)) {
                 rc = invalid(d, at, "unknown global %u", x);
                 goto fail;
             }
@@ -450,6 +459,30 @@ fail:
     return rc;
 }
 
+/* A tag's type (exception handling): an attribute, 0 for exceptions (the
+ * only kind there is), and a function type index whose results must be
+ * empty. */
+static wh_rc rd_tagtype(dec *d, wm__tag *t)
+{
+    uint32_t at = here(d), x;
+    uint8_t attr;
+    wh_rc rc = rd_u8(d, &attr);
+    if (rc)
+        return rc;
+    if (attr != 0)
+        return malformed(d, at, "malformed tag attribute %u", attr);
+    at = here(d);
+    if ((rc = rd_u32(d, &x)))
+        return rc;
+    if (x >= d->m->ntypes)
+        return invalid(d, at, "unknown type %u", x);
+    if (d->m->types[x].nresults)
+        return invalid(d, at, "non-empty tag result type");
+    t->type_index = x;
+    t->type = &d->m->types[x];
+    return WH_OK;
+}
+
 /* ---- Sections ---- */
 
 static wh_rc sec_type(dec *d)
@@ -507,7 +540,8 @@ static wh_rc sec_import(dec *d)
         !alloc_n(d, n, sizeof *m->funcs, &m->funcs) ||
         !alloc_n(d, n, sizeof *m->tables, &m->tables) ||
         !alloc_n(d, n, sizeof *m->mems, &m->mems) ||
-        !alloc_n(d, n, sizeof *m->globals, &m->globals))
+        !alloc_n(d, n, sizeof *m->globals, &m->globals) ||
+        !alloc_n(d, n, sizeof *m->tags, &m->tags))
         return nomem(d);
     for (uint32_t i = 0; i < n; i++) {
         wm__import *imp = &m->imports[i];
@@ -544,6 +578,13 @@ static wh_rc sec_import(dec *d)
             m->globals[m->nglobals].imported = true;
             TRY(rd_globaltype(d, &m->globals[m->nglobals++].type));
             break;
+        case WM_EXTERN_TAG:
+            if (!d->exceptions)
+                return malformed(d, at, "malformed import kind %u", kind);
+            imp->index = m->ntags;
+            m->tags[m->ntags].imported = true;
+            TRY(rd_tagtype(d, &m->tags[m->ntags++]));
+            break;
         default:
             return malformed(d, at, "malformed import kind %u", kind);
         }
@@ -553,6 +594,7 @@ static wh_rc sec_import(dec *d)
     m->ntable_imports = m->ntables;
     m->nmem_imports = m->nmems;
     m->nglobal_imports = m->nglobals;
+    m->ntag_imports = m->ntags;
     return WH_OK;
 fail:
     return rc;
@@ -618,6 +660,21 @@ static wh_rc sec_memory(dec *d)
         TRY(rd_memtype(d, &m->mems[m->nmems++].limits));
         TRY(check_mems(d, at));
     }
+    return WH_OK;
+fail:
+    return rc;
+}
+
+static wh_rc sec_tag(dec *d)
+{
+    wm_module_t *m = d->m;
+    uint32_t n;
+    wh_rc rc;
+    TRY(rd_len(d, &n));
+    if (!(m->tags = extend(d, m->tags, m->ntags, n, sizeof *m->tags)))
+        return nomem(d);
+    for (uint32_t i = 0; i < n; i++)
+        TRY(rd_tagtype(d, &m->tags[m->ntags++]));
     return WH_OK;
 fail:
     return rc;
@@ -704,6 +761,16 @@ static wh_rc sec_export(dec *d)
         case WM_EXTERN_GLOBAL:
             if (x >= m->nglobals) {
                 rc = invalid(d, at, "unknown global %u", x);
+                goto fail;
+            }
+            break;
+        case WM_EXTERN_TAG:
+            if (!d->exceptions) {
+                rc = malformed(d, at, "malformed export kind %u", kind);
+                goto fail;
+            }
+            if (x >= m->ntags) {
+                rc = invalid(d, at, "unknown tag %u", x);
                 goto fail;
             }
             break;
@@ -977,6 +1044,8 @@ static wh_rc section(dec *d, uint8_t id, const uint8_t *end, bool truncated)
         return sec_table(d);
     case SEC_MEMORY:
         return sec_memory(d);
+    case SEC_TAG:
+        return sec_tag(d);
     case SEC_GLOBAL:
         return sec_global(d);
     case SEC_EXPORT:
@@ -1028,7 +1097,7 @@ static wh_rc decode(dec *d)
     while (d->r.p < d->r.end) {
         uint32_t at = here(d), size;
         uint8_t id = *d->r.p;
-        if (id >= SEC_COUNT)
+        if (id >= SEC_COUNT || (id == SEC_TAG && !d->exceptions))
             return malformed(d, at, "malformed section id %u", id);
         if (id != SEC_CUSTOM) {
             if (sec_rank[id] <= last_rank)
@@ -1094,6 +1163,7 @@ wh_rc wm_module_load(const uint8_t *bytes, size_t len, const wm_config_t *cfg, w
     dec d = {.m = m, .r = {bytes, bytes + len, bytes}, .err = &e, .max_mems = MAX_MEMORIES_2_0};
     if (m->cfg.features & WM_FEATURE_MULTI_MEMORY)
         d.max_mems = UINT32_MAX;
+    d.exceptions = m->cfg.features & WM_FEATURE_EXCEPTIONS;
     if ((rc = decode(&d))) {
         if (err)
             *err = e;

@@ -15,8 +15,8 @@
 
 static const char *kind_name(uint8_t k)
 {
-    static const char *const names[] = {"function", "table", "memory", "global"};
-    return k < 4 ? names[k] : "?";
+    static const char *const names[] = {"function", "table", "memory", "global", "tag"};
+    return k < 5 ? names[k] : "?";
 }
 
 /* Limits subtyping (spec 4.5.1): the import has at least the declared
@@ -56,6 +56,9 @@ static wh_rc check_import(const wm_module_t *m, uint32_t i, const wm_extern_t *e
         ok = have.type == want.type && have.mut == want.mut;
         break;
     }
+    case WM_EXTERN_TAG: /* tag types match exactly (no subtyping among them here) */
+        ok = wm_functype_eq(ext->of.tag->type, m->tags[imp->index].type);
+        break;
     }
     if (!ok)
         return wh_err(err, WH_UNLINKABLE, -1, "incompatible import type for %s \"%s\" \"%s\"",
@@ -63,8 +66,9 @@ static wh_rc check_import(const wm_module_t *m, uint32_t i, const wm_extern_t *e
     return WH_OK;
 }
 
-/* Evaluates a validated constant expression (spec 4.4.10): only imported
- * globals can be read, and those are set before anything is evaluated. */
+/* Evaluates a validated constant expression (spec 4.4.10): the globals it
+ * may read (imported ones, and in 3.0 those defined before it) are set
+ * before it is evaluated. */
 static void eval_const(const wm_instance_t *inst, const wm__constexpr *ce, wm_slot out[2]);
 
 /* An extended constant expression (internal.h): its items on a stack. The
@@ -138,7 +142,8 @@ static wh_rc create(wm_store_t *s, const wm_module_t *m, const wm_extern_t *impo
 {
     if (!NEW_ARRAY(s, inst->funcs, m->nfuncs) || !NEW_ARRAY(s, inst->tables, m->ntables) ||
         !NEW_ARRAY(s, inst->mems, m->nmems) || !NEW_ARRAY(s, inst->globals, m->nglobals) ||
-        !NEW_ARRAY(s, inst->elems, m->nelems) || !NEW_ARRAY(s, inst->datas, m->ndatas))
+        !NEW_ARRAY(s, inst->elems, m->nelems) || !NEW_ARRAY(s, inst->datas, m->ndatas) ||
+        !NEW_ARRAY(s, inst->tags, m->ntags))
         return wh_err(err, WH_NOMEM, -1, "out of memory");
 
     for (uint32_t i = 0; i < m->nimports; i++) {
@@ -156,8 +161,14 @@ static wh_rc create(wm_store_t *s, const wm_module_t *m, const wm_extern_t *impo
         case WM_EXTERN_GLOBAL:
             inst->globals[imp->index] = imports[i].of.global;
             break;
+        case WM_EXTERN_TAG:
+            inst->tags[imp->index] = imports[i].of.tag;
+            break;
         }
     }
+    for (uint32_t i = m->ntag_imports; i < m->ntags; i++)
+        if (!(inst->tags[i] = wm_tag_new(s, m->tags[i].type)))
+            return wh_err(err, WH_NOMEM, -1, "out of memory");
     for (uint32_t i = m->nfunc_imports; i < m->nfuncs; i++) {
         wm_func_t *f = wm__store_alloc(s, sizeof *f);
         if (!f)
@@ -323,6 +334,9 @@ wh_rc wm_instance_export_at(const wm_instance_t *inst, uint32_t i, wm_extern_t *
             break;
         case WM_EXTERN_GLOBAL:
             out->of.global = inst->globals[ex->index];
+            break;
+        case WM_EXTERN_TAG:
+            out->of.tag = inst->tags[ex->index];
             break;
         }
         return WH_OK;

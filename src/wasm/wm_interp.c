@@ -65,8 +65,27 @@ const char *wm_trap_text(wm_trapkind kind)
         [WM_TRAP_OUT_OF_FUEL] = "out of fuel",
         [WM_TRAP_INTERRUPTED] = "interrupted",
         [WM_TRAP_HOST] = "host trap",
+        [WM_TRAP_NULL_EXN] = WM_MSG_NULL_EXN,
+        [WM_TRAP_EXCEPTION] = "uncaught exception",
     };
     return (unsigned)kind < WH_ARRAY_LEN(text) ? text[kind] : "unknown trap";
+}
+
+/* The byte offset in the module of code position ip of wasm function f. */
+static uint32_t code_offset(const wm__func *d, const uint32_t *ip)
+{
+    uint32_t pos = (uint32_t)(ip - d->code);
+    uint32_t lo = 0, hi = d->nsrcmap, off = d->body_offset;
+    while (lo < hi) { /* the last entry at or before pos */
+        uint32_t mid = (lo + hi) / 2;
+        if (d->srcmap[mid].ip <= pos) {
+            off = d->srcmap[mid].offset;
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return off;
 }
 
 /* msg NULL: the kind's own text; else the host's message, already in place
@@ -82,22 +101,114 @@ static void record_trap(wm_store_t *s, wm_func_t *f, const uint32_t *ip, wm_trap
     s->has_trap_site = false;
     if (!f || !f->def)
         return;
-    const wm__func *d = f->def;
-    uint32_t pos = (uint32_t)(ip - d->code);
-    uint32_t lo = 0, hi = d->nsrcmap, off = d->body_offset;
-    while (lo < hi) { /* the last entry at or before pos */
-        uint32_t mid = (lo + hi) / 2;
-        if (d->srcmap[mid].ip <= pos) {
-            off = d->srcmap[mid].offset;
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
     s->has_trap_site = true;
     s->trap_site.kind = kind;
     s->trap_site.func_index = f->index;
-    s->trap_site.code_offset = off;
+    s->trap_site.code_offset = code_offset(f->def, ip);
+}
+
+/* ---- exceptions ---- */
+
+/* Where a throw happened, for the message if nothing catches it. */
+static NOINLINE void throw_site(wm__exn *e, wm_func_t *f, const uint32_t *ip, uint32_t tag_index)
+{
+    e->func_index = f->index;
+    e->offset = code_offset(f->def, ip);
+    e->mod = f->inst->mod;
+    e->tag_index = tag_index;
+}
+
+/* Ends the call with e uncaught: WH_EXCEPTION, the message naming the tag
+ * (its index in the thrower's module, and its export name if it has one)
+ * and where it was thrown. */
+static NOINLINE void record_uncaught(wm_store_t *s, wm__exn *e)
+{
+    if (s->pending && s->pending != e)
+        wm__exn_clear_pending(s);
+    s->pending = e;
+    char name[120] = "";
+    const wm_module_t *m = e->mod;
+    for (uint32_t i = 0; m && i < m->nexports; i++)
+        if (m->exports[i].kind == WM_EXTERN_TAG && m->exports[i].index == e->tag_index)
+            snprintf(name, sizeof name, " \"%s\"", m->exports[i].name);
+    if (m)
+        snprintf(s->trap_msg, sizeof s->trap_msg, "uncaught exception: tag %u%s", e->tag_index,
+                 name);
+    else
+        snprintf(s->trap_msg, sizeof s->trap_msg,
+                 "uncaught exception: a tag the host made, thrown by a host function");
+    s->trap_site = (wm_trap_site_t){.kind = WM_TRAP_EXCEPTION,
+                                    .func_index = m ? e->func_index : 0,
+                                    .code_offset = m ? e->offset : 0};
+    s->has_trap_site = m != NULL;
+}
+
+/* The catch of func's handlers that takes an exception of tag at code
+ * position pos, or NULL. Handlers are inner first; a delegate sends the
+ * search to the handlers at its target depth or outside (wm__handler). */
+static const wm__catch *find_catch(const wm_func_t *func, uint32_t pos, const wm_tag_t *tag)
+{
+    const wm__func *d = func->def;
+    uint32_t max_depth = UINT32_MAX;
+    for (uint32_t i = 0; i < d->nhandlers; i++) {
+        const wm__handler *h = &d->handlers[i];
+        if (pos < h->start || pos >= h->end || h->depth > max_depth)
+            continue;
+        if (h->delegate != WM__NO_DELEGATE) {
+            max_depth = h->delegate;
+            continue;
+        }
+        for (uint32_t k = 0; k < h->n; k++) {
+            const wm__catch *c = &d->catches[h->first + k];
+            if (c->kind >= WM__CATCH_ALL || func->inst->tags[c->tag] == tag)
+                return c;
+        }
+    }
+    return NULL;
+}
+
+/* Unwinds for exception e thrown at ip in the frame *fp of *func (or, with
+ * skip, by a function that replaced that frame by a tail call): finds the
+ * first handler that takes it, in that frame or a caller's down to base_fr,
+ * and puts the payload and the exnref where the handler wants them. Returns
+ * the code position to go on at in the frame it leaves in *func, *fp and
+ * *fr (WM__CATCH_RETURN: return from it), or UINT32_MAX - 1 when no frame
+ * catches e. Code without handlers costs one test per frame unwound. */
+#define UNCAUGHT (UINT32_MAX - 1)
+static NOINLINE uint32_t unwind(wm_store_t *s, wm__exn *e, const uint32_t *ip, bool skip,
+                                wm_func_t **func, wm_slot **fp, wm__frame **fr, wm__frame *base_fr)
+{
+    const wm__catch *c = NULL;
+    uint32_t pos = (uint32_t)(ip - (*func)->def->code);
+    for (;;) {
+        if (!skip && (*func)->def->nhandlers && (c = find_catch(*func, pos, e->tag)))
+            break;
+        skip = false;
+        if (*fr == base_fr)
+            return UNCAUGHT;
+        --*fr;
+        *func = (*fr)->func;
+        *fp = (*fr)->fp;
+        /* the call instruction is the one before the return address */
+        pos = (uint32_t)((*fr)->ret_ip - (*func)->def->code) - 1;
+    }
+    wm_slot *at = *fp + c->slot;
+    if (c->kind == WM__CATCH || c->kind == WM__CATCH_REF) {
+        if (e->nslots)
+            memcpy(at, e->payload, (size_t)e->nslots * sizeof *at);
+        at += e->nslots;
+    }
+    if (c->kind == WM__CATCH_REF || c->kind == WM__CATCH_ALL_REF) {
+        at->ref = e;
+        e->escaped = true;
+    }
+    if (c->exn_slot != UINT32_MAX) { /* a legacy catch: rethrow may use it */
+        (*fp)[c->exn_slot].ref = e;
+        e->escaped = true;
+    }
+    if (!e->escaped)
+        wm__exn_drop(s, e);
+    return c->target;
 }
 
 static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
@@ -186,6 +297,25 @@ static NOINLINE bool mem_touch(wm_memory_t *m, uint64_t start, uint64_t end, uin
     return true;
 }
 
+/* The callee of CALL_INDIRECT and RETURN_CALL_INDIRECT (type table elem
+ * argslot), checked as call_indirect checks it; or the trap. */
+static inline __attribute__((always_inline)) wm_trapkind
+indirect_callee(const wm_instance_t *inst, const uint32_t *ip, const wm_slot *fp, wm_func_t **out)
+{
+    const wm_table_t *t = inst->tables[ip[2]];
+    uint32_t i = fp[ip[3]].i32;
+    if (UNLIKELY(i >= t->size))
+        return WM_TRAP_UNDEFINED_ELEMENT;
+    wm_func_t *callee = t->elems[i];
+    if (UNLIKELY(!callee))
+        return WM_TRAP_NULL_ELEMENT;
+    const wm_functype_t *want = &inst->mod->types[ip[1]];
+    if (UNLIKELY(callee->type != want && !wm_functype_eq(callee->type, want)))
+        return WM_TRAP_INDIRECT_MISMATCH;
+    *out = callee;
+    return WM_TRAP_NONE;
+}
+
 /* Saves what wm__resume needs to go on at ip (a host call to retry, or a
  * loop header after a yield). */
 static void suspend_at(wm_store_t *s, bool yielded, const uint32_t *ip, wm_func_t *func,
@@ -248,6 +378,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     wm__frame *save_fr;
     wm_call_t call;
     int irq;
+    wm__exn *exn;
+    uint32_t target;
     RELOAD_MEM();
 
     vmdispatch(*ip)
@@ -323,16 +455,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
         vmcase(CALL_INDIRECT)
         {
-            wm_table_t *t = inst->tables[ip[2]];
-            uint32_t i = S(3).i32;
-            if (UNLIKELY(i >= t->size))
-                TRAP(WM_TRAP_UNDEFINED_ELEMENT);
-            callee = t->elems[i];
-            if (UNLIKELY(!callee))
-                TRAP(WM_TRAP_NULL_ELEMENT);
-            const wm_functype_t *want = &inst->mod->types[ip[1]];
-            if (UNLIKELY(callee->type != want && !wm_functype_eq(callee->type, want)))
-                TRAP(WM_TRAP_INDIRECT_MISMATCH);
+            if (UNLIKELY((trap_kind = indirect_callee(inst, ip, fp, &callee)) != WM_TRAP_NONE))
+                goto trap;
             args = fp + ip[4];
             next_ip = ip + 5;
         do_call:
@@ -382,16 +506,8 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
         vmcase(RETURN_CALL_INDIRECT)
         {
-            wm_table_t *t = inst->tables[ip[2]];
-            uint32_t i = S(3).i32;
-            if (UNLIKELY(i >= t->size))
-                TRAP(WM_TRAP_UNDEFINED_ELEMENT);
-            callee = t->elems[i];
-            if (UNLIKELY(!callee))
-                TRAP(WM_TRAP_NULL_ELEMENT);
-            const wm_functype_t *want = &inst->mod->types[ip[1]];
-            if (UNLIKELY(callee->type != want && !wm_functype_eq(callee->type, want)))
-                TRAP(WM_TRAP_INDIRECT_MISMATCH);
+            if (UNLIKELY((trap_kind = indirect_callee(inst, ip, fp, &callee)) != WM_TRAP_NONE))
+                goto trap;
             args = fp + ip[4];
         do_tail_call:
             /* A yield requested while the host called us waits (as at a loop
@@ -457,6 +573,15 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                 suspend_at(s, false, ip, func, fp, fr, base_fr);
                 goto save_fuel;
             }
+            if (rc == WH_EXCEPTION && s->pending) {
+                /* thrown by the host function, or by wasm it called, and
+                 * not caught there: it goes on in this frame (or, after a
+                 * tail call into the host, in the caller's) */
+                exn = s->pending;
+                s->pending = NULL;
+                rc = WH_OK;
+                goto unwind_from;
+            }
             record_trap(s, func, ip, WM_TRAP_HOST, s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));
             goto save_fuel;
         }
@@ -469,6 +594,49 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
         }
         ip = next_ip;
         vmbreak;
+
+        /* ---- exceptions ---- */
+        vmcase(THROW)
+        {
+            exn = wm__exn_new(s, inst->tags[ip[1]], fp + ip[2], fp + func->def->frame_slots);
+            if (UNLIKELY(!exn)) {
+                rc = WH_TRAP;
+                record_trap(s, func, ip, WM_TRAP_HOST, "too many exceptions alive");
+                goto save_fuel;
+            }
+            throw_site(exn, func, ip, ip[1]);
+            host_tail = false;
+            goto unwind_from;
+        }
+        vmcase(THROW_REF)
+        {
+            exn = S(1).ref;
+            if (UNLIKELY(!exn))
+                TRAP(WM_TRAP_NULL_EXN);
+            host_tail = false;
+        unwind_from:
+            target = unwind(s, exn, ip, host_tail, &func, &fp, &fr, base_fr);
+            if (UNLIKELY(target == UNCAUGHT)) {
+                record_uncaught(s, exn);
+                rc = WH_EXCEPTION;
+                goto save_fuel;
+            }
+            code = func->def->code;
+            inst = func->inst;
+            RELOAD_MEM();
+            ip = target == WM__CATCH_RETURN ? code : code + target;
+            /* A handler may be a loop's label: like a backward branch, it
+             * spends fuel and sees a stop request. */
+            if (UNLIKELY(--fuel < 0))
+                goto out_of_fuel;
+            if (UNLIKELY(atomic_load_explicit(&s->interrupt, memory_order_relaxed) & WM__STOP)) {
+                loop_ip = ip;
+                goto interrupted;
+            }
+            if (target == WM__CATCH_RETURN)
+                goto do_return;
+            vmbreak;
+        }
 
         vmcase(COPY)
         {
@@ -912,6 +1080,8 @@ save_fuel:
 
 wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
 {
+    if (!s->sp_top && s->pending)
+        wm__exn_clear_pending(s); /* a new call from the host */
     s->ran = true;
     s->has_trap_site = false;
     s->trap_site = (wm_trap_site_t){0};
@@ -927,6 +1097,9 @@ wh_rc wm__exec(wm_store_t *s, wm_func_t *f, wm_slot *base, wh_err_t *err)
             s->susp_ip = NULL;
             s->susp_func = f;
             s->susp_base = base;
+        } else if (rc == WH_EXCEPTION && s->pending) {
+            record_uncaught(s, s->pending);
+            return trap_result(s, rc, err);
         } else if (rc != WH_OK) {
             s->trap_site.kind = WM_TRAP_HOST;
             return wh_err(err, rc, -1, "%s", s->trap_msg[0] ? s->trap_msg : wh_rc_name(rc));

@@ -22,6 +22,9 @@
  *   MEMORY_GROW    d delta mem           MEMORY_COPY_MM  dstmem srcmem d s n
  *   MEM_USE        mem                   MEM_USE0
  *   ADDR64         a trapkind            (traps if the i64 in a is 2^32 or more)
+ *   THROW          tag argslot           THROW_REF     exnref
+ *                  (the payload in consecutive slots; try_table and try emit no
+ *                  code: their handlers are a table beside the code)
  *   BR_<cmp>       a b target            (compare and branch, fused; BRN_ negated)
  *   BR_<cmp>_IMM   a imm target          (the same against a constant)
  * A call's arguments sit in consecutive slots from argslot, which becomes the
@@ -50,7 +53,8 @@
     X(RETURN_CALL, 2) X(RETURN_CALL_INDIRECT, 4)                                          \
     X(DATA_DROP, 1) X(TABLE_GET, 3) X(TABLE_SET, 3) X(TABLE_SIZE, 2) X(TABLE_GROW, 4)     \
     X(TABLE_FILL, 4) X(TABLE_COPY, 5) X(TABLE_INIT, 5) X(ELEM_DROP, 1) X(REF_IS_NULL, 2)  \
-    X(REF_FUNC, 2) X(RETURN1, 1) X(ADDR64, 2) X(MEMORY_GROW64, 3) X(TABLE_GROW64, 4)
+    X(REF_FUNC, 2) X(RETURN1, 1) X(ADDR64, 2) X(MEMORY_GROW64, 3) X(TABLE_GROW64, 4) \
+    X(THROW, 2) X(THROW_REF, 1)
 
 /* Fused forms the compiler emits for common pairs: an i32 binary op with a
  * constant right operand, and compare-and-branch. */

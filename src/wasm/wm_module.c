@@ -41,6 +41,9 @@ static void describe(const wm_module_t *m, uint8_t kind, uint32_t index, wm_exte
     case WM_EXTERN_GLOBAL:
         out->type.global = m->globals[index].type;
         break;
+    case WM_EXTERN_TAG:
+        out->type.tag = m->tags[index].type;
+        break;
     }
 }
 

@@ -218,6 +218,8 @@ const char *wm_valtype_name(uint8_t t)
         return "funcref";
     case WM_EXTERNREF:
         return "externref";
+    case WM_EXNREF:
+        return "exnref";
     default:
         return "?";
     }

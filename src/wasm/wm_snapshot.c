@@ -229,6 +229,12 @@ wh_rc wm_store_snapshot(wm_store_t *s, wh_err_t *err)
     if (s->host_globals)
         return wh_err(err, WH_UNSUPPORTED, -1,
                       "a store with globals the host made cannot be snapshotted");
+    /* A reset frees every exception: none may be referenced from what the
+     * snapshot keeps. */
+    wm__exn_clear_pending(s);
+    if (s->exns.len)
+        return wh_err(err, WH_UNSUPPORTED, -1,
+                      "a store that holds exception references cannot be snapshotted");
     wm__snapshot *sn = wh_calloc(1, sizeof *sn);
     if (!sn)
         return wh_err(err, WH_NOMEM, -1, "out of memory");
@@ -339,6 +345,7 @@ wh_rc wm_store_reset(wm_store_t *s, wh_err_t *err)
         wh_free(s->tables.data[--s->tables.len]->elems);
     s->instances.len = sn->ninstances;
     wh_arena_rollback(&s->arena, sn->mark);
+    wm__exn_free_all(s);
 
     for (uint32_t i = 0; i < sn->nmems; i++) {
         wh_rc rc = reset_memory(s->memories.data[i], &sn->mems[i], err);

@@ -51,6 +51,8 @@ void wm_store_free(wm_store_t *s)
         wm__memory_release(s, s->memories.data[i]);
     for (uint32_t i = 0; i < s->tables.len; i++)
         wh_free(s->tables.data[i]->elems);
+    wm__exn_free_all(s);
+    wh_vec_free(&s->exns);
     wh_vec_free(&s->memories);
     wh_vec_free(&s->tables);
     wh_vec_free(&s->instances);
