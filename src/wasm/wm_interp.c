@@ -167,32 +167,41 @@ static const wm__catch *find_catch(const wm_func_t *func, uint32_t pos, const wm
     return NULL;
 }
 
-/* Unwinds for exception e thrown at ip in the frame *fp of *func (or, with
+/* Where unwinding goes on: the frame that catches (its function, frame base
+ * and record) and the code position there (WM__CATCH_RETURN: return from
+ * it), or target UNCAUGHT when no frame catches. Returned by value: taking
+ * the interpreter's locals by address would keep them out of registers. */
+#define UNCAUGHT (UINT32_MAX - 1)
+typedef struct {
+    wm_func_t *func;
+    wm_slot *fp;
+    wm__frame *fr;
+    uint32_t target;
+} unwound;
+
+/* Unwinds for exception e thrown at ip in the frame fp of func (or, with
  * skip, by a function that replaced that frame by a tail call): finds the
  * first handler that takes it, in that frame or a caller's down to base_fr,
- * and puts the payload and the exnref where the handler wants them. Returns
- * the code position to go on at in the frame it leaves in *func, *fp and
- * *fr (WM__CATCH_RETURN: return from it), or UINT32_MAX - 1 when no frame
- * catches e. Code without handlers costs one test per frame unwound. */
-#define UNCAUGHT (UINT32_MAX - 1)
-static NOINLINE uint32_t unwind(wm_store_t *s, wm__exn *e, const uint32_t *ip, bool skip,
-                                wm_func_t **func, wm_slot **fp, wm__frame **fr, wm__frame *base_fr)
+ * and puts the payload and the exnref where the handler wants them. Code
+ * without handlers costs one test per frame unwound. */
+static NOINLINE unwound unwind(wm_store_t *s, wm__exn *e, const uint32_t *ip, bool skip,
+                               wm_func_t *func, wm_slot *fp, wm__frame *fr, wm__frame *base_fr)
 {
     const wm__catch *c = NULL;
-    uint32_t pos = (uint32_t)(ip - (*func)->def->code);
+    uint32_t pos = (uint32_t)(ip - func->def->code);
     for (;;) {
-        if (!skip && (*func)->def->nhandlers && (c = find_catch(*func, pos, e->tag)))
+        if (!skip && func->def->nhandlers && (c = find_catch(func, pos, e->tag)))
             break;
         skip = false;
-        if (*fr == base_fr)
-            return UNCAUGHT;
-        --*fr;
-        *func = (*fr)->func;
-        *fp = (*fr)->fp;
+        if (fr == base_fr)
+            return (unwound){func, fp, fr, UNCAUGHT};
+        --fr;
+        func = fr->func;
+        fp = fr->fp;
         /* the call instruction is the one before the return address */
-        pos = (uint32_t)((*fr)->ret_ip - (*func)->def->code) - 1;
+        pos = (uint32_t)(fr->ret_ip - func->def->code) - 1;
     }
-    wm_slot *at = *fp + c->slot;
+    wm_slot *at = fp + c->slot;
     if (c->kind == WM__CATCH || c->kind == WM__CATCH_REF) {
         if (e->nslots)
             memcpy(at, e->payload, (size_t)e->nslots * sizeof *at);
@@ -203,12 +212,12 @@ static NOINLINE uint32_t unwind(wm_store_t *s, wm__exn *e, const uint32_t *ip, b
         e->escaped = true;
     }
     if (c->exn_slot != UINT32_MAX) { /* a legacy catch: rethrow may use it */
-        (*fp)[c->exn_slot].ref = e;
+        fp[c->exn_slot].ref = e;
         e->escaped = true;
     }
     if (!e->escaped)
         wm__exn_drop(s, e);
-    return c->target;
+    return (unwound){func, fp, fr, c->target};
 }
 
 static wh_rc trap_result(wm_store_t *s, wh_rc rc, wh_err_t *err)
@@ -380,6 +389,7 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
     int irq;
     wm__exn *exn;
     uint32_t target;
+    unwound uw;
     RELOAD_MEM();
 
     vmdispatch(*ip)
@@ -615,12 +625,16 @@ static wh_rc run(wm_store_t *s, wm_func_t *func, const uint32_t *ip, wm_slot *fp
                 TRAP(WM_TRAP_NULL_EXN);
             host_tail = false;
         unwind_from:
-            target = unwind(s, exn, ip, host_tail, &func, &fp, &fr, base_fr);
+            uw = unwind(s, exn, ip, host_tail, func, fp, fr, base_fr);
+            target = uw.target;
             if (UNLIKELY(target == UNCAUGHT)) {
                 record_uncaught(s, exn);
                 rc = WH_EXCEPTION;
                 goto save_fuel;
             }
+            func = uw.func;
+            fp = uw.fp;
+            fr = uw.fr;
             code = func->def->code;
             inst = func->inst;
             RELOAD_MEM();
