@@ -18,9 +18,9 @@
 
 /* Nesting of components and types within each other. */
 #define CM__MAX_DEPTH 64
-/* Limits that keep a hostile binary from making huge allocations: flat
- * values of one type, and of all the types of a component together. */
-#define CM__MAX_TYPE_FLAT  16384
+/* A limit that keeps a hostile binary from making huge allocations: flat
+ * values of all the types of a component together (one type keeps at most
+ * CM__FLAT_CAP). */
 #define CM__MAX_TOTAL_FLAT (64u << 20)
 /* Types and declarations copied by substitution (cm_parse_subst.c), all
  * told: each import of an instance type copies what holds its resources,

@@ -21,9 +21,7 @@
             return rc_;                                                                            \
     } while (0)
 
-/* F_NOFUNC: a fixed-length list or a map, which no function type may hold
- * yet (their canonical ABI is not implemented) */
-enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4, F_NOFUNC = 8 };
+enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4 };
 typedef struct {
     cm_type_t t;
     uint8_t flags;
@@ -368,45 +366,25 @@ static wh_rc finish_type(cm__ctx *x, vtype *v, uint32_t off)
         return cm__fail(x, WH_INVALID, off,
                         "type exceeds maximum byte size (elem_size 2^28 or more with 64-bit "
                         "pointers)");
-    uint64_t size = 0, nflat = 0;
     bool sum = t->kind == CM_RECORD || t->kind == CM_TUPLE;
     bool cases = t->kind == CM_VARIANT || t->kind == CM_OPTION || t->kind == CM_RESULT;
     if (sum || cases) {
         uint32_t n = t->kind == CM_OPTION ? 1 : t->kind == CM_RESULT ? 2 : t->n;
-        for (uint32_t i = 0; i < n; i++) {
-            const cm_type_t *e = t->elems[i];
-            if (!e)
-                continue;
-            v->flags |= tflags(e);
-            if (sum) {
-                size += (uint64_t)e->size + e->align;
-                nflat += e->nflat;
-            } else {
-                size = size > e->size ? size : e->size;
-                nflat = nflat > e->nflat ? nflat : e->nflat;
-            }
-        }
-        size += 8;
-        nflat += 1;
+        for (uint32_t i = 0; i < n; i++)
+            v->flags |= tflags(t->elems[i]);
     } else if (t->kind == CM_LIST) {
         v->flags |= F_MEM | (tflags(t->elems[0]) & ~F_MEM);
-    } else if (t->kind == CM_STREAM || t->kind == CM_FUTURE) {
+    } else if (t->kind == CM_STREAM || t->kind == CM_FUTURE || t->kind == CM_FIXED_LIST) {
         v->flags |= tflags(t->elems[0]);
-    } else if (t->kind == CM_FIXED_LIST) {
-        v->flags |= F_NOFUNC | tflags(t->elems[0]);
     } else if (t->kind == CM_MAP) {
-        v->flags |= F_NOFUNC | F_MEM | ((tflags(t->elems[0]) | tflags(t->elems[1])) & ~F_MEM);
+        v->flags |= F_MEM | tflags(t->elems[0]) | tflags(t->elems[1]);
     } else if (t->kind == CM_OWN) {
         v->flags |= F_HANDLE;
     } else if (t->kind == CM_BORROW) {
         v->flags |= F_HANDLE | F_BORROW;
     }
-    /* size (an over-estimate) is not checked: size64, exact and never below
-     * the 32-bit size, was; so cm__layout's 32-bit sums cannot overflow */
-    WH_UNUSED(size);
-    if (nflat > CM__MAX_TYPE_FLAT)
-        return cm__fail(x, WH_UNSUPPORTED, off, "type flattens to more than %u core values",
-                        CM__MAX_TYPE_FLAT);
+    /* size64, exact and never below the 32-bit size, was checked: so
+     * cm__layout's 32-bit sums cannot overflow; it saturates flat counts */
     if (cm__layout(t, &x->c->arena))
         return cm__nomem(x);
     if (t->size >= CM__MAX_ELEM_SIZE)
@@ -604,13 +582,6 @@ static wh_rc read_functype(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
     } else {
         return cm__fail(x, WH_MALFORMED, roff, "unknown result list 0x%02x", b);
     }
-    bool nofunc = tflags(ft->result) & F_NOFUNC;
-    for (uint32_t i = 0; i < ft->nparams; i++)
-        nofunc |= tflags(ft->params[i]) & F_NOFUNC;
-    if (nofunc)
-        return cm__fail(x, WH_UNSUPPORTED, off,
-                        "a function type with map or fixed-length list values (their canonical "
-                        "ABI is not implemented)");
     *out = ft;
     return WH_OK;
 }
