@@ -1,8 +1,8 @@
 /*
  * wave_parse.c — libFuzzer target for the WAVE reader: any text is parsed
  * against a few fixed types (one record holding nested lists, options,
- * results, a variant, flags, strings, chars and floats; and some smaller
- * ones). A value that parses is printed, and the print must parse again
+ * results, a variant, flags, strings, chars and floats; maps and
+ * fixed-length lists; and some smaller ones). A value that parses is printed, and the print must parse again
  * and print the same text: what cm_wave_print writes cm_wave_parse reads.
  * The same text also goes to cm_wave_split_call and, as a WIT type, to
  * the WIT type parser.
@@ -79,6 +79,9 @@ static void init(void)
     add("result<u8, char>");
     add("tuple<s64, u64, f32>");
     add("list<res>"); /* any element is refused: resources have no WAVE */
+    /* a map reads as its list of (key, value) tuples; a fixed-length list
+     * wants exactly its length */
+    add("tuple<map<string, list<u8, 2>>, list<option<char>, 3>, map<u8, perms>>");
 }
 
 /* Prints v into a malloc'd string. */

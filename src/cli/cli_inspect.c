@@ -96,6 +96,18 @@ static void print_def(FILE *out, const cm_type_t *t)
         print_type(out, t->elems[0]);
         fputc('>', out);
         break;
+    case CM_FIXED_LIST:
+        fputs("list<", out);
+        print_type(out, t->elems[0]);
+        fprintf(out, ", %u>", (unsigned)t->length);
+        break;
+    case CM_MAP:
+        fputs("map<", out);
+        print_type(out, t->elems[0]);
+        fputs(", ", out);
+        print_type(out, t->elems[1]);
+        fputc('>', out);
+        break;
     case CM_STREAM:
     case CM_FUTURE:
         fputs(t->kind == CM_STREAM ? "stream" : "future", out);

@@ -60,8 +60,8 @@ typedef enum {
     CM_ERROR_CONTEXT, /* parsed, not supported at run time yet */
     CM_STREAM,        /* idem (WASI 0.3) */
     CM_FUTURE,        /* idem */
-    CM_FIXED_LIST,    /* list<T, N>: validated as a type; no function may use it yet */
-    CM_MAP,           /* map<K, V>: idem */
+    CM_FIXED_LIST,    /* list<T, N>: a value is of.list with exactly N elements */
+    CM_MAP,           /* map<K, V>: a value is of.list of (key, value) CM_TUPLE values */
 } cm_kind;
 
 typedef struct cm_type cm_type_t;
@@ -130,7 +130,7 @@ struct cm_val {
             size_t len;
         } str;
         struct {
-            cm_val_t *v; /* list elements, record fields, tuple elements */
+            cm_val_t *v; /* list elements, record fields, tuple elements, map entries */
             uint32_t n;
         } list;
         /* A list<u8> or list<s8> is its bytes, never a list of values (see

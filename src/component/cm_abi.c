@@ -25,7 +25,8 @@
 
 #define MAX_STRING_BYTES ((1u << 28) - 1) /* CanonicalABI.md MAX_STRING_BYTE_LENGTH */
 #define UTF16_TAG        (1u << 31)
-#define MAX_LIST_ITEMS   (1u << 26) /* host-side elements of one list */
+#define MAX_LIST_ITEMS   (1u << 26)       /* host-side elements of one list */
+#define MAX_LIST_BYTES   ((1u << 28) - 1) /* CanonicalABI.md MAX_LIST_BYTE_LENGTH */
 
 wh_rc cm__trap(cm__cx *cx, const char *fmt, ...)
 {
@@ -343,13 +344,70 @@ static double canon_f64(double d)
     return d;
 }
 
+/* ---- maps ---- */
+
+/* CanonicalABI.md despecialize: map<K, V> is list<tuple<K, V>> in memory
+ * and flat; this is one entry's layout, a tuple's. Each entry is a host
+ * value of kind CM_TUPLE holding the key and the value, in the order the
+ * guest wrote them: duplicate keys are kept (a map is not deduplicated). */
+typedef struct {
+    uint32_t size, align, voff; /* voff: the value's offset in the entry */
+} map_entry;
+
+static map_entry entry_of(const cm_type_t *t)
+{
+    const cm_type_t *k = t->elems[0], *v = t->elems[1];
+    map_entry e;
+    e.align = k->align > v->align ? k->align : v->align;
+    e.voff = align_to(k->size, v->align);
+    e.size = align_to(e.voff + v->size, e.align);
+    return e;
+}
+
 /* ---- lifting from memory (load) ---- */
+
+/* CanonicalABI.md load_list_from_range: the list's bytes must lie in the
+ * memory before anything is allocated for its elements, so that a huge
+ * length traps instead of making the host allocate. */
+static wh_rc list_range(cm__cx *cx, uint32_t ptr, uint32_t len, uint32_t esize, uint32_t ealign,
+                        uint8_t **p)
+{
+    uint64_t bytes = (uint64_t)len * esize;
+    if (bytes > MAX_LIST_BYTES)
+        return cm__trap(cx, "a list of %u elements of %u bytes exceeds the maximum length", len,
+                        esize);
+    return mem_at(cx, ptr, bytes, ealign, p);
+}
+
+static wh_rc load_map(cm__cx *cx, const cm_type_t *t, uint32_t ptr, uint32_t len, cm_val_t *out)
+{
+    map_entry e = entry_of(t);
+    uint8_t *p;
+    wh_rc rc = list_range(cx, ptr, len, e.size, e.align, &p);
+    if (rc)
+        return rc;
+    out->kind = CM_MAP;
+    cm_val_t *ents = new_vals(cx, len), *kv = ents ? new_vals(cx, 2 * (uint64_t)len) : NULL;
+    if (!kv)
+        return cx->err ? cx->err->code : WH_NOMEM;
+    out->of.list.v = ents;
+    out->of.list.n = len;
+    for (uint32_t i = 0; i < len; i++) {
+        uint32_t at = ptr + i * e.size;
+        ents[i].kind = CM_TUPLE;
+        ents[i].of.list.v = &kv[2 * (size_t)i];
+        ents[i].of.list.n = 2;
+        if ((rc = cm__lift_mem(cx, t->elems[0], at, &kv[2 * (size_t)i])) ||
+            (rc = cm__lift_mem(cx, t->elems[1], at + e.voff, &kv[2 * (size_t)i + 1])))
+            return rc;
+    }
+    return WH_OK;
+}
 
 static wh_rc load_list(cm__cx *cx, const cm_type_t *et, uint32_t ptr, uint32_t len, cm_val_t *out)
 {
-    uint64_t bytes = (uint64_t)len * et->size;
     uint8_t *p;
-    wh_rc rc = mem_at(cx, ptr, bytes, et->align, &p);
+    wh_rc rc = list_range(cx, ptr, len, et->size, et->align, &p);
     if (rc)
         return rc;
     out->kind = CM_LIST;
@@ -427,6 +485,19 @@ wh_rc cm__lift_mem(cm__cx *cx, const cm_type_t *t, uint32_t ptr, cm_val_t *out)
         return load_string(cx, (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
     case CM_LIST:
         return load_list(cx, t->elems[0], (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
+    case CM_MAP:
+        return load_map(cx, t, (uint32_t)get_le(p, 4), (uint32_t)get_le(p + 4, 4), out);
+    case CM_FIXED_LIST: {
+        /* CanonicalABI.md load_list with a length: its elements in place */
+        const cm_type_t *et = t->elems[0];
+        if (!(out->of.list.v = new_vals(cx, t->length)))
+            return cx->err ? cx->err->code : WH_NOMEM;
+        out->of.list.n = t->length;
+        for (uint32_t i = 0; i < t->length; i++)
+            if ((rc = cm__lift_mem(cx, et, ptr + i * et->size, &out->of.list.v[i])))
+                return rc;
+        return WH_OK;
+    }
     case CM_RECORD:
     case CM_TUPLE: {
         if (!(out->of.list.v = new_vals(cx, t->n)))
@@ -526,6 +597,18 @@ wh_rc cm__lift_flat(cm__cx *cx, const cm_type_t *t, const wm_slot *vals, uint32_
     case CM_LIST:
         rc = load_list(cx, t->elems[0], v[0].i32, v[1].i32, out);
         break;
+    case CM_MAP:
+        rc = load_map(cx, t, v[0].i32, v[1].i32, out);
+        break;
+    case CM_FIXED_LIST: { /* CanonicalABI.md lift_flat_list with a length */
+        if (!(out->of.list.v = new_vals(cx, t->length)))
+            return cx->err ? cx->err->code : WH_NOMEM;
+        out->of.list.n = t->length;
+        uint32_t k = *i;
+        for (uint32_t e = 0; e < t->length && !rc; e++)
+            rc = cm__lift_flat(cx, t->elems[0], vals, nvals, &k, &out->of.list.v[e]);
+        break;
+    }
     case CM_RECORD:
     case CM_TUPLE: {
         if (!(out->of.list.v = new_vals(cx, t->n)))
@@ -579,6 +662,10 @@ static wh_rc check_kind(cm__cx *cx, const cm_type_t *t, const cm_val_t *v)
     if ((t->kind == CM_RECORD || t->kind == CM_TUPLE) && v->of.list.n != t->n)
         return wh_err(cx->err, WH_ARG, -1, "a host value with %u fields where %u were expected",
                       v->of.list.n, t->n);
+    if (t->kind == CM_FIXED_LIST && v->of.list.n != t->length)
+        return wh_err(cx->err, WH_ARG, -1,
+                      "a host list of %u elements where a fixed length of %u was expected",
+                      v->of.list.n, t->length);
     if (is_variantish(t->kind)) {
         if (v->of.var.tag >= case_count(t))
             return wh_err(cx->err, WH_ARG, -1, "a host value with case %u of %u", v->of.var.tag,
@@ -613,6 +700,32 @@ static wh_rc store_list(cm__cx *cx, const cm_type_t *et, const cm_val_t *v, uint
     wh_rc rc = cm__guest_alloc(cx, et->align, (uint32_t)bytes, &ptr);
     for (uint32_t i = 0; i < v->of.list.n && !rc; i++)
         rc = cm__lower_mem(cx, et, &v->of.list.v[i], ptr + i * et->size);
+    *out_ptr = ptr;
+    return rc;
+}
+
+/* A map's entries, each a (key, value) tuple value, into a new guest
+ * array (CanonicalABI.md store_list_into_range of the despecialized list). */
+static wh_rc store_map(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t *out_ptr)
+{
+    map_entry e = entry_of(t);
+    uint32_t n = v->of.list.n, ptr;
+    for (uint32_t i = 0; i < n; i++) {
+        const cm_val_t *ent = &v->of.list.v[i];
+        if ((ent->kind != CM_TUPLE && ent->kind != CM_RECORD) || ent->of.list.n != 2)
+            return wh_err(cx->err, WH_ARG, -1,
+                          "map entry %u is not a (key, value) tuple of the host value", i);
+    }
+    uint64_t bytes = (uint64_t)n * e.size;
+    if (bytes > MAX_LIST_BYTES)
+        return cm__trap(cx, "a map of %u entries exceeds the maximum list length", n);
+    wh_rc rc = cm__guest_alloc(cx, e.align, (uint32_t)bytes, &ptr);
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        const cm_val_t *kv = v->of.list.v[i].of.list.v;
+        uint32_t at = ptr + i * e.size;
+        if (!(rc = cm__lower_mem(cx, t->elems[0], &kv[0], at)))
+            rc = cm__lower_mem(cx, t->elems[1], &kv[1], at + e.voff);
+    }
     *out_ptr = ptr;
     return rc;
 }
@@ -657,10 +770,13 @@ wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t 
         put_le(p, v->of.ch, 4);
         return WH_OK;
     case CM_STRING:
-    case CM_LIST: {
+    case CM_LIST:
+    case CM_MAP: {
         uint32_t sp, sl;
         if (t->kind == CM_STRING)
             rc = store_string(cx, v, &sp, &sl);
+        else if (t->kind == CM_MAP)
+            rc = store_map(cx, t, v, &sp), sl = v->of.list.n;
         else
             rc = store_list(cx, t->elems[0], v, &sp), sl = list_len(t->elems[0], v);
         /* realloc may have grown the memory: look up the place again */
@@ -669,6 +785,12 @@ wh_rc cm__lower_mem(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, uint32_t 
         put_le(p, sp, 4);
         put_le(p + 4, sl, 4);
         return WH_OK;
+    }
+    case CM_FIXED_LIST: {
+        const cm_type_t *et = t->elems[0];
+        for (uint32_t i = 0; i < t->length && !rc; i++)
+            rc = cm__lower_mem(cx, et, &v->of.list.v[i], ptr + i * et->size);
+        return rc;
     }
     case CM_RECORD:
     case CM_TUPLE: {
@@ -758,6 +880,22 @@ static wh_rc lower_flat_into(cm__cx *cx, const cm_type_t *t, const cm_val_t *v, 
         s[0].i32 = sp;
         s[1].i32 = list_len(t->elems[0], v);
         return WH_OK;
+    }
+    case CM_MAP: {
+        uint32_t sp;
+        if ((rc = store_map(cx, t, v, &sp)))
+            return rc;
+        s[0].i32 = sp;
+        s[1].i32 = v->of.list.n;
+        return WH_OK;
+    }
+    case CM_FIXED_LIST: {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < t->length && !rc; i++) {
+            rc = lower_flat_into(cx, t->elems[0], &v->of.list.v[i], s + k);
+            k += t->elems[0]->nflat;
+        }
+        return rc;
     }
     case CM_RECORD:
     case CM_TUPLE: {

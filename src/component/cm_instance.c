@@ -196,12 +196,13 @@ wh_rc cm_call_trap(cm_call_t *call, const char *fmt, ...)
     return WH_TRAP;
 }
 
+/* Saturated like a type's nflat: any count above CM_MAX_FLAT_PARAMS spills. */
 static uint32_t params_flat(const cm_functype_t *ft)
 {
-    uint32_t n = 0;
+    uint64_t n = 0;
     for (uint32_t i = 0; i < ft->nparams; i++)
         n += ft->params[i]->nflat;
-    return n;
+    return n > CM__FLAT_CAP ? CM__FLAT_MANY : (uint32_t)n;
 }
 
 /* The parameters as one tuple, for when they spill to memory. */

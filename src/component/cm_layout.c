@@ -4,7 +4,8 @@
  * (CanonicalABI.md: alignment, elem_size, flatten_type, join).
  *
  * Layout is computed once, when a type is made; the element types of a
- * compound type must already have theirs.
+ * compound type must already have theirs. Flat counts saturate at
+ * CM__FLAT_MANY, and such a type keeps no flat array (see internal.h).
  */
 #include "internal.h"
 
@@ -36,10 +37,24 @@ static bool put_flat(uint8_t *flat, uint32_t cap, uint32_t *n, const cm_type_t *
 {
     if (*n + t->nflat > cap)
         return false;
-    if (t->nflat) /* a fixed-length list or map has none, and no flat array */
+    if (t->nflat)
         memcpy(flat + *n, t->flat, t->nflat);
     *n += t->nflat;
     return true;
+}
+
+/* A flat count, saturated: a or b may already be CM__FLAT_MANY. */
+static uint32_t flat_sum(uint32_t a, uint64_t b)
+{
+    return a + b > CM__FLAT_CAP ? CM__FLAT_MANY : (uint32_t)(a + b);
+}
+
+/* Too many flat values to keep (their function passes them in memory). */
+static wh_rc many_flat(cm_type_t *t)
+{
+    t->flat = NULL;
+    t->nflat = CM__FLAT_MANY;
+    return WH_OK;
 }
 
 /* Variant-like types: n cases, payload types (NULL entries for none). */
@@ -56,12 +71,14 @@ static wh_rc layout_cases(cm_type_t *t, uint32_t n, const cm_type_t *const *payl
             max_align = p->align;
         if (p->size > max_size)
             max_size = p->size;
-        if (1 + p->nflat > nflat)
-            nflat = 1 + p->nflat;
+        if (flat_sum(1, p->nflat) > nflat)
+            nflat = flat_sum(1, p->nflat);
     }
     t->align = dsize > max_align ? dsize : max_align;
     uint32_t s = align_to(dsize, max_align) + max_size;
     t->size = align_to(s, t->align);
+    if (nflat == CM__FLAT_MANY)
+        return many_flat(t);
     uint8_t *flat = wh_arena_alloc(arena, nflat);
     if (!flat)
         return WH_NOMEM;
@@ -95,10 +112,12 @@ wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
             if (f->align > align)
                 align = f->align;
             size = align_to(size, f->align) + f->size;
-            nflat += f->nflat;
+            nflat = flat_sum(nflat, f->nflat);
         }
         t->align = align;
         t->size = align_to(size, align);
+        if (nflat == CM__FLAT_MANY)
+            return many_flat(t);
         uint8_t *flat = wh_arena_alloc(arena, nflat ? nflat : 1);
         if (!flat)
             return WH_NOMEM;
@@ -127,18 +146,31 @@ wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
         t->flat = ptr_len;
         t->nflat = 2;
         return WH_OK;
-    case CM_FIXED_LIST:
-        /* no function takes one yet (the parser refuses it): the memory
-         * layout is the spec's, the flat one is left empty; the parser has
-         * bounded the size */
-        t->size = t->length * t->elems[0]->size;
-        t->align = t->elems[0]->align;
-        t->nflat = 0;
+    case CM_FIXED_LIST: {
+        /* CanonicalABI.md elem_size_list, alignment_list, flatten_list with
+         * a length: the element's layout repeated, as a tuple of N; the
+         * parser has bounded size and flat count */
+        const cm_type_t *e = t->elems[0];
+        t->size = t->length * e->size;
+        t->align = e->align;
+        uint32_t nflat = flat_sum(0, (uint64_t)t->length * e->nflat);
+        if (nflat == CM__FLAT_MANY)
+            return many_flat(t);
+        uint8_t *flat = wh_arena_alloc(arena, nflat ? nflat : 1);
+        if (!flat)
+            return WH_NOMEM;
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < t->length; i++)
+            put_flat(flat, nflat, &n, e);
+        t->flat = flat;
+        t->nflat = n;
         return WH_OK;
-    case CM_MAP: /* a list of (key, value) tuples; idem */
+    }
+    case CM_MAP: /* CanonicalABI.md despecialize: list<tuple<K, V>> */
         t->size = 8;
         t->align = 4;
-        t->nflat = 0;
+        t->flat = ptr_len;
+        t->nflat = 2;
         return WH_OK;
     case CM_FLAGS:
         t->size = t->align = t->n <= 8 ? 1 : t->n <= 16 ? 2 : 4;

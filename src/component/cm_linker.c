@@ -186,7 +186,10 @@ bool cm__type_eq(const cm_type_t *a, const cm_type_t *b)
     case CM_OPTION:
         return cm__type_eq(a->elems[0], b->elems[0]);
     case CM_RESULT:
+    case CM_MAP:
         return cm__type_eq(a->elems[0], b->elems[0]) && cm__type_eq(a->elems[1], b->elems[1]);
+    case CM_FIXED_LIST:
+        return a->length == b->length && cm__type_eq(a->elems[0], b->elems[0]);
     case CM_RECORD:
     case CM_VARIANT:
     case CM_TUPLE:

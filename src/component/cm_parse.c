@@ -2,8 +2,9 @@
  * cm_parse.c — the component binary parser and validator (Binary.md): the
  * preamble, the sections of a component and of its nested components, core
  * modules (loaded with wm_module_load), core and component instances,
- * canonical definitions, imports and exports. Types and aliases are in
- * cm_parse_types.c.
+ * canonical definitions, imports and exports. Types are read in
+ * cm_parse_valtypes.c, cm_parse_coretypes.c and cm_parse_comptypes.c,
+ * aliases in cm_parse_alias.c.
  *
  * Each section entry becomes a cm__def of its scope, in binary order, after
  * every index it uses has been checked against its index space as it stands

@@ -1,8 +1,9 @@
 /*
  * cm_parse.h — what the component parser's files share (cm_parse.c,
- * cm_parse_types.c, cm_parse_subst.c, cm_parse_util.c): the byte reader, the parse context,
- * the static index spaces of a scope and the core-level types. Nothing
- * outside the parser includes this.
+ * cm_parse_valtypes.c, cm_parse_coretypes.c, cm_parse_comptypes.c,
+ * cm_parse_alias.c, cm_parse_subst.c, cm_parse_util.c): the byte reader,
+ * the parse context, the static index spaces of a scope and the core-level
+ * types. Nothing outside the parser includes this.
  *
  * Invariant: every index space of a scope is a vector that grows as
  * definitions are read, so an index is valid exactly when it is below the
@@ -18,9 +19,9 @@
 
 /* Nesting of components and types within each other. */
 #define CM__MAX_DEPTH 64
-/* Limits that keep a hostile binary from making huge allocations: flat
- * values of one type, and of all the types of a component together. */
-#define CM__MAX_TYPE_FLAT  16384
+/* A limit that keeps a hostile binary from making huge allocations: flat
+ * values of all the types of a component together (one type keeps at most
+ * CM__FLAT_CAP). */
 #define CM__MAX_TOTAL_FLAT (64u << 20)
 /* Types and declarations copied by substitution (cm_parse_subst.c), all
  * told: each import of an instance type copies what holds its resources,
@@ -174,7 +175,7 @@ void cm__scope_free(cm__scope *s);
 
 extern const char *const cm__sort_names[CM_NSORTS];
 
-/* ---- cm_parse_types.c ---- */
+/* ---- cm_parse_coretypes.c ---- */
 /* Core subtyping (the WebAssembly spec's import matching): does have
  * match want? If not, why (n bytes) says how. */
 bool cm__core_item_matches(const cm__coreitem *have, const cm__coreitem *want, char *why, size_t n);
@@ -185,22 +186,38 @@ bool cm__modtype_matches(const cm__modtype *have, const cm__modtype *want, char 
 /* Adds a core import's name to seen, refusing two that mangle alike. */
 wh_rc cm__core_import_name(cm__ctx *x, cm__nameset *seen, const char *module, const char *name,
                            uint32_t off);
-/* Reads a type definition (deftype) into the scope's type space. */
-wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
 /* Reads a core:type into the scope's core type space. */
 wh_rc cm__read_core_type(cm__ctx *x, cm__rd *r, cm__scope *s);
+
+/* ---- cm_parse_comptypes.c ---- */
+/* Reads a type definition (deftype) into the scope's type space. */
+wh_rc cm__read_type(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
 /* Reads an externtype and fills a declaration (whose name is set); a
  * `(sub resource)` bound makes a fresh resource type. */
 wh_rc cm__read_externtype(cm__ctx *x, cm__rd *r, cm__scope *s, cm__decl *d);
 /* Adds a declared item (import or export declaration) to the index spaces. */
 wh_rc cm__add_decl_item(cm__ctx *x, cm__scope *s, const cm__decl *d, uint32_t off);
-/* A valtype: a primitive or an index of a defvaltype. */
-wh_rc cm__read_valtype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm_type_t **out);
+/* The scope ct levels out from s (0: s itself), or NULL past the outermost. */
+cm__scope *cm__outer_scope(cm__scope *s, uint32_t ct);
+
+/* ---- cm_parse_alias.c ---- */
 /* A sort (Binary.md sort, with core sorts behind 0x00) as a cm__sort. */
 wh_rc cm__read_sort(cm__ctx *x, cm__rd *r, uint8_t *out);
 /* Reads an alias (any kind) and adds its item; out_def may be NULL in type
  * scopes. */
 wh_rc cm__read_alias(cm__ctx *x, cm__rd *r, cm__scope *s, cm__def *out_def);
+
+/* ---- cm_parse_valtypes.c ---- */
+/* A valtype: a primitive or an index of a defvaltype. */
+wh_rc cm__read_valtype(cm__ctx *x, cm__rd *r, cm__scope *s, const cm_type_t **out);
+/* A defvaltype whose opcode op (at offset off) was read. */
+wh_rc cm__read_defvaltype(cm__ctx *x, cm__rd *r, cm__scope *s, uint8_t op, uint32_t off,
+                          const cm_type_t **out);
+/* A functype, after its 0x40. */
+wh_rc cm__read_functype(cm__ctx *x, cm__rd *r, cm__scope *s, uint32_t off,
+                        const cm_functype_t **out);
+/* The type at index idx of the scope's type space (off: for the error). */
+wh_rc cm__type_at(cm__ctx *x, cm__scope *s, uint32_t idx, uint32_t off, const cm__typedef **out);
 /* Marks the resources an import brings in as the host's. */
 void cm__mark_host(const cm__decl *d);
 /* Does the type contain a string or list (anywhere), a borrow? */

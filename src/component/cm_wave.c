@@ -547,7 +547,11 @@ static bool grow(wv *p, cm_val_t **arr, uint32_t *cap, uint32_t n)
  * types are elems (exactly n of them); for a list, every element is elem. */
 static wh_rc sequence(wv *p, const cm_type_t *ty, size_t open_at, char close, cm_val_t *out)
 {
-    bool tuple = ty->kind == CM_TUPLE;
+    bool tuple = ty->kind == CM_TUPLE, fixed = ty->kind == CM_FIXED_LIST;
+    /* a map is written as the list of (key, value) tuples it is
+     * (CanonicalABI.md despecialize): WAVE has no syntax of its own for it */
+    cm_type_t entry = {.kind = CM_TUPLE, .n = 2, .elems = ty->elems};
+    const cm_type_t *et = ty->kind == CM_MAP ? &entry : ty->elems[0];
     cm_val_t *vals = NULL;
     uint32_t n = 0, cap = 0;
     for (;;) {
@@ -557,14 +561,15 @@ static wh_rc sequence(wv *p, const cm_type_t *ty, size_t open_at, char close, cm
             take(p, t);
             break;
         }
-        if (tuple && n == ty->n) {
+        if ((tuple && n == ty->n) || (fixed && n == ty->length)) {
             char name[96];
             return fail(p, WH_ARG, t.start, "too many values for %s (it has %u)",
-                        cm__wit_type_str(ty, name, sizeof name), (unsigned)ty->n);
+                        cm__wit_type_str(ty, name, sizeof name),
+                        (unsigned)(tuple ? ty->n : ty->length));
         }
         if (!grow(p, &vals, &cap, n))
             return NOMEM();
-        TRY(value(p, tuple ? ty->elems[n] : ty->elems[0], &vals[n]));
+        TRY(value(p, tuple ? ty->elems[n] : et, &vals[n]));
         n++;
         TRY(peek(p, &t));
         if (is_punct(p, t, ',')) {
@@ -579,10 +584,11 @@ static wh_rc sequence(wv *p, const cm_type_t *ty, size_t open_at, char close, cm
         snprintf(what, sizeof what, "\",\" or \"%c\"", close);
         return expected(p, t, what);
     }
-    if (tuple && n != ty->n) {
+    if ((tuple && n != ty->n) || (fixed && n != ty->length)) {
         char name[96];
         return fail(p, WH_ARG, open_at, "%s has %u values, found %u",
-                    cm__wit_type_str(ty, name, sizeof name), (unsigned)ty->n, (unsigned)n);
+                    cm__wit_type_str(ty, name, sizeof name), (unsigned)(tuple ? ty->n : ty->length),
+                    (unsigned)n);
     }
     if (cm_type_is_bytes(ty)) { /* kept as bytes (cm.h) */
         uint8_t *b = wh_arena_alloc(p->arena, n ? n : 1);
@@ -845,8 +851,10 @@ static wh_rc value_of(wv *p, const cm_type_t *ty, tok t, cm_val_t *out)
         take(p, t);
         return WH_OK;
     case CM_LIST:
+    case CM_FIXED_LIST:
+    case CM_MAP:
     case CM_TUPLE: {
-        char open = ty->kind == CM_LIST ? '[' : '(';
+        char open = ty->kind == CM_TUPLE ? '(' : '[';
         if (!is_punct(p, t, open))
             return expected_type(p, t, ty);
         take(p, t);

@@ -201,17 +201,23 @@ static void put_value(cm__out *o, const cm_val_t *v, const cm_type_t *t)
             return;
         }
         /* fall through */
-    case CM_TUPLE:
-        cm__puts(o, t->kind == CM_LIST ? "[" : "(");
+    case CM_FIXED_LIST:
+    case CM_MAP:
+    case CM_TUPLE: {
+        /* a map prints as its list of (key, value) tuples, as cm_wave.c reads it */
+        cm_type_t entry = {.kind = CM_TUPLE, .n = 2, .elems = t->elems};
+        const cm_type_t *et = t->kind == CM_MAP ? &entry : t->elems[0];
+        cm__puts(o, t->kind == CM_TUPLE ? "(" : "[");
         for (uint32_t i = 0; i < v->of.list.n; i++) {
             if (i)
                 cm__puts(o, ", ");
             if (t->kind == CM_TUPLE && i >= t->n)
                 break;
-            put_value(o, &v->of.list.v[i], t->kind == CM_LIST ? t->elems[0] : t->elems[i]);
+            put_value(o, &v->of.list.v[i], t->kind == CM_TUPLE ? t->elems[i] : et);
         }
-        cm__puts(o, t->kind == CM_LIST ? "]" : ")");
+        cm__puts(o, t->kind == CM_TUPLE ? ")" : "]");
         return;
+    }
     case CM_RECORD: {
         bool any = false;
         for (uint32_t i = 0; i < t->n && i < v->of.list.n; i++) {

@@ -302,7 +302,7 @@ void cm_wit_print_func(FILE *out, const char *name, const cm_functype_t *f)
 
 /* ---- Parsing ---- */
 
-enum { T_EOF, T_ID, T_PUNCT, T_ARROW, T_BAD };
+enum { T_EOF, T_ID, T_PUNCT, T_ARROW, T_NUM, T_BAD };
 
 typedef struct {
     int kind;
@@ -383,6 +383,10 @@ static tok peek(wp *p)
     } else if (strchr("<>,(){}:_", s[i])) {
         t.kind = T_PUNCT;
         i++;
+    } else if (is_digit(s[i])) { /* a fixed-length list's length */
+        while (i < p->len && is_digit(s[i]))
+            i++;
+        t.kind = T_NUM;
     } else {
         t.kind = T_BAD;
         i++;
@@ -491,8 +495,40 @@ static bool grow(wp *p, void **arr, uint32_t *cap, uint32_t n, size_t elem)
     return true;
 }
 
+/* CanonicalABI.md: every value type's elem_size is below 2^28, which also
+ * keeps cm__layout's 32-bit sums from overflowing. Element types were
+ * checked when they were made; this bounds what t adds (64-bit sums). */
+static bool too_large(const cm_type_t *t)
+{
+    uint64_t size = 0;
+    switch (t->kind) {
+    case CM_RECORD:
+    case CM_TUPLE:
+        for (uint32_t i = 0; i < t->n; i++)
+            size += (uint64_t)t->elems[i]->size + t->elems[i]->align;
+        break;
+    case CM_VARIANT:
+    case CM_OPTION:
+    case CM_RESULT: {
+        uint32_t n = t->kind == CM_OPTION ? 1 : t->kind == CM_RESULT ? 2 : t->n;
+        for (uint32_t i = 0; i < n; i++)
+            if (t->elems && t->elems[i] && t->elems[i]->size + 8ull > size)
+                size = t->elems[i]->size + 8ull;
+        break;
+    }
+    case CM_FIXED_LIST:
+        size = (uint64_t)t->length * t->elems[0]->size;
+        break;
+    default:
+        break;
+    }
+    return size >= (1u << 28);
+}
+
 static wh_rc finish(wp *p, cm_type_t *t, const cm_type_t **out)
 {
+    if (too_large(t))
+        return fail(p, WH_INVALID, p->pos, "type is too large (elem_size 2^28 or more)");
     wh_rc rc = cm__layout(t, p->arena);
     if (rc == WH_NOMEM)
         return wh_err(p->err, WH_NOMEM, -1, "out of memory");
@@ -627,6 +663,44 @@ static const struct {
     {"f64", CM_F64},   {"char", CM_CHAR}, {"string", CM_STRING},
 };
 
+/* The N of list<T, N> (WIT.md): a length from 1 to 2^32 - 1. */
+static wh_rc fixed_length(wp *p, cm_type_t *ty)
+{
+    tok t = peek(p);
+    if (t.kind != T_NUM)
+        return expected(p, t, "a list length");
+    uint64_t v = 0;
+    for (size_t i = t.start; i < t.end && v <= UINT32_MAX; i++)
+        v = v * 10 + (uint64_t)(p->src[i] - '0');
+    if (v == 0 || v > UINT32_MAX)
+        return fail(p, WH_INVALID, t.start, "a fixed-length list's length must be from 1 to %u",
+                    UINT32_MAX);
+    take(p, t);
+    ty->kind = CM_FIXED_LIST;
+    ty->length = (uint32_t)v;
+    return WH_OK;
+}
+
+/* map<K, V>, K a boolean, an integer, a char or a string (Explainer.md
+ * keytype). */
+static wh_rc map_type(wp *p, const cm_type_t **out)
+{
+    cm_type_t *ty = new_type(p, CM_MAP, 2);
+    if (!ty)
+        return NOMEM();
+    TRY(expect_punct(p, '<', "\"<\""));
+    size_t at = peek(p).start;
+    TRY(type_expr(p, &ty->elems[0]));
+    uint8_t k = ty->elems[0]->kind;
+    if (!((k >= CM_BOOL && k <= CM_U64) || k == CM_CHAR || k == CM_STRING))
+        return fail(p, WH_INVALID, at,
+                    "map key type must be a boolean, an integer, a char or a string");
+    TRY(expect_punct(p, ',', "\",\""));
+    TRY(type_expr(p, &ty->elems[1]));
+    TRY(expect_punct(p, '>', "\">\""));
+    return finish(p, ty, out);
+}
+
 static wh_rc type_expr(wp *p, const cm_type_t **out)
 {
     *out = NULL;
@@ -654,13 +728,16 @@ static wh_rc type_expr(wp *p, const cm_type_t **out)
             if (!rc)
                 rc = type_expr(p, &ty->elems[0]);
             tok c = peek(p);
-            if (!rc && ty->kind == CM_LIST && is_punct(c, p, ','))
-                rc = fail(p, WH_UNSUPPORTED, c.start,
-                          "fixed-length lists (list<T, N>) are not supported");
+            if (!rc && ty->kind == CM_LIST && is_punct(c, p, ',')) {
+                take(p, c);
+                rc = fixed_length(p, ty);
+            }
             if (!rc)
                 rc = expect_punct(p, '>', "\">\"");
             if (!rc)
                 rc = finish(p, ty, out);
+        } else if (cm__name_eq("map", s, n)) {
+            rc = map_type(p, out);
         } else if (cm__name_eq("result", s, n)) {
             rc = result_type(p, out);
         } else if (cm__name_eq("tuple", s, n)) {

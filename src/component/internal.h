@@ -218,8 +218,15 @@ wh_rc cm__parse(cm_component_t *c, const uint8_t *bytes, size_t len, wh_err_t *e
 wh_rc cm__resolve(cm_component_t *c, wh_err_t *err);
 
 /* Computes a value type's canonical ABI layout (size, align, flat types).
- * The parser calls it for every type it makes. */
+ * The parser calls it for every type it makes. A type that flattens to
+ * more than CM__FLAT_CAP core values (list<u8, 268435455> is valid) gets
+ * nflat CM__FLAT_MANY and no flat array: every function over it passes it
+ * through memory, since CM_MAX_FLAT_PARAMS and CM_MAX_FLAT_RESULTS are far
+ * below, so its flat values are never needed. */
 wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena);
+
+#define CM__FLAT_CAP  16384
+#define CM__FLAT_MANY (CM__FLAT_CAP + 1)
 
 #define CM_MAX_FLAT_PARAMS  16
 #define CM_MAX_FLAT_RESULTS 1

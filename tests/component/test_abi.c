@@ -275,3 +275,207 @@ TH_TEST(abi_variant_payload_coercion_in_flat_form)
     TH_EQ(flat[0].i32, 0xfffffffeu);
     teardown(&e);
 }
+
+static cm_type_t mk_fixed(wh_arena_t *a, const cm_type_t **elem, uint32_t length)
+{
+    cm_type_t t = {.kind = CM_FIXED_LIST, .n = 1, .length = length, .elems = elem};
+    cm__layout(&t, a);
+    return t;
+}
+
+static cm_val_t entry(cm_val_t *kv)
+{
+    return (cm_val_t){.kind = CM_TUPLE, .of.list = {kv, 2}};
+}
+
+/* map<string, u32> is list<tuple<string, u32>> in memory: 12-byte entries,
+ * the value at offset 8, in the order given, a repeated key kept. */
+TH_TEST(abi_map_roundtrip_through_memory_and_flat)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    const cm_type_t *kv[] = {cm_prim(CM_STRING), cm_prim(CM_U32)};
+    cm_type_t m = mk(&e.arena, CM_MAP, 2, kv);
+    TH_EQ(m.size, 8);
+    TH_EQ(m.align, 4);
+    TH_EQ(m.nflat, 2);
+    cm_val_t p0[2] = {str("b"), {.kind = CM_U32, .of.u = 2}};
+    cm_val_t p1[2] = {str("a"), {.kind = CM_U32, .of.u = 0xffffffffu}};
+    cm_val_t p2[2] = {str("b"), {.kind = CM_U32, .of.u = 3}};
+    cm_val_t ents[3] = {entry(p0), entry(p1), entry(p2)};
+    cm_val_t v = {.kind = CM_MAP, .of.list = {ents, 3}}, back;
+    TH_EQ(cm__lower_mem(&e.cx, &m, &v, 64), WH_OK);
+    uint32_t ptr, len, val, kp, kl;
+    memcpy(&ptr, mem(&e) + 64, 4);
+    memcpy(&len, mem(&e) + 68, 4);
+    TH_EQ(len, 3);
+    TH_EQ(ptr % 4, 0);
+    memcpy(&val, mem(&e) + ptr + 12 + 8, 4); /* entry 1's value */
+    TH_EQ(val, 0xffffffffu);
+    memcpy(&kp, mem(&e) + ptr + 24, 4); /* entry 2's key */
+    memcpy(&kl, mem(&e) + ptr + 28, 4);
+    TH_EQ(kl, 1);
+    TH_EQ(mem(&e)[kp], 'b');
+    TH_EQ(cm__lift_mem(&e.cx, &m, 64, &back), WH_OK);
+    TH_EQ(back.kind, CM_MAP);
+    TH_EQ(back.of.list.n, 3);
+    TH_EQ(back.of.list.v[1].kind, CM_TUPLE);
+    TH_EQ(back.of.list.v[1].of.list.n, 2);
+    TH_OK(back.of.list.v[1].of.list.v[0].of.str.len == 1 &&
+          back.of.list.v[1].of.list.v[0].of.str.ptr[0] == 'a');
+    TH_EQ(back.of.list.v[1].of.list.v[1].of.u, 0xffffffffu);
+    TH_EQ(back.of.list.v[2].of.list.v[1].of.u, 3);
+    /* flat: (ptr, len) of the same array */
+    wm_slot flat[2];
+    uint32_t i = 0;
+    TH_EQ(cm__lower_flat(&e.cx, &m, &v, flat, 2, &i), WH_OK);
+    TH_EQ(i, 2);
+    TH_EQ(flat[1].i32, 3);
+    memcpy(&val, mem(&e) + flat[0].i32 + 8, 4);
+    TH_EQ(val, 2);
+    i = 0;
+    TH_EQ(cm__lift_flat(&e.cx, &m, flat, 2, &i, &back), WH_OK);
+    TH_EQ(back.of.list.n, 3);
+    TH_EQ(back.of.list.v[0].of.list.v[1].of.u, 2);
+    /* map<u8, u64>: 16-byte entries aligned to 8, the value at 8 */
+    const cm_type_t *kv2[] = {cm_prim(CM_U8), cm_prim(CM_U64)};
+    cm_type_t m2 = mk(&e.arena, CM_MAP, 2, kv2);
+    cm_val_t q[2] = {{.kind = CM_U8, .of.u = 255}, {.kind = CM_U64, .of.u = 7}};
+    cm_val_t ent2 = entry(q);
+    cm_val_t v2 = {.kind = CM_MAP, .of.list = {&ent2, 1}};
+    TH_EQ(cm__lower_mem(&e.cx, &m2, &v2, 72), WH_OK);
+    memcpy(&ptr, mem(&e) + 72, 4);
+    TH_EQ(ptr % 8, 0);
+    TH_EQ(mem(&e)[ptr], 255);
+    uint64_t v64;
+    memcpy(&v64, mem(&e) + ptr + 8, 8);
+    TH_EQ(v64, 7);
+    teardown(&e);
+}
+
+/* A guest's map is checked before anything is allocated for it, and each
+ * key and value is validated as its type says; a host value that is not
+ * a map of pairs is refused. */
+TH_TEST(abi_map_limits_and_malformed_entries)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    const cm_type_t *kv[] = {cm_prim(CM_U8), cm_prim(CM_U8)};
+    cm_type_t m = mk(&e.arena, CM_MAP, 2, kv);
+    cm_val_t v;
+    /* 2^31 - 1 entries of 2 bytes: beyond CanonicalABI.md's 2^28 - 1 bytes */
+    uint32_t huge[2] = {0, 0x7fffffffu};
+    memcpy(mem(&e) + 8, huge, 8);
+    wh_arena_mark_t before = wh_arena_mark(&e.arena);
+    TH_EQ(cm__lift_mem(&e.cx, &m, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "exceeds the maximum length");
+    /* nothing was allocated for its entries */
+    TH_OK(wh_arena_mark(&e.arena).head == before.head &&
+          wh_arena_mark(&e.arena).used - before.used < 256);
+    /* within that length but past the end of the memory */
+    uint32_t far[2] = {0, 1u << 20};
+    memcpy(mem(&e) + 8, far, 8);
+    TH_EQ(cm__lift_mem(&e.cx, &m, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "out of bounds");
+    TH_OK(wh_arena_mark(&e.arena).head == before.head &&
+          wh_arena_mark(&e.arena).used - before.used < 256);
+    /* misaligned entries of map<u32, u8> */
+    const cm_type_t *kv4[] = {cm_prim(CM_U32), cm_prim(CM_U8)};
+    cm_type_t m4 = mk(&e.arena, CM_MAP, 2, kv4);
+    uint32_t odd[2] = {2, 1};
+    memcpy(mem(&e) + 8, odd, 8);
+    TH_EQ(cm__lift_mem(&e.cx, &m4, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "aligned");
+    /* a key that is no char: map<char, bool> */
+    const cm_type_t *kvc[] = {cm_prim(CM_CHAR), cm_prim(CM_BOOL)};
+    cm_type_t mc = mk(&e.arena, CM_MAP, 2, kvc);
+    TH_EQ(mc.size, 8);
+    uint32_t ent[2] = {0xdfff, 1};
+    uint32_t at[2] = {256, 1};
+    memcpy(mem(&e) + 256, ent, 8);
+    memcpy(mem(&e) + 8, at, 8);
+    TH_EQ(cm__lift_mem(&e.cx, &mc, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "not a valid char");
+    /* a key that is not UTF-8: map<string, u8> */
+    const cm_type_t *kvs[] = {cm_prim(CM_STRING), cm_prim(CM_U8)};
+    cm_type_t ms = mk(&e.arena, CM_MAP, 2, kvs);
+    memcpy(mem(&e) + 300, "\xff", 1);
+    uint32_t sent[3] = {300, 1, 0};
+    memcpy(mem(&e) + 256, sent, 12);
+    TH_EQ(cm__lift_mem(&e.cx, &ms, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "invalid UTF-8");
+    /* a value whose discriminant is out of range: map<u8, option<u8>> */
+    const cm_type_t *u8e[] = {cm_prim(CM_U8)};
+    cm_type_t ou8 = mk(&e.arena, CM_OPTION, 1, u8e);
+    const cm_type_t *kvo[] = {cm_prim(CM_U8), &ou8};
+    cm_type_t mo = mk(&e.arena, CM_MAP, 2, kvo);
+    mem(&e)[256] = 1;
+    mem(&e)[257] = 2;
+    TH_EQ(cm__lift_mem(&e.cx, &mo, 8, &v), WH_TRAP);
+    TH_HAS(e.err.msg, "discriminant 2 out of range");
+    /* a host map whose entry is not a pair */
+    cm_val_t one = {.kind = CM_U8, .of.u = 1};
+    cm_val_t lone = {.kind = CM_TUPLE, .of.list = {&one, 1}};
+    cm_val_t bad = {.kind = CM_MAP, .of.list = {&lone, 1}};
+    TH_EQ(cm__lower_mem(&e.cx, &m, &bad, 8), WH_ARG);
+    TH_HAS(e.err.msg, "not a (key, value) tuple");
+    teardown(&e);
+}
+
+/* list<T, N> is N elements in place (no pointer), flat as N times T's
+ * flat values; a host list of another length is refused. */
+TH_TEST(abi_fixed_list_in_place_and_flat)
+{
+    env e;
+    if (!setup(&e, CM_UTF8))
+        return;
+    const cm_type_t *u16e[] = {cm_prim(CM_U16)};
+    cm_type_t l3 = mk_fixed(&e.arena, u16e, 3);
+    TH_EQ(l3.size, 6);
+    TH_EQ(l3.align, 2);
+    TH_EQ(l3.nflat, 3);
+    cm_val_t el[3] = {
+        {.kind = CM_U16, .of.u = 1}, {.kind = CM_U16, .of.u = 0xffff}, {.kind = CM_U16, .of.u = 3}};
+    cm_val_t v = {.kind = CM_FIXED_LIST, .of.list = {el, 3}}, back;
+    memset(mem(&e) + 16, 0xaa, 8);
+    TH_EQ(cm__lower_mem(&e.cx, &l3, &v, 16), WH_OK);
+    const uint8_t want[] = {1, 0, 0xff, 0xff, 3, 0, 0xaa};
+    TH_OK(!memcmp(mem(&e) + 16, want, sizeof want)); /* 6 bytes, nothing after */
+    TH_EQ(cm__lift_mem(&e.cx, &l3, 16, &back), WH_OK);
+    TH_EQ(back.kind, CM_FIXED_LIST);
+    TH_EQ(back.of.list.n, 3);
+    TH_EQ(back.of.list.v[1].of.u, 0xffff);
+    /* list<string, 2>: flat (ptr, len, ptr, len) */
+    const cm_type_t *se[] = {cm_prim(CM_STRING)};
+    cm_type_t ls = mk_fixed(&e.arena, se, 2);
+    TH_EQ(ls.nflat, 4);
+    TH_EQ(ls.size, 16);
+    cm_val_t ss[2] = {str("ab"), str("xyz")};
+    cm_val_t sv = {.kind = CM_FIXED_LIST, .of.list = {ss, 2}};
+    wm_slot flat[4];
+    uint32_t i = 0;
+    TH_EQ(cm__lower_flat(&e.cx, &ls, &sv, flat, 4, &i), WH_OK);
+    TH_EQ(i, 4);
+    TH_EQ(flat[1].i32, 2);
+    TH_EQ(flat[3].i32, 3);
+    TH_OK(!memcmp(mem(&e) + flat[2].i32, "xyz", 3));
+    i = 0;
+    TH_EQ(cm__lift_flat(&e.cx, &ls, flat, 4, &i, &back), WH_OK);
+    TH_EQ(i, 4);
+    TH_EQ(back.of.list.n, 2);
+    TH_OK(back.of.list.v[1].of.str.len == 3 && !memcmp(back.of.list.v[1].of.str.ptr, "xyz", 3));
+    /* the wrong number of elements from the host */
+    cm_val_t two = {.kind = CM_FIXED_LIST, .of.list = {el, 2}};
+    TH_EQ(cm__lower_mem(&e.cx, &l3, &two, 16), WH_ARG);
+    TH_HAS(e.err.msg, "fixed length of 3");
+    /* an element that is no char traps */
+    const cm_type_t *ce[] = {cm_prim(CM_CHAR)};
+    cm_type_t lc = mk_fixed(&e.arena, ce, 2);
+    uint32_t chars[2] = {'a', 0x110000};
+    memcpy(mem(&e) + 32, chars, 8);
+    TH_EQ(cm__lift_mem(&e.cx, &lc, 32, &back), WH_TRAP);
+    TH_HAS(e.err.msg, "not a valid char");
+    teardown(&e);
+}

@@ -60,3 +60,33 @@ TH_TEST(linker_wit_signatures_and_errors)
     TH_HAS(e.msg, "twice");
     cm_linker_free(l);
 }
+
+/* Host functions over map<K, V> and list<T, N>; an import's type must
+ * match them in key, value, element and length. */
+TH_TEST(linker_maps_and_fixed_lists)
+{
+    cm_linker_t *l = cm_linker_new();
+    wh_err_t e;
+    const char *I = "my:pkg/api@1.0.0";
+    static const char *const sigs[][2] = {
+        {"a", "func(m: map<string, u32>) -> list<u8, 3>"},
+        {"b", "func(m: map<string, u32>) -> list<u8, 3>"},
+        {"c", "func(m: map<string, u64>) -> list<u8, 3>"},
+        {"d", "func(m: map<u32, u32>) -> list<u8, 3>"},
+        {"e", "func(m: map<string, u32>) -> list<u8, 4>"},
+        {"f", "func(m: map<string, u32>) -> list<s8, 3>"},
+    };
+    const cm__lfunc *f[6] = {NULL};
+    for (int i = 0; i < 6; i++) {
+        TH_EQ(cm_linker_define_func(l, I, sigs[i][0], sigs[i][1], nop, NULL, &e), WH_OK);
+        f[i] = cm__linker_func(cm__linker_iface(l, I), sigs[i][0]);
+        TH_OK(f[i] != NULL);
+    }
+    if (f[0] && f[1] && f[2] && f[3] && f[4] && f[5]) {
+        char why[128];
+        TH_OK(cm__functype_eq(f[0]->type, f[1]->type, why, sizeof why));
+        for (int i = 2; i < 6; i++)
+            TH_OK(!cm__functype_eq(f[0]->type, f[i]->type, why, sizeof why));
+    }
+    cm_linker_free(l);
+}

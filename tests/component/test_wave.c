@@ -386,6 +386,52 @@ TH_TEST(wave_lists_and_tuples)
            "((-1), [true, false])");
 }
 
+/* map<K, V> and list<T, N>, which WIT here does not write: made by hand.
+ * WAVE has no map syntax; a map reads and prints as the list of (key,
+ * value) tuples it is in the canonical ABI. A fixed-length list is a list
+ * of exactly N values. */
+static const cm_type_t *made(uint8_t kind, const cm_type_t *e0, const cm_type_t *e1,
+                             uint32_t length)
+{
+    cm_type_t *t = wh_arena_calloc(&A, sizeof *t);
+    const cm_type_t **el = wh_arena_calloc(&A, 2 * sizeof *el);
+    if (!t || !el)
+        return NULL;
+    el[0] = e0;
+    el[1] = e1;
+    *t = (cm_type_t){.kind = kind, .n = e1 ? 2 : 1, .length = length, .elems = el};
+    return cm__layout(t, &A) == WH_OK ? t : NULL;
+}
+
+TH_TEST(wave_maps_and_fixed_lists)
+{
+    setup();
+    const cm_type_t *m = made(CM_MAP, cm_prim(CM_STRING), cm_prim(CM_U32), 0);
+    cm_val_t v;
+    TH_EQ(parse(m, "[(\"a\", 1), (\"b\", 2), (\"a\", 3)]", &v), WH_OK);
+    TH_EQ(v.kind, CM_MAP);
+    TH_EQ(v.of.list.n, 3); /* a repeated key is kept */
+    TH_EQ(v.of.list.v[2].kind, CM_TUPLE);
+    TH_EQ(v.of.list.v[2].of.list.v[1].of.u, 3);
+    TH_STR(canon(m, "[ (\"k\",7) , ]"), "[(\"k\", 7)]");
+    TH_STR(canon(m, "[]"), "[]");
+    TH_BAD(m, "[(\"a\")]", "tuple<string, u32> has 2 values, found 1");
+    TH_BAD(m, "[(1, 1)]", "expected string");
+    TH_BAD(m, "{a: 1}", "found \"{\"");
+    const cm_type_t *mm = made(CM_MAP, cm_prim(CM_CHAR), m, 0);
+    TH_STR(canon(mm, "[('x', [(\"y\", 0)])]"), "[('x', [(\"y\", 0)])]");
+
+    const cm_type_t *l3 = made(CM_FIXED_LIST, cm_prim(CM_U8), NULL, 3);
+    TH_EQ(parse(l3, "[1, 2, 255]", &v), WH_OK);
+    TH_EQ(v.kind, CM_FIXED_LIST);
+    TH_EQ(v.of.list.n, 3);
+    TH_EQ(v.of.list.v[2].of.u, 255); /* values, not bytes: cm_type_is_bytes is false */
+    TH_STR(canon(l3, "[1,2,3,]"), "[1, 2, 3]");
+    TH_BAD(l3, "[1, 2]", "has 3 values, found 2");
+    TH_BAD(l3, "[1, 2, 3, 4]", "too many values for list<u8, 3>");
+    TH_BAD(l3, "(1, 2, 3)", "expected list<u8, 3>");
+}
+
 TH_TEST(wave_records)
 {
     setup();

@@ -237,6 +237,30 @@ TH_TEST(wit_parse_primitives_and_compounds)
     TH_STR(again("option<result<option<u8>, list<bool>>>"), "option<result<option<u8>, list<bool>>>");
 }
 
+/* list<T, N> and map<K, V> (WIT.md), laid out as CanonicalABI.md has them */
+TH_TEST(wit_parse_fixed_lists_and_maps)
+{
+    setup();
+    const cm_type_t *t = ty("list<u16, 3>");
+    TH_EQ(t->kind, CM_FIXED_LIST);
+    TH_EQ(t->length, 3);
+    TH_EQ(t->size, 6);
+    TH_EQ(t->align, 2);
+    TH_EQ(t->nflat, 3);
+    TH_STR(again("list<u16,3>"), "list<u16, 3>");
+    TH_STR(again("list<list<string, 2>, 1000>"), "list<list<string, 2>, 1000>");
+    t = ty("list<u8, 268435455>"); /* the largest elem_size allowed */
+    TH_EQ(t->size, 268435455);
+    t = ty("map<string, list<u32>>");
+    TH_EQ(t->kind, CM_MAP);
+    TH_EQ(t->elems[0]->kind, CM_STRING);
+    TH_EQ(t->elems[1]->kind, CM_LIST);
+    TH_EQ(t->size, 8);
+    TH_EQ(t->nflat, 2);
+    TH_STR(again("map<char, map<u64, bool>>"), "map<char, map<u64, bool>>");
+    TH_STR(again("map<bool,list<u8,2>>"), "map<bool, list<u8, 2>>");
+}
+
 TH_TEST(wit_parse_handles)
 {
     setup();
@@ -367,7 +391,14 @@ TH_TEST(wit_parse_type_errors)
     TH_BAD("list<u32", WH_ARG, "at 8: expected \">\", found end of input");
     TH_BAD("list<>", WH_ARG, "at 5: expected a type, found \">\"");
     TH_BAD("list", WH_ARG, "at 4: expected \"<\", found end of input");
-    TH_BAD("list<u8, 4>", WH_UNSUPPORTED, "at 7: fixed-length lists");
+    TH_BAD("list<u8, 0>", WH_INVALID, "at 9: a fixed-length list's length must be from 1");
+    TH_BAD("list<u8, 4294967296>", WH_INVALID, "length must be from 1 to 4294967295");
+    TH_BAD("list<u8, x>", WH_ARG, "at 9: expected a list length, found \"x\"");
+    TH_BAD("list<u64, 33554432>", WH_INVALID, "type is too large");
+    TH_BAD("tuple<list<u8, 268435455>, u8>", WH_INVALID, "type is too large");
+    TH_BAD("map<f32, u8>", WH_INVALID, "at 4: map key type must be");
+    TH_BAD("map<list<u8>, u8>", WH_INVALID, "map key type must be");
+    TH_BAD("map<u8>", WH_ARG, "at 6: expected \",\", found \">\"");
     TH_BAD("option<u8, u8>", WH_ARG, "at 9: expected \">\", found \",\"");
     TH_BAD("result<_>", WH_ARG, "at 8: expected \",\" and the error type (result<_, E>)");
     TH_BAD("result<u8, u8, u8>", WH_ARG, "at 13: expected \">\", found \",\"");

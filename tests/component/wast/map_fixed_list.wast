@@ -1,6 +1,6 @@
 ;; map<K, V> and list<T, N> as types (Binary.md, Explainer.md keytype,
-;; CanonicalABI.md elem_size): validated and exported; a function over
-;; them is refused as unsupported (test_parse.c), not run.
+;; CanonicalABI.md elem_size): validated and exported. Functions over them
+;; are in map_fixed_list_calls.wast.
 (component definition
   (type $rec (record (field "a" u8)))
   (export $rec' "rec" (type $rec))
