@@ -14,13 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 void *cm__ialloc(cm_instance_t *inst, size_t n)
 {
     return wh_arena_calloc(&inst->arena, n ? n : 1);

@@ -42,13 +42,6 @@ typedef struct {
     scope *env;
 } closure;
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 static wh_rc nomem(scope *s)
 {
     return wh_err(s->err, WH_NOMEM, -1, "out of memory instantiating the component");

@@ -100,6 +100,25 @@ static wh_rc layout_cases(cm_type_t *t, uint32_t n, const cm_type_t *const *payl
     return WH_OK;
 }
 
+/* t's flat types: those of the n parts, in order, the whole repeated reps
+ * times (a fixed-length list is its element N times), nflat in all. */
+static wh_rc concat_flat(cm_type_t *t, uint32_t nflat, const cm_type_t **parts, uint32_t n,
+                         uint32_t reps, wh_arena_t *arena)
+{
+    if (nflat == CM__FLAT_MANY)
+        return many_flat(t);
+    uint8_t *flat = wh_arena_alloc(arena, nflat ? nflat : 1);
+    if (!flat)
+        return WH_NOMEM;
+    uint32_t used = 0;
+    for (uint32_t r = 0; r < reps; r++)
+        for (uint32_t i = 0; i < n; i++)
+            put_flat(flat, nflat, &used, parts[i]);
+    t->flat = flat;
+    t->nflat = used;
+    return WH_OK;
+}
+
 wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
 {
     static const uint8_t i32[] = {WM_I32}, ptr_len[] = {WM_I32, WM_I32};
@@ -116,17 +135,7 @@ wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
         }
         t->align = align;
         t->size = align_to(size, align);
-        if (nflat == CM__FLAT_MANY)
-            return many_flat(t);
-        uint8_t *flat = wh_arena_alloc(arena, nflat ? nflat : 1);
-        if (!flat)
-            return WH_NOMEM;
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < t->n; i++)
-            put_flat(flat, nflat, &n, t->elems[i]);
-        t->flat = flat;
-        t->nflat = n;
-        return WH_OK;
+        return concat_flat(t, nflat, t->elems, t->n, 1, arena);
     }
     case CM_VARIANT:
         return layout_cases(t, t->n, t->elems, arena);
@@ -153,18 +162,8 @@ wh_rc cm__layout(cm_type_t *t, wh_arena_t *arena)
         const cm_type_t *e = t->elems[0];
         t->size = t->length * e->size;
         t->align = e->align;
-        uint32_t nflat = flat_sum(0, (uint64_t)t->length * e->nflat);
-        if (nflat == CM__FLAT_MANY)
-            return many_flat(t);
-        uint8_t *flat = wh_arena_alloc(arena, nflat ? nflat : 1);
-        if (!flat)
-            return WH_NOMEM;
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < t->length; i++)
-            put_flat(flat, nflat, &n, e);
-        t->flat = flat;
-        t->nflat = n;
-        return WH_OK;
+        return concat_flat(t, flat_sum(0, (uint64_t)t->length * e->nflat), t->elems, 1, t->length,
+                           arena);
     }
     case CM_MAP: /* CanonicalABI.md despecialize: list<tuple<K, V>> */
         t->size = 8;

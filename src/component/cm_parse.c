@@ -15,13 +15,6 @@
 
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 static wh_rc push_def(cm__ctx *x, cm__scope *s, const cm__def *d)
 {
     return wh_vec_push(&s->defs, *d) ? WH_OK : cm__nomem(x);

@@ -9,13 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 /* ---- Aliases ---- */
 
 wh_rc cm__read_sort(cm__ctx *x, cm__rd *r, uint8_t *out)

@@ -9,13 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 /* The scope ct levels out from s (0: s itself), or NULL. */
 cm__scope *cm__outer_scope(cm__scope *s, uint32_t ct)
 {

@@ -12,13 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 typedef struct {
     const void *from, *to;
 } pent;

@@ -15,13 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 enum { F_MEM = 1, F_BORROW = 2, F_HANDLE = 4 };
 typedef struct {
     cm_type_t t;

@@ -19,13 +19,6 @@
  */
 #include "cm_parse.h"
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 /* Instance types nested in each other (each level a type defined before). */
 #define MAX_VIS_DEPTH 512
 

@@ -58,13 +58,6 @@ static wh_rc fail(wv *p, wh_rc rc, size_t at, const char *fmt, ...)
 }
 
 #define NOMEM() wh_err(p->err, WH_NOMEM, -1, "out of memory")
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 /* ---- Lexer ---- */
 
 static bool is_alnum(char c)

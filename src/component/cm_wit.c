@@ -554,13 +554,6 @@ static cm_type_t *new_type(wp *p, uint8_t kind, uint32_t n)
 }
 
 #define NOMEM() wh_err(p->err, WH_NOMEM, -1, "out of memory")
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        wh_rc rc_ = (x);                                                                           \
-        if (rc_)                                                                                   \
-            return rc_;                                                                            \
-    } while (0)
-
 static wh_rc type_expr(wp *p, const cm_type_t **out);
 
 static wh_rc resource_name(wp *p, uint8_t kind, size_t at, const char *s, size_t n,

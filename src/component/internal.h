@@ -18,6 +18,15 @@
 
 #include "cm.h"
 
+/* Returns from the calling function with x's result code unless it is
+ * WH_OK: the layer's way of passing an error up. */
+#define TRY(x)                                                                                     \
+    do {                                                                                           \
+        wh_rc rc_ = (x);                                                                           \
+        if (rc_)                                                                                   \
+            return rc_;                                                                            \
+    } while (0)
+
 /* The index spaces ("sorts"). */
 typedef enum {
     CM_SORT_CORE_FUNC,
